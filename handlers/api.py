@@ -1,0 +1,59 @@
+"""api Lambda: the REST routes (API Gateway REST v1 proxy events) and direct invocation.
+
+Thin by design: routing and error mapping here, everything else in ``handlers.operations``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+
+from handlers import direct
+from handlers.account_context import detect_invocation_source
+from handlers.errors import DomainError
+from handlers.observability import logger, metrics
+from handlers.routes.crud import crud_router
+
+app = APIGatewayRestResolver()
+app.include_router(crud_router("/protection-groups", "groupId", "protection_group"))
+app.include_router(crud_router("/recovery-plans", "planId", "recovery_plan"))
+
+
+def _error(status: int, code: str, message: str) -> Response[str]:
+    return Response(
+        status_code=status,
+        content_type="application/json",
+        body=json.dumps({"error": code, "message": message}),
+    )
+
+
+@app.exception_handler(DomainError)  # type: ignore[untyped-decorator]
+def domain_error(exc: DomainError) -> Response[str]:
+    return _error(exc.status, exc.code, exc.message)
+
+
+@app.not_found
+def not_found(_: Exception) -> Response[str]:
+    return _error(404, "NOT_FOUND", "no such route")
+
+
+@app.exception_handler(Exception)  # type: ignore[untyped-decorator]
+def unexpected(_: Exception) -> Response[str]:
+    logger.exception("request failed")
+    return _error(500, "INTERNAL_ERROR", "an internal error occurred; see the function's logs")
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> Any:
+    if detect_invocation_source(event) == "direct":
+        return direct.handle(event, default_account_id=_own_account(context))
+    return app.resolve(event, context)
+
+
+def _own_account(context: Any) -> str | None:
+    arn = getattr(context, "invoked_function_arn", "") or ""
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 4 else None

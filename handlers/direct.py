@@ -1,0 +1,47 @@
+"""Direct invocation of the api Lambda: ``{"operation": "<name>", "body": {...}}``.
+
+Success returns the result object itself; failure returns ``{"error", "message"}`` (ARCHITECTURE 3.4).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from handlers.account_context import caller_for_invocation
+from handlers.errors import DomainError, ValidationError
+from handlers.observability import count, logger
+from handlers.operations import OPERATIONS, run
+from handlers.validation import parse
+
+
+class DirectEvent(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    operation: str = Field(min_length=1, max_length=64)
+    body: dict[str, Any] = Field(default_factory=dict)
+
+
+def handle(event: Any, default_account_id: str | None = None) -> Any:
+    try:
+        request = parse(DirectEvent, event)
+        if request.operation not in OPERATIONS:
+            raise ValidationError(
+                f"unknown operation {request.operation[:64]!r}; valid operations: {', '.join(OPERATIONS)}"
+            )
+        try:
+            caller = caller_for_invocation(event, request.body, default_account_id=default_account_id)
+        except ValidationError:
+            count("AccountValidationErrors")
+            raise
+        return run(request.operation, caller, request.body)
+    except DomainError as exc:
+        return error_body(exc)
+    except Exception:
+        logger.exception("direct invocation failed")
+        return {"error": "INTERNAL_ERROR", "message": "an internal error occurred; see the function's logs"}
+
+
+def error_body(exc: DomainError) -> dict[str, str]:
+    return {"error": exc.code, "message": exc.message}

@@ -1,0 +1,1 @@
+"""Pydantic models for what the system stores and what callers send."""

@@ -1,0 +1,76 @@
+"""Field rules shared by every model: one definition of what a valid account id, name, email or
+source server id is. Plain predicates first (tested without pydantic), then the annotated types."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, StringConstraints
+
+ACCOUNT_ID_PATTERN = r"^[0-9]{12}$"
+SOURCE_SERVER_ID_PATTERN = r"^s-[0-9a-f]{17}$"
+_EMAIL_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$")
+_EMAIL_DOMAIN_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+_ACCOUNT_ID = re.compile(ACCOUNT_ID_PATTERN)
+_ALLOWED_IN_TEXT = {"\n", "\r", "\t"}
+
+
+def is_valid_account_id(value: object) -> bool:
+    """True iff ``value`` is a string of exactly 12 ASCII digits."""
+    return isinstance(value, str) and _ACCOUNT_ID.fullmatch(value) is not None
+
+
+def is_valid_email(value: object) -> bool:
+    """One ``@``, a non-empty local part, a dotted domain; no spaces or control characters;
+    at most 254 characters. Deliberately simpler than RFC 5322: SNS must be able to deliver it."""
+    if not isinstance(value, str) or not 3 <= len(value) <= 254 or value.count("@") != 1:
+        return False
+    local, domain = value.split("@")
+    if not local or len(local) > 64 or not _EMAIL_LOCAL.match(local) or ".." in local:
+        return False
+    labels = domain.split(".")
+    return len(labels) >= 2 and all(_EMAIL_DOMAIN_LABEL.match(label) for label in labels)
+
+
+def has_control_characters(value: str, *, allow_line_breaks: bool = False) -> bool:
+    allowed = _ALLOWED_IN_TEXT if allow_line_breaks else set()
+    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in value)
+
+
+def _no_control_characters(value: str) -> str:
+    if has_control_characters(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _no_control_characters_except_line_breaks(value: str) -> str:
+    if has_control_characters(value, allow_line_breaks=True):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _email(value: str) -> str:
+    if not is_valid_email(value):
+        raise ValueError("is not a valid email address (one @, a dotted domain, no spaces)")
+    return value
+
+
+AccountId = Annotated[str, StringConstraints(pattern=ACCOUNT_ID_PATTERN)]
+SourceServerId = Annotated[str, StringConstraints(pattern=SOURCE_SERVER_ID_PATTERN)]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=255),
+    AfterValidator(_no_control_characters),
+]
+Description = Annotated[
+    str, StringConstraints(max_length=1000), AfterValidator(_no_control_characters_except_line_breaks)
+]
+Email = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_email)]
+RoleName = Annotated[str, StringConstraints(pattern=r"^[\w+=,.@-]{0,64}$")]
+ExternalId = Annotated[str, StringConstraints(pattern=r"^[\w+=,.@:/-]{0,1224}$")]
+Region = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")]
+SlackUserId = Annotated[str, StringConstraints(pattern=r"^[UW][A-Z0-9]{2,20}$")]
+SlackChannelId = Annotated[str, StringConstraints(pattern=r"^[CGD][A-Z0-9]{2,20}$")]
+Version = Annotated[int, Field(ge=1)]

@@ -1,0 +1,76 @@
+"""Protection Groups: a named set of DRS source servers in one AWS account."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from handlers.models.fields import (
+    Description,
+    ExternalId,
+    Name,
+    Region,
+    RoleName,
+    SourceServerId,
+    Version,
+)
+
+
+def _unique_servers(ids: list[str]) -> list[str]:
+    duplicates = sorted(server for server, count in Counter(ids).items() if count > 1)
+    if duplicates:
+        raise ValueError(f"duplicate source server ids: {', '.join(duplicates)}")
+    return ids
+
+
+SourceServerIds = Annotated[
+    list[SourceServerId], Field(min_length=1, max_length=1000), AfterValidator(_unique_servers)
+]
+
+
+class ProtectionGroup(BaseModel):
+    """A stored Protection Group, as returned to callers."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    groupId: str
+    groupName: str
+    description: str = ""
+    accountId: str
+    region: str
+    assumeRoleName: str = ""
+    externalId: str = ""
+    sourceServerIds: list[str]
+    createdAt: str
+    updatedAt: str
+    createdBy: str
+    version: int = 1
+
+
+class ProtectionGroupCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    groupName: Name
+    description: Description = ""
+    sourceServerIds: SourceServerIds
+    region: Region | None = None
+    assumeRoleName: RoleName = ""
+    externalId: ExternalId = ""
+
+
+class ProtectionGroupUpdate(BaseModel):
+    """The fields a caller may change. ``groupId``, ``accountId`` and ``createdBy`` are not here,
+    so no request can change them. ``version`` is the caller's view for optimistic locking."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    groupId: str
+    version: Version | None = None
+    groupName: Name | None = None
+    description: Description | None = None
+    sourceServerIds: SourceServerIds | None = None
+    region: Region | None = None
+    assumeRoleName: RoleName | None = None
+    externalId: ExternalId | None = None

@@ -1,0 +1,107 @@
+"""Recovery Plans: ordered waves of Protection Groups, all in the plan's account."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from handlers.models.fields import (
+    Description,
+    Email,
+    ExternalId,
+    Name,
+    RoleName,
+    SlackChannelId,
+    SlackUserId,
+    Version,
+)
+
+SubscriptionStatus = Literal["pending_confirmation", "confirmed", "none", "failed"]
+
+
+class WaveInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    waveNumber: int = Field(ge=1)
+    protectionGroupId: Annotated[str, Field(min_length=1, max_length=128)]
+    pauseBeforeExecution: bool = False
+    protectionGroupName: str | None = None  # accepted for round-trips; the stored name wins
+
+
+class Wave(BaseModel):
+    waveNumber: int
+    protectionGroupId: str
+    protectionGroupName: str
+    pauseBeforeExecution: bool = False
+
+
+def _ordered_waves(waves: list[WaveInput]) -> list[WaveInput]:
+    numbers = sorted(w.waveNumber for w in waves)
+    if numbers != list(range(1, len(waves) + 1)):
+        raise ValueError(f"wave numbers must be 1..{len(waves)} without gaps or repeats, got {numbers}")
+    groups = [w.protectionGroupId for w in waves]
+    repeated = sorted({g for g in groups if groups.count(g) > 1})
+    if repeated:
+        raise ValueError(f"a protection group may appear in one wave only: {', '.join(repeated)}")
+    return sorted(waves, key=lambda w: w.waveNumber)
+
+
+Waves = Annotated[list[WaveInput], Field(min_length=1, max_length=100), AfterValidator(_ordered_waves)]
+Approvers = Annotated[list[SlackUserId], Field(max_length=50)]
+
+
+class RecoveryPlan(BaseModel):
+    """A stored Recovery Plan, as returned to callers."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    planId: str
+    planName: str
+    description: str = ""
+    accountId: str
+    assumeRoleName: str = ""
+    externalId: str = ""
+    notificationEmail: str = ""
+    snsSubscriptionArn: str = ""
+    subscriptionStatus: SubscriptionStatus = "none"
+    subscriptionStatusReason: str = ""
+    waves: list[Wave]
+    slackChannelId: str = ""
+    approvers: list[str] = Field(default_factory=list)
+    status: Literal["valid", "invalid"] = "valid"
+    statusReason: str = ""
+    createdAt: str
+    updatedAt: str
+    createdBy: str
+    version: int = 1
+
+
+class RecoveryPlanCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    planName: Name
+    description: Description = ""
+    waves: Waves
+    assumeRoleName: RoleName = ""
+    externalId: ExternalId = ""
+    notificationEmail: Email | Literal[""] = ""
+    slackChannelId: SlackChannelId | Literal[""] = ""
+    approvers: Approvers = Field(default_factory=list)
+
+
+class RecoveryPlanUpdate(BaseModel):
+    """The fields a caller may change; ``planId``/``accountId``/``createdBy`` are not among them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    planId: str
+    version: Version | None = None
+    planName: Name | None = None
+    description: Description | None = None
+    waves: Waves | None = None
+    assumeRoleName: RoleName | None = None
+    externalId: ExternalId | None = None
+    notificationEmail: Email | Literal[""] | None = None
+    slackChannelId: SlackChannelId | Literal[""] | None = None
+    approvers: Approvers | None = None

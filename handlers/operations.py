@@ -1,0 +1,112 @@
+"""Every operation of the api Lambda, in one table shared by REST routes and direct invocation.
+
+An operation takes the caller and a body (a dict: ids, fields, list parameters), validates the body
+with the operation's pydantic model, and calls one service function. Direct invocation looks the
+operation up by name (ARCHITECTURE 3.4); REST routes (``handlers.routes``) name the same operations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from handlers.account_context import Caller
+from handlers.models.protection_group import ProtectionGroupCreate, ProtectionGroupUpdate
+from handlers.models.recovery_plan import RecoveryPlanCreate, RecoveryPlanUpdate
+from handlers.services import protection_groups as groups
+from handlers.services import recovery_plans as plans
+from handlers.validation import parse
+
+# Keys that describe the caller, not the operation: consumed by the account context.
+CONTEXT_KEYS = frozenset({"accountId", "requestedBy"})
+
+Operation = Callable[[Caller, dict[str, Any]], Any]
+
+
+class GroupRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    groupId: str = Field(min_length=1, max_length=128)
+
+
+class PlanRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    planId: str = Field(min_length=1, max_length=128)
+
+
+class ListRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    limit: int = Field(default=50, ge=1, le=100)
+    nextToken: str | None = Field(default=None, max_length=2048)
+
+
+def operation_body(body: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if k not in CONTEXT_KEYS}
+
+
+def _dump(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json")
+
+
+def create_protection_group(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    return _dump(groups.create_protection_group(caller, parse(ProtectionGroupCreate, body)))
+
+
+def get_protection_group(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    return _dump(groups.get_protection_group(caller, parse(GroupRef, body).groupId))
+
+
+def list_protection_groups(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    request = parse(ListRequest, body)
+    return groups.list_protection_groups(
+        caller, limit=request.limit, next_token=request.nextToken
+    ).to_response()
+
+
+def update_protection_group(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    return _dump(groups.update_protection_group(caller, parse(ProtectionGroupUpdate, body)))
+
+
+def delete_protection_group(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    return groups.delete_protection_group(caller, parse(GroupRef, body).groupId)
+
+
+def create_recovery_plan(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    return _dump(plans.create_recovery_plan(caller, parse(RecoveryPlanCreate, body)))
+
+
+def get_recovery_plan(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    plan_id = parse(PlanRef, body).planId
+    return _dump(plans.get_recovery_plan(caller, plan_id, refresh_subscription=True))
+
+
+def list_recovery_plans(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    request = parse(ListRequest, body)
+    return plans.list_recovery_plans(caller, limit=request.limit, next_token=request.nextToken).to_response()
+
+
+def update_recovery_plan(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    return _dump(plans.update_recovery_plan(caller, parse(RecoveryPlanUpdate, body)))
+
+
+def delete_recovery_plan(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    return plans.delete_recovery_plan(caller, parse(PlanRef, body).planId)
+
+
+OPERATIONS: dict[str, Operation] = {
+    "create_protection_group": create_protection_group,
+    "get_protection_group": get_protection_group,
+    "list_protection_groups": list_protection_groups,
+    "update_protection_group": update_protection_group,
+    "delete_protection_group": delete_protection_group,
+    "create_recovery_plan": create_recovery_plan,
+    "get_recovery_plan": get_recovery_plan,
+    "list_recovery_plans": list_recovery_plans,
+    "update_recovery_plan": update_recovery_plan,
+    "delete_recovery_plan": delete_recovery_plan,
+}
+
+
+def run(name: str, caller: Caller, body: dict[str, Any]) -> Any:
+    return OPERATIONS[name](caller, operation_body(body))

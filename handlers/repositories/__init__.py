@@ -1,0 +1,1 @@
+"""One repository per DynamoDB table: the only code that touches that table."""

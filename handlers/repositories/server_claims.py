@@ -1,0 +1,58 @@
+"""The server-claims table: one item per (account, source server) naming the group that owns it.
+
+This is how "a server belongs to at most one group per account" holds under concurrency: a claim is
+a conditional put, so two groups racing for one server cannot both win (a scan-then-write check
+could not guarantee that)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from handlers import aws
+from handlers.repositories.dynamo import dynamo_errors
+
+
+def _key(account_id: str, server_id: str) -> str:
+    return f"{account_id}#{server_id}"
+
+
+class ServerClaimRepository:
+    def __init__(self, table: Any = None) -> None:
+        self._table = table or aws.table("server_claims_table")
+
+    def claim(self, account_id: str, server_id: str, group_id: str) -> str | None:
+        """Claim ``server_id`` for ``group_id``. Returns None on success (or if the group already
+        holds it), else the id of the group that holds it."""
+        try:
+            self._table.put_item(
+                Item={"claimKey": _key(account_id, server_id), "groupId": group_id, "accountId": account_id},
+                ConditionExpression="attribute_not_exists(claimKey) OR groupId = :g",
+                ExpressionAttributeValues={":g": group_id},
+            )
+            return None
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                with dynamo_errors():
+                    raise
+            return self.owner(account_id, server_id) or "another group"
+
+    def owner(self, account_id: str, server_id: str) -> str | None:
+        with dynamo_errors():
+            item = self._table.get_item(Key={"claimKey": _key(account_id, server_id)}, ConsistentRead=True)
+        found = item.get("Item")
+        return str(found["groupId"]) if found else None
+
+    def release(self, account_id: str, server_id: str, group_id: str) -> None:
+        """Release a claim if (and only if) ``group_id`` holds it."""
+        try:
+            self._table.delete_item(
+                Key={"claimKey": _key(account_id, server_id)},
+                ConditionExpression="groupId = :g",
+                ExpressionAttributeValues={":g": group_id},
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                with dynamo_errors():
+                    raise

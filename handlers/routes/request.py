@@ -1,0 +1,54 @@
+"""Helpers every route uses: body parsing with size limits, the caller, JSON responses."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import APIGatewayRestResolver, Router
+
+from handlers.account_context import caller_for_invocation
+from handlers.errors import PayloadTooLargeError, ValidationError
+from handlers.observability import count
+from handlers.operations import run
+
+MAX_BODY_BYTES = 256 * 1024
+
+
+def json_body(app: APIGatewayRestResolver | Router) -> dict[str, Any]:
+    raw = app.current_event.body or ""
+    if len(raw.encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
+        raise PayloadTooLargeError(f"the request body is larger than {MAX_BODY_BYTES // 1024} KB")
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError as exc:
+        raise ValidationError("the request body is not valid JSON") from exc
+    if not isinstance(body, dict):
+        raise ValidationError("the request body must be a JSON object")
+    return body
+
+
+def query(app: APIGatewayRestResolver | Router) -> dict[str, Any]:
+    return dict(app.current_event.query_string_parameters or {})
+
+
+def with_path_id(body: dict[str, Any], key: str, value: str) -> dict[str, Any]:
+    """The id in the path is the id acted on; a different one in the body is refused."""
+    if key in body and body[key] != value:
+        raise ValidationError(f"{key} cannot be changed (the body says {str(body[key])[:64]!r})")
+    return {**body, key: value}
+
+
+def call(
+    app: APIGatewayRestResolver | Router, operation: str, body: dict[str, Any], status: int = 200
+) -> Response[str]:
+    try:
+        caller = caller_for_invocation(app.current_event.raw_event, body)
+    except ValidationError:
+        count("AccountValidationErrors")
+        raise
+    result = run(operation, caller, body)
+    return Response(status_code=status, content_type="application/json", body=json.dumps(result))

@@ -1,0 +1,2 @@
+"""Business operations, one module per aggregate. Entry points (REST, direct invocation, Slack)
+call these and nothing below them."""

@@ -1,0 +1,114 @@
+"""Protection Group operations."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from handlers.account_context import Caller
+from handlers.errors import ConflictError, DomainError, NotFoundError
+from handlers.models.protection_group import ProtectionGroup, ProtectionGroupCreate, ProtectionGroupUpdate
+from handlers.observability import count, logger, now_iso
+from handlers.repositories.dynamo import Page
+from handlers.repositories.protection_groups import ProtectionGroupRepository
+from handlers.repositories.recovery_plans import RecoveryPlanRepository
+from handlers.repositories.server_claims import ServerClaimRepository
+from handlers.settings import get_settings
+
+
+def get_protection_group(caller: Caller, group_id: str) -> ProtectionGroup:
+    """The group if it exists in the caller's account; otherwise 404 (never "it is elsewhere")."""
+    group = ProtectionGroupRepository().get(group_id)
+    if group is None or group.accountId != caller.account_id:
+        raise NotFoundError(f"protection group {group_id} not found")
+    return group
+
+
+def list_protection_groups(
+    caller: Caller, *, limit: int = 50, next_token: str | None = None
+) -> Page[ProtectionGroup]:
+    return ProtectionGroupRepository().page(caller.account_id, limit=limit, token=next_token)
+
+
+def create_protection_group(caller: Caller, request: ProtectionGroupCreate) -> ProtectionGroup:
+    now = now_iso()
+    group = ProtectionGroup(
+        groupId=str(uuid.uuid4()),
+        groupName=request.groupName,
+        description=request.description,
+        accountId=caller.account_id,
+        region=request.region or get_settings().aws_region,
+        assumeRoleName=request.assumeRoleName,
+        externalId=request.externalId,
+        sourceServerIds=request.sourceServerIds,
+        createdAt=now,
+        updatedAt=now,
+        createdBy=caller.principal,
+        version=1,
+    )
+    _claim_servers(group.accountId, group.groupId, group.sourceServerIds)
+    try:
+        ProtectionGroupRepository().insert(group)
+    except DomainError:
+        _release_servers(group.accountId, group.groupId, group.sourceServerIds)
+        raise
+    count("ProtectionGroupCreationCount")
+    logger.info("protection group created", extra={"groupId": group.groupId, "accountId": group.accountId})
+    return group
+
+
+def update_protection_group(caller: Caller, request: ProtectionGroupUpdate) -> ProtectionGroup:
+    current = get_protection_group(caller, request.groupId)
+    expected = request.version or current.version
+    if expected != current.version:
+        raise ConflictError(
+            f"protection group {current.groupId} is at version {current.version}, not {expected}; "
+            "reload it and try again"
+        )
+    changes = request.model_dump(exclude_unset=True, exclude={"groupId", "version"})
+    updated = current.model_copy(update={**changes, "updatedAt": now_iso(), "version": current.version + 1})
+    added = sorted(set(updated.sourceServerIds) - set(current.sourceServerIds))
+    removed = sorted(set(current.sourceServerIds) - set(updated.sourceServerIds))
+    _claim_servers(current.accountId, current.groupId, added)
+    try:
+        ProtectionGroupRepository().replace(updated, expected_version=expected)
+    except DomainError:
+        _release_servers(current.accountId, current.groupId, added)
+        raise
+    _release_servers(current.accountId, current.groupId, removed)
+    return updated
+
+
+def delete_protection_group(caller: Caller, group_id: str) -> dict[str, str]:
+    group = get_protection_group(caller, group_id)
+    users = [
+        p
+        for p in RecoveryPlanRepository().all_in_account(caller.account_id)
+        if any(w.protectionGroupId == group_id for w in p.waves)
+    ]
+    if users:
+        names = ", ".join(f"{p.planName} ({p.planId})" for p in users)
+        raise ConflictError(f"protection group {group.groupName} is used by recovery plans: {names}")
+    ProtectionGroupRepository().delete(group_id, expected_version=group.version)
+    _release_servers(group.accountId, group.groupId, group.sourceServerIds)
+    return {"groupId": group_id, "deleted": "true"}
+
+
+def _claim_servers(account_id: str, group_id: str, server_ids: Iterable[str]) -> None:
+    """Claim every server for the group, or none: on the first taken server, undo and raise 409."""
+    claims = ServerClaimRepository()
+    done: list[str] = []
+    for server_id in server_ids:
+        owner = claims.claim(account_id, server_id, group_id)
+        if owner is not None:
+            _release_servers(account_id, group_id, done)
+            owner_group = ProtectionGroupRepository().get(owner)
+            owner_name = f"{owner_group.groupName} ({owner})" if owner_group else owner
+            raise ConflictError(f"source server {server_id} already belongs to protection group {owner_name}")
+        done.append(server_id)
+
+
+def _release_servers(account_id: str, group_id: str, server_ids: Iterable[str]) -> None:
+    claims = ServerClaimRepository()
+    for server_id in server_ids:
+        claims.release(account_id, server_id, group_id)

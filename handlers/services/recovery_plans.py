@@ -1,0 +1,136 @@
+"""Recovery Plan operations, including the plan's email subscription."""
+
+from __future__ import annotations
+
+import uuid
+
+from handlers import subscriptions
+from handlers.account_context import Caller
+from handlers.errors import ConflictError, NotFoundError, ValidationError
+from handlers.models.recovery_plan import (
+    RecoveryPlan,
+    RecoveryPlanCreate,
+    RecoveryPlanUpdate,
+    Wave,
+    WaveInput,
+)
+from handlers.observability import count, logger, now_iso
+from handlers.repositories.dynamo import Page
+from handlers.repositories.protection_groups import ProtectionGroupRepository
+from handlers.repositories.recovery_plans import RecoveryPlanRepository
+
+
+def get_recovery_plan(caller: Caller, plan_id: str, *, refresh_subscription: bool = False) -> RecoveryPlan:
+    plan = RecoveryPlanRepository().get(plan_id)
+    if plan is None or plan.accountId != caller.account_id:
+        raise NotFoundError(f"recovery plan {plan_id} not found")
+    if refresh_subscription and plan.subscriptionStatus == "pending_confirmation":
+        plan = plan.model_copy(
+            update={"subscriptionStatus": subscriptions.status_of(plan.snsSubscriptionArn)}
+        )
+    return plan
+
+
+def list_recovery_plans(
+    caller: Caller, *, limit: int = 50, next_token: str | None = None
+) -> Page[RecoveryPlan]:
+    return RecoveryPlanRepository().page(caller.account_id, limit=limit, token=next_token)
+
+
+def resolve_waves(account_id: str, waves: list[WaveInput]) -> list[Wave]:
+    """Every wave's group must exist in the plan's account; the stored group name is used."""
+    groups = ProtectionGroupRepository()
+    resolved: list[Wave] = []
+    for wave in waves:
+        group = groups.get(wave.protectionGroupId)
+        if group is None:
+            raise ValidationError(
+                f"wave {wave.waveNumber}: protection group {wave.protectionGroupId} does not exist "
+                f"in account {account_id}"
+            )
+        if group.accountId != account_id:
+            raise ValidationError(
+                f"wave {wave.waveNumber}: protection group {group.groupName} ({group.groupId}) belongs to "
+                f"account {group.accountId}, but the plan is in account {account_id}; all of a plan's "
+                "groups must be in the plan's account"
+            )
+        resolved.append(
+            Wave(
+                waveNumber=wave.waveNumber,
+                protectionGroupId=group.groupId,
+                protectionGroupName=group.groupName,
+                pauseBeforeExecution=wave.pauseBeforeExecution,
+            )
+        )
+    return resolved
+
+
+def create_recovery_plan(caller: Caller, request: RecoveryPlanCreate) -> RecoveryPlan:
+    now = now_iso()
+    plan = RecoveryPlan(
+        planId=str(uuid.uuid4()),
+        planName=request.planName,
+        description=request.description,
+        accountId=caller.account_id,
+        assumeRoleName=request.assumeRoleName,
+        externalId=request.externalId,
+        notificationEmail=request.notificationEmail,
+        waves=resolve_waves(caller.account_id, request.waves),
+        slackChannelId=request.slackChannelId,
+        approvers=request.approvers,
+        createdAt=now,
+        updatedAt=now,
+        createdBy=caller.principal,
+    )
+    repository = RecoveryPlanRepository()
+    repository.insert(plan)
+    count("RecoveryPlanCreationCount")
+    logger.info("recovery plan created", extra={"planId": plan.planId, "accountId": plan.accountId})
+    if plan.notificationEmail:
+        plan = _apply_subscription(plan, subscriptions.subscribe(plan.planId, plan.notificationEmail))
+    return plan
+
+
+def update_recovery_plan(caller: Caller, request: RecoveryPlanUpdate) -> RecoveryPlan:
+    current = get_recovery_plan(caller, request.planId)
+    expected = request.version or current.version
+    if expected != current.version:
+        raise ConflictError(
+            f"recovery plan {current.planId} is at version {current.version}, not {expected}; "
+            "reload it and try again"
+        )
+    changes = request.model_dump(exclude_unset=True, exclude={"planId", "version", "waves"})
+    if request.waves is not None:
+        changes["waves"] = resolve_waves(current.accountId, request.waves)
+    updated = current.model_copy(update={**changes, "updatedAt": now_iso(), "version": current.version + 1})
+    RecoveryPlanRepository().replace(updated, expected_version=expected)
+    if updated.notificationEmail != current.notificationEmail:
+        removed = subscriptions.unsubscribe(current.snsSubscriptionArn)
+        outcome = (
+            subscriptions.subscribe(updated.planId, updated.notificationEmail)
+            if updated.notificationEmail
+            else removed
+        )
+        updated = _apply_subscription(updated, outcome)
+    return updated
+
+
+def delete_recovery_plan(caller: Caller, plan_id: str) -> dict[str, str]:
+    plan = get_recovery_plan(caller, plan_id)
+    RecoveryPlanRepository().delete(plan_id, expected_version=plan.version)
+    outcome = subscriptions.unsubscribe(plan.snsSubscriptionArn)
+    result = {"planId": plan_id, "deleted": "true", "subscriptionStatus": outcome.status}
+    if outcome.reason:
+        result["subscriptionStatusReason"] = outcome.reason
+    return result
+
+
+def _apply_subscription(plan: RecoveryPlan, outcome: subscriptions.SubscriptionOutcome) -> RecoveryPlan:
+    RecoveryPlanRepository().set_subscription(plan.planId, outcome.arn, outcome.status, outcome.reason)
+    return plan.model_copy(
+        update={
+            "snsSubscriptionArn": outcome.arn,
+            "subscriptionStatus": outcome.status,
+            "subscriptionStatusReason": outcome.reason,
+        }
+    )

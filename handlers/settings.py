@@ -1,0 +1,56 @@
+"""The one place that reads the environment.
+
+Every Lambda gets its configuration through :func:`get_settings`. Resource names are optional here
+so one model serves every function; :meth:`Settings.require` turns a missing one into a clear
+:class:`ConfigurationError` at the point of use.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConfigurationError(RuntimeError):
+    """A setting the code needs is absent from the function's environment."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
+
+    aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
+    environment: str = "dev"
+
+    protection_groups_table: str | None = None
+    recovery_plans_table: str | None = None
+    server_claims_table: str | None = None
+    executions_table: str | None = None
+    approvals_table: str | None = None
+    channel_settings_table: str | None = None
+
+    execution_notifications_topic_arn: str | None = None
+    operational_alerts_topic_arn: str | None = None
+    state_machine_arn: str | None = None
+    api_gateway_url: str | None = None
+
+    approval_timeout_seconds: int = 86400
+    drs_poll_seconds: int = 30
+
+    enable_account_context_validation: bool = True
+    require_account_id_for_direct_invocation: bool = True
+    enable_notification_publishing: bool = True
+    enable_pause_resume: bool = True
+
+    def require(self, name: str) -> str:
+        """Return the setting ``name`` or fail with the environment variable to set."""
+        value = getattr(self, name)
+        if not value:
+            raise ConfigurationError(f"{name.upper()} is not set in this function's environment")
+        return str(value)
+
+
+@functools.cache
+def get_settings() -> Settings:
+    return Settings()
