@@ -68,8 +68,8 @@ Description = Annotated[
     str, StringConstraints(max_length=1000), AfterValidator(_no_control_characters_except_line_breaks)
 ]
 Email = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_email)]
-RoleName = Annotated[str, StringConstraints(pattern=r"^[\w+=,.@-]{0,64}$")]
-ExternalId = Annotated[str, StringConstraints(pattern=r"^[\w+=,.@:/-]{0,1224}$")]
+RoleName = Annotated[str, StringConstraints(max_length=64, pattern=r"^[A-Za-z0-9+=,.@_-]*$")]
+ExternalId = Annotated[str, StringConstraints(max_length=1224, pattern=r"^[A-Za-z0-9+=,.@:/_-]*$")]
 Region = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")]
 SlackUserId = Annotated[str, StringConstraints(pattern=r"^[UW][A-Z0-9]{2,20}$")]
 SlackChannelId = Annotated[str, StringConstraints(pattern=r"^[CGD][A-Z0-9]{2,20}$")]

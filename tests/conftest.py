@@ -1,0 +1,64 @@
+"""Shared fixtures: an in-process AWS (moto) with the project's own tables and topics."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+
+# No test may reach real AWS: fake credentials and a fixed region before anything creates a client.
+os.environ.update(
+    AWS_ACCESS_KEY_ID="testing",
+    AWS_SECRET_ACCESS_KEY="testing",
+    AWS_SESSION_TOKEN="testing",
+    AWS_DEFAULT_REGION="us-east-1",
+    AWS_REGION="us-east-1",
+    POWERTOOLS_METRICS_NAMESPACE="DRSOrchestration",
+    POWERTOOLS_DEV="false",
+)
+
+from handlers import aws as aws_clients  # noqa: E402
+from handlers.settings import get_settings  # noqa: E402
+from sandbox.emulator_guarantees import make_dynamodb_writes_atomic  # noqa: E402
+from tests.support.cfn import create_tables  # noqa: E402
+
+ACCOUNT_A = "111111111111"
+ACCOUNT_B = "222222222222"
+
+
+@dataclass
+class AwsEnv:
+    tables: dict[str, str]
+    topic_arn: str
+    alerts_topic_arn: str
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, region_name="us-east-1")
+
+
+def reset_caches() -> None:
+    get_settings.cache_clear()
+    aws_clients.reset()
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsEnv]:
+    from moto import mock_aws
+
+    make_dynamodb_writes_atomic()
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        tables = create_tables(boto3.client("dynamodb", region_name="us-east-1"))
+        sns = boto3.client("sns", region_name="us-east-1")
+        topic = sns.create_topic(Name="execution-notifications")["TopicArn"]
+        alerts = sns.create_topic(Name="operational-alerts")["TopicArn"]
+        for name, value in tables.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("EXECUTION_NOTIFICATIONS_TOPIC_ARN", topic)
+        monkeypatch.setenv("OPERATIONAL_ALERTS_TOPIC_ARN", alerts)
+        reset_caches()
+        yield AwsEnv(tables=tables, topic_arn=topic, alerts_topic_arn=alerts)
+    reset_caches()

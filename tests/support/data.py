@@ -1,0 +1,24 @@
+"""Valid request bodies, varied by the test where it matters."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+_serial = itertools.count(1)
+
+
+def server_id(n: int | None = None) -> str:
+    return f"s-{(n if n is not None else next(_serial)):017x}"
+
+
+def group_body(name: str = "Database tier", servers: int = 2, **extra: Any) -> dict[str, Any]:
+    return {"groupName": name, "sourceServerIds": [server_id() for _ in range(servers)], **extra}
+
+
+def plan_body(group_ids: list[str], name: str = "Payments failover", **extra: Any) -> dict[str, Any]:
+    waves = [
+        {"waveNumber": i, "protectionGroupId": gid, "pauseBeforeExecution": i == 2}
+        for i, gid in enumerate(group_ids, start=1)
+    ]
+    return {"planName": name, "waves": waves, **extra}

@@ -1,0 +1,73 @@
+"""Build Lambda events from the JSON fixtures in tests/events."""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+EVENTS = Path(__file__).resolve().parents[1] / "events"
+
+
+@cache
+def _fixture(name: str) -> dict[str, Any]:
+    return dict(json.loads((EVENTS / name).read_text()))
+
+
+def fixture(name: str) -> dict[str, Any]:
+    return copy.deepcopy(_fixture(name))
+
+
+def api_event(
+    method: str,
+    path: str,
+    body: Any = None,
+    *,
+    account: str | None = "111111111111",
+    user: str = "oncall@example.com",
+    raw_body: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """An API Gateway REST proxy event; ``account=None`` drops the Cognito account claim."""
+    event = fixture("api_gateway_rest.json")
+    parts = urlsplit(path)
+    event["httpMethod"] = method
+    event["path"] = parts.path
+    event["requestContext"]["httpMethod"] = method
+    if parts.query:
+        event["queryStringParameters"] = dict(p.split("=", 1) for p in parts.query.split("&"))
+    claims = event["requestContext"]["authorizer"]["claims"]
+    claims["email"] = user
+    if account is None:
+        claims.pop("custom:accountId")
+    else:
+        claims["custom:accountId"] = account
+    if headers:
+        event["headers"].update(headers)
+    event["body"] = raw_body if raw_body is not None else (json.dumps(body) if body is not None else None)
+    return event
+
+
+class LambdaContext:
+    function_name = "drs-chatops-api-test"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:999999999999:function:drs-chatops-api-test"
+    aws_request_id = "req-0001"
+
+
+def call_api(method: str, path: str, body: Any = None, **kwargs: Any) -> tuple[int, Any]:
+    """Send an API Gateway event through ``handlers.api.lambda_handler``; returns (status, json)."""
+    from handlers.api import lambda_handler
+
+    response = lambda_handler(api_event(method, path, body, **kwargs), LambdaContext())
+    payload = response.get("body")
+    return response["statusCode"], json.loads(payload) if payload else None
+
+
+def invoke_direct(operation: str, body: dict[str, Any]) -> Any:
+    from handlers.api import lambda_handler
+
+    return lambda_handler({"operation": operation, "body": body}, LambdaContext())
