@@ -1,0 +1,1 @@
+"""Operator tools: the ``drs-chatops`` command line and its subcommands."""
