@@ -28,6 +28,14 @@ cfn-lint: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest
 
+## make run: the local sandbox with demo data (Ctrl-C stops it)
+run: $(STAMP)
+	$(BIN)/drs-chatops sandbox
+
+## make demo: the whole story once against a fresh sandbox; exits 0 only if it worked
+demo: $(STAMP)
+	$(BIN)/drs-chatops demo
+
 ## make bench: the performance figures quoted in the README
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run_all
