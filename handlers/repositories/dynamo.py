@@ -7,7 +7,7 @@ import base64
 import binascii
 import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
@@ -51,6 +51,19 @@ def dynamo_errors(conflict_message: str = "the item was changed by someone else"
         raise DomainError("the data store failed; try again") from exc
 
 
+def conditional_write(write: Callable[[], Any]) -> bool:
+    """Run a conditional write: True if it happened, False if its condition failed. Other
+    errors are mapped as in :func:`dynamo_errors`."""
+    try:
+        write()
+        return True
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return False
+        with dynamo_errors():
+            raise
+
+
 def to_item(model: BaseModel) -> dict[str, Any]:
     """A model as a DynamoDB item: JSON types, no empty optional keys."""
     return {k: v for k, v in model.model_dump(mode="json").items() if v is not None}
@@ -86,7 +99,7 @@ ACCOUNT_INDEX = "accountId-index"
 
 
 def query_account(
-    table: Any, account_id: str, *, limit: int, token: str | None
+    table: Any, account_id: str, *, limit: int, token: str | None, newest_first: bool = False
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of an account's items through the ``accountId`` index."""
     from boto3.dynamodb.conditions import Key
@@ -95,6 +108,7 @@ def query_account(
         "IndexName": ACCOUNT_INDEX,
         "KeyConditionExpression": Key("accountId").eq(account_id),
         "Limit": limit,
+        "ScanIndexForward": not newest_first,
     }
     start = decode_token(token)
     if start:
@@ -127,3 +141,10 @@ def scan_all(table: Any) -> list[dict[str, Any]]:
         if "LastEvaluatedKey" not in response:
             return items
         kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def set_expression(fields: dict[str, Any]) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """``SET #a = :a, ...`` for ``fields``, whose names come from code (model fields), never requests."""
+    names = {f"#{k}": k for k in fields}
+    values = {f":{k}": v for k, v in fields.items()}
+    return "SET " + ", ".join(f"#{k} = :{k}" for k in fields), names, values

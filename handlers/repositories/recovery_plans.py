@@ -8,11 +8,13 @@ from handlers import aws
 from handlers.models.recovery_plan import RecoveryPlan
 from handlers.repositories.dynamo import (
     Page,
+    conditional_write,
     dynamo_errors,
     from_item,
     query_account,
     query_all_of_account,
     scan_all,
+    set_expression,
     to_item,
 )
 
@@ -41,15 +43,48 @@ class RecoveryPlanRepository:
             self._table.put_item(Item=to_item(plan), ConditionExpression="attribute_not_exists(planId)")
 
     def replace(self, plan: RecoveryPlan, *, expected_version: int) -> None:
+        """Write the plan's fields if the stored version is still ``expected_version``. An update,
+        not a put: attributes outside the model (the execution lock) are left alone."""
+        fields = {k: v for k, v in to_item(plan).items() if k != "planId"}
+        expression, names, values = set_expression(fields)
         with dynamo_errors(
             f"recovery plan {plan.planId} was changed since version {expected_version}; "
             "reload it and try again"
         ):
-            self._table.put_item(
-                Item=to_item(plan),
-                ConditionExpression="attribute_exists(planId) AND version = :v",
-                ExpressionAttributeValues={":v": expected_version},
+            self._table.update_item(
+                Key={"planId": plan.planId},
+                UpdateExpression=expression,
+                ConditionExpression="attribute_exists(planId) AND #version = :expected",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues={**values, ":expected": expected_version},
             )
+
+    def lock_for_execution(self, plan_id: str, execution_id: str) -> str | None:
+        """Mark the plan as running ``execution_id``. Returns None on success, else the id of the
+        execution already running (one conditional write: two starts cannot both win)."""
+        locked = conditional_write(
+            lambda: self._table.update_item(
+                Key={"planId": plan_id},
+                UpdateExpression="SET activeExecutionId = :e",
+                ConditionExpression="attribute_exists(planId) AND attribute_not_exists(activeExecutionId)",
+                ExpressionAttributeValues={":e": execution_id},
+            )
+        )
+        if locked:
+            return None
+        with dynamo_errors():
+            item = self._table.get_item(Key={"planId": plan_id}, ConsistentRead=True).get("Item") or {}
+        return str(item.get("activeExecutionId") or "unknown")
+
+    def unlock_execution(self, plan_id: str, execution_id: str) -> None:
+        conditional_write(
+            lambda: self._table.update_item(
+                Key={"planId": plan_id},
+                UpdateExpression="REMOVE activeExecutionId",
+                ConditionExpression="activeExecutionId = :e",
+                ExpressionAttributeValues={":e": execution_id},
+            )
+        )
 
     def set_subscription(self, plan_id: str, arn: str, status: str, reason: str) -> None:
         """Record the outcome of a subscription change without bumping the plan's version."""
@@ -63,9 +98,12 @@ class RecoveryPlanRepository:
             )
 
     def delete(self, plan_id: str, *, expected_version: int) -> None:
-        with dynamo_errors(f"recovery plan {plan_id} was changed meanwhile; reload it and try again"):
+        with dynamo_errors(
+            f"recovery plan {plan_id} was changed meanwhile or has an execution running; "
+            "reload it and try again"
+        ):
             self._table.delete_item(
                 Key={"planId": plan_id},
-                ConditionExpression="version = :v",
+                ConditionExpression="version = :v AND attribute_not_exists(activeExecutionId)",
                 ExpressionAttributeValues={":v": expected_version},
             )

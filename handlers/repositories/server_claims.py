@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from handlers import aws
-from handlers.repositories.dynamo import dynamo_errors
+from handlers.repositories.dynamo import conditional_write, dynamo_errors
 
 
 def _key(account_id: str, server_id: str) -> str:
@@ -25,18 +23,14 @@ class ServerClaimRepository:
     def claim(self, account_id: str, server_id: str, group_id: str) -> str | None:
         """Claim ``server_id`` for ``group_id``. Returns None on success (or if the group already
         holds it), else the id of the group that holds it."""
-        try:
-            self._table.put_item(
+        claimed = conditional_write(
+            lambda: self._table.put_item(
                 Item={"claimKey": _key(account_id, server_id), "groupId": group_id, "accountId": account_id},
                 ConditionExpression="attribute_not_exists(claimKey) OR groupId = :g",
                 ExpressionAttributeValues={":g": group_id},
             )
-            return None
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                with dynamo_errors():
-                    raise
-            return self.owner(account_id, server_id) or "another group"
+        )
+        return None if claimed else self.owner(account_id, server_id) or "another group"
 
     def owner(self, account_id: str, server_id: str) -> str | None:
         with dynamo_errors():
@@ -46,13 +40,10 @@ class ServerClaimRepository:
 
     def release(self, account_id: str, server_id: str, group_id: str) -> None:
         """Release a claim if (and only if) ``group_id`` holds it."""
-        try:
-            self._table.delete_item(
+        conditional_write(
+            lambda: self._table.delete_item(
                 Key={"claimKey": _key(account_id, server_id)},
                 ConditionExpression="groupId = :g",
                 ExpressionAttributeValues={":g": group_id},
             )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                with dynamo_errors():
-                    raise
+        )

@@ -46,6 +46,11 @@ def create_protection_group(caller: Caller, request: ProtectionGroupCreate) -> P
         createdBy=caller.principal,
         version=1,
     )
+    return insert_group(group)
+
+
+def insert_group(group: ProtectionGroup) -> ProtectionGroup:
+    """Store a new group: claim its servers first (all or none), then a conditional insert."""
     _claim_servers(group.accountId, group.groupId, group.sourceServerIds)
     try:
         ProtectionGroupRepository().insert(group)
@@ -66,12 +71,18 @@ def update_protection_group(caller: Caller, request: ProtectionGroupUpdate) -> P
             "reload it and try again"
         )
     changes = request.model_dump(exclude_unset=True, exclude={"groupId", "version"})
-    updated = current.model_copy(update={**changes, "updatedAt": now_iso(), "version": current.version + 1})
+    return replace_group(current, current.model_copy(update=changes))
+
+
+def replace_group(current: ProtectionGroup, changed: ProtectionGroup) -> ProtectionGroup:
+    """Write ``changed`` over ``current`` as the next version, only if ``current`` is still the
+    stored version; servers it gains are claimed first, servers it drops released afterwards."""
+    updated = changed.model_copy(update={"updatedAt": now_iso(), "version": current.version + 1})
     added = sorted(set(updated.sourceServerIds) - set(current.sourceServerIds))
     removed = sorted(set(current.sourceServerIds) - set(updated.sourceServerIds))
     _claim_servers(current.accountId, current.groupId, added)
     try:
-        ProtectionGroupRepository().replace(updated, expected_version=expected)
+        ProtectionGroupRepository().replace(updated, expected_version=current.version)
     except DomainError:
         _release_servers(current.accountId, current.groupId, added)
         raise
@@ -102,10 +113,21 @@ def _claim_servers(account_id: str, group_id: str, server_ids: Iterable[str]) ->
         owner = claims.claim(account_id, server_id, group_id)
         if owner is not None:
             _release_servers(account_id, group_id, done)
-            owner_group = ProtectionGroupRepository().get(owner)
-            owner_name = f"{owner_group.groupName} ({owner})" if owner_group else owner
-            raise ConflictError(f"source server {server_id} already belongs to protection group {owner_name}")
+            raise ConflictError(_claimed_message(server_id, owner))
         done.append(server_id)
+
+
+def servers_claimed_elsewhere(account_id: str, group_id: str, server_ids: Iterable[str]) -> list[str]:
+    """Read-only check (claims nothing): one message per server another group of the account holds."""
+    claims = ServerClaimRepository()
+    owners = ((server_id, claims.owner(account_id, server_id)) for server_id in server_ids)
+    return [_claimed_message(server, owner) for server, owner in owners if owner not in (None, group_id)]
+
+
+def _claimed_message(server_id: str, owner: str) -> str:
+    owner_group = ProtectionGroupRepository().get(owner)
+    owner_name = f"{owner_group.groupName} ({owner})" if owner_group else owner
+    return f"source server {server_id} already belongs to protection group {owner_name}"
 
 
 def _release_servers(account_id: str, group_id: str, server_ids: Iterable[str]) -> None:

@@ -82,8 +82,12 @@ def create_recovery_plan(caller: Caller, request: RecoveryPlanCreate) -> Recover
         updatedAt=now,
         createdBy=caller.principal,
     )
-    repository = RecoveryPlanRepository()
-    repository.insert(plan)
+    return insert_plan(plan)
+
+
+def insert_plan(plan: RecoveryPlan) -> RecoveryPlan:
+    """Store a new plan (conditional insert), then subscribe its notification email, if any."""
+    RecoveryPlanRepository().insert(plan)
     count("RecoveryPlanCreationCount")
     logger.info("recovery plan created", extra={"planId": plan.planId, "accountId": plan.accountId})
     if plan.notificationEmail:
@@ -102,8 +106,14 @@ def update_recovery_plan(caller: Caller, request: RecoveryPlanUpdate) -> Recover
     changes = request.model_dump(exclude_unset=True, exclude={"planId", "version", "waves"})
     if request.waves is not None:
         changes["waves"] = resolve_waves(current.accountId, request.waves)
-    updated = current.model_copy(update={**changes, "updatedAt": now_iso(), "version": current.version + 1})
-    RecoveryPlanRepository().replace(updated, expected_version=expected)
+    return replace_plan(current, current.model_copy(update=changes))
+
+
+def replace_plan(current: RecoveryPlan, changed: RecoveryPlan) -> RecoveryPlan:
+    """Write ``changed`` as the next version only if ``current`` is still stored; a changed
+    notification email moves the subscription (old one removed, new one created)."""
+    updated = changed.model_copy(update={"updatedAt": now_iso(), "version": current.version + 1})
+    RecoveryPlanRepository().replace(updated, expected_version=current.version)
     if updated.notificationEmail != current.notificationEmail:
         removed = subscriptions.unsubscribe(current.snsSubscriptionArn)
         outcome = (

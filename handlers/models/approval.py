@@ -1,0 +1,64 @@
+"""Approvals: custody of a paused execution's Step Functions task token."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+ApprovalStatus = Literal["PENDING", "RESUMED", "CANCELLED", "EXPIRED"]
+Action = Literal["resume", "cancel"]
+Channel = Literal["email", "slack", "api", "direct"]
+
+
+class Approval(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    approvalId: str = Field(repr=False)
+    taskToken: str = Field(repr=False)
+    tokenHash: str
+    executionId: str
+    planId: str
+    accountId: str
+    waveNumber: int
+    status: ApprovalStatus = "PENDING"
+    createdAt: str
+    expiresAt: str
+    ttl: int
+    decidedBy: str = ""
+    decidedVia: str = ""
+    decidedAt: str = ""
+    action: str = ""
+    statusReason: str = ""
+
+
+class DecideApprovalRequest(BaseModel):
+    """``decide_approval``: by approval id (people) or by task token (automation)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Action
+    approvalId: str | None = Field(default=None, min_length=16, max_length=128, repr=False)
+    taskToken: str | None = Field(default=None, min_length=1, max_length=4096, repr=False)
+    reason: str = Field(default="", max_length=500)
+
+    @model_validator(mode="after")
+    def _one_key(self) -> DecideApprovalRequest:
+        if (self.approvalId is None) == (self.taskToken is None):
+            raise ValueError("give exactly one of approvalId or taskToken")
+        return self
+
+
+class DecisionResult(BaseModel):
+    """What every channel shows after a decision attempt. Never carries the token or approval id."""
+
+    outcome: Literal["decided", "already_decided", "expired"]
+    action: str
+    status: ApprovalStatus
+    decidedBy: str = ""
+    decidedVia: str = ""
+    decidedAt: str = ""
+    executionId: str
+    planId: str
+    waveNumber: int
+    message: str

@@ -1,0 +1,94 @@
+"""Configuration documents: an account's Protection Groups and Recovery Plans as versioned JSON.
+
+``export_configuration`` produces a :class:`ConfigurationDocument`; ``import_configuration`` accepts
+one. Imported items obey the same field rules as created ones (names, server ids, waves, emails).
+Fields an export carries but an import must not trust (subscription state, plan status) are
+accepted and ignored: the importing system works them out itself.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from handlers.models.fields import (
+    AccountId,
+    Description,
+    Email,
+    ExternalId,
+    Name,
+    Region,
+    RoleName,
+    SlackChannelId,
+    Version,
+)
+from handlers.models.protection_group import SourceServerIds
+from handlers.models.recovery_plan import Approvers, Waves
+
+FORMAT_VERSION = 1
+ItemId = Annotated[str, Field(min_length=1, max_length=128)]  # ids are kept as they are
+
+
+class ImportedProtectionGroup(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    groupId: ItemId
+    groupName: Name
+    description: Description = ""
+    accountId: AccountId
+    region: Region
+    assumeRoleName: RoleName = ""
+    externalId: ExternalId = ""
+    sourceServerIds: SourceServerIds
+    createdAt: str = Field(default="", max_length=64)
+    updatedAt: str = Field(default="", max_length=64)
+    createdBy: str = Field(default="", max_length=256)
+    version: Version = 1
+
+
+class ImportedRecoveryPlan(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    planId: ItemId
+    planName: Name
+    description: Description = ""
+    accountId: AccountId
+    assumeRoleName: RoleName = ""
+    externalId: ExternalId = ""
+    notificationEmail: Email | Literal[""] = ""
+    waves: Waves
+    slackChannelId: SlackChannelId | Literal[""] = ""
+    approvers: Approvers = Field(default_factory=list)
+    createdAt: str = Field(default="", max_length=64)
+    updatedAt: str = Field(default="", max_length=64)
+    createdBy: str = Field(default="", max_length=256)
+    version: Version = 1
+    # Exported for the reader's information; never imported.
+    snsSubscriptionArn: Any = None
+    subscriptionStatus: Any = None
+    subscriptionStatusReason: Any = None
+    status: Any = None
+    statusReason: Any = None
+
+
+class ConfigurationDocument(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    formatVersion: Literal[1]
+    exportedAt: str = Field(default="", max_length=64)
+    accountId: AccountId
+    protectionGroups: list[ImportedProtectionGroup] = Field(default_factory=list, max_length=5000)
+    recoveryPlans: list[ImportedRecoveryPlan] = Field(default_factory=list, max_length=5000)
+
+
+class ItemIds(BaseModel):
+    protectionGroups: list[str] = Field(default_factory=list)
+    recoveryPlans: list[str] = Field(default_factory=list)
+
+
+class ImportResult(BaseModel):
+    dryRun: bool
+    created: ItemIds = Field(default_factory=ItemIds)
+    updated: ItemIds = Field(default_factory=ItemIds)
+    skipped: ItemIds = Field(default_factory=ItemIds)
