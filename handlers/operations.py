@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from handlers.account_context import Caller
 from handlers.models.protection_group import ProtectionGroupCreate, ProtectionGroupUpdate
 from handlers.models.recovery_plan import RecoveryPlanCreate, RecoveryPlanUpdate
+from handlers.services import configuration
 from handlers.services import protection_groups as groups
 from handlers.services import recovery_plans as plans
 from handlers.validation import parse
@@ -39,6 +40,16 @@ class ListRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     limit: int = Field(default=50, ge=1, le=100)
     nextToken: str | None = Field(default=None, max_length=2048)
+
+
+class ExportRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ImportRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    document: dict[str, Any]
+    dryRun: bool = False
 
 
 def operation_body(body: dict[str, Any]) -> dict[str, Any]:
@@ -94,6 +105,16 @@ def delete_recovery_plan(caller: Caller, body: dict[str, Any]) -> dict[str, Any]
     return plans.delete_recovery_plan(caller, parse(PlanRef, body).planId)
 
 
+def export_configuration(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    parse(ExportRequest, body)
+    return configuration.export_configuration(caller)
+
+
+def import_configuration(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    request = parse(ImportRequest, body)
+    return configuration.import_configuration(caller, request.document, request.dryRun)
+
+
 OPERATIONS: dict[str, Operation] = {
     "create_protection_group": create_protection_group,
     "get_protection_group": get_protection_group,
@@ -105,6 +126,8 @@ OPERATIONS: dict[str, Operation] = {
     "list_recovery_plans": list_recovery_plans,
     "update_recovery_plan": update_recovery_plan,
     "delete_recovery_plan": delete_recovery_plan,
+    "export_configuration": export_configuration,
+    "import_configuration": import_configuration,
 }
 
 

@@ -86,7 +86,8 @@ def _account_problems(caller: Caller, document: ConfigurationDocument) -> list[s
     for plan in document.recoveryPlans:
         if plan.accountId != account:
             problems.append(
-                f"recovery plan {plan.planId}: accountId {plan.accountId} is not the caller's account {account}"
+                f"recovery plan {plan.planId}: accountId {plan.accountId} is not the caller's "
+                f"account {account}"
             )
     return problems
 
@@ -101,9 +102,10 @@ def _duplicate_ids(document: ConfigurationDocument) -> list[str]:
 
 def _ids_taken_elsewhere(caller: Caller, stored: StoredItems) -> list[str]:
     """An id stored under another account cannot be imported (and says nothing about that account)."""
-    taken = [f"protection group id {i}" for i, g in stored.groups.items() if g and g.accountId != caller.account_id]
-    taken += [f"recovery plan id {i}" for i, p in stored.plans.items() if p and p.accountId != caller.account_id]
-    return [f"{what} is already in use and cannot be imported into account {caller.account_id}" for what in taken]
+    account = caller.account_id
+    taken = [f"protection group id {i}" for i, g in stored.groups.items() if g and g.accountId != account]
+    taken += [f"recovery plan id {i}" for i, p in stored.plans.items() if p and p.accountId != account]
+    return [f"{what} is already in use and cannot be imported into account {account}" for what in taken]
 
 
 def _server_problems(caller: Caller, document: ConfigurationDocument) -> list[str]:
