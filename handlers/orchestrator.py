@@ -1,0 +1,30 @@
+"""orchestrator Lambda: the Step Functions tasks. Each payload is validated (pydantic, discriminated
+on ``task``) and handed to one function of ``handlers.services.orchestration``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from handlers.models.execution import OrchestratorTask
+from handlers.observability import logger, metrics
+from handlers.services import orchestration
+
+_PAYLOAD = TypeAdapter(OrchestratorTask)
+_TASKS: dict[str, Callable[[Any], Any]] = {
+    "start": orchestration.start,
+    "pause": orchestration.pause,
+    "start_wave": orchestration.start_wave,
+    "poll_wave": orchestration.poll_wave,
+    "finish": orchestration.finish,
+}
+
+
+@logger.inject_lambda_context(log_event=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> Any:
+    task = _PAYLOAD.validate_python(event)
+    logger.append_keys(executionId=task.executionId, task=task.task)
+    return _TASKS[task.task](task)

@@ -1,0 +1,73 @@
+"""The approvals table: the only place a Step Functions task token is stored."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from handlers import aws
+from handlers.models.approval import Approval
+from handlers.repositories.dynamo import conditional_write, dynamo_errors, from_item, to_item
+
+TOKEN_INDEX = "tokenHash-index"  # noqa: S105 (an index name, not a secret)
+
+
+def token_hash(task_token: str) -> str:
+    """Index key for automation that decides by token: the token itself is never indexed."""
+    return hashlib.sha256(task_token.encode()).hexdigest()
+
+
+class ApprovalRepository:
+    def __init__(self, table: Any = None) -> None:
+        self._table = table or aws.table("approvals_table")
+
+    def insert(self, approval: Approval) -> None:
+        with dynamo_errors("approval id collision"):
+            self._table.put_item(
+                Item=to_item(approval), ConditionExpression="attribute_not_exists(approvalId)"
+            )
+
+    def get(self, approval_id: str) -> Approval | None:
+        with dynamo_errors():
+            item = self._table.get_item(Key={"approvalId": approval_id}, ConsistentRead=True).get("Item")
+        return Approval.model_validate(from_item(item)) if item else None
+
+    def find_by_token(self, task_token: str) -> Approval | None:
+        from boto3.dynamodb.conditions import Key
+
+        with dynamo_errors():
+            items = self._table.query(
+                IndexName=TOKEN_INDEX, KeyConditionExpression=Key("tokenHash").eq(token_hash(task_token))
+            ).get("Items", [])
+        return self.get(str(items[0]["approvalId"])) if items else None
+
+    def decide(self, approval_id: str, *, status: str, action: str, by: str, via: str, at: str) -> bool:
+        """PENDING -> decided, once. True only for the one caller whose write happened."""
+        return conditional_write(
+            lambda: self._table.update_item(
+                Key={"approvalId": approval_id},
+                UpdateExpression="SET #s = :s, #a = :a, decidedBy = :by, decidedVia = :via, decidedAt = :at",
+                ConditionExpression="#s = :pending",
+                ExpressionAttributeNames={"#s": "status", "#a": "action"},
+                ExpressionAttributeValues={
+                    ":s": status,
+                    ":a": action,
+                    ":by": by,
+                    ":via": via,
+                    ":at": at,
+                    ":pending": "PENDING",
+                },
+            )
+        )
+
+    def expire(self, approval_id: str, *, reason: str, only_if: str = "PENDING") -> bool:
+        """Mark an approval EXPIRED if its status is still ``only_if``."""
+        return conditional_write(
+            lambda: self._table.update_item(
+                Key={"approvalId": approval_id},
+                UpdateExpression="SET #s = :expired, statusReason = :r",
+                ConditionExpression="#s = :only",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":expired": "EXPIRED", ":r": reason, ":only": only_if},
+            )
+        )

@@ -1,0 +1,100 @@
+"""The executions table. Writers update single attributes (never whole items), so the orchestrator,
+decisions and cancellations can touch one execution without overwriting each other."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from handlers import aws
+from handlers.models.execution import TERMINAL_STATUSES, Execution, WaveProgress
+from handlers.repositories.dynamo import (
+    Page,
+    conditional_write,
+    dynamo_errors,
+    from_item,
+    query_account,
+    set_expression,
+    to_item,
+)
+
+_TERMINAL = list(TERMINAL_STATUSES)
+
+
+class ExecutionRepository:
+    def __init__(self, table: Any = None) -> None:
+        self._table = table or aws.table("executions_table")
+
+    def insert(self, execution: Execution) -> None:
+        with dynamo_errors(f"execution {execution.executionId} already exists"):
+            self._table.put_item(
+                Item=to_item(execution), ConditionExpression="attribute_not_exists(executionId)"
+            )
+
+    def get(self, execution_id: str) -> Execution | None:
+        item = self._raw(execution_id)
+        return Execution.model_validate(item) if item else None
+
+    def page(self, account_id: str, *, limit: int = 50, token: str | None = None) -> Page[Execution]:
+        items, next_token = query_account(
+            self._table, account_id, limit=limit, token=token, newest_first=True
+        )
+        return Page([Execution.model_validate(i) for i in items], next_token)
+
+    def update(self, execution_id: str, **fields: Any) -> bool:
+        """Set model fields of a not-yet-finished execution. False if it has already finished."""
+        unknown = set(fields) - set(Execution.model_fields)
+        assert not unknown, f"not execution fields: {unknown}"
+        expression, names, values = set_expression(_plain(fields))
+        return conditional_write(
+            lambda: self._table.update_item(
+                Key={"executionId": execution_id},
+                UpdateExpression=expression,
+                ConditionExpression="attribute_exists(executionId) AND NOT #status IN (:t0, :t1, :t2, :t3)",
+                ExpressionAttributeNames={**names, "#status": "status"},
+                ExpressionAttributeValues={**values, **_terminal_values()},
+            )
+        )
+
+    def update_wave(self, execution_id: str, wave: WaveProgress) -> None:
+        """Replace one wave's progress (wave numbers are 1-based list positions)."""
+        index = wave.waveNumber - 1
+        with dynamo_errors():
+            self._table.update_item(
+                Key={"executionId": execution_id},
+                UpdateExpression=f"SET waves[{index}] = :w",
+                ConditionExpression="attribute_exists(executionId)",
+                ExpressionAttributeValues={":w": to_item(wave)},
+            )
+
+    def set_pending_approval_id(self, execution_id: str, approval_id: str | None) -> None:
+        """The pause's approval id, kept outside the model so no API response carries it."""
+        expression = "SET pendingApprovalId = :a" if approval_id else "REMOVE pendingApprovalId"
+        values = {":a": approval_id} if approval_id else {}
+        with dynamo_errors():
+            self._table.update_item(
+                Key={"executionId": execution_id},
+                UpdateExpression=expression,
+                **({"ExpressionAttributeValues": values} if values else {}),
+            )
+
+    def pending_approval_id(self, execution_id: str) -> str | None:
+        item = self._raw(execution_id) or {}
+        return str(item["pendingApprovalId"]) if item.get("pendingApprovalId") else None
+
+    def _raw(self, execution_id: str) -> dict[str, Any] | None:
+        with dynamo_errors():
+            item = self._table.get_item(Key={"executionId": execution_id}, ConsistentRead=True).get("Item")
+        return from_item(item) if item else None
+
+
+def _plain(fields: dict[str, Any]) -> dict[str, Any]:
+    """Models (also inside lists) as plain JSON values DynamoDB can store."""
+    dumped: dict[str, Any] = json.loads(
+        json.dumps(fields, default=lambda m: m.model_dump(mode="json", exclude_none=True))
+    )
+    return dumped
+
+
+def _terminal_values() -> dict[str, str]:
+    return {f":t{i}": status for i, status in enumerate(sorted(_TERMINAL))}

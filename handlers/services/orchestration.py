@@ -1,0 +1,157 @@
+"""What the state machine's tasks do (handlers.orchestrator routes each payload here)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from handlers import aws, drs
+from handlers.errors import NotFoundError
+from handlers.models.execution import (
+    Execution,
+    FinishTask,
+    PauseTask,
+    PollWaveTask,
+    ServerLaunch,
+    StartTask,
+    StartWaveTask,
+)
+from handlers.notifications import callback_url
+from handlers.observability import now_iso
+from handlers.repositories.executions import ExecutionRepository
+from handlers.repositories.protection_groups import ProtectionGroupRepository
+from handlers.repositories.recovery_plans import RecoveryPlanRepository
+from handlers.services import approvals
+from handlers.services.execution_events import announce, launched
+from handlers.services.lifecycle import finish_execution
+from handlers.settings import get_settings
+
+
+def _execution(execution_id: str) -> Execution:
+    execution = ExecutionRepository().get(execution_id)
+    if execution is None:
+        raise NotFoundError(f"execution {execution_id} not found")
+    return execution
+
+
+def start(task: StartTask) -> dict[str, Any]:
+    announce(_execution(task.executionId), "start")
+    return {"announced": True}
+
+
+def pause(task: PauseTask) -> dict[str, Any]:
+    execution = _execution(task.executionId)
+    wave = execution.waves[task.waveNumber - 1]
+    if not get_settings().enable_pause_resume:
+        output = {"action": "resume", "decidedBy": "system (pause/resume disabled)", "decidedVia": "system"}
+        aws.client("stepfunctions").send_task_success(taskToken=task.taskToken, output=json.dumps(output))
+        return {"paused": False}
+    ExecutionRepository().update_wave(
+        execution.executionId, wave.model_copy(update={"status": "WAITING_APPROVAL"})
+    )
+    approval = approvals.open_approval(execution, task.waveNumber, task.taskToken)
+    announce(
+        _execution(task.executionId),
+        "pause",
+        waveNumber=task.waveNumber,
+        protectionGroupName=wave.protectionGroupName,
+        requestedAt=approval.createdAt,
+        expiresAt=approval.expiresAt,
+        resumeUrl=callback_url("resume", approval.approvalId),
+        cancelUrl=callback_url("cancel", approval.approvalId),
+        approvalId=approval.approvalId,
+    )
+    return {"paused": True}
+
+
+def start_wave(task: StartWaveTask) -> dict[str, Any]:
+    execution = _execution(task.executionId)
+    wave = execution.waves[task.waveNumber - 1]
+    group = ProtectionGroupRepository().get(wave.protectionGroupId)
+    plan = RecoveryPlanRepository().get(execution.planId)
+    if group is None or plan is None:
+        raise NotFoundError(f"wave {task.waveNumber}: its protection group or plan no longer exists")
+    target = drs.DrsTarget(
+        account_id=execution.accountId,
+        region=group.region,
+        assume_role_name=group.assumeRoleName or plan.assumeRoleName,
+        external_id=group.externalId or plan.externalId,
+    )
+    client = drs.client_for(target, execution.executionId)
+    tags = {"drs-chatops:execution": execution.executionId, "drs-chatops:wave": str(task.waveNumber)}
+    job_ids = drs.start_recovery(client, group.sourceServerIds, is_drill=execution.isDrill, tags=tags)
+    started = wave.model_copy(
+        update={
+            "status": "RUNNING",
+            "region": group.region,
+            "jobIds": job_ids,
+            "servers": [ServerLaunch(sourceServerId=s) for s in group.sourceServerIds],
+            "startTime": now_iso(),
+        }
+    )
+    ExecutionRepository().update_wave(execution.executionId, started)
+    ExecutionRepository().update(execution.executionId, status="RUNNING")
+    return {"jobIds": job_ids}
+
+
+def poll_wave(task: PollWaveTask) -> dict[str, str]:
+    execution = _execution(task.executionId)
+    wave = execution.waves[task.waveNumber - 1]
+    plan = RecoveryPlanRepository().get(execution.planId)
+    group = ProtectionGroupRepository().get(wave.protectionGroupId)
+    target = drs.DrsTarget(
+        account_id=execution.accountId,
+        region=wave.region,
+        assume_role_name=(group.assumeRoleName if group else "") or (plan.assumeRoleName if plan else ""),
+        external_id=(group.externalId if group else "") or (plan.externalId if plan else ""),
+    )
+    jobs = drs.describe_jobs(drs.client_for(target, execution.executionId), wave.jobIds)
+    statuses = {
+        s["sourceServerID"]: s.get("launchStatus", "PENDING")
+        for j in jobs
+        for s in j.get("participatingServers", [])
+    }
+    servers = [
+        ServerLaunch(
+            sourceServerId=s.sourceServerId, launchStatus=statuses.get(s.sourceServerId, s.launchStatus)
+        )
+        for s in wave.servers
+    ]
+    done = len(jobs) == len(wave.jobIds) and all(j.get("status") == "COMPLETED" for j in jobs)
+    if not done:
+        ExecutionRepository().update_wave(execution.executionId, wave.model_copy(update={"servers": servers}))
+        return {"status": "IN_PROGRESS"}
+    failed = sorted(s.sourceServerId for s in servers if s.launchStatus == "FAILED")
+    status = "FAILED" if failed else "COMPLETED"
+    message = f"source servers failed to launch: {', '.join(failed)}" if failed else ""
+    finished = wave.model_copy(
+        update={"servers": servers, "status": status, "endTime": now_iso(), "message": message}
+    )
+    ExecutionRepository().update_wave(execution.executionId, finished)
+    current = _execution(task.executionId)
+    extra = {
+        "waveNumber": wave.waveNumber,
+        "protectionGroupName": wave.protectionGroupName,
+        "launched": launched(finished),
+        "total": len(servers),
+        "message": message,
+    }
+    announce(current, "wave_fail" if failed else "wave_complete", **extra)
+    return {"status": status}
+
+
+def finish(task: FinishTask) -> dict[str, Any]:
+    reason = ""
+    if task.error and task.outcome == "FAILED" and task.error.Error not in {"WaveFailed"}:
+        reason = f"{task.error.Error}: {_cause(task.error.Cause)}"
+    recorded = finish_execution(task.executionId, task.outcome, reason=reason)
+    return {"recorded": recorded}
+
+
+def _cause(cause: str) -> str:
+    """Lambda failures arrive as a JSON cause; show its message, not the stack trace."""
+    try:
+        parsed = json.loads(cause)
+    except ValueError:
+        return cause[:500]
+    return str(parsed.get("errorMessage", cause))[:500] if isinstance(parsed, dict) else cause[:500]
