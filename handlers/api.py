@@ -14,11 +14,14 @@ from handlers import direct
 from handlers.account_context import detect_invocation_source
 from handlers.errors import DomainError
 from handlers.observability import logger, metrics
+from handlers.routes import callback, executions
 from handlers.routes.crud import crud_router
 
 app = APIGatewayRestResolver()
 app.include_router(crud_router("/protection-groups", "groupId", "protection_group"))
 app.include_router(crud_router("/recovery-plans", "planId", "recovery_plan"))
+app.include_router(executions.router)
+app.include_router(callback.router)
 
 
 def _error(status: int, code: str, message: str) -> Response[str]:

@@ -13,9 +13,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from handlers.account_context import Caller
+from handlers.models.approval import Channel, DecideApprovalRequest
+from handlers.models.execution import ExecutionRef, StartExecutionRequest
 from handlers.models.protection_group import ProtectionGroupCreate, ProtectionGroupUpdate
 from handlers.models.recovery_plan import RecoveryPlanCreate, RecoveryPlanUpdate
-from handlers.services import configuration
+from handlers.services import approvals, configuration, executions
 from handlers.services import protection_groups as groups
 from handlers.services import recovery_plans as plans
 from handlers.validation import parse
@@ -115,6 +117,31 @@ def import_configuration(caller: Caller, body: dict[str, Any]) -> dict[str, Any]
     return configuration.import_configuration(caller, request.document, request.dryRun)
 
 
+def start_execution(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    request = parse(StartExecutionRequest, body)
+    return _dump(executions.start_execution(caller, request.planId, is_drill=request.isDrill))
+
+
+def get_execution(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    return _dump(executions.get_execution(caller, parse(ExecutionRef, body).executionId))
+
+
+def list_executions(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    request = parse(ListRequest, body)
+    return executions.list_executions(caller, limit=request.limit, next_token=request.nextToken).to_response()
+
+
+def cancel_execution(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    return _dump(executions.cancel_execution(caller, parse(ExecutionRef, body).executionId))
+
+
+def decide_approval(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    request = parse(DecideApprovalRequest, body)
+    via: Channel = "direct" if caller.source == "direct" else "api"
+    result = approvals.decide_approval(request, by=caller.principal, via=via, account_id=caller.account_id)
+    return _dump(result)
+
+
 OPERATIONS: dict[str, Operation] = {
     "create_protection_group": create_protection_group,
     "get_protection_group": get_protection_group,
@@ -126,6 +153,11 @@ OPERATIONS: dict[str, Operation] = {
     "list_recovery_plans": list_recovery_plans,
     "update_recovery_plan": update_recovery_plan,
     "delete_recovery_plan": delete_recovery_plan,
+    "start_execution": start_execution,
+    "get_execution": get_execution,
+    "list_executions": list_executions,
+    "cancel_execution": cancel_execution,
+    "decide_approval": decide_approval,
     "export_configuration": export_configuration,
     "import_configuration": import_configuration,
 }

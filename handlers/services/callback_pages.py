@@ -1,0 +1,94 @@
+"""The email approval links: a confirmation page for GET/HEAD (changes nothing: mail scanners and
+link previewers fetch every link) and the decision for POST. Pages are autoescaped Jinja2."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from handlers.models.approval import Approval, DecideApprovalRequest
+from handlers.rendering import render_html
+from handlers.repositories.approvals import ApprovalRepository
+from handlers.repositories.executions import ExecutionRepository
+from handlers.repositories.recovery_plans import RecoveryPlanRepository
+from handlers.services.approvals import decide_approval
+
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+}
+
+
+class CallbackParams(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    action: Literal["resume", "cancel"]
+    approval: str = Field(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_-]+$", repr=False)
+
+
+@dataclass(frozen=True)
+class Page:
+    status: int
+    html: str
+
+
+def _context(approval: Approval) -> dict[str, Any]:
+    execution = ExecutionRepository().get(approval.executionId)
+    plan = RecoveryPlanRepository().get(approval.planId)
+    wave = execution.waves[approval.waveNumber - 1] if execution else None
+    return {
+        "approval": approval,
+        "execution": execution,
+        "plan_name": plan.planName if plan else (execution.planName if execution else approval.planId),
+        "wave_name": wave.protectionGroupName if wave else "",
+        "notification_email": plan.notificationEmail if plan else "",
+    }
+
+
+def _expired(approval: Approval) -> bool:
+    expires = datetime.strptime(approval.expiresAt, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return approval.status == "EXPIRED" or (approval.status == "PENDING" and datetime.now(UTC) >= expires)
+
+
+def error_page(status: int, title: str, message: str) -> Page:
+    return Page(status, render_html("pages/error.html.j2", title=title, message=message))
+
+
+def confirmation_page(params: CallbackParams) -> Page:
+    approval = ApprovalRepository().get(params.approval)
+    if approval is None:
+        return error_page(
+            404, "Approval not found", "This link does not match any pause. It may have expired."
+        )
+    context = _context(approval)
+    if _expired(approval):
+        return error_page(
+            410, "This approval has expired", "The pause is over; nothing can be decided here now."
+        )
+    if approval.status != "PENDING":
+        return Page(200, render_html("pages/result.html.j2", outcome="already_decided", **context))
+    return Page(200, render_html("pages/confirm.html.j2", action=params.action, **context))
+
+
+def decide_page(params: CallbackParams) -> Page:
+    approval = ApprovalRepository().get(params.approval)
+    if approval is None:
+        return error_page(
+            404, "Approval not found", "This link does not match any pause. It may have expired."
+        )
+    recipient = _context(approval)["notification_email"]
+    request = DecideApprovalRequest(action=params.action, approvalId=params.approval)
+    result = decide_approval(request, by=recipient or "email link", via="email")
+    if result.outcome == "expired":
+        return error_page(410, "This approval has expired", result.message)
+    decided = ApprovalRepository().get(params.approval) or approval
+    return Page(200, render_html("pages/result.html.j2", outcome=result.outcome, **_context(decided)))
