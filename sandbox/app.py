@@ -1,0 +1,133 @@
+"""The sandbox process: embedded AWS, hooks, deployed stacks, DRS emulator, web port.
+
+``Sandbox.start()`` brings everything up in dependency order; ``Sandbox.stop()`` takes it down in
+reverse. Both the CLI and the e2e tests (through the CLI, as a subprocess) use this.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from sandbox import embedded_aws, hooks
+from sandbox.drs_data import ACCOUNTS, SIMULATED_LABEL, Estate
+
+log = logging.getLogger("sandbox")
+PROJECT = "drs-chatops"
+ENVIRONMENT = "sandbox"
+SLACK_USERS = {"operator": "U0SANDBOXOP", "viewer": "U0SANDBOXVW"}
+SLACK_TEAM = "T0SANDBOX"
+FUNCTION_ROLES = {  # handler module -> key in /_sandbox/info "functions"
+    "handlers.api": "api",
+    "handlers.orchestrator": "orchestrator",
+    "bot.app": "bot",
+    "bot.notifier": "notifier",
+}
+
+
+@dataclass
+class Sandbox:
+    port: int
+    aws_port: int
+    host: str = "127.0.0.1"
+    signing_secret: str = field(default_factory=lambda: secrets.token_hex(16))
+    estate: Estate = field(default_factory=Estate.demo)
+    started_in: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.base_url = f"http://{self.host}:{self.port}"
+        self.aws_endpoint = embedded_aws.prepare_environment(self.aws_port)
+        self.aws: Any = None
+        self.web: Any = None
+        self.runtime: Any = None
+        self.deployment: Any = None
+        self.functions: dict[str, str | None] = dict.fromkeys(("api", "orchestrator", "bot", "notifier"))
+        self.ready = False  # /_sandbox/info answers 503 until start() (and seeding) finished
+
+    def start(self) -> None:
+        began = time.monotonic()
+        import boto3
+
+        from sandbox import deploy, drs, invoke_api, lambdas, slack_fake, sns_delivery, web
+
+        self.aws = embedded_aws.EmbeddedAws(self.aws_port, self.aws_endpoint)
+        self.runtime = lambdas.LambdaRuntime(boto3.client("lambda"), self.aws_endpoint)
+        hooks.install("lambda", invoke_api.responder(self.runtime))
+        hooks.install("drs", drs.DrsEmulator(self.estate).responder())
+        self.aws.start()
+        log.info("DRS: %s, accounts %s", SIMULATED_LABEL, ", ".join(ACCOUNTS))
+        self.outbox = sns_delivery.Outbox(self.base_url)
+        sns_delivery.SnsDelivery(self.outbox, self.runtime).install()
+        self.slack = slack_fake.SlackRecorder()
+        self.web = web.WebServer(self)
+        self.web.start()
+        self.deployment = deploy.deploy_all(self.sandbox_values(), f"{PROJECT}-{ENVIRONMENT}")
+        self._find_functions()
+        self.started_in = time.monotonic() - began
+
+    def stop(self) -> None:
+        if self.web is not None:
+            self.web.stop()
+        if self.runtime is not None:
+            self.runtime.join(timeout=5)
+        if self.aws is not None:
+            self.aws.stop()
+        hooks.uninstall_all()
+
+    def sandbox_values(self) -> dict[str, str]:
+        """Parameter values the sandbox supplies to the templates, by parameter name."""
+        region = embedded_aws.REGION
+        return {
+            "ProjectName": PROJECT,
+            "Environment": ENVIRONMENT,
+            "CognitoUserPoolArn": f"arn:aws:cognito-idp:{region}:{ACCOUNTS[0]}:userpool/{region}_sandbox",
+            "ApiGatewayUrl": f"{self.base_url}/api",
+            "ApiUrl": f"{self.base_url}/api",
+            "SlackSigningSecret": self.signing_secret,
+            "SlackBotToken": "xoxb-sandbox-token",
+            "SlackApiUrl": f"{self.base_url}/slack-api/",
+            "SlackOperatorUserIds": SLACK_USERS["operator"],
+            "OperatorUserIds": SLACK_USERS["operator"],
+            "SlackTeamId": SLACK_TEAM,
+            "AlarmEmail": "ops@example.com",
+        }
+
+    def _find_functions(self) -> None:
+        lambda_client = self.runtime._client
+        for name in self.deployment.physical_ids("AWS::Lambda::Function").values():
+            handler = lambda_client.get_function(FunctionName=name)["Configuration"]["Handler"]
+            role = FUNCTION_ROLES.get(handler.rpartition(".")[0])
+            if role:
+                self.functions[role] = name
+
+    def info(self) -> dict[str, Any]:
+        outputs = self.deployment.outputs if self.deployment else {}
+        resources = self.deployment.physical_ids if self.deployment else (lambda _: {})
+        machines = list(resources("AWS::StepFunctions::StateMachine").values())
+        return {
+            "apiUrl": f"{self.base_url}/api",
+            "slackEventsUrl": f"{self.base_url}/slack/events",
+            "slackSigningSecret": self.signing_secret,
+            "slackResponseUrl": f"{self.base_url}/slack-response",
+            "slackUsers": dict(SLACK_USERS),
+            "slackTeamId": SLACK_TEAM,
+            "slackApiUrl": f"{self.base_url}/slack-api/",
+            "lambdaEndpoint": self.base_url,
+            "awsEndpoint": self.aws_endpoint,
+            "region": embedded_aws.REGION,
+            "functions": dict(self.functions),
+            "stateMachineArn": machines[0] if machines else None,
+            "topicArn": outputs.get("ExecutionNotificationsTopicArn"),
+            "tables": resources("AWS::DynamoDB::Table"),
+            "accounts": list(ACCOUNTS),
+            "sourceServers": self.estate.source_server_ids(),
+            "failingSourceServers": self.estate.failing_server_ids(),
+            "outboxUrl": f"{self.base_url}/outbox",
+            "slackMessagesUrl": f"{self.base_url}/slack-local/messages.json",
+            "drs": {"simulated": True, "label": SIMULATED_LABEL},
+            "stacks": dict(self.deployment.stacks) if self.deployment else {},
+            "startedInSeconds": round(self.started_in, 2),
+        }

@@ -1,0 +1,84 @@
+"""Read the project's CloudFormation templates and adapt them to what moto's CloudFormation can
+deploy - the in-memory equivalent of ``aws cloudformation package``, nothing more.
+
+- YAML short-form tags (``!Ref``, ``!Sub`` ...) become their long forms; the result is sent as JSON.
+- A state machine's ``DefinitionS3Location`` / ``Definition`` (+ ``DefinitionSubstitutions``) becomes
+  ``DefinitionString`` with ``Fn::Sub``: moto reads only ``DefinitionString``.
+- A Lambda ``Code`` given as a local path points at the sandbox's uploaded code bundle instead.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+log = logging.getLogger("sandbox.deploy")
+CFN_DIR = Path(__file__).resolve().parents[1] / "cfn"
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    name = suffix if suffix == "Ref" or suffix == "Condition" else f"Fn::{suffix}"
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+        if suffix == "GetAtt":
+            value = str(value).split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return {name: value}
+
+
+_Loader.add_multi_constructor("!", _tag)
+
+
+def load(path: Path) -> dict[str, Any]:
+    return dict(yaml.load(path.read_text(), Loader=_Loader))  # noqa: S506 - SafeLoader subclass
+
+
+def adapt(template: dict[str, Any], code_bucket: str, code_key: str) -> list[str]:
+    """Rewrite ``template`` in place for moto; returns what was changed, for the log."""
+    notes: list[str] = []
+    for logical_id, resource in (template.get("Resources") or {}).items():
+        props = resource.get("Properties") or {}
+        kind = resource.get("Type")
+        if kind == "AWS::StepFunctions::StateMachine" and "DefinitionString" not in props:
+            definition = _definition_text(props)
+            if definition is not None:
+                substitutions = props.pop("DefinitionSubstitutions", None)
+                props["DefinitionString"] = {
+                    "Fn::Sub": [definition, substitutions] if substitutions else definition
+                }
+                notes.append(
+                    f"{logical_id}: definition inlined as DefinitionString (moto reads no other form)"
+                )
+        elif kind == "AWS::Lambda::Function" and isinstance(props.get("Code"), str):
+            props["Code"] = {"S3Bucket": code_bucket, "S3Key": code_key}
+            notes.append(f"{logical_id}: local Code path -> sandbox code bundle")
+    return notes
+
+
+def _definition_text(props: dict[str, Any]) -> str | None:
+    if "Definition" in props:
+        return json.dumps(props.pop("Definition"), indent=2)
+    location = props.pop("DefinitionS3Location", None) or props.pop("DefinitionUri", None)
+    if location is None:
+        return None
+    relative = location if isinstance(location, str) else str(location.get("Key", ""))
+    for candidate in (CFN_DIR / relative, CFN_DIR / "statemachine" / Path(relative).name):
+        if candidate.is_file():
+            return candidate.read_text()
+    raise FileNotFoundError(f"state machine definition {relative!r} not found under {CFN_DIR}")
+
+
+def resource_types(template: dict[str, Any]) -> set[str]:
+    return {str(r.get("Type")) for r in (template.get("Resources") or {}).values()}

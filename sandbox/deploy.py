@@ -1,0 +1,122 @@
+"""Deploy the per-concern templates in ``cfn/`` into moto's CloudFormation, as production does.
+
+Each stack gets its parameters by name: the outputs of the stacks deployed before it, plus sandbox
+values (project, environment, code bundle, placeholder Cognito pool, Slack settings). Never a
+root/nested template: moto cannot fetch nested templates and the per-concern files are the unit.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from sandbox import cfn_template
+
+log = logging.getLogger("sandbox.deploy")
+
+ORDER = ("data", "notifications", "api", "orchestration", "bot", "monitoring")
+CODE_BUCKET = "drs-chatops-sandbox-code"
+CODE_KEY = "lambda/bundle.zip"
+
+# What the sandbox serves in place of resource types moto's CloudFormation lacks or does not serve.
+PROVIDED_INSTEAD = {
+    "AWS::Lambda::Url": "functions are reachable through the sandbox's Lambda Invoke API and /slack/events",
+    "AWS::SecretsManager::Secret": "secrets are passed to the stacks as sandbox parameter values",
+    "AWS::CloudWatch::Alarm": "no alarms in the sandbox; errors are printed in the sandbox log",
+    "AWS::ApiGateway::RestApi": "moto records the REST API; the sandbox serves its routes at /api",
+    "AWS::ApiGateway::Authorizer": "X-Sandbox-Account / X-Sandbox-User headers become Cognito claims",
+    "AWS::ApiGateway::Stage": "no stage prefix: the sandbox serves the routes at /api",
+}
+
+
+@dataclass
+class Deployment:
+    stacks: dict[str, str] = field(default_factory=dict)  # concern -> stack name
+    outputs: dict[str, str] = field(default_factory=dict)
+    resources: list[dict[str, Any]] = field(default_factory=list)  # describe_stack_resources rows
+
+    def physical_ids(self, resource_type: str) -> dict[str, str]:
+        return {
+            r["LogicalResourceId"]: r["PhysicalResourceId"]
+            for r in self.resources
+            if r.get("ResourceType") == resource_type and r.get("PhysicalResourceId")
+        }
+
+
+def deploy_all(sandbox_values: dict[str, str], stack_prefix: str) -> Deployment:
+    import boto3
+
+    cloudformation = boto3.client("cloudformation")
+    _upload_code_bundle(boto3.client("s3"))
+    deployment = Deployment()
+    values = {**sandbox_values, "CodeBucket": CODE_BUCKET, "CodeKey": CODE_KEY}
+    for concern in ORDER:
+        path = cfn_template.CFN_DIR / f"{concern}.yaml"
+        if not path.is_file():
+            log.info("cfn/%s.yaml not present yet: skipped", concern)
+            continue
+        template = cfn_template.load(path)
+        for note in cfn_template.adapt(template, CODE_BUCKET, CODE_KEY):
+            log.info("cfn/%s.yaml: %s", concern, note)
+        _log_substitutes(concern, template)
+        stack = f"{stack_prefix}-{concern}"
+        parameters = _parameters(concern, template, {**values, **deployment.outputs})
+        cloudformation.create_stack(
+            StackName=stack,
+            TemplateBody=json.dumps(template),
+            Parameters=parameters,
+            Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
+        )
+        described = cloudformation.describe_stacks(StackName=stack)["Stacks"][0]
+        if described["StackStatus"] != "CREATE_COMPLETE":
+            raise RuntimeError(
+                f"stack {stack}: {described['StackStatus']} {described.get('StackStatusReason', '')}"
+            )
+        for output in described.get("Outputs") or []:
+            deployment.outputs[output["OutputKey"]] = output["OutputValue"]
+        deployment.resources += cloudformation.describe_stack_resources(StackName=stack)["StackResources"]
+        deployment.stacks[concern] = stack
+        log.info("deployed cfn/%s.yaml as stack %s (%d parameters)", concern, stack, len(parameters))
+    return deployment
+
+
+def _parameters(concern: str, template: dict[str, Any], available: dict[str, str]) -> list[dict[str, str]]:
+    parameters = []
+    for name, spec in (template.get("Parameters") or {}).items():
+        if name in available:
+            parameters.append({"ParameterKey": name, "ParameterValue": str(available[name])})
+        elif "Default" not in spec:
+            log.warning(
+                "cfn/%s.yaml parameter %s has no sandbox value and no default: passing a placeholder "
+                "(add it to sandbox values or an earlier stack's outputs)",
+                concern,
+                name,
+            )
+            parameters.append({"ParameterKey": name, "ParameterValue": "sandbox-placeholder"})
+    return parameters
+
+
+def _log_substitutes(concern: str, template: dict[str, Any]) -> None:
+    from moto.cloudformation.parsing import NULL_MODELS, get_model_map
+
+    supported = set(get_model_map()) - set(NULL_MODELS)
+    for kind in sorted(cfn_template.resource_types(template)):
+        if kind in PROVIDED_INSTEAD:
+            log.info("cfn/%s.yaml %s: %s", concern, kind, PROVIDED_INSTEAD[kind])
+        elif kind not in supported:
+            log.warning(
+                "cfn/%s.yaml %s: moto lacks it; the sandbox has no substitute (skipped)", concern, kind
+            )
+
+
+def _upload_code_bundle(s3: Any) -> None:
+    """moto's Lambda wants real code at CodeBucket/CodeKey; the sandbox runs the handlers in process."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as bundle:
+        bundle.writestr("README.txt", "drs-chatops sandbox: handlers run in the sandbox process\n")
+    s3.create_bucket(Bucket=CODE_BUCKET)
+    s3.put_object(Bucket=CODE_BUCKET, Key=CODE_KEY, Body=buffer.getvalue())

@@ -1,0 +1,63 @@
+"""The simulated DRS estate: demo accounts and their source servers (moto has no DRS).
+
+Everything here is invented and labelled as simulated wherever a user sees it. Ids are stable
+(derived from the account and an index), so a sandbox restart shows the same servers."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+SIMULATED_LABEL = "simulated DRS (sandbox emulator; no real servers are launched)"
+ACCOUNTS = ("111111111111", "222222222222")
+SERVERS_PER_ACCOUNT = 24
+FAILING_PER_FIRST_ACCOUNT = 2
+REGION = "us-east-1"
+TIERS = ("db", "app", "web", "cache", "batch", "mq")
+
+
+def server_id(account_id: str, index: int) -> str:
+    digest = hashlib.sha256(f"{account_id}:{index}".encode()).hexdigest()
+    return "s-" + digest[:17]
+
+
+@dataclass(frozen=True)
+class SourceServer:
+    account_id: str
+    server_id: str
+    hostname: str
+    fails_to_launch: bool = False
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:drs:{REGION}:{self.account_id}:source-server/{self.server_id}"
+
+
+@dataclass
+class Estate:
+    servers: dict[str, dict[str, SourceServer]] = field(default_factory=dict)  # account -> id -> server
+
+    @classmethod
+    def demo(cls) -> Estate:
+        estate = cls()
+        for n, account in enumerate(ACCOUNTS):
+            servers: dict[str, SourceServer] = {}
+            for i in range(SERVERS_PER_ACCOUNT):
+                sid = server_id(account, i)
+                # The last servers of the first account always fail: demos and tests need failures.
+                failing = n == 0 and i >= SERVERS_PER_ACCOUNT - FAILING_PER_FIRST_ACCOUNT
+                hostname = f"{TIERS[i % len(TIERS)]}-{i:02d}.acct{n + 1}.example.internal"
+                servers[sid] = SourceServer(account, sid, hostname, fails_to_launch=failing)
+            estate.servers[account] = servers
+        return estate
+
+    def source_server_ids(self) -> dict[str, list[str]]:
+        return {account: list(servers) for account, servers in self.servers.items()}
+
+    def failing_server_ids(self) -> list[str]:
+        return [
+            s.server_id for servers in self.servers.values() for s in servers.values() if s.fails_to_launch
+        ]
+
+    def healthy_server_ids(self, account_id: str) -> list[str]:
+        return [s.server_id for s in self.servers[account_id].values() if not s.fails_to_launch]

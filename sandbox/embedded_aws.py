@@ -1,0 +1,86 @@
+"""The embedded AWS: moto's server, in this process, with Step Functions execution switched on.
+
+Order matters and is the reason this module exists:
+
+1. ``MOTO_PORT`` must be set *before moto is imported*: its Step Functions engine calls
+   ``http://localhost:$MOTO_PORT`` for task integrations (``lambda:invoke`` and friends).
+2. Fake credentials, the region and ``AWS_ENDPOINT_URL`` go into the process environment, so every
+   boto3 client created afterwards - the sandbox's own and the handler code's - talks to moto and
+   can never reach real AWS.
+3. The botocore ``before-send`` hooks (Lambda Invoke, DRS) are installed before any client exists
+   (see :mod:`sandbox.hooks`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger("sandbox")
+
+REGION = "us-east-1"
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "sandbox",
+    "AWS_SECRET_ACCESS_KEY": "sandbox",
+    "AWS_SESSION_TOKEN": "sandbox",
+}
+
+
+def prepare_environment(aws_port: int) -> str:
+    """Point this process at the embedded AWS; returns its endpoint URL. Call before importing moto."""
+    endpoint = f"http://127.0.0.1:{aws_port}"
+    os.environ.update(FAKE_CREDENTIALS)
+    os.environ.update(
+        MOTO_PORT=str(aws_port),
+        AWS_DEFAULT_REGION=REGION,
+        AWS_REGION=REGION,
+        AWS_ENDPOINT_URL=endpoint,
+    )
+    for name in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+        os.environ.pop(name, None)
+    os.environ["AWS_CONFIG_FILE"] = os.devnull
+    os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+    return endpoint
+
+
+@dataclass
+class EmbeddedAws:
+    port: int
+    endpoint: str
+    server: Any = None
+
+    def start(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        from sandbox.emulator_guarantees import make_dynamodb_writes_atomic
+
+        make_dynamodb_writes_atomic()
+        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self.server.start()
+        self._configure({"stepfunctions": {"execute_state_machine": True}})
+        log.info("embedded AWS (moto %s) on %s", _moto_version(), self.endpoint)
+
+    def _configure(self, config: dict[str, Any]) -> None:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/moto-api/config",
+            data=json.dumps(config).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            response.read()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+
+def _moto_version() -> str:
+    import moto
+
+    return str(getattr(moto, "__version__", "?"))

@@ -1,0 +1,153 @@
+"""The sandbox's one web port (standard library ``ThreadingHTTPServer``).
+
+Paths (ARCHITECTURE 3.6): ``/_sandbox/info``, ``/api/...``, ``/slack/events``,
+``/2015-03-31/functions/{name}/invocations``, ``/outbox`` (+``.json``), ``/slack-local``
+(+``/messages.json``); plus the fake Slack Web API under ``/slack-api/`` and ``/slack-response``.
+A crash in a handler becomes a readable error on the response and in the log; the server keeps serving.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from sandbox import apigw, invoke_api, pages, slack_fake
+from sandbox.drs_data import ACCOUNTS, SIMULATED_LABEL
+
+if TYPE_CHECKING:
+    from sandbox.app import Sandbox
+
+log = logging.getLogger("sandbox.web")
+Answer = tuple[int, dict[str, str], bytes]
+JSON = {"Content-Type": "application/json"}
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+
+
+def _json(status: int, value: Any) -> Answer:
+    return status, dict(JSON), json.dumps(value, indent=2, default=str).encode()
+
+
+class Routes:
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+
+    def dispatch(self, method: str, raw_path: str, headers: dict[str, str], body: bytes) -> Answer:
+        path = urlsplit(raw_path).path
+        if path == "/_sandbox/info":
+            return (
+                _json(200, self.sandbox.info()) if self.sandbox.ready else _json(503, {"status": "starting"})
+            )
+        if path == "/api" or path.startswith("/api/"):
+            return self.api(method, raw_path[len("/api") :] or "/", headers, body)
+        name = invoke_api.function_name_from_path(path)
+        if name is not None and method == "POST":
+            return invoke_api.invoke(self.sandbox.runtime, name, body, headers.get("X-Amz-Invocation-Type"))
+        if path.startswith("/slack-api/") and method == "POST":
+            args = slack_fake.parse_body(body, headers.get("Content-Type", ""))
+            return _json(200, self.sandbox.slack.web_api(path.rsplit("/", 1)[-1], args))
+        if path.startswith("/slack-response") and method == "POST":
+            payload = slack_fake.parse_body(body, headers.get("Content-Type", "application/json"))
+            return _json(200, self.sandbox.slack.response_url(path, payload))
+        if path == "/slack/events" and method == "POST":
+            return self.slack_events(raw_path, headers, body)
+        if method in ("GET", "HEAD"):
+            return self.page(path)
+        return _json(404, {"error": "NOT_FOUND", "message": f"the sandbox serves no {method} {path}"})
+
+    def page(self, path: str) -> Answer:
+        sandbox = self.sandbox
+        if path == "/outbox.json":
+            return _json(200, sandbox.outbox.all())
+        if path == "/outbox":
+            return 200, dict(HTML), pages.outbox(sandbox.outbox.all(), SIMULATED_LABEL).encode()
+        if path == "/slack-local/messages.json":
+            return _json(200, sandbox.slack.messages())
+        if path in ("/slack-local", "/slack-local/"):
+            bot = bool(sandbox.functions.get("bot"))
+            return 200, dict(HTML), pages.slack_local(sandbox.slack.messages(), SIMULATED_LABEL, bot).encode()
+        if path == "/":
+            base = sandbox.base_url
+            links = [(label, base + p) for label, p in _INDEX_LINKS]
+            return 200, dict(HTML), pages.index(links, SIMULATED_LABEL).encode()
+        return _json(404, {"error": "NOT_FOUND", "message": f"the sandbox serves no page {path}"})
+
+    def api(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Answer:
+        function = self.sandbox.functions.get("api")
+        if not function:
+            return _json(503, {"error": "NOT_DEPLOYED", "message": "the api function is not deployed"})
+        event = apigw.proxy_event(method, path, headers, body, stage="sandbox", default_account=ACCOUNTS[0])
+        return self._proxy(function, event)
+
+    def slack_events(self, raw_path: str, headers: dict[str, str], body: bytes) -> Answer:
+        function = self.sandbox.functions.get("bot")
+        if not function:
+            message = "the Slack bot function is not deployed in this sandbox (no cfn/bot.yaml yet)"
+            return _json(503, {"error": "BOT_NOT_DEPLOYED", "message": message})
+        event = apigw.proxy_event(
+            "POST", raw_path, headers, body, stage="sandbox", default_account=ACCOUNTS[0], claims=False
+        )
+        return self._proxy(function, event)
+
+    def _proxy(self, function: str, event: dict[str, Any]) -> Answer:
+        result = self.sandbox.runtime.invoke(function, event)
+        if result.function_error:
+            error = json.loads(result.payload)
+            return _json(502, {"message": "Internal server error", "sandbox": f"{function} raised", **error})
+        return apigw.http_response(json.loads(result.payload))
+
+
+_INDEX_LINKS = [
+    ("info", "/_sandbox/info"),
+    ("outbox", "/outbox"),
+    ("slack-local", "/slack-local"),
+    ("REST API (e.g.)", "/api/recovery-plans"),
+]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    routes: Routes
+    protocol_version = "HTTP/1.1"
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        headers = {k: v for k, v in self.headers.items()}
+        try:
+            status, out_headers, payload = self.routes.dispatch(self.command, self.path, headers, body)
+        except Exception as exc:
+            log.error("%s %s failed:\n%s", self.command, self.path, traceback.format_exc())
+            status, out_headers, payload = _json(500, {"error": "SANDBOX_ERROR", "message": repr(exc)})
+        self.send_response(status)
+        for key, value in out_headers.items():
+            if key.lower() not in ("content-length", "connection", "transfer-encoding"):
+                self.send_header(key, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("web: " + format, *args)
+
+
+class WebServer:
+    def __init__(self, sandbox: Sandbox) -> None:
+        handler = type("Handler", (_Handler,), {"routes": Routes(sandbox)})
+        self.server = ThreadingHTTPServer((sandbox.host, sandbox.port), handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, name="sandbox-web", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
