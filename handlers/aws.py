@@ -1,35 +1,48 @@
-"""Lazily created AWS clients, one per process (Lambda container).
-
-Nothing is created at import time: cold start stays small and tests can swap endpoints.
-``reset()`` drops every cached client (tests, the sandbox)."""
+"""AWS clients, created lazily (never at import time: cold start stays small, tests and the
+sandbox can route calls) and from boto3's default session, so hooks registered on that session
+(the sandbox's in-process Lambda and DRS emulator, test stubs) see every call the product makes.
+``reset()`` drops every cached client."""
 
 from __future__ import annotations
 
 import functools
+import threading
 from typing import Any
 
 from handlers.settings import get_settings
 
+_lock = threading.Lock()  # botocore sessions are not safe for concurrent client creation
 
-@functools.cache
-def _session() -> Any:
+
+def _default_session() -> Any:
     import boto3
 
-    return boto3.session.Session(region_name=get_settings().aws_region)
+    if boto3.DEFAULT_SESSION is None:
+        boto3.setup_default_session()
+    return boto3.DEFAULT_SESSION
+
+
+def new_client(service: str, **kwargs: Any) -> Any:
+    """An uncached client (e.g. with assumed-role credentials or another region)."""
+    kwargs.setdefault("region_name", get_settings().aws_region)
+    with _lock:
+        return _default_session().client(service, **kwargs)
 
 
 @functools.cache
 def client(service: str) -> Any:
     """A boto3 client for ``service`` in the deployment region."""
-    return _session().client(service)
+    return new_client(service)
 
 
 @functools.cache
 def table(name: str) -> Any:
     """A DynamoDB ``Table`` resource for the table named by setting ``name``."""
-    return _session().resource("dynamodb").Table(get_settings().require(name))
+    with _lock:
+        resource = _default_session().resource("dynamodb", region_name=get_settings().aws_region)
+    return resource.Table(get_settings().require(name))
 
 
 def reset() -> None:
-    for cached in (_session, client, table):
+    for cached in (client, table):
         cached.cache_clear()

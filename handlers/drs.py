@@ -24,12 +24,11 @@ class DrsTarget:
 
 
 def client_for(target: DrsTarget, execution_id: str) -> Any:
-    import boto3
     from botocore.config import Config
 
     config = Config(retries=_RETRIES)  # type: ignore[arg-type]
     if not target.assume_role_name:
-        return boto3.session.Session(region_name=target.region).client("drs", config=config)
+        return aws.new_client("drs", region_name=target.region, config=config)
     kwargs: dict[str, Any] = {
         "RoleArn": f"arn:aws:iam::{target.account_id}:role/{target.assume_role_name}",
         "RoleSessionName": f"drs-chatops-{execution_id}"[:64],
@@ -37,12 +36,14 @@ def client_for(target: DrsTarget, execution_id: str) -> Any:
     if target.external_id:
         kwargs["ExternalId"] = target.external_id
     credentials = aws.client("sts").assume_role(**kwargs)["Credentials"]
-    return boto3.session.Session(
+    return aws.new_client(
+        "drs",
+        region_name=target.region,
+        config=config,
         aws_access_key_id=credentials["AccessKeyId"],
         aws_secret_access_key=credentials["SecretAccessKey"],
         aws_session_token=credentials["SessionToken"],
-        region_name=target.region,
-    ).client("drs", config=config)
+    )
 
 
 def start_recovery(client: Any, server_ids: list[str], *, is_drill: bool, tags: dict[str, str]) -> list[str]:
