@@ -1,0 +1,210 @@
+"""Backfill ``accountId`` on items written before accounts existed (seed design 6.1/6.2).
+
+Shared by ``scripts/backfill-protection-groups.py`` and ``scripts/backfill-recovery-plans.py``:
+arguments, tables, the report, and the Protection Group rules (plans: ``scripts.backfill_plans``).
+Dry run by default; ``--apply`` writes. Scans are paginated. Every write is conditional on the item
+still having no ``accountId``, so re-running is harmless. Exit code 1 when anything was unresolved.
+
+Protection Groups get their account from an IAM role ARN in ``assumeRoleName`` (legacy items stored
+ARNs there), else from ``--default-account-id``. With ``--apply`` their source servers are also
+claimed in the server-claims table, so "one group per server per account" holds for them too; a
+server another group already holds leaves the group unresolved (and unchanged).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pydantic
+from pydantic import BaseModel, ConfigDict, Field
+
+from handlers.models.fields import is_valid_account_id
+from handlers.observability import now_iso
+from handlers.repositories.legacy import LegacyItemRepository
+from handlers.repositories.server_claims import ServerClaimRepository
+from handlers.settings import get_settings
+from handlers.validation import describe
+
+BACKFILL_PRINCIPAL = "backfill"
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/")
+
+
+@dataclass
+class Report:
+    kind: str
+    dry_run: bool
+    found: int = 0
+    updated: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
+
+    def add(self, outcome: str, label: str, text: str) -> None:
+        symbol = {"updated": "→", "skipped": "✓", "unresolved": "✗", "invalid": "!"}[outcome]
+        getattr(self, outcome).append(label)
+        print(f"{symbol} {label}: {text}")
+
+    def finish(self) -> int:
+        would = "Would update" if self.dry_run else "Updated"
+        print(f"\nSummary ({self.found} {self.kind} found):")
+        print(f"  {would}: {len(self.updated)}")
+        print(f"  Skipped (already have accountId): {len(self.skipped)}")
+        if self.invalid or self.kind == "recovery plans":
+            print(f"  {'Would mark' if self.dry_run else 'Marked'} invalid: {len(self.invalid)}")
+        print(f"  Unresolved: {len(self.unresolved)}")
+        if self.dry_run:
+            print("\nDRY RUN - no changes applied. Run with --apply to write them.")
+        return 1 if self.unresolved else 0
+
+
+class CommonOptions(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    apply: bool = False
+    region: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
+    endpoint_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+
+
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--apply", action="store_true", help="write the changes (default: dry run)")
+    parser.add_argument("--groups-table", help="default: $PROTECTION_GROUPS_TABLE")
+    parser.add_argument("--region", help="AWS region (default: the AWS configuration's)")
+    parser.add_argument("--endpoint-url", help="DynamoDB endpoint (e.g. the local sandbox)")
+
+
+def parse_options(model: type[pydantic.BaseModel], args: argparse.Namespace) -> Any:
+    try:
+        return model.model_validate(vars(args))
+    except pydantic.ValidationError as exc:
+        raise SystemExit(f"invalid arguments: {describe(exc)}") from exc
+
+
+def open_table(options: CommonOptions, given: str | None, setting: str) -> Any:
+    import boto3
+
+    name = given or getattr(get_settings(), setting)
+    if not name:
+        raise SystemExit(
+            f"no table: pass --{setting.replace('_table', '').replace('_', '-')}-table or set "
+            f"{setting.upper()}"
+        )
+    resource = boto3.resource("dynamodb", region_name=options.region, endpoint_url=options.endpoint_url)
+    return resource.Table(name)
+
+
+def label_of(item: dict[str, Any], key: str, name: str) -> str:
+    return f"{str(item.get(name) or '(unnamed)')[:80]} ({item.get(key, '?')})"
+
+
+class LegacyGroup(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    groupId: str = Field(min_length=1)
+    accountId: str | None = None
+    assumeRoleName: str = ""
+    sourceServerIds: list[str] = Field(default_factory=list)
+
+
+class GroupOptions(CommonOptions):
+    default_account_id: str | None = Field(default=None, pattern=r"^[0-9]{12}$")
+    groups_table: str | None = None
+    claims_table: str | None = None
+
+
+def group_account(group: LegacyGroup, default_account_id: str | None) -> tuple[str | None, str]:
+    match = _ROLE_ARN.match(group.assumeRoleName)
+    if match:
+        return match.group(1), "from the role ARN in assumeRoleName"
+    return default_account_id, "from --default-account-id"
+
+
+@dataclass
+class GroupBackfill:
+    groups: LegacyItemRepository
+    claims: ServerClaimRepository
+    options: GroupOptions
+    report: Report
+    planned_claims: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def run(self) -> int:
+        for page in self.groups.scan_pages():
+            for item in page:
+                self.report.found += 1
+                self.one(item)
+        return self.report.finish()
+
+    def one(self, item: dict[str, Any]) -> None:
+        label = label_of(item, "groupId", "groupName")
+        try:
+            group = LegacyGroup.model_validate(item)
+        except pydantic.ValidationError as exc:
+            return self.report.add("unresolved", label, f"unreadable item: {describe(exc)}")
+        if group.accountId:
+            return self.report.add("skipped", label, f"already has accountId {group.accountId}")
+        account, source = group_account(group, self.options.default_account_id)
+        if not account or not is_valid_account_id(account):
+            return self.report.add(
+                "unresolved", label, "cannot determine accountId (no role ARN; pass --default-account-id)"
+            )
+        conflict = self.check_servers(account, group)
+        if conflict is None and self.options.apply:
+            conflict = self.claim(account, group)
+        if conflict:
+            return self.report.add("unresolved", label, f"not given account {account}: {conflict}")
+        if self.options.apply and not self.write(group.groupId, account):
+            self.release(account, group, group.sourceServerIds)
+            return self.report.add("skipped", label, "was given an accountId meanwhile")
+        self.report.add("updated", label, f"accountId={account} ({source})")
+
+    def check_servers(self, account: str, group: LegacyGroup) -> str | None:
+        """Read-only: is a server held by another group (stored, or earlier in this run)?"""
+        for server in group.sourceServerIds:
+            owner = self.planned_claims.get((account, server)) or self.claims.owner(account, server)
+            if owner not in (None, group.groupId):
+                return f"source server {server} already belongs to protection group {owner}"
+        for server in group.sourceServerIds:
+            self.planned_claims[(account, server)] = group.groupId
+        return None
+
+    def claim(self, account: str, group: LegacyGroup) -> str | None:
+        """All of the group's servers or none."""
+        done: list[str] = []
+        for server in group.sourceServerIds:
+            owner = self.claims.claim(account, server, group.groupId)
+            if owner is not None:
+                self.release(account, group, done)
+                return f"source server {server} already belongs to protection group {owner}"
+            done.append(server)
+        return None
+
+    def release(self, account: str, group: LegacyGroup, servers: list[str]) -> None:
+        for server in servers:
+            self.claims.release(account, server, group.groupId)
+
+    def write(self, group_id: str, account: str) -> bool:
+        now = now_iso()
+        defaults = {
+            "region": self.options.region or get_settings().aws_region,
+            "version": 1,
+            "createdAt": now,
+            "updatedAt": now,
+            "createdBy": BACKFILL_PRINCIPAL,
+        }
+        return self.groups.set_account(group_id, account, always={}, defaults=defaults)
+
+
+def backfill_protection_groups(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Backfill accountId for Protection Groups")
+    add_common_arguments(parser)
+    parser.add_argument("--claims-table", help="default: $SERVER_CLAIMS_TABLE")
+    parser.add_argument("--default-account-id", help="account for groups nothing else identifies")
+    options = parse_options(GroupOptions, parser.parse_args(argv))
+    groups = LegacyItemRepository(
+        open_table(options, options.groups_table, "protection_groups_table"), "groupId"
+    )
+    claims = ServerClaimRepository(open_table(options, options.claims_table, "server_claims_table"))
+    print(f"Scanning protection groups ({'apply' if options.apply else 'dry run'})")
+    return GroupBackfill(groups, claims, options, Report("protection groups", not options.apply)).run()
