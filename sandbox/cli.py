@@ -33,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
     # what it provides instead (sandbox.deploy).
     logging.getLogger("moto").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", message="Tried to parse", category=UserWarning)
+    warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

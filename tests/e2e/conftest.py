@@ -1,0 +1,121 @@
+"""One sandbox subprocess per test session, on free ports; tests reach it only over HTTP and boto3,
+with the endpoints it publishes at ``/_sandbox/info``."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT_SECONDS = 30
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes
+    headers: dict[str, str]
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def http(method: str, url: str, body: Any = None, headers: dict[str, str] | None = None) -> Response:
+    data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    if data is not None and "Content-Type" not in request.headers:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return Response(response.status, response.read(), dict(response.headers))
+    except urllib.error.HTTPError as error:
+        return Response(error.code, error.read(), dict(error.headers))
+
+
+@dataclass
+class RunningSandbox:
+    info: dict[str, Any]
+    log_path: Path
+
+    def api(self, method: str, path: str, body: Any = None, *, account: str | None = None) -> Response:
+        headers = {"X-Sandbox-Account": account} if account else {}
+        return http(method, self.info["apiUrl"] + path, body, headers)
+
+    def lambda_client(self) -> Any:
+        import boto3
+
+        return boto3.client(
+            "lambda",
+            endpoint_url=self.info["lambdaEndpoint"],
+            region_name=self.info["region"],
+            aws_access_key_id="sandbox",
+            aws_secret_access_key="sandbox",
+        )
+
+
+def _wait_for_info(url: str, process: subprocess.Popen[bytes], log_path: Path) -> dict[str, Any]:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"sandbox exited with {process.returncode}:\n{log_path.read_text()[-4000:]}")
+        try:
+            response = http("GET", url)
+            if response.status == 200:
+                return dict(response.json())
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"sandbox not ready in {START_TIMEOUT_SECONDS} s:\n{log_path.read_text()[-4000:]}")
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
+    port, aws_port = free_port(), free_port()
+    log_path = tmp_path_factory.mktemp("sandbox") / "sandbox.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "scripts.cli",
+                "sandbox",
+                "--port",
+                str(port),
+                "--aws-port",
+                str(aws_port),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            info = _wait_for_info(f"http://127.0.0.1:{port}/_sandbox/info", process, log_path)
+            yield RunningSandbox(info=info, log_path=log_path)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
