@@ -62,3 +62,19 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsEnv]:
         reset_caches()
         yield AwsEnv(tables=tables, topic_arn=topic, alerts_topic_arn=alerts)
     reset_caches()
+
+
+@pytest.fixture
+def orchestration(aws: AwsEnv, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Executions end to end in process (see tests/support/orchestration.py)."""
+    from handlers.orchestrator import lambda_handler as orchestrator
+    from tests.support.inprocess import DrsStub, drs_stub, lambda_functions
+    from tests.support.orchestration import API_URL, Orchestration, create_state_machine, tap_topic
+
+    monkeypatch.setenv("STATE_MACHINE_ARN", create_state_machine(aws.client("stepfunctions")))
+    monkeypatch.setenv("DRS_POLL_SECONDS", "1")
+    monkeypatch.setenv("API_GATEWAY_URL", API_URL)
+    reset_caches()
+    queue_url = tap_topic(aws)
+    with lambda_functions({"orchestrator": orchestrator}), drs_stub(DrsStub()) as drs:
+        yield Orchestration(aws=aws, drs=drs, queue_url=queue_url)

@@ -71,3 +71,15 @@ def invoke_direct(operation: str, body: dict[str, Any]) -> Any:
     from handlers.api import lambda_handler
 
     return lambda_handler({"operation": operation, "body": body}, LambdaContext())
+
+
+def call_page(method: str, path: str, form: str | None = None) -> tuple[int, str, dict[str, str]]:
+    """An HTML route (no Cognito claims, as for email links); returns (status, body, headers)."""
+    from handlers.api import lambda_handler
+
+    headers = {"Content-Type": "application/x-www-form-urlencoded"} if form is not None else None
+    event = api_event(method, path, account=None, raw_body=form, headers=headers)
+    event["requestContext"].pop("authorizer")
+    response = lambda_handler(event, LambdaContext())
+    flat = {k: v[-1] for k, v in (response.get("multiValueHeaders") or {}).items()}
+    return response["statusCode"], response.get("body") or "", {**flat, **(response.get("headers") or {})}

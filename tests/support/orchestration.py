@@ -1,0 +1,77 @@
+"""The whole execution path in process: the real ASL on moto's Step Functions engine, the
+orchestrator Lambda reached through ``lambda.Invoke`` routing, DRS answered by a stub, and SNS
+messages captured by an SQS tap subscribed to the execution topic."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.support.inprocess import DrsStub
+
+ASL = Path(__file__).resolve().parents[2] / "cfn" / "statemachine" / "recovery-plan.asl.json"
+ORCHESTRATOR_ARN = "arn:aws:lambda:us-east-1:123456789012:function:orchestrator"
+API_URL = "https://api.example.test/dev"
+
+
+def create_state_machine(sfn: Any) -> str:
+    definition = ASL.read_text().replace("${OrchestratorFunctionArn}", ORCHESTRATOR_ARN)
+    return str(
+        sfn.create_state_machine(
+            name="recovery-plan", definition=definition, roleArn="arn:aws:iam::123456789012:role/sfn"
+        )["stateMachineArn"]
+    )
+
+
+@dataclass
+class Orchestration:
+    aws: Any
+    drs: DrsStub
+    queue_url: str
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+    def events(self) -> list[dict[str, Any]]:
+        """Every SNS message published so far: eventType, subject, email body, attributes."""
+        sqs = self.aws.client("sqs")
+        while True:
+            batch = sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages", [])
+            if not batch:
+                return self.messages
+            for message in batch:
+                envelope = json.loads(message["Body"])
+                attributes = {k: v["Value"] for k, v in envelope.get("MessageAttributes", {}).items()}
+                self.messages.append(
+                    {"eventType": attributes.get("eventType"), "subject": envelope.get("Subject"),
+                     "body": envelope["Message"], "attributes": attributes}
+                )
+                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+    def event_types(self) -> list[str]:
+        return [e["eventType"] for e in self.events()]
+
+    def wait_for_event(self, event_type: str, timeout: float = 20) -> dict[str, Any]:
+        found = wait_until(lambda: next((e for e in self.events() if e["eventType"] == event_type), None), timeout)
+        assert found, f"no {event_type} event within {timeout}s; got {self.event_types()}"
+        return found
+
+
+def tap_topic(aws: Any) -> str:
+    sqs = aws.client("sqs")
+    queue_url = sqs.create_queue(QueueName="notification-tap")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    aws.client("sns").subscribe(TopicArn=aws.topic_arn, Protocol="sqs", Endpoint=queue_arn)
+    return str(queue_url)
+
+
+def wait_until(probe: Callable[[], Any], timeout: float = 20, interval: float = 0.2) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(interval)
+    return None
