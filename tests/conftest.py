@@ -21,10 +21,10 @@ os.environ.update(
     POWERTOOLS_DEV="false",
 )
 
-from handlers import aws as aws_clients  # noqa: E402
-from handlers.settings import get_settings  # noqa: E402
-from sandbox.emulator_guarantees import make_dynamodb_writes_atomic  # noqa: E402
-from tests.support.cfn import create_tables  # noqa: E402
+from handlers import aws as aws_clients
+from handlers.settings import get_settings
+from sandbox.emulator_guarantees import make_dynamodb_writes_atomic
+from tests.support.cfn import create_tables
 
 ACCOUNT_A = "111111111111"
 ACCOUNT_B = "222222222222"

@@ -22,7 +22,9 @@ HOSTILE = "<script>alert('pwned')</script> & *bold* <!channel>"
 def paused(orchestration):
     """A plan (named with markup) whose execution is paused before wave 2; returns its links."""
     groups = [call_api("POST", "/protection-groups", group_body(f"Tier {i}"))[1]["groupId"] for i in range(2)]
-    _, plan = call_api("POST", "/recovery-plans", plan_body(groups, name=HOSTILE, notificationEmail="dr@example.com"))
+    _, plan = call_api(
+        "POST", "/recovery-plans", plan_body(groups, name=HOSTILE, notificationEmail="dr@example.com")
+    )
     execution = start(plan)
     execution_status(execution["executionId"], {"PAUSED"})
     pause = orchestration.wait_for_event("pause")
@@ -32,7 +34,9 @@ def paused(orchestration):
 
 def approval_item(orchestration, approval_id):
     table = orchestration.aws.tables["APPROVALS_TABLE"]
-    item = orchestration.aws.client("dynamodb").get_item(TableName=table, Key={"approvalId": {"S": approval_id}})
+    item = orchestration.aws.client("dynamodb").get_item(
+        TableName=table, Key={"approvalId": {"S": approval_id}}
+    )
     return item["Item"]
 
 
@@ -54,7 +58,9 @@ def test_twenty_concurrent_decisions_have_exactly_one_winner(orchestration, paus
     results = []
 
     def decide(i):
-        request = DecideApprovalRequest(action="resume" if i % 2 else "cancel", approvalId=paused["approvalId"])
+        request = DecideApprovalRequest(
+            action="resume" if i % 2 else "cancel", approvalId=paused["approvalId"]
+        )
         barrier.wait()
         results.append(decide_approval(request, by=f"user{i}", via="slack" if i % 3 else "email"))
 
@@ -77,7 +83,7 @@ def test_get_and_head_of_a_link_change_nothing(orchestration, paused):
     before = approval_item(orchestration, paused["approvalId"])
     for _ in range(3):
         for method in ("GET", "HEAD"):
-            status, body, headers = click(paused["links"]["resume"], method)
+            status, body, _ = click(paused["links"]["resume"], method)
             assert status == 200
             assert (body == "") == (method == "HEAD")
     assert approval_item(orchestration, paused["approvalId"]) == before
@@ -119,7 +125,9 @@ def test_a_malformed_link_is_a_400_page(orchestration):
 
 def test_direct_invocation_decides_by_task_token_for_automation(orchestration, paused):
     token = approval_item(orchestration, paused["approvalId"])["taskToken"]["S"]
-    result = invoke_direct("decide_approval", {"accountId": ACCOUNT_A, "action": "resume", "taskToken": token})
+    result = invoke_direct(
+        "decide_approval", {"accountId": ACCOUNT_A, "action": "resume", "taskToken": token}
+    )
     assert result["outcome"] == "decided" and result["decidedVia"] == "direct"
     assert "taskToken" not in json.dumps(result) and token not in json.dumps(result)
 

@@ -18,7 +18,9 @@ TERMINAL = {"SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"}
 def plan(orchestration):
     groups = [call_api("POST", "/protection-groups", group_body(f"Tier {i}"))[1] for i in range(2)]
     status, created = call_api(
-        "POST", "/recovery-plans", plan_body([g["groupId"] for g in groups], notificationEmail="dr@example.com")
+        "POST",
+        "/recovery-plans",
+        plan_body([g["groupId"] for g in groups], notificationEmail="dr@example.com"),
     )
     assert status == 201
     created["groups"] = groups

@@ -43,15 +43,19 @@ def test_list_shows_only_the_callers_account_and_paginates(aws):
 
 def test_a_server_belongs_to_one_group_per_account(aws):
     shared = server_id()
-    _, first = call_api("POST", "/protection-groups", {"groupName": "First", "sourceServerIds": [shared]})
+    call_api("POST", "/protection-groups", {"groupName": "First", "sourceServerIds": [shared]})
     status, error = call_api(
         "POST", "/protection-groups", {"groupName": "Second", "sourceServerIds": [server_id(), shared]}
     )
     assert status == 409
     assert shared in error["message"] and "First" in error["message"]
     # the same server id in another account is another server
-    assert call_api("POST", "/protection-groups", {"groupName": "B", "sourceServerIds": [shared]},
-                    account=ACCOUNT_B)[0] == 201
+    assert (
+        call_api(
+            "POST", "/protection-groups", {"groupName": "B", "sourceServerIds": [shared]}, account=ACCOUNT_B
+        )[0]
+        == 201
+    )
 
 
 def test_a_refused_group_claims_nothing(aws):

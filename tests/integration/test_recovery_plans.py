@@ -67,7 +67,9 @@ def test_create_with_email_subscribes_with_a_plan_filter(aws, groups):
 
 def test_changing_the_email_moves_the_subscription(aws, groups):
     _, plan = call_api("POST", "/recovery-plans", plan_body(groups, notificationEmail="old@example.com"))
-    status, updated = call_api("PUT", f"/recovery-plans/{plan['planId']}", {"notificationEmail": "new@example.com"})
+    status, updated = call_api(
+        "PUT", f"/recovery-plans/{plan['planId']}", {"notificationEmail": "new@example.com"}
+    )
     assert status == 200
     assert [s["Endpoint"] for s in _subscriptions(aws)] == ["new@example.com"]
     assert updated["snsSubscriptionArn"] != plan["snsSubscriptionArn"]

@@ -23,8 +23,9 @@ Handler = Callable[[dict[str, Any], Any], Any]
 
 def _response(request: Any, status: int, body: Any, headers: dict[str, str] | None = None) -> AWSResponse:
     raw = json.dumps(body).encode()
-    return AWSResponse(request.url, status, {"Content-Type": "application/json", **(headers or {})},
-                       MockRawResponse(raw))
+    return AWSResponse(
+        request.url, status, {"Content-Type": "application/json", **(headers or {})}, MockRawResponse(raw)
+    )
 
 
 def _session() -> Any:
@@ -93,7 +94,10 @@ class DrsStub:
         job = self._jobs[job_id]
         job["polls"] += 1
         done = job["polls"] >= 2
-        launch = {s: ("FAILED" if s in self.failing else "LAUNCHED") if done else "IN_PROGRESS" for s in job["servers"]}
+        launch = {
+            s: ("FAILED" if s in self.failing else "LAUNCHED") if done else "IN_PROGRESS"
+            for s in job["servers"]
+        }
         return {
             "jobID": job_id,
             "status": "COMPLETED" if done else "STARTED",

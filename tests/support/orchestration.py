@@ -45,8 +45,12 @@ class Orchestration:
                 envelope = json.loads(message["Body"])
                 attributes = {k: v["Value"] for k, v in envelope.get("MessageAttributes", {}).items()}
                 self.messages.append(
-                    {"eventType": attributes.get("eventType"), "subject": envelope.get("Subject"),
-                     "body": envelope["Message"], "attributes": attributes}
+                    {
+                        "eventType": attributes.get("eventType"),
+                        "subject": envelope.get("Subject"),
+                        "body": envelope["Message"],
+                        "attributes": attributes,
+                    }
                 )
                 sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
 
@@ -54,7 +58,9 @@ class Orchestration:
         return [e["eventType"] for e in self.events()]
 
     def wait_for_event(self, event_type: str, timeout: float = 20) -> dict[str, Any]:
-        found = wait_until(lambda: next((e for e in self.events() if e["eventType"] == event_type), None), timeout)
+        found = wait_until(
+            lambda: next((e for e in self.events() if e["eventType"] == event_type), None), timeout
+        )
         assert found, f"no {event_type} event within {timeout}s; got {self.event_types()}"
         return found
 
@@ -62,7 +68,9 @@ class Orchestration:
 def tap_topic(aws: Any) -> str:
     sqs = aws.client("sqs")
     queue_url = sqs.create_queue(QueueName="notification-tap")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     aws.client("sns").subscribe(TopicArn=aws.topic_arn, Protocol="sqs", Endpoint=queue_arn)
     return str(queue_url)
 
