@@ -1,0 +1,82 @@
+"""Account context by invocation source (no AWS needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers.account_context import (
+    caller_for_invocation,
+    detect_invocation_source,
+    get_invocation_metadata,
+    validate_account_context_for_invocation,
+)
+from handlers.errors import ValidationError
+from handlers.settings import get_settings
+from tests.support.events import api_event
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings(monkeypatch):
+    get_settings.cache_clear()
+    yield monkeypatch
+    get_settings.cache_clear()
+
+
+def test_api_gateway_defaults_to_the_cognito_claim():
+    context = validate_account_context_for_invocation(api_event("GET", "/x", account="123456789012"), {})
+    assert context == {"accountId": "123456789012", "assumeRoleName": "", "externalId": ""}
+
+
+def test_api_gateway_without_claim_or_body_account_is_refused():
+    with pytest.raises(ValidationError, match="accountId is missing"):
+        validate_account_context_for_invocation(api_event("GET", "/x", account=None), {})
+
+
+def test_api_gateway_caller_cannot_act_on_another_account():
+    with pytest.raises(ValidationError, match="signed-in caller"):
+        validate_account_context_for_invocation(api_event("GET", "/x"), {"accountId": "999999999999"})
+
+
+def test_direct_invocation_requires_account_id_and_says_why():
+    with pytest.raises(ValidationError) as error:
+        validate_account_context_for_invocation({"operation": "list_protection_groups"}, {})
+    assert "accountId is required for direct Lambda invocation" in error.value.message
+    assert "no caller identity" in error.value.message
+
+
+def test_direct_invocation_may_default_to_the_functions_account_when_the_flag_is_off(fresh_settings):
+    fresh_settings.setenv("REQUIRE_ACCOUNT_ID_FOR_DIRECT_INVOCATION", "false")
+    context = validate_account_context_for_invocation({}, {}, default_account_id="555555555555")
+    assert context["accountId"] == "555555555555"
+
+
+@pytest.mark.parametrize(
+    "bad", ["12345678901", "1234567890123", "12345678901a", "١٢٣٤٥٦٧٨٩٠١٢", " 123456789012"]
+)
+def test_account_ids_must_be_twelve_ascii_digits(bad):
+    with pytest.raises(ValidationError, match="12 digits"):
+        validate_account_context_for_invocation({}, {"accountId": bad})
+
+
+def test_format_validation_can_be_switched_off_for_legacy_ids(fresh_settings):
+    fresh_settings.setenv("ENABLE_ACCOUNT_CONTEXT_VALIDATION", "false")
+    assert validate_account_context_for_invocation({}, {"accountId": "legacy"})["accountId"] == "legacy"
+
+
+def test_source_detection_and_metadata():
+    event = api_event("GET", "/x")
+    assert detect_invocation_source(event) == "api_gateway"
+    assert detect_invocation_source({"operation": "x"}) == "direct"
+    metadata = get_invocation_metadata(event)
+    assert metadata["request_id"] == event["requestContext"]["requestId"]
+    assert metadata["api_id"] == "1234567890" and metadata["caller_identity"] == "oncall@example.com"
+    assert get_invocation_metadata({"requestId": "r1"})["request_id"] == "r1"
+
+
+def test_the_caller_principal_comes_from_claims_or_requested_by():
+    assert (
+        caller_for_invocation(api_event("GET", "/x", user="ana@example.com"), {}).principal
+        == "ana@example.com"
+    )
+    direct = caller_for_invocation({}, {"accountId": "123456789012", "requestedBy": "runbook-42"})
+    assert (direct.principal, direct.source) == ("runbook-42", "direct")
