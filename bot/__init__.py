@@ -1,0 +1,1 @@
+"""The Slack Bolt app (``bot.app``) and the Slack notifier (``bot.notifier``)."""
