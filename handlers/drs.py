@@ -12,7 +12,6 @@ from typing import Any
 from handlers import aws
 
 START_RECOVERY_LIMIT = 200  # DRS StartRecovery takes at most 200 source servers per call
-_RETRIES = {"mode": "standard", "max_attempts": 8}
 
 
 @dataclass(frozen=True)
@@ -26,7 +25,7 @@ class DrsTarget:
 def client_for(target: DrsTarget, execution_id: str) -> Any:
     from botocore.config import Config
 
-    config = Config(retries=_RETRIES)  # type: ignore[arg-type]
+    config = Config(retries={"mode": "standard", "max_attempts": 8})
     if not target.assume_role_name:
         return aws.new_client("drs", region_name=target.region, config=config)
     kwargs: dict[str, Any] = {
