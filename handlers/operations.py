@@ -17,7 +17,7 @@ from handlers.models.approval import Channel, DecideApprovalRequest
 from handlers.models.execution import ExecutionRef, StartExecutionRequest
 from handlers.models.protection_group import ProtectionGroupCreate, ProtectionGroupUpdate
 from handlers.models.recovery_plan import RecoveryPlanCreate, RecoveryPlanUpdate
-from handlers.services import approvals, configuration, executions
+from handlers.services import approvals, executions
 from handlers.services import protection_groups as groups
 from handlers.services import recovery_plans as plans
 from handlers.validation import parse
@@ -107,12 +107,18 @@ def delete_recovery_plan(caller: Caller, body: dict[str, Any]) -> dict[str, Any]
     return plans.delete_recovery_plan(caller, parse(PlanRef, body).planId)
 
 
+# Export/import are rare operator calls: their service and models (a dozen pydantic classes) are
+# imported on first use, not on every cold start.
 def export_configuration(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    from handlers.services import configuration
+
     parse(ExportRequest, body)
     return configuration.export_configuration(caller)
 
 
 def import_configuration(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    from handlers.services import configuration
+
     request = parse(ImportRequest, body)
     return configuration.import_configuration(caller, request.document, request.dryRun)
 
