@@ -20,6 +20,9 @@ PROJECT = "drs-chatops"
 ENVIRONMENT = "sandbox"
 SLACK_USERS = {"operator": "U0SANDBOXOP", "viewer": "U0SANDBOXVW"}
 SLACK_TEAM = "T0SANDBOX"
+# Settings a template may leave to the code's production default that would make the sandbox slow:
+# applied to a function's environment only where its template sets no value.
+FUNCTION_DEFAULTS = {"DRS_POLL_SECONDS": "2"}
 FUNCTION_ROLES = {  # handler module -> key in /_sandbox/info "functions"
     "handlers.api": "api",
     "handlers.orchestrator": "orchestrator",
@@ -54,7 +57,7 @@ class Sandbox:
         from sandbox import deploy, drs, invoke_api, lambdas, slack_fake, sns_delivery, web
 
         self.aws = embedded_aws.EmbeddedAws(self.aws_port, self.aws_endpoint)
-        self.runtime = lambdas.LambdaRuntime(boto3.client("lambda"), self.aws_endpoint)
+        self.runtime = lambdas.LambdaRuntime(boto3.client("lambda"), self.aws_endpoint, FUNCTION_DEFAULTS)
         hooks.install("lambda", invoke_api.responder(self.runtime))
         hooks.install("drs", drs.DrsEmulator(self.estate).responder())
         self.aws.start()
@@ -93,6 +96,7 @@ class Sandbox:
             "OperatorUserIds": SLACK_USERS["operator"],
             "SlackTeamId": SLACK_TEAM,
             "AlarmEmail": "ops@example.com",
+            "DrsPollSeconds": "2",
         }
 
     def _find_functions(self) -> None:

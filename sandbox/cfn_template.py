@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -54,13 +55,9 @@ def adapt(template: dict[str, Any], code_bucket: str, code_key: str) -> list[str
         if kind == "AWS::StepFunctions::StateMachine" and "DefinitionString" not in props:
             definition = _definition_text(props)
             if definition is not None:
-                substitutions = props.pop("DefinitionSubstitutions", None)
-                props["DefinitionString"] = {
-                    "Fn::Sub": [definition, substitutions] if substitutions else definition
-                }
-                notes.append(
-                    f"{logical_id}: definition inlined as DefinitionString (moto reads no other form)"
-                )
+                substitutions = props.pop("DefinitionSubstitutions", None) or {}
+                props["DefinitionString"] = _substituted(definition, substitutions)
+                notes.append(f"{logical_id}: definition inlined as DefinitionString (moto reads only that)")
         elif kind == "AWS::Lambda::Function" and isinstance(props.get("Code"), str):
             props["Code"] = {"S3Bucket": code_bucket, "S3Key": code_key}
             notes.append(f"{logical_id}: local Code path -> sandbox code bundle")
@@ -78,6 +75,21 @@ def _definition_text(props: dict[str, Any]) -> str | None:
         if candidate.is_file():
             return candidate.read_text()
     raise FileNotFoundError(f"state machine definition {relative!r} not found under {CFN_DIR}")
+
+
+def _substituted(definition: str, substitutions: dict[str, Any]) -> Any:
+    """``DefinitionSubstitutions`` as an ``Fn::Join``. Not ``Fn::Sub``: moto implements that with
+    ``string.Template``, which turns the ASL context object's ``$$`` into ``$``."""
+    if not substitutions:
+        return definition
+    pattern = re.compile(r"\$\{(" + "|".join(re.escape(k) for k in substitutions) + r")\}")
+    parts: list[Any] = []
+    position = 0
+    for match in pattern.finditer(definition):
+        parts += [definition[position : match.start()], substitutions[match.group(1)]]
+        position = match.end()
+    parts.append(definition[position:])
+    return {"Fn::Join": ["", parts]}
 
 
 def resource_types(template: dict[str, Any]) -> set[str]:

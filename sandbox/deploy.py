@@ -64,7 +64,9 @@ def deploy_all(sandbox_values: dict[str, str], stack_prefix: str) -> Deployment:
             log.info("cfn/%s.yaml: %s", concern, note)
         _log_substitutes(concern, template)
         stack = f"{stack_prefix}-{concern}"
-        parameters = _parameters(concern, template, {**values, **deployment.outputs})
+        # Sandbox values win over outputs: e.g. the api stack outputs an execute-api ApiUrl, but in
+        # the sandbox the REST API is served at <web port>/api.
+        parameters = _parameters(concern, template, {**deployment.outputs, **values})
         cloudformation.create_stack(
             StackName=stack,
             TemplateBody=json.dumps(template),

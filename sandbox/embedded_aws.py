@@ -59,6 +59,7 @@ class EmbeddedAws:
         from sandbox.emulator_guarantees import make_dynamodb_writes_atomic
 
         make_dynamodb_writes_atomic()
+        _cloudformation_state_machines_executable()
         self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self.server.start()
         self._configure({"stepfunctions": {"execute_state_machine": True}})
@@ -78,6 +79,17 @@ class EmbeddedAws:
         if self.server is not None:
             self.server.stop()
             self.server = None
+
+
+def _cloudformation_state_machines_executable() -> None:
+    """moto keeps two Step Functions backends: the plain one and, with ``execute_state_machine``,
+    the executing "parser" backend that the API then uses. Its CloudFormation support writes state
+    machines into the plain one, so a state machine deployed from ``cfn/`` would be invisible
+    (``StateMachineDoesNotExist``). Point moto's CloudFormation at the executing backend."""
+    import moto.stepfunctions.models as plain
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    plain.stepfunctions_backends = stepfunctions_parser_backends
 
 
 def _moto_version() -> str:

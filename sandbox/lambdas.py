@@ -63,9 +63,10 @@ class InvokeResult:
 
 
 class LambdaRuntime:
-    def __init__(self, lambda_client: Any, endpoint: str) -> None:
+    def __init__(self, lambda_client: Any, endpoint: str, defaults: dict[str, str] | None = None) -> None:
         self._client = lambda_client
         self._endpoint = endpoint
+        self._defaults = dict(defaults or {})  # beneath the template's variables, never over them
         self._configs: dict[str, FunctionConfig] = {}
         self._lock = threading.RLock()
         self._threads: list[threading.Thread] = []
@@ -78,7 +79,10 @@ class LambdaRuntime:
                 name=configuration["FunctionName"],
                 arn=configuration["FunctionArn"],
                 handler=configuration["Handler"],
-                environment=dict((configuration.get("Environment") or {}).get("Variables") or {}),
+                environment={
+                    **self._defaults,
+                    **_as_strings((configuration.get("Environment") or {}).get("Variables") or {}),
+                },
                 timeout=int(configuration.get("Timeout") or 30),
             )
         return self._configs[name]
@@ -115,6 +119,11 @@ class LambdaRuntime:
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
+
+
+def _as_strings(variables: dict[str, Any]) -> dict[str, str]:
+    """Lambda's environment is strings; moto keeps a ``Number`` parameter's ``Ref`` as a number."""
+    return {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in variables.items()}
 
 
 def _load_handler(path: str) -> Any:
