@@ -56,16 +56,19 @@ class Sandbox:
 
         from sandbox import deploy, drs, invoke_api, lambdas, slack_fake, sns_delivery, web
 
+        # Bind both ports first: a busy port must fail here, clearly, not after moto has started
+        # (or, for the AWS port, silently share another sandbox's moto).
+        self.outbox = sns_delivery.Outbox(self.base_url)
+        self.slack = slack_fake.SlackRecorder()
+        embedded_aws.ensure_port_free(self.host, self.aws_port)
+        self.web = web.WebServer(self)
         self.aws = embedded_aws.EmbeddedAws(self.aws_port, self.aws_endpoint)
         self.runtime = lambdas.LambdaRuntime(boto3.client("lambda"), self.aws_endpoint, FUNCTION_DEFAULTS)
         hooks.install("lambda", invoke_api.responder(self.runtime))
         hooks.install("drs", drs.DrsEmulator(self.estate).responder())
         self.aws.start()
         log.info("DRS: %s, accounts %s", SIMULATED_LABEL, ", ".join(ACCOUNTS))
-        self.outbox = sns_delivery.Outbox(self.base_url)
         sns_delivery.SnsDelivery(self.outbox, self.runtime).install()
-        self.slack = slack_fake.SlackRecorder()
-        self.web = web.WebServer(self)
         self.web.start()
         self.deployment = deploy.deploy_all(self.sandbox_values(), f"{PROJECT}-{ENVIRONMENT}")
         self._find_functions()

@@ -50,6 +50,9 @@ def run(args: argparse.Namespace) -> int:
         sandbox.ready = True
         _print_urls(sandbox.info())
         stop.wait()
+    except OSError as exc:  # a busy port: say which, without a traceback
+        logging.getLogger("sandbox").error("cannot start: %s", exc)
+        return 1
     except Exception:
         logging.getLogger("sandbox").exception("the sandbox failed")
         return 1

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +46,18 @@ def prepare_environment(aws_port: int) -> str:
     os.environ["AWS_CONFIG_FILE"] = os.devnull
     os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
     return endpoint
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise PortInUseError(f"port {port} is in use: pick another with --aws-port") from exc
+
+
+class PortInUseError(OSError):
+    pass
 
 
 @dataclass

@@ -140,7 +140,10 @@ class _Handler(BaseHTTPRequestHandler):
 class WebServer:
     def __init__(self, sandbox: Sandbox) -> None:
         handler = type("Handler", (_Handler,), {"routes": Routes(sandbox)})
-        self.server = ThreadingHTTPServer((sandbox.host, sandbox.port), handler)
+        try:
+            self.server = ThreadingHTTPServer((sandbox.host, sandbox.port), handler)
+        except OSError as exc:
+            raise OSError(f"web port {sandbox.port} is in use: pick another with --port") from exc
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, name="sandbox-web", daemon=True)
 
@@ -148,6 +151,7 @@ class WebServer:
         self.thread.start()
 
     def stop(self) -> None:
-        self.server.shutdown()
+        if self.thread.is_alive():  # shutdown() waits for serve_forever(): only if it runs
+            self.server.shutdown()
+            self.thread.join(timeout=5)
         self.server.server_close()
-        self.thread.join(timeout=5)
