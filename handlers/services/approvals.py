@@ -94,13 +94,17 @@ def decide_approval(
             "decidedAt": at,
         }
     )
+    # Recorded before Step Functions hears of it: the execution may finish (and announce who
+    # cancelled) the moment the token is used.
+    _record_on_execution(decided)
     if not _send_to_step_functions(decided, request.reason):
         repository.expire(approval.approvalId, reason="Step Functions no longer waits for it", only_if=status)
         count("CallbackFailureCount")
         return _result(
             approval, "expired", "this approval has expired or was already handled; nothing changed"
         )
-    _record_on_execution(decided)
+    if decided.action == "resume":
+        _announce_resume(decided)
     count("CallbackSuccessCount")
     logger.info(
         "approval decided", extra={"executionId": approval.executionId, "action": request.action, "via": via}
@@ -143,7 +147,11 @@ def _record_on_execution(approval: Approval) -> None:
         fields["status"] = "RUNNING"
     executions.update(approval.executionId, **fields)
     executions.set_pending_approval_id(approval.executionId, None)
-    if approval.action == "resume":
+
+
+def _announce_resume(approval: Approval) -> None:
+    execution = ExecutionRepository().get(approval.executionId)
+    if execution is not None:
         announce(
             execution,
             "resume",
