@@ -1,0 +1,62 @@
+"""The ASL in cfn/statemachine keeps the rules STYLE.md sets for Step Functions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pydantic
+import pytest
+
+ASL = Path(__file__).resolve().parents[2] / "cfn" / "statemachine" / "recovery-plan.asl.json"
+
+
+def states(definition: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for name, state in definition["States"].items():
+        yield name, state
+        processor = state.get("ItemProcessor") or state.get("Iterator")
+        if processor:
+            yield from states(processor)
+
+
+@pytest.fixture(scope="module")
+def definition():
+    return json.loads(ASL.read_text())
+
+
+def test_every_task_has_a_timeout(definition):
+    for name, state in states(definition):
+        if state["Type"] == "Task":
+            assert "TimeoutSeconds" in state or "TimeoutSecondsPath" in state, name
+
+
+def test_every_failure_path_records_and_notifies_before_a_named_fail(definition):
+    top = definition["States"]
+    for catcher in top["RunWaves"]["Catch"]:
+        recorder = top[catcher["Next"]]
+        assert recorder["Parameters"]["Payload"]["task"] == "finish"
+        assert top[recorder["Next"]]["Type"] == "Fail" and top[recorder["Next"]]["Error"]
+
+
+def test_the_pause_waits_for_a_task_token_with_a_timeout_from_the_input(definition):
+    pause = dict(states(definition))["WaitForApproval"]
+    assert pause["Resource"] == "arn:aws:states:::lambda:invoke.waitForTaskToken"
+    assert pause["Parameters"]["Payload"]["taskToken.$"] == "$$.Task.Token"
+    assert pause["TimeoutSecondsPath"] == "$.approvalTimeoutSeconds"
+    assert pause["Catch"][0]["ErrorEquals"] == ["States.Timeout"]
+
+
+def test_waves_run_one_at_a_time_in_order(definition):
+    assert definition["States"]["RunWaves"]["MaxConcurrency"] == 1
+
+
+def test_the_orchestrator_refuses_a_malformed_payload():
+    from handlers.orchestrator import lambda_handler
+    from tests.support.events import LambdaContext
+
+    with pytest.raises(pydantic.ValidationError):
+        lambda_handler({"task": "pause", "executionId": "e"}, LambdaContext())
+    with pytest.raises(pydantic.ValidationError):
+        lambda_handler({"task": "format_disk"}, LambdaContext())
