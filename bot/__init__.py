@@ -1,1 +1,2 @@
-"""The Slack Bolt app (``bot.app``) and the Slack notifier (``bot.notifier``)."""
+"""The Slack face of drs-chatops: the Bolt app (``bot.app``) and the SNS notifier (``bot.notifier``).
+It calls the services in ``handlers/``; it never talks to DynamoDB itself."""

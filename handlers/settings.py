@@ -43,6 +43,19 @@ class Settings(BaseSettings):
     enable_notification_publishing: bool = True
     enable_pause_resume: bool = True
 
+    # Slack (bot and notifier). The signing secret and bot token come from the JSON secret at
+    # SLACK_SECRET_ARN ({"signingSecret", "botToken"}) or, for local use, from the two env vars.
+    slack_secret_arn: str | None = None
+    slack_signing_secret: str | None = None
+    slack_bot_token: str | None = None
+    slack_operator_ids: str = ""  # comma-separated Slack user ids
+    slack_command: str = "/dr"
+    slack_api_url: str = "https://slack.com/api/"
+    slack_default_account_id: str | None = None  # for channels that never ran `/dr account <id>`
+
+    def operator_ids(self) -> frozenset[str]:
+        return frozenset(part.strip() for part in self.slack_operator_ids.split(",") if part.strip())
+
     def require(self, name: str) -> str:
         """Return the setting ``name`` or fail with the environment variable to set."""
         value = getattr(self, name)

@@ -19,6 +19,7 @@ from handlers.repositories.dynamo import (
 )
 
 _TERMINAL = list(TERMINAL_STATUSES)
+SLACK_REFS = ("slackChannel", "slackParentTs", "slackPauseTs")
 
 
 class ExecutionRepository:
@@ -81,6 +82,31 @@ class ExecutionRepository:
     def pending_approval_id(self, execution_id: str) -> str | None:
         item = self._raw(execution_id) or {}
         return str(item["pendingApprovalId"]) if item.get("pendingApprovalId") else None
+
+    def set_slack_refs(self, execution_id: str, *, first_parent: bool = False, **refs: str | None) -> bool:
+        """Where the Slack notifier posted (``slackChannel``, ``slackParentTs``, ``slackPauseTs``),
+        kept outside the model like the approval id. ``first_parent`` makes it conditional on no
+        parent message being recorded yet; returns False when another writer was first."""
+        unknown = set(refs) - set(SLACK_REFS)
+        assert not unknown, f"not Slack refs: {unknown}"
+        expression, names, values = set_expression({k: v or "" for k, v in refs.items()})
+        condition = "attribute_exists(executionId)"
+        if first_parent:
+            condition += " AND (attribute_not_exists(slackParentTs) OR slackParentTs = :empty)"
+            values[":empty"] = ""
+        return conditional_write(
+            lambda: self._table.update_item(
+                Key={"executionId": execution_id},
+                UpdateExpression=expression,
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        )
+
+    def slack_refs(self, execution_id: str) -> dict[str, str]:
+        item = self._raw(execution_id) or {}
+        return {k: str(item[k]) for k in SLACK_REFS if item.get(k)}
 
     def _raw(self, execution_id: str) -> dict[str, Any] | None:
         with dynamo_errors():

@@ -1,0 +1,60 @@
+"""The Slack bot Lambda: ``lambda_handler`` serves ``POST /slack/events`` (slash command and
+interactivity) and Bolt's lazy self-invocations.
+
+- ``process_before_response=True``: on Lambda nothing may run after the response, so every listener
+  acks at once and hands slow work to ``lazy=[…]`` (Bolt invokes this function again for those).
+- ``authorize`` answers from configuration: Bolt's default single-team authorization would call
+  ``auth.test`` on every container's first request, in front of the ack.
+- Importing this module is cheap: no network, no clients; the app is built on the first request.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.aws_lambda import SlackRequestHandler
+from slack_bolt.authorization import AuthorizeResult
+
+from bot.credentials import slack_credentials
+from handlers.settings import get_settings
+
+
+def authorize(enterprise_id: str | None, team_id: str | None, user_id: str | None) -> AuthorizeResult:
+    """The one workspace this deployment serves, with the configured bot token."""
+    return AuthorizeResult(
+        enterprise_id=enterprise_id, team_id=team_id, user_id=user_id, bot_token=slack_credentials().bot_token
+    )
+
+
+def build_app() -> App:
+    from slack_sdk import WebClient
+    from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+    from bot.listeners import actions, commands, views
+
+    client = WebClient(base_url=get_settings().slack_api_url, retry_handlers=[RateLimitErrorRetryHandler(1)])
+    app = App(
+        signing_secret=slack_credentials().signing_secret,
+        authorize=authorize,
+        client=client,
+        process_before_response=True,
+        request_verification_enabled=True,
+        url_verification_enabled=True,
+        ssl_check_enabled=True,
+    )
+    for listeners in (commands, actions, views):
+        listeners.register(app)
+    return app
+
+
+@functools.cache
+def request_handler() -> SlackRequestHandler:
+    """One Bolt app and adapter per container, built on first use."""
+    return SlackRequestHandler(build_app())
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    response: dict[str, Any] = request_handler().handle(event, context)  # type: ignore[no-untyped-call]
+    return response

@@ -1,0 +1,1 @@
+"""Block Kit builders (``slack_sdk.models.blocks``): small functions returning blocks."""

@@ -1,0 +1,125 @@
+"""Executions in Slack: status (one line per wave), the pause message and its decided form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+)
+
+from bot import ids
+from bot.blocks.common import context, header, plain, section
+
+WAVE_ICONS = {
+    "PENDING": "⏳",
+    "WAITING_APPROVAL": "⏸️",
+    "RUNNING": "🔄",
+    "COMPLETED": "✅",
+    "FAILED": "❌",
+    "CANCELLED": "🚫",
+    "SKIPPED": "⏭️",
+}
+STATUS_ICONS = {
+    "RUNNING": "🔄",
+    "PAUSED": "⏸️",
+    "SUCCEEDED": "✅",
+    "FAILED": "❌",
+    "CANCELLED": "🚫",
+    "TIMED_OUT": "⌛",
+}
+_PAST = {"resume": "Resumed", "cancel": "Cancelled"}
+
+
+def clock(iso: str) -> str:
+    """``2024-05-01T14:02:09.123Z`` -> ``14:02 UTC`` (what people read in a channel)."""
+    return f"{iso[11:16]} UTC" if len(iso) >= 16 and iso[10] == "T" else iso
+
+
+def mode(is_drill: bool) -> str:
+    return "Drill" if is_drill else "RECOVERY"
+
+
+def wave_line(wave: dict[str, Any]) -> str:
+    icon = WAVE_ICONS.get(str(wave.get("status")), "•")
+    total = int(wave.get("total") or 0)
+    progress = f" · {wave.get('launched', 0)}/{total} servers launched" if total else ""
+    pause = " · pause before" if wave.get("pauseBeforeExecution") else ""
+    return f"{icon} Wave {wave['waveNumber']}: {wave.get('protectionGroupName', '')}{progress}{pause}"
+
+
+def status_blocks(execution: dict[str, Any]) -> list[Block]:
+    """An execution (``Execution.model_dump()`` or the notifier's event details) as blocks."""
+    icon = STATUS_ICONS.get(str(execution.get("status")), "•")
+    title = f"{icon} {mode(bool(execution.get('isDrill', True)))}: {execution.get('planName', '')}"
+    facts = (
+        f"{execution.get('status', '')} · started by {execution.get('startedBy', '')} "
+        f"at {clock(str(execution.get('startTime', '')))} · execution {execution.get('executionId', '')}"
+    )
+    blocks: list[Block] = [header(title), context(facts)]
+    waves = "\n".join(wave_line(w) for w in execution.get("waves", []))
+    if waves:
+        blocks.append(section(waves))
+    if execution.get("statusReason"):
+        blocks.append(context(f"Reason: {execution['statusReason']}"))
+    return blocks
+
+
+def status_text(execution: dict[str, Any]) -> str:
+    run = mode(bool(execution.get("isDrill", True)))
+    return f"{run} {execution.get('planName', '')}: {execution.get('status', '')}"
+
+
+@dataclass(frozen=True)
+class Pause:
+    plan_name: str
+    wave_number: int
+    group_name: str
+    expires_at: str = ""
+
+    def text(self) -> str:
+        return f"⏸️ {self.plan_name} is paused before wave {self.wave_number} ({self.group_name})."
+
+
+def pause_blocks(pause: Pause, approval_id: str) -> list[Block]:
+    """The pause message: Resume / Cancel buttons (value = approval id), Cancel behind a confirm."""
+    confirm = ConfirmObject(
+        title="Cancel the execution?",
+        text=plain(f"This cancels {pause.plan_name}: no further waves will start.", 300),
+        confirm="Cancel execution",
+        deny="Keep it paused",
+        style="danger",
+    )
+    buttons = ActionsBlock(
+        block_id="approval",
+        elements=[
+            ButtonElement(text="Resume", action_id=ids.APPROVAL_RESUME, value=approval_id, style="primary"),
+            ButtonElement(
+                text="Cancel",
+                action_id=ids.APPROVAL_CANCEL,
+                value=approval_id,
+                style="danger",
+                confirm=confirm,
+            ),
+        ],
+    )
+    expires = f"Waiting for a decision until {clock(pause.expires_at)}." if pause.expires_at else ""
+    return [section(pause.text()), *([context(expires)] if expires else []), buttons]
+
+
+def decided_blocks(pause: Pause, outcome: str) -> list[Block]:
+    """The pause message after the decision: no buttons, who decided and when."""
+    return [section(pause.text()), context(outcome)]
+
+
+def decision_line(action: str, by: str, via: str, at: str, *, already: bool = False) -> str:
+    verb = _PAST.get(action, action or "Decided")
+    line = f"{verb} by {by} via {via} at {clock(at)}"
+    return f"Already {line[0].lower()}{line[1:]}" if already else line
+
+
+EXPIRED_LINE = "This pause expired before anyone decided; nothing changed."

@@ -1,0 +1,27 @@
+"""Every action id, callback id and block id the bot sends to Slack and listens for, in one place."""
+
+from __future__ import annotations
+
+# Pause messages (contract: ARCHITECTURE 3.5). Button value = the approval id.
+APPROVAL_RESUME = "approval_resume"
+APPROVAL_CANCEL = "approval_cancel"
+
+# Confirmation buttons of changing commands. Value = plan id / execution id.
+RUN_RECOVERY_CONFIRM = "run_recovery_confirm"
+CANCEL_EXECUTION_CONFIRM = "cancel_execution_confirm"
+
+# The "plan create" modal.
+PLAN_CREATE_VIEW = "plan_create"
+BLOCK_PLAN_NAME = "plan_name"
+BLOCK_DESCRIPTION = "description"
+BLOCK_EMAIL = "notification_email"
+BLOCK_APPROVERS = "approvers"
+ELEMENT = "value"  # the one element inside each input block
+
+
+def wave_block(number: int) -> str:
+    return f"wave_{number}"
+
+
+def pause_block(number: int) -> str:
+    return f"pause_{number}"

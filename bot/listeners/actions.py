@@ -1,0 +1,112 @@
+"""Buttons: Resume / Cancel on pause messages (decided through the same approval service as email,
+exactly once across channels) and the confirmation buttons of ``run … recovery`` and ``cancel``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError as PydanticValidationError
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot import access, ids
+from bot.blocks.common import Reply, escape, markdown
+from bot.blocks.executions import EXPIRED_LINE, Pause, decided_blocks, decision_line
+from bot.listeners.common import Respond, answer, user_from_body
+from bot.subcommands import SlackUser, caller_for, not_allowed, started
+from handlers.account_context import Caller
+from handlers.errors import NotFoundError
+from handlers.models.approval import DecideApprovalRequest, DecisionResult
+from handlers.models.recovery_plan import RecoveryPlan
+from handlers.services import approvals, executions, recovery_plans
+
+
+def register(app: App) -> None:
+    for action_id, work in (
+        (ids.APPROVAL_RESUME, decide_pause),
+        (ids.APPROVAL_CANCEL, decide_pause),
+        (ids.RUN_RECOVERY_CONFIRM, confirm_recovery),
+        (ids.CANCEL_EXECUTION_CONFIRM, confirm_cancel),
+    ):
+        app.action(action_id)(ack=acknowledge, lazy=[work])
+
+
+def acknowledge(ack: Ack) -> None:
+    ack()
+
+
+def decide_pause(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    user = user_from_body(body)
+    verb = "resume" if action.get("action_id") == ids.APPROVAL_RESUME else "cancel"
+    answer(respond, lambda: _decide(user, verb, str(action.get("value", "")), body, client))
+
+
+def _decide(
+    user: SlackUser, verb: str, approval_id: str, body: dict[str, Any], client: WebClient
+) -> Reply | None:
+    try:
+        request = DecideApprovalRequest(action=verb, approvalId=approval_id)
+    except PydanticValidationError as exc:
+        raise NotFoundError("this button does not carry a valid approval") from exc
+    approval = approvals.find_approval(request, None)
+    plan = recovery_plans.get_recovery_plan(
+        Caller(account_id=approval.accountId, principal=user.principal, source="slack"), approval.planId
+    )
+    refusal = access.decider_refusal(user.user_id, plan.approvers)
+    if refusal:
+        return Reply(refusal, [markdown(refusal)])
+    result = approvals.decide_approval(request, by=user.principal, via="slack", account_id=approval.accountId)
+    container = body.get("container") or {}
+    client.chat_update(
+        channel=str(container.get("channel_id") or (body.get("channel") or {}).get("id", "")),
+        ts=str(container.get("message_ts") or (body.get("message") or {}).get("ts", "")),
+        text=escape(outcome_line(result)),
+        blocks=[b.to_dict() for b in decided_blocks(pause_of(plan, result.waveNumber), outcome_line(result))],
+    )
+    return None
+
+
+def outcome_line(result: DecisionResult) -> str:
+    if result.outcome == "expired":
+        return EXPIRED_LINE
+    already = result.outcome == "already_decided"
+    return decision_line(
+        result.action, result.decidedBy, result.decidedVia, result.decidedAt, already=already
+    )
+
+
+def pause_of(plan: RecoveryPlan, wave_number: int) -> Pause:
+    names = {w.waveNumber: w.protectionGroupName for w in plan.waves}
+    return Pause(plan_name=plan.planName, wave_number=wave_number, group_name=names.get(wave_number, ""))
+
+
+def confirm_recovery(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+    user = user_from_body(body)
+
+    def work() -> Reply:
+        refusal = not_allowed(user, "start executions")
+        if refusal:
+            return refusal
+        execution = executions.start_execution(caller_for(user), str(action.get("value", "")), is_drill=False)
+        respond(delete_original=True)
+        return started(user, execution.model_dump())
+
+    answer(respond, work)
+
+
+def confirm_cancel(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+    user = user_from_body(body)
+
+    def work() -> Reply:
+        refusal = not_allowed(user, "cancel executions")
+        if refusal:
+            return refusal
+        execution = executions.cancel_execution(caller_for(user), str(action.get("value", "")))
+        respond(delete_original=True)
+        text = (
+            f"{user.principal} cancelled execution {execution.executionId} of {execution.planName}: "
+            f"{execution.status}."
+        )
+        return Reply(text, in_channel=True)
+
+    answer(respond, work)

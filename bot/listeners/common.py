@@ -1,0 +1,59 @@
+"""What the listeners share: who is asking (from any payload) and turning outcomes into replies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bot.blocks.catalog import candidates
+from bot.blocks.common import Reply, section
+from bot.lookup import PlanLookupError
+from bot.subcommands import SlackUser
+from handlers.errors import DomainError
+from handlers.observability import logger
+from handlers.settings import get_settings
+
+Respond = Callable[..., Any]
+
+
+def user_from_command(command: dict[str, Any]) -> SlackUser:
+    return SlackUser(
+        user_id=str(command.get("user_id", "")),
+        user_name=str(command.get("user_name", "")),
+        channel_id=str(command.get("channel_id", "")),
+        command=str(command.get("command") or get_settings().slack_command),
+    )
+
+
+def user_from_body(body: dict[str, Any], channel_id: str = "") -> SlackUser:
+    """The clicker or submitter of an interactive payload (block_actions, view_submission)."""
+    user = body.get("user") or {}
+    channel = channel_id or str((body.get("channel") or body.get("container") or {}).get("channel_id", ""))
+    channel = channel or str((body.get("channel") or {}).get("id", ""))
+    return SlackUser(
+        user_id=str(user.get("id", "")),
+        user_name=str(user.get("username") or user.get("name") or ""),
+        channel_id=channel,
+        command=get_settings().slack_command,
+    )
+
+
+def error_reply(exc: DomainError) -> Reply:
+    if isinstance(exc, PlanLookupError) and exc.candidates:
+        return Reply(exc.message, [section(exc.message), section(candidates(exc.candidates))])
+    return Reply(exc.message)
+
+
+def answer(respond: Respond, work: Callable[[], Reply | None]) -> None:
+    """Run ``work`` and send its reply; a domain error is explained to the user. Anything else is
+    told to the user as an internal error and raised again (the Lambda logs and counts it)."""
+    try:
+        reply = work()
+    except DomainError as exc:
+        reply = error_reply(exc)
+    except Exception:
+        logger.exception("slack request failed")
+        respond(**Reply("Something went wrong on our side; nothing was changed by this message.").payload())
+        raise
+    if reply is not None:
+        respond(**reply.payload())

@@ -1,0 +1,52 @@
+"""The ``plan create`` modal's submission: field errors in the ack (pure validation), the plan
+itself created lazily and reported to the submitter in the channel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot import access, ids
+from bot.blocks.common import Reply, section
+from bot.blocks.modal import read_submission
+from bot.listeners.common import answer, user_from_body
+from bot.subcommands import caller_for
+from handlers.services import recovery_plans
+
+
+def register(app: App) -> None:
+    app.view(ids.PLAN_CREATE_VIEW)(ack=acknowledge, lazy=[create_plan])
+
+
+def acknowledge(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    channel = str(view.get("private_metadata", ""))
+    refusal = access.operator_refusal(user_from_body(body, channel).user_id, "create plans")
+    if refusal:
+        ack(response_action="errors", errors={ids.BLOCK_PLAN_NAME: refusal[:150]})
+        return
+    _, errors = read_submission((view.get("state") or {}).get("values") or {}, channel)
+    if errors:
+        ack(response_action="errors", errors=errors)
+    else:
+        ack()
+
+
+def create_plan(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    channel = str(view.get("private_metadata", ""))
+    user = user_from_body(body, channel)
+    request, errors = read_submission((view.get("state") or {}).get("values") or {}, channel)
+    if request is None or errors or access.operator_refusal(user.user_id, "create plans"):
+        return  # the ack showed why
+
+    def post(**reply: Any) -> None:
+        reply.pop("response_type", None)
+        client.chat_postEphemeral(channel=channel, user=user.user_id, **reply)
+
+    def work() -> Reply:
+        plan = recovery_plans.create_recovery_plan(caller_for(user), request)
+        text = f"Created recovery plan {plan.planName} ({len(plan.waves)} waves, id {plan.planId})."
+        return Reply(text, [section(text)])
+
+    answer(post, work)

@@ -1,0 +1,76 @@
+"""Find a plan by id or by name for a ``/dr`` command; unknown or ambiguous names get candidates."""
+
+from __future__ import annotations
+
+from handlers.account_context import Caller
+from handlers.errors import NotFoundError, ValidationError
+from handlers.models.execution import Execution
+from handlers.models.protection_group import ProtectionGroup
+from handlers.models.recovery_plan import RecoveryPlan
+from handlers.services import executions, protection_groups, recovery_plans
+
+MAX_CANDIDATES = 10
+
+
+class PlanLookupError(ValidationError):
+    """No plan, or more than one, answers to the name; ``candidates`` are (name, id) pairs."""
+
+    def __init__(self, message: str, candidates: list[tuple[str, str]]) -> None:
+        super().__init__(message)
+        self.candidates = candidates
+
+
+def all_plans(caller: Caller) -> list[RecoveryPlan]:
+    plans: list[RecoveryPlan] = []
+    token: str | None = None
+    while True:
+        page = recovery_plans.list_recovery_plans(caller, limit=100, next_token=token)
+        plans += page.items
+        token = page.next_token
+        if not token:
+            return sorted(plans, key=lambda p: p.planName.casefold())
+
+
+def all_groups(caller: Caller) -> list[ProtectionGroup]:
+    groups: list[ProtectionGroup] = []
+    token: str | None = None
+    while True:
+        page = protection_groups.list_protection_groups(caller, limit=100, next_token=token)
+        groups += page.items
+        token = page.next_token
+        if not token:
+            return sorted(groups, key=lambda g: g.groupName.casefold())
+
+
+def find_plan(caller: Caller, ref: str) -> RecoveryPlan:
+    ref = ref.strip()
+    try:
+        return recovery_plans.get_recovery_plan(caller, ref, refresh_subscription=True)
+    except NotFoundError:
+        pass
+    plans = all_plans(caller)
+    for fold in (False, True):
+        matches = [p for p in plans if _named(p, ref, fold)]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise PlanLookupError(
+                f"{len(matches)} plans are named {ref!r}; name one by its id", _pairs(matches)
+            )
+    partial = [p for p in plans if ref.casefold() in p.planName.casefold()]
+    if partial:
+        raise PlanLookupError(f"no plan is named {ref!r}; did you mean one of these?", _pairs(partial))
+    raise PlanLookupError(f"no plan named {ref!r} in account {caller.account_id}", _pairs(plans))
+
+
+def last_execution(caller: Caller, plan_id: str) -> Execution | None:
+    page = executions.list_executions(caller, limit=50)
+    return next((e for e in page.items if e.planId == plan_id), None)
+
+
+def _named(plan: RecoveryPlan, ref: str, fold: bool) -> bool:
+    return plan.planName.casefold() == ref.casefold() if fold else plan.planName == ref
+
+
+def _pairs(plans: list[RecoveryPlan]) -> list[tuple[str, str]]:
+    return [(p.planName, p.planId) for p in plans[:MAX_CANDIDATES]]

@@ -1,0 +1,202 @@
+"""What each ``/dr`` subcommand does, once acknowledged: call the shared services, build a Reply.
+Runs in lazy listeners (never before the ack)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ConfirmObject
+
+from bot import access, ids
+from bot.blocks import catalog
+from bot.blocks.common import Reply, context, markdown, paginate, plain, section
+from bot.blocks.executions import mode, status_blocks, status_text
+from bot.lookup import all_groups, all_plans, find_plan, last_execution
+from bot.parsing import Command, help_text
+from handlers.account_context import Caller
+from handlers.errors import NotFoundError, ValidationError
+from handlers.models.recovery_plan import RecoveryPlanUpdate
+from handlers.services import channel_settings, executions, recovery_plans
+
+
+@dataclass(frozen=True)
+class SlackUser:
+    """Who typed the command, where; ``command`` is the configured slash command (``/dr``)."""
+
+    user_id: str
+    user_name: str
+    channel_id: str
+    command: str = "/dr"
+
+    @property
+    def principal(self) -> str:
+        return f"@{self.user_name or self.user_id}"
+
+
+class NoAccountError(ValidationError):
+    pass
+
+
+def caller_for(user: SlackUser) -> Caller:
+    account = channel_settings.channel_account(user.channel_id)
+    if not account:
+        raise NoAccountError(
+            f"This channel has no AWS account yet: an operator sets it with {user.command} account "
+            "<12-digit account id>"
+        )
+    return Caller(account_id=account, principal=user.principal, source="slack")
+
+
+def show_help(user: SlackUser, command: Command) -> Reply:
+    return Reply(help_text(user.command), [section(help_text(user.command))])
+
+
+def show_account(user: SlackUser, command: Command) -> Reply:
+    account = channel_settings.channel_account(user.channel_id)
+    if account:
+        return Reply(f"This channel acts on account {account}.")
+    return Reply(f"This channel has no account yet. Set one: {user.command} account <12-digit id>")
+
+
+def set_account(user: SlackUser, command: Command) -> Reply:
+    channel_settings.set_channel_account(user.channel_id, command.target, by=user.principal)
+    return Reply(
+        f"This channel now acts on account {command.target} (set by {user.principal}).", in_channel=True
+    )
+
+
+def list_groups(user: SlackUser, command: Command) -> Reply:
+    caller = caller_for(user)
+    page = paginate(all_groups(caller), command.page)
+    return Reply(
+        f"Protection groups: {page.footer('')}", catalog.group_list(page, user.command, caller.account_id)
+    )
+
+
+def list_plans(user: SlackUser, command: Command) -> Reply:
+    caller = caller_for(user)
+    page = paginate(all_plans(caller), command.page)
+    return Reply(
+        f"Recovery plans: {page.footer('')}", catalog.plan_list(page, user.command, caller.account_id)
+    )
+
+
+def show_plan(user: SlackUser, command: Command) -> Reply:
+    caller = caller_for(user)
+    plan = find_plan(caller, command.target)
+    groups = {g.groupId: len(g.sourceServerIds) for g in all_groups(caller)}
+    servers = {w.protectionGroupId: groups.get(w.protectionGroupId, 0) for w in plan.waves}
+    people = access.people(access.deciders(plan.approvers)) or "nobody (no operators configured)"
+    if not plan.approvers:
+        people += " (operators: the plan names no approvers)"
+    details = catalog.plan_details(plan, servers, last_execution(caller, plan.planId), people)
+    return Reply(f"Recovery plan {plan.planName}", details)
+
+
+def run_plan(user: SlackUser, command: Command) -> Reply:
+    caller = caller_for(user)
+    plan = find_plan(caller, command.target)
+    if command.recovery:
+        return confirm_reply(
+            f"Start a real RECOVERY of {plan.planName}? This launches recovery instances for "
+            f"{len(plan.waves)} waves in account {plan.accountId}; "
+            f"a drill is {user.command} run <plan> drill.",
+            ButtonElement(
+                text="Start recovery", action_id=ids.RUN_RECOVERY_CONFIRM, value=plan.planId, style="danger"
+            ),
+            title="Start a real recovery?",
+            confirm="Start recovery",
+        )
+    return started(user, executions.start_execution(caller, plan.planId, is_drill=True).model_dump())
+
+
+def started(user: SlackUser, execution: dict[str, object]) -> Reply:
+    text = (
+        f"{user.principal} started a {mode(bool(execution['isDrill'])).lower()} of {execution['planName']}. "
+        f"Progress: {user.command} status {execution['executionId']}"
+    )
+    return Reply(text, [section(text)], in_channel=True)
+
+
+def show_status(user: SlackUser, command: Command) -> Reply:
+    caller = caller_for(user)
+    if command.target:
+        execution = executions.get_execution(caller, command.target)
+    else:
+        latest = executions.list_executions(caller, limit=1).items
+        if not latest:
+            return Reply(f"No executions in account {caller.account_id} yet.")
+        execution = latest[0]
+    dumped = execution.model_dump()
+    for wave in dumped["waves"]:
+        wave["launched"] = sum(1 for s in wave["servers"] if s["launchStatus"] == "LAUNCHED")
+        wave["total"] = len(wave["servers"])
+    return Reply(status_text(dumped), status_blocks(dumped))
+
+
+def cancel_run(user: SlackUser, command: Command) -> Reply:
+    execution = executions.get_execution(caller_for(user), command.target)
+    if execution.status not in ("RUNNING", "PAUSED"):
+        return Reply(f"Execution {execution.executionId} has already finished: {execution.status}.")
+    return confirm_reply(
+        f"Cancel the {mode(execution.isDrill).lower()} of {execution.planName} ({execution.status})?",
+        ButtonElement(
+            text="Cancel execution",
+            action_id=ids.CANCEL_EXECUTION_CONFIRM,
+            value=execution.executionId,
+            style="danger",
+        ),
+        title="Cancel the execution?",
+        confirm="Cancel execution",
+    )
+
+
+def confirm_reply(question: str, button: ButtonElement, *, title: str, confirm: str) -> Reply:
+    button.confirm = ConfirmObject(title=title, text=plain(question, 300), confirm=confirm, deny="Go back")
+    blocks: list[Block] = [section(question), ActionsBlock(elements=[button])]
+    return Reply(question, blocks)
+
+
+def subscribe(user: SlackUser, command: Command) -> Reply:
+    return _set_email(user, command, command.email)
+
+
+def unsubscribe(user: SlackUser, command: Command) -> Reply:
+    return _set_email(user, command, "")
+
+
+def _set_email(user: SlackUser, command: Command, email: str) -> Reply:
+    caller = caller_for(user)
+    plan = find_plan(caller, command.target)
+    if not email and not plan.notificationEmail:
+        raise NotFoundError(f"{plan.planName} has no email subscription")
+    updated = recovery_plans.update_recovery_plan(
+        caller, RecoveryPlanUpdate(planId=plan.planId, version=plan.version, notificationEmail=email)
+    )
+    if email:
+        state = updated.subscriptionStatus.replace("_", " ")
+        text = f"{updated.planName}: notifications go to {email} ({state}; SNS asks the address to confirm)."
+    else:
+        text = f"{updated.planName}: email notifications stopped (was {plan.notificationEmail})."
+    return Reply(text, [section(text), context(f"changed by {user.principal}")])
+
+
+def not_allowed(user: SlackUser, what: str) -> Reply | None:
+    refusal = access.operator_refusal(user.user_id, what)
+    return Reply(refusal, [markdown(refusal)]) if refusal else None
+
+
+SUBCOMMANDS: dict[str, Callable[[SlackUser, Command], Reply]] = {
+    "help": show_help,
+    "account": show_account,
+    "account set": set_account,
+    "groups": list_groups,
+    "plans": list_plans,
+    "plan": show_plan,
+    "run": run_plan,
+    "status": show_status,
+    "cancel": cancel_run,
+    "subscribe": subscribe,
+    "unsubscribe": unsubscribe,
+}

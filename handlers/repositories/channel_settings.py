@@ -1,0 +1,31 @@
+"""The channel-settings table: per Slack channel, the account its ``/dr`` commands act on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from handlers import aws
+from handlers.repositories.dynamo import dynamo_errors, from_item, to_item
+
+
+class ChannelSettings(BaseModel):
+    channelId: str
+    accountId: str
+    updatedBy: str
+    updatedAt: str
+
+
+class ChannelSettingsRepository:
+    def __init__(self, table: Any = None) -> None:
+        self._table = table or aws.table("channel_settings_table")
+
+    def get(self, channel_id: str) -> ChannelSettings | None:
+        with dynamo_errors():
+            item = self._table.get_item(Key={"channelId": channel_id}, ConsistentRead=True).get("Item")
+        return ChannelSettings.model_validate(from_item(item)) if item else None
+
+    def put(self, settings: ChannelSettings) -> None:
+        with dynamo_errors():
+            self._table.put_item(Item=to_item(settings))

@@ -1,0 +1,24 @@
+"""Which account a Slack channel's ``/dr`` commands act on."""
+
+from __future__ import annotations
+
+from handlers.errors import ValidationError
+from handlers.models.fields import is_valid_account_id
+from handlers.observability import logger, now_iso
+from handlers.repositories.channel_settings import ChannelSettings, ChannelSettingsRepository
+from handlers.settings import get_settings
+
+
+def channel_account(channel_id: str) -> str | None:
+    """The channel's account, else the deployment's default (``SLACK_DEFAULT_ACCOUNT_ID``), else None."""
+    stored = ChannelSettingsRepository().get(channel_id)
+    return stored.accountId if stored else get_settings().slack_default_account_id
+
+
+def set_channel_account(channel_id: str, account_id: str, *, by: str) -> ChannelSettings:
+    if not is_valid_account_id(account_id):
+        raise ValidationError(f"an account id is exactly 12 digits, got {account_id[:40]!r}")
+    settings = ChannelSettings(channelId=channel_id, accountId=account_id, updatedBy=by, updatedAt=now_iso())
+    ChannelSettingsRepository().put(settings)
+    logger.info("channel account set", extra={"channelId": channel_id, "accountId": account_id})
+    return settings
