@@ -13,7 +13,6 @@ from typing import Any, Literal
 from urllib.parse import urlencode
 
 from botocore.exceptions import BotoCoreError, ClientError
-from jinja2 import TemplateError
 
 from handlers import aws
 from handlers.observability import count, logger
@@ -66,6 +65,8 @@ def publish_recovery_plan_notification(plan_id: str, event_type: EventType, deta
     settings = get_settings()
     if not settings.enable_notification_publishing:
         return False
+    from jinja2 import TemplateError  # jinja2 loads on first use, not at cold start
+
     try:
         message = build_message(event_type, details)
         aws.client("sns").publish(

@@ -2,14 +2,19 @@
 
 This is how "a server belongs to at most one group per account" holds under concurrency: a claim is
 a conditional put, so two groups racing for one server cannot both win (a scan-then-write check
-could not guarantee that)."""
+could not guarantee that). Claims are written in transactions of up to 100: one round trip for
+most groups, all-or-nothing within each transaction."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from handlers import aws
 from handlers.repositories.dynamo import conditional_write, dynamo_errors
+
+TRANSACTION_LIMIT = 100  # DynamoDB TransactWriteItems takes at most 100 actions
 
 
 def _key(account_id: str, server_id: str) -> str:
@@ -31,6 +36,32 @@ class ServerClaimRepository:
             )
         )
         return None if claimed else self.owner(account_id, server_id) or "another group"
+
+    def claim_all(self, account_id: str, server_ids: list[str], group_id: str) -> tuple[str, str] | None:
+        """Claim up to 100 servers in one transaction. None on success, else (server, owner) of a
+        server another group holds; then nothing of this call was claimed."""
+        assert len(server_ids) <= TRANSACTION_LIMIT
+        actions = [
+            {
+                "Put": {
+                    "TableName": self._table.name,
+                    "Item": {"claimKey": _key(account_id, s), "groupId": group_id, "accountId": account_id},
+                    "ConditionExpression": "attribute_not_exists(claimKey) OR groupId = :g",
+                    "ExpressionAttributeValues": {":g": group_id},
+                }
+            }
+            for s in server_ids
+        ]
+        try:
+            self._table.meta.client.transact_write_items(TransactItems=actions)
+            return None
+        except ClientError as exc:
+            reasons = exc.response.get("CancellationReasons") or []
+            for server_id, reason in zip(server_ids, reasons, strict=False):
+                if reason.get("Code") == "ConditionalCheckFailed":
+                    return server_id, self.owner(account_id, server_id) or "another group"
+            with dynamo_errors():  # any other failure, e.g. a concurrent transaction: retryable
+                raise
 
     def owner(self, account_id: str, server_id: str) -> str | None:
         with dynamo_errors():

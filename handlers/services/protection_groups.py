@@ -12,7 +12,7 @@ from handlers.observability import count, logger, now_iso
 from handlers.repositories.dynamo import Page
 from handlers.repositories.protection_groups import ProtectionGroupRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
-from handlers.repositories.server_claims import ServerClaimRepository
+from handlers.repositories.server_claims import TRANSACTION_LIMIT, ServerClaimRepository
 from handlers.settings import get_settings
 
 
@@ -106,15 +106,17 @@ def delete_protection_group(caller: Caller, group_id: str) -> dict[str, str]:
 
 
 def _claim_servers(account_id: str, group_id: str, server_ids: Iterable[str]) -> None:
-    """Claim every server for the group, or none: on the first taken server, undo and raise 409."""
+    """Claim every server for the group, or none: on a taken server, undo and raise 409."""
     claims = ServerClaimRepository()
+    pending = list(server_ids)
     done: list[str] = []
-    for server_id in server_ids:
-        owner = claims.claim(account_id, server_id, group_id)
-        if owner is not None:
+    for start in range(0, len(pending), TRANSACTION_LIMIT):
+        chunk = pending[start : start + TRANSACTION_LIMIT]
+        taken = claims.claim_all(account_id, chunk, group_id)
+        if taken is not None:
             _release_servers(account_id, group_id, done)
-            raise ConflictError(_claimed_message(server_id, owner))
-        done.append(server_id)
+            raise ConflictError(_claimed_message(*taken))
+        done.extend(chunk)
 
 
 def servers_claimed_elsewhere(account_id: str, group_id: str, server_ids: Iterable[str]) -> list[str]:
