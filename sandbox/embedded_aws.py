@@ -50,6 +50,9 @@ def prepare_environment(aws_port: int) -> str:
 
 def ensure_port_free(host: str, port: int) -> None:
     with socket.socket() as sock:
+        # As the servers themselves bind (SO_REUSEADDR): a port whose last connections are only in
+        # TIME_WAIT, say right after the previous sandbox stopped, is free to use.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError as exc:
