@@ -14,7 +14,7 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox import cfn_template
+from sandbox import cfn_subscriptions, cfn_template
 
 log = logging.getLogger("sandbox.deploy")
 
@@ -30,6 +30,7 @@ PROVIDED_INSTEAD = {
     "AWS::ApiGateway::RestApi": "moto records the REST API; the sandbox serves its routes at /api",
     "AWS::ApiGateway::Authorizer": "X-Sandbox-Account / X-Sandbox-User headers become Cognito claims",
     "AWS::ApiGateway::Stage": "no stage prefix: the sandbox serves the routes at /api",
+    "AWS::SNS::Subscription": "the sandbox subscribes through the SNS API after the stack is created",
 }
 
 
@@ -80,7 +81,14 @@ def deploy_all(sandbox_values: dict[str, str], stack_prefix: str) -> Deployment:
             )
         for output in described.get("Outputs") or []:
             deployment.outputs[output["OutputKey"]] = output["OutputValue"]
-        deployment.resources += cloudformation.describe_stack_resources(StackName=stack)["StackResources"]
+        created = cloudformation.describe_stack_resources(StackName=stack)["StackResources"]
+        deployment.resources += created
+        cfn_subscriptions.create_subscriptions(
+            concern,
+            template,
+            {p["ParameterKey"]: p["ParameterValue"] for p in parameters},
+            {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in created if r.get("PhysicalResourceId")},
+        )
         deployment.stacks[concern] = stack
         log.info("deployed cfn/%s.yaml as stack %s (%d parameters)", concern, stack, len(parameters))
     return deployment
