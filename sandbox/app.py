@@ -14,6 +14,7 @@ from typing import Any
 
 from sandbox import embedded_aws, hooks
 from sandbox.drs_data import ACCOUNTS, SIMULATED_LABEL, Estate
+from sandbox.slack_fake import DEFAULT_CHANNEL as DEMO_CHANNEL
 
 log = logging.getLogger("sandbox")
 PROJECT = "drs-chatops"
@@ -98,6 +99,8 @@ class Sandbox:
             "SlackOperatorUserIds": SLACK_USERS["operator"],
             "OperatorUserIds": SLACK_USERS["operator"],
             "SlackTeamId": SLACK_TEAM,
+            "SlackDefaultAccountId": ACCOUNTS[0],
+            "SlackChannelId": DEMO_CHANNEL,
             "AlarmEmail": "ops@example.com",
             "DrsPollSeconds": "2",
         }
@@ -122,6 +125,7 @@ class Sandbox:
             "slackUsers": dict(SLACK_USERS),
             "slackTeamId": SLACK_TEAM,
             "slackApiUrl": f"{self.base_url}/slack-api/",
+            "slackChannelId": DEMO_CHANNEL,
             "lambdaEndpoint": self.base_url,
             "awsEndpoint": self.aws_endpoint,
             "region": embedded_aws.REGION,

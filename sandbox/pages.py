@@ -1,10 +1,11 @@
-"""The sandbox's own HTML pages: the index, the outbox and a minimal /slack-local.
-
-Rendered with Jinja2, autoescape on; URLs in email bodies become links after escaping."""
+"""The sandbox's own HTML pages: the index and the outbox (Jinja2, autoescape on; URLs in email
+bodies become links after escaping), and the static files of ``/slack-local`` (plain HTML, CSS and
+JavaScript in ``sandbox/static``: no build step, nothing fetched from elsewhere)."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment
@@ -43,27 +44,14 @@ Slack is a local fake. Nothing reaches real AWS or Slack.</p>
 _OUTBOX = (
     _LAYOUT.split("{% block body %}")[0]
     + """<h1>Outbox</h1>
-<p class="note">Emails SNS would deliver, per confirmed subscriber, filter policy applied.
-Subscriptions are confirmed automatically in the sandbox. Execution results come from the
-{{ drs_label }}.</p>
+<p class="note" id="simulated"><b>Sandbox: DRS is simulated.</b> Execution results here come from
+the {{ drs_label }}. These are the emails SNS would deliver, per confirmed subscriber, filter policy
+applied; nothing is sent. Subscriptions are confirmed automatically in the sandbox.</p>
 {% for mail in emails|reverse %}<div class="mail" id="mail-{{ mail.id }}">
 <div class="meta">{{ mail.sentAt }} · {{ mail.kind }}</div>
 <div><b>To:</b> {{ mail.to }}</div><div><b>Subject:</b> {{ mail.subject }}</div>
 <pre>{{ mail.body|linkify }}</pre></div>
 {% else %}<p>No email yet.</p>{% endfor %}</body></html>"""
-)
-
-_SLACK = (
-    _LAYOUT.split("{% block body %}")[0]
-    + """<h1>slack-local</h1>
-<p class="note">What the bot posted, updated, sent ephemerally or to a response_url (a recording fake
-of the Slack Web API). Results of recoveries come from the {{ drs_label }}.
-{% if not bot %}The bot function is not deployed in this sandbox yet.{% endif %}</p>
-{% for m in messages|reverse %}<div class="msg">
-<div class="meta">{{ m.kind }} · {{ m.channel }} · ts {{ m.ts }}
-{% if m.updatedAt %}· edited{% endif %}</div><pre>{{ m.text|linkify }}</pre>
-{% if m.blocks %}<details><summary>{{ m.blocks|length }} blocks</summary><pre>{{ m.blocks|tojson(2) }}</pre>
-</details>{% endif %}</div>{% else %}<p>No messages yet.</p>{% endfor %}</body></html>"""
 )
 
 
@@ -75,7 +63,17 @@ def outbox(emails: list[dict[str, Any]], drs_label: str) -> str:
     return _env.from_string(_OUTBOX).render(title="Outbox - sandbox", emails=emails, drs_label=drs_label)
 
 
-def slack_local(messages: list[dict[str, Any]], drs_label: str, bot: bool) -> str:
-    return _env.from_string(_SLACK).render(
-        title="slack-local - sandbox", messages=messages, drs_label=drs_label, bot=bot
-    )
+_STATIC_DIR = Path(__file__).with_name("static")
+STATIC = {  # path -> (file, content type)
+    "/slack-local": ("slack_local.html", "text/html; charset=utf-8"),
+    "/slack-local/": ("slack_local.html", "text/html; charset=utf-8"),
+    "/slack-local/app.js": ("slack_local.js", "text/javascript; charset=utf-8"),
+    "/slack-local/modal.js": ("slack_local_modal.js", "text/javascript; charset=utf-8"),
+    "/slack-local/app.css": ("slack_local.css", "text/css; charset=utf-8"),
+}
+
+
+def static(path: str) -> tuple[int, dict[str, str], bytes]:
+    name, content_type = STATIC[path]
+    headers = {"Content-Type": content_type, "Cache-Control": "no-store"}
+    return 200, headers, (_STATIC_DIR / name).read_bytes()

@@ -1,6 +1,6 @@
 """Demo data, created through the api Lambda (direct invocation), never by writing tables:
 three Protection Groups in the first demo account and a three-wave plan that pauses before wave 2,
-with an email subscriber."""
+with an email subscriber and the demo Slack channel."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import logging
 from typing import Any
 
 from sandbox.drs_data import ACCOUNTS, Estate
+from sandbox.slack_fake import DEFAULT_CHANNEL
 
 log = logging.getLogger("sandbox.seed")
 SUBSCRIBER = "dr-team@example.com"
@@ -55,6 +56,7 @@ def seed(runtime: Any, api_function: str, estate: Estate) -> dict[str, Any]:
             "description": "demo: database, then (after approval) application, then web",
             "waves": waves,
             "notificationEmail": SUBSCRIBER,
+            "slackChannelId": DEFAULT_CHANNEL,
         },
     )
     log.info("seeded %d groups and plan %r in account %s", len(groups), plan.get("planName"), account)

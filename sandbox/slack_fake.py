@@ -38,6 +38,7 @@ class SlackRecorder:
             "text": args.get("text") or "",
             "blocks": _json_field(args.get("blocks")) or [],
             "threadTs": args.get("thread_ts"),
+            "replyBroadcast": _truthy(args.get("reply_broadcast")),
             "user": args.get("user"),
             "receivedAt": time.time(),
             **extra,
@@ -56,21 +57,62 @@ class SlackRecorder:
             return {"ok": True, "message_ts": message["ts"]}
         if method == "chat.update":
             return self._update(args)
+        if method == "chat.delete":
+            return self._delete(str(args.get("ts", "")))
         if method in ("views.open", "views.push", "views.update"):
-            view = _json_field(args.get("view")) or {}
+            view = {"id": f"V{next(self._serial):08d}", **(_json_field(args.get("view")) or {})}
             fields = {"text": _view_title(view), "blocks": view.get("blocks", [])}
-            self._record("modal", fields, view=view, triggerId=args.get("trigger_id"))
-            return {"ok": True, "view": {"id": f"V{next(self._serial):08d}", **view}}
+            self._record("modal", fields, view=view, viewId=view["id"], triggerId=args.get("trigger_id"))
+            return {"ok": True, "view": view}
         if method == "auth.test":
             return {"ok": True, "user_id": "U0SANDBOXBOT", "team_id": "T0SANDBOX", "bot_id": "B0SANDBOX"}
         return {"ok": True, "warning": f"sandbox: {method} accepted and ignored"}
 
     def response_url(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
-        kind = "response_url"
-        if payload.get("replace_original") and payload.get("message_ts"):
-            return self._update({**payload, "ts": payload["message_ts"]})
-        self._record(kind, payload, responseUrl=path, responseType=payload.get("response_type", "ephemeral"))
+        """A POST to a response_url. The sandbox's response URLs name the message they answer for
+        (``/slack-response/<channel>/<ts>/<nonce>``), as Slack's own do, so ``replace_original`` and
+        ``delete_original`` act on it; without them the payload is a new message."""
+        parts = path.strip("/").split("/")
+        channel = parts[1] if len(parts) > 1 else None
+        original = parts[2] if len(parts) > 2 and parts[2] != "-" else payload.get("message_ts")
+        if _truthy(payload.get("delete_original")) and original:
+            return self._delete(str(original))
+        if _truthy(payload.get("replace_original")) and original:
+            return self._update({**payload, "ts": original})
+        response_type = payload.get("response_type") or "ephemeral"
+        self._record(
+            "response_url", {"channel": channel, **payload}, responseUrl=path, responseType=response_type
+        )
         return {"ok": True}
+
+    def record_ack(self, channel: str, user: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """What a slash command's ack body said: Slack shows it as the command's first reply."""
+        response_type = payload.get("response_type") or "ephemeral"
+        kind = "ephemeral" if response_type == "ephemeral" else "message"
+        return self._record(kind, {**payload, "channel": channel, "user": user}, via="ack")
+
+    def close_view(self, view_id: str) -> None:
+        with self._lock:
+            for message in self._messages:
+                if message.get("viewId") == view_id:
+                    message["closed"] = True
+
+    def view(self, view_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            found = [m for m in self._messages if m.get("viewId") == view_id]
+        return dict(found[-1]["view"]) if found else None
+
+    def message(self, channel: str, ts: str) -> dict[str, Any] | None:
+        with self._lock:
+            found = [m for m in self._messages if m["ts"] == ts and m["channel"] == channel]
+        return dict(found[0]) if found else None
+
+    def _delete(self, ts: str) -> dict[str, Any]:
+        with self._lock:
+            kept = [m for m in self._messages if m["ts"] != ts]
+            found = len(kept) != len(self._messages)
+            self._messages = kept
+        return {"ok": True} if found else {"ok": False, "error": "message_not_found"}
 
     def _update(self, args: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
@@ -93,6 +135,10 @@ def parse_body(body: bytes, content_type: str) -> dict[str, Any]:
         parsed = json.loads(body)
         return parsed if isinstance(parsed, dict) else {}
     return dict(parse_qsl(body.decode(), keep_blank_values=True))
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).lower() == "true"
 
 
 def _json_field(value: Any) -> Any:

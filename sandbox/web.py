@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from sandbox import apigw, invoke_api, pages, slack_fake
+from sandbox import apigw, invoke_api, pages, slack_fake, slack_local
 from sandbox.drs_data import ACCOUNTS, SIMULATED_LABEL
 
 if TYPE_CHECKING:
@@ -35,6 +35,9 @@ def _json(status: int, value: Any) -> Answer:
 class Routes:
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
+        self.slack_local = slack_local.SlackLocal(
+            sandbox, lambda headers, body: self.slack_events("/slack/events", headers, body)
+        )
 
     def dispatch(self, method: str, raw_path: str, headers: dict[str, str], body: bytes) -> Answer:
         path = urlsplit(raw_path).path
@@ -55,6 +58,8 @@ class Routes:
             return _json(200, self.sandbox.slack.response_url(path, payload))
         if path == "/slack/events" and method == "POST":
             return self.slack_events(raw_path, headers, body)
+        if path.startswith("/slack-local/") and method == "POST":
+            return self.slack_local.handle(path, body)
         if method in ("GET", "HEAD"):
             return self.page(path)
         return _json(404, {"error": "NOT_FOUND", "message": f"the sandbox serves no {method} {path}"})
@@ -67,9 +72,8 @@ class Routes:
             return 200, dict(HTML), pages.outbox(sandbox.outbox.all(), SIMULATED_LABEL).encode()
         if path == "/slack-local/messages.json":
             return _json(200, sandbox.slack.messages())
-        if path in ("/slack-local", "/slack-local/"):
-            bot = bool(sandbox.functions.get("bot"))
-            return 200, dict(HTML), pages.slack_local(sandbox.slack.messages(), SIMULATED_LABEL, bot).encode()
+        if path in ("/slack-local", "/slack-local/") or path in pages.STATIC:
+            return pages.static(path)
         if path == "/":
             base = sandbox.base_url
             links = [(label, base + p) for label, p in _INDEX_LINKS]

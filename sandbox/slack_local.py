@@ -1,0 +1,180 @@
+"""The back end of ``/slack-local``: what the page sends (a typed command, a click, a filled-in
+modal) becomes the signed request Slack would send to the sandbox's own ``/slack/events``.
+
+Every body the page posts is validated here (pydantic) before anything is signed; the page gets
+``{"ok": false, "error": ..., "message": ...}`` for anything it cannot do, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sandbox import slack_requests
+from sandbox.slack_fake import DEFAULT_CHANNEL
+
+if TYPE_CHECKING:
+    from sandbox.app import Sandbox
+
+Answer = tuple[int, dict[str, str], bytes]
+Role = Literal["operator", "viewer"]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=3000)
+
+
+class CommandInput(_Input):
+    """The command box: ``/dr`` and what follows, typed as the sandbox operator or viewer."""
+
+    user: Role = "operator"
+    text: str = Field(min_length=1)
+    channel: str = Field(default=DEFAULT_CHANNEL, pattern=r"^[A-Z0-9]{1,20}$")
+
+
+class ActionInput(_Input):
+    """A button click on a recorded message."""
+
+    user: Role = "operator"
+    channel: str = Field(pattern=r"^[A-Z0-9]{1,20}$")
+    ts: str = Field(pattern=r"^\d+\.\d+$")
+    actionId: str = Field(min_length=1, max_length=255)
+    blockId: str = Field(default="", max_length=255)
+    value: str = Field(default="", max_length=2000)
+    text: str = Field(default="", max_length=255)
+
+
+class SubmitInput(_Input):
+    """A modal's submission: ``values`` as Slack puts them in ``view.state.values``."""
+
+    user: Role = "operator"
+    viewId: str = Field(pattern=r"^V\d+$")
+    values: dict[str, dict[str, dict[str, Any]]] = Field(default_factory=dict)
+
+
+class CloseInput(_Input):
+    viewId: str = Field(pattern=r"^V\d+$")
+
+
+def _json(status: int, value: Any) -> Answer:
+    return status, {"Content-Type": "application/json"}, json.dumps(value, default=str).encode()
+
+
+def _problem(status: int, error: str, message: str, **extra: Any) -> Answer:
+    return _json(status, {"ok": False, "error": error, "message": message, **extra})
+
+
+class SlackLocal:
+    def __init__(self, sandbox: Sandbox, send: Any) -> None:
+        """``send(headers, body) -> (status, headers, body)`` delivers to ``/slack/events``."""
+        self.sandbox = sandbox
+        self.send = send
+
+    def handle(self, path: str, body: bytes) -> Answer:
+        route = {
+            "/slack-local/command": (CommandInput, self.command),
+            "/slack-local/action": (ActionInput, self.action),
+            "/slack-local/submit": (SubmitInput, self.submit),
+            "/slack-local/close": (CloseInput, self.close),
+        }.get(path)
+        if route is None:
+            return _problem(404, "NOT_FOUND", f"/slack-local serves no POST {path}")
+        model, work = route
+        try:
+            request = model.model_validate_json(body or b"{}")
+        except ValidationError as exc:
+            fields = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors())
+            return _problem(400, "VALIDATION_ERROR", f"not a valid request: {fields}")
+        return work(request)  # type: ignore[operator]
+
+    def _user(self, role: str) -> tuple[str, str]:
+        from sandbox.app import SLACK_USERS
+
+        return SLACK_USERS[role], f"sandbox-{role}"
+
+    def _response_url(self, channel: str, ts: str = "-") -> str:
+        return f"{self.sandbox.base_url}/slack-response/{channel}/{ts}/{secrets.token_urlsafe(8)}"
+
+    def _deliver(self, body: str) -> tuple[int, dict[str, Any] | str]:
+        headers = slack_requests.signed_headers(self.sandbox.signing_secret, body)
+        status, _, raw = self.send(headers, body.encode())
+        text = raw.decode("utf-8", "replace")
+        try:
+            parsed = json.loads(text) if text.strip() else {}
+        except ValueError:
+            return status, text
+        return status, parsed if isinstance(parsed, dict) else text
+
+    def _failed(self, status: int, reply: dict[str, Any] | str) -> Answer:
+        message = reply.get("message") or reply.get("errorMessage") if isinstance(reply, dict) else reply
+        detail = reply.get("errorType", "") if isinstance(reply, dict) else ""
+        text = f"the bot answered {status}: {detail + ': ' if detail else ''}{message or 'no details'}"
+        return _problem(502, "BOT_ERROR", text + " (the sandbox log has the details)", botStatus=status)
+
+    def command(self, request: CommandInput) -> Answer:
+        text = request.text.strip()
+        command, _, rest = text.partition(" ")
+        if not command.startswith("/"):
+            command, rest = "/dr", text
+        user_id, user_name = self._user(request.user)
+        body = slack_requests.slash_command(
+            text=rest.strip(),
+            user_id=user_id,
+            user_name=user_name,
+            channel=request.channel,
+            response_url=self._response_url(request.channel),
+            command=command,
+        )
+        status, reply = self._deliver(body)
+        if status != 200:
+            return self._failed(status, reply)
+        if isinstance(reply, dict) and (reply.get("text") or reply.get("blocks")):
+            self.sandbox.slack.record_ack(request.channel, user_id, reply)
+        elif isinstance(reply, str) and reply.strip():
+            self.sandbox.slack.record_ack(request.channel, user_id, {"text": reply})
+        return _json(200, {"ok": True, "status": status})
+
+    def action(self, request: ActionInput) -> Answer:
+        message = self.sandbox.slack.message(request.channel, request.ts)
+        if message is None:
+            return _problem(404, "NOT_FOUND", f"no message {request.ts} in {request.channel}")
+        user_id, user_name = self._user(request.user)
+        action = {
+            "type": "button",
+            "action_id": request.actionId,
+            "block_id": request.blockId,
+            "value": request.value,
+            "text": {"type": "plain_text", "text": request.text or request.actionId},
+        }
+        body = slack_requests.block_actions(
+            user_id=user_id,
+            user_name=user_name,
+            message=message,
+            action=action,
+            response_url=self._response_url(request.channel, request.ts),
+        )
+        status, reply = self._deliver(body)
+        return _json(200, {"ok": True, "status": status}) if status == 200 else self._failed(status, reply)
+
+    def submit(self, request: SubmitInput) -> Answer:
+        view = self.sandbox.slack.view(request.viewId)
+        if view is None:
+            return _problem(404, "NOT_FOUND", f"no open modal {request.viewId}")
+        user_id, user_name = self._user(request.user)
+        body = slack_requests.view_submission(
+            user_id=user_id, user_name=user_name, view=view, values=request.values
+        )
+        status, reply = self._deliver(body)
+        if status != 200:
+            return self._failed(status, reply)
+        if isinstance(reply, dict) and reply.get("response_action") == "errors":
+            return _json(200, {"ok": False, "error": "FIELD_ERRORS", "errors": reply.get("errors") or {}})
+        self.sandbox.slack.close_view(request.viewId)
+        return _json(200, {"ok": True, "status": status})
+
+    def close(self, request: CloseInput) -> Answer:
+        self.sandbox.slack.close_view(request.viewId)
+        return _json(200, {"ok": True})

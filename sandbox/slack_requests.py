@@ -1,0 +1,111 @@
+"""Slack requests as Slack itself would send them to ``/slack/events``: signed, form-encoded.
+
+Used by ``/slack-local`` (the page's command box, buttons and modals) and by ``drs-chatops demo``.
+Signature: ``v0=`` + HMAC-SHA256 of ``v0:{timestamp}:{body}`` with the signing secret, in
+``X-Slack-Signature``, the timestamp in ``X-Slack-Request-Timestamp`` (Slack's scheme, which the
+bot's Bolt app verifies)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+TEAM = {"id": "T0SANDBOX", "domain": "sandbox"}
+CHANNEL_NAME = "dr-sandbox"
+API_APP_ID = "A0SANDBOX"
+
+
+def signed_headers(secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": f"v0={digest}",
+        "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots) sandbox",
+    }
+
+
+def trigger_id() -> str:
+    return f"{int(time.time())}.sandbox.{secrets.token_hex(8)}"
+
+
+def slash_command(
+    *, text: str, user_id: str, user_name: str, channel: str, response_url: str, command: str = "/dr"
+) -> str:
+    """The form body of a slash command invocation."""
+    return urlencode(
+        {
+            "token": "sandbox-verification-token",
+            "team_id": TEAM["id"],
+            "team_domain": TEAM["domain"],
+            "channel_id": channel,
+            "channel_name": CHANNEL_NAME,
+            "user_id": user_id,
+            "user_name": user_name,
+            "command": command,
+            "text": text,
+            "api_app_id": API_APP_ID,
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": trigger_id(),
+        }
+    )
+
+
+def _user(user_id: str, user_name: str) -> dict[str, str]:
+    return {"id": user_id, "username": user_name, "name": user_name, "team_id": TEAM["id"]}
+
+
+def block_actions(
+    *,
+    user_id: str,
+    user_name: str,
+    message: dict[str, Any],
+    action: dict[str, Any],
+    response_url: str,
+) -> str:
+    """The form body (``payload=<json>``) of a click on ``action`` in ``message``."""
+    channel, ts = str(message["channel"]), str(message["ts"])
+    ephemeral = message.get("kind") != "message"
+    payload = {
+        "type": "block_actions",
+        "user": _user(user_id, user_name),
+        "api_app_id": API_APP_ID,
+        "token": "sandbox-verification-token",
+        "container": {"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": ephemeral},
+        "trigger_id": trigger_id(),
+        "team": TEAM,
+        "channel": {"id": channel, "name": CHANNEL_NAME},
+        "message": {
+            "type": "message",
+            "ts": ts,
+            "text": message.get("text", ""),
+            "blocks": message.get("blocks", []),
+        },
+        "response_url": response_url,
+        "actions": [{**action, "action_ts": f"{time.time():.6f}"}],
+        "state": {"values": {}},
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def view_submission(*, user_id: str, user_name: str, view: dict[str, Any], values: dict[str, Any]) -> str:
+    """The form body of a modal's submission, with the filled-in ``values`` as ``view.state``."""
+    submitted = {**view, "state": {"values": values}, "team_id": TEAM["id"], "app_id": API_APP_ID}
+    payload = {
+        "type": "view_submission",
+        "team": TEAM,
+        "user": _user(user_id, user_name),
+        "api_app_id": API_APP_ID,
+        "token": "sandbox-verification-token",
+        "trigger_id": trigger_id(),
+        "view": submitted,
+        "response_urls": [],
+    }
+    return urlencode({"payload": json.dumps(payload)})
