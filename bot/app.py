@@ -11,7 +11,9 @@ interactivity) and Bolt's lazy self-invocations.
 from __future__ import annotations
 
 import functools
+import json
 from typing import Any
+from urllib.parse import parse_qs
 
 from slack_bolt import App
 from slack_bolt.adapter.aws_lambda import SlackRequestHandler
@@ -55,6 +57,21 @@ def request_handler() -> SlackRequestHandler:
     return SlackRequestHandler(build_app())
 
 
+def malformed(event: dict[str, Any]) -> bool:
+    """An interactivity body whose ``payload`` is not JSON (Bolt would raise while parsing it,
+    before checking the signature)."""
+    body = event.get("body") or ""
+    if not isinstance(body, str) or event.get("isBase64Encoded") or not body.startswith("payload="):
+        return False
+    try:
+        json.loads(parse_qs(body).get("payload", ["{}"])[0])
+    except ValueError:
+        return True
+    return False
+
+
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    if malformed(event):
+        return {"statusCode": 400, "body": "malformed payload", "headers": {"content-type": "text/plain"}}
     response: dict[str, Any] = request_handler().handle(event, context)  # type: ignore[no-untyped-call]
     return response

@@ -1,0 +1,134 @@
+"""Running plans from Slack: drill, recovery (confirmed first), status, cancel (confirmed first),
+and the ``plan create`` modal."""
+
+from __future__ import annotations
+
+import json
+
+from bot import ids
+from tests.integration.slack.conftest import text_of
+from tests.integration.slack.test_commands import ack_text, make_groups, make_plan
+from tests.integration.test_executions import TERMINAL, execution_status
+from tests.support.events import call_api
+from tests.support.slack_requests import OPERATOR, VIEWER
+
+
+def started_id(bot):
+    reply = bot.responses()[-1]
+    assert reply["response_type"] == "in_channel", reply
+    return reply["text"].rsplit("status ", 1)[1]
+
+
+def test_run_starts_a_drill_and_status_shows_each_wave(orchestration, bot):
+    make_plan("Payments failover")
+    bot.command("run Payments failover")
+    execution_id = started_id(bot)
+    assert "@oncall started a drill of Payments failover" in bot.last_reply()
+    execution_status(execution_id, {"PAUSED"})
+    bot.command(f"status {execution_id}")
+    text = bot.last_reply()
+    assert "⏸️ Drill: Payments failover" in text and "PAUSED · started by @oncall" in text
+    assert "✅ Wave 1: Tier 0 · 2/2 servers launched" in text and "⏸️ Wave 2: Tier 1" in text
+    bot.command("status")
+    assert execution_id in bot.last_reply()
+
+
+def test_a_recovery_asks_for_confirmation_before_starting(orchestration, bot):
+    plan = make_plan("Payments failover")
+    bot.command("run Payments failover recovery")
+    reply = bot.responses()[-1]
+    button = reply["blocks"][1]["elements"][0]
+    assert button["action_id"] == ids.RUN_RECOVERY_CONFIRM and button["value"] == plan["planId"]
+    assert button["confirm"]["title"]["text"] == "Start a real recovery?"
+    assert call_api("GET", "/executions")[1]["items"] == []  # nothing started yet
+    bot.click(ids.RUN_RECOVERY_CONFIRM, plan["planId"])
+    assert {"delete_original": True} in [
+        {k: v for k, v in r.items() if k == "delete_original"} for r in bot.responses()
+    ]
+    execution = call_api("GET", f"/executions/{started_id(bot)}")[1]
+    assert execution["isDrill"] is False and execution["startedBy"] == "@oncall"
+
+
+def test_only_operators_may_confirm_a_recovery(orchestration, bot):
+    plan = make_plan("Payments failover")
+    bot.click(ids.RUN_RECOVERY_CONFIRM, plan["planId"], user=VIEWER, user_name="viewer")
+    assert "Only operators may start executions" in bot.last_reply()
+    assert call_api("GET", "/executions")[1]["items"] == []
+
+
+def test_cancel_asks_first_then_cancels(orchestration, bot):
+    make_plan("Payments failover")
+    bot.command("run Payments failover")
+    execution_id = started_id(bot)
+    execution_status(execution_id, {"PAUSED"})
+    bot.command(f"cancel {execution_id}")
+    button = bot.responses()[-1]["blocks"][1]["elements"][0]
+    assert button["action_id"] == ids.CANCEL_EXECUTION_CONFIRM and "confirm" in button
+    bot.click(ids.CANCEL_EXECUTION_CONFIRM, execution_id)
+    assert "@oncall cancelled execution" in bot.last_reply()
+    finished = execution_status(execution_id, TERMINAL)
+    assert finished["status"] == "CANCELLED" and finished["decisions"][0]["channel"] == "slack"
+    bot.command(f"cancel {execution_id}")
+    assert "already finished: CANCELLED" in bot.last_reply()
+
+
+def test_an_unknown_execution_is_reported(orchestration, bot):
+    bot.command("status 00000000-0000-0000-0000-000000000000")
+    assert "not found" in bot.last_reply()
+
+
+def modal_values(name, groups, email="", pause_second=True):
+    values = {
+        ids.BLOCK_PLAN_NAME: {ids.ELEMENT: {"type": "plain_text_input", "value": name}},
+        ids.BLOCK_DESCRIPTION: {ids.ELEMENT: {"type": "plain_text_input", "value": None}},
+        ids.BLOCK_EMAIL: {ids.ELEMENT: {"type": "plain_text_input", "value": email}},
+        ids.BLOCK_APPROVERS: {ids.ELEMENT: {"type": "multi_users_select", "selected_users": [OPERATOR]}},
+    }
+    for number, group in enumerate(groups, start=1):
+        option = {"value": group} if group else None
+        values[ids.wave_block(number)] = {ids.ELEMENT: {"type": "static_select", "selected_option": option}}
+        picked = [{"value": "pause"}] if pause_second and number == 2 else []
+        values[ids.pause_block(number)] = {ids.ELEMENT: {"type": "checkboxes", "selected_options": picked}}
+    return values
+
+
+def test_plan_create_opens_a_modal_with_one_slot_per_wave(bot):
+    make_groups(3)
+    bot.command("plan create")
+    (opened,) = bot.fake.calls_to("views.open")
+    view = opened["view"]
+    assert opened["trigger_id"] == "1337.42.trigger" and view["callback_id"] == ids.PLAN_CREATE_VIEW
+    block_ids = [b["block_id"] for b in view["blocks"]]
+    assert [ids.wave_block(n) for n in (1, 2, 3)] == [b for b in block_ids if b.startswith("wave_")]
+    assert "Tier 2" in text_of(view)
+
+
+def test_plan_create_shows_validation_errors_on_the_fields(bot):
+    groups = make_groups(2)
+    response = bot.submit(modal_values("", [groups[0], groups[0]], email="not an email"))
+    answer = json.loads(response["body"])
+    assert answer["response_action"] == "errors"
+    assert set(answer["errors"]) == {ids.wave_block(2)}  # first the wave picks
+    answer = json.loads(bot.submit(modal_values("  ", groups, email="not an email"))["body"])
+    assert set(answer["errors"]) == {ids.BLOCK_PLAN_NAME, ids.BLOCK_EMAIL}
+    assert "valid email" in answer["errors"][ids.BLOCK_EMAIL]
+    assert call_api("GET", "/recovery-plans")[1]["items"] == []
+
+
+def test_plan_create_submission_creates_the_plan_for_the_channel(bot):
+    groups = make_groups(2)
+    response = bot.submit(modal_values("From Slack", [groups[1], None, groups[0]], email="dr@example.com"))
+    assert response["statusCode"] == 200 and not response["body"]
+    (plan,) = call_api("GET", "/recovery-plans")[1]["items"]
+    assert plan["planName"] == "From Slack" and plan["slackChannelId"] == "C0DRCHANNEL"
+    assert [w["protectionGroupId"] for w in plan["waves"]] == [groups[1], groups[0]]
+    assert plan["approvers"] == [OPERATOR] and plan["notificationEmail"] == "dr@example.com"
+    (posted,) = bot.fake.calls_to("chat.postEphemeral")
+    assert posted["user"] == OPERATOR and "Created recovery plan From Slack" in posted["text"]
+
+
+def test_a_viewer_cannot_submit_the_modal(bot):
+    groups = make_groups(1)
+    answer = json.loads(bot.submit(modal_values("Nope", groups), user=VIEWER)["body"])
+    assert "Only operators" in answer["errors"][ids.BLOCK_PLAN_NAME]
+    assert ack_text(bot.command("plan create", user=VIEWER)).startswith("Only operators may create plans")

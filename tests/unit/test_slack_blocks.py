@@ -1,0 +1,77 @@
+"""Block Kit builders: escaping, Slack's limits, pagination."""
+
+from __future__ import annotations
+
+from bot import ids
+from bot.blocks.common import BLOCK_LIMIT, Reply, escape, paginate, section
+from bot.blocks.events import event_line, pause_outcome
+from bot.blocks.executions import Pause, decided_blocks, decision_line, pause_blocks, status_blocks
+
+
+def test_escape_neutralises_mentions_and_entities():
+    assert escape("<!channel> & <@U1>") == "&lt;!channel&gt; &amp; &lt;@U1&gt;"
+
+
+def test_user_text_goes_into_plain_text_verbatim_and_clipped():
+    block = section("<!here> *x* " + "y" * 5000).to_dict()
+    assert block["text"]["type"] == "plain_text" and block["text"]["text"].startswith("<!here> *x* ")
+    assert len(block["text"]["text"]) == 3000
+
+
+def test_replies_keep_to_fifty_blocks_and_escape_the_fallback_text():
+    payload = Reply("<!channel>", [section(str(i)) for i in range(80)]).payload()
+    assert len(payload["blocks"]) == BLOCK_LIMIT and "31 more not shown" in str(payload["blocks"][-1])
+    assert payload["text"] == "&lt;!channel&gt;" and payload["response_type"] == "ephemeral"
+
+
+def test_pagination_says_how_many_are_shown():
+    page = paginate(list(range(143)), 1)
+    assert (
+        len(page.items) == 20
+        and page.footer("/dr plans") == "showing 20 of 143 (page 1 of 8; next: /dr plans 2)"
+    )
+    assert paginate(list(range(143)), 99).footer("/dr plans") == "showing 3 of 143 (page 8 of 8)"
+
+
+def test_pause_buttons_carry_the_approval_id_and_cancel_is_confirmed():
+    blocks = [b.to_dict() for b in pause_blocks(Pause("P", 2, "DB", "2030-01-01T14:02:00Z"), "a" * 43)]
+    resume, cancel = blocks[-1]["elements"]
+    assert (resume["action_id"], resume["value"]) == (ids.APPROVAL_RESUME, "a" * 43)
+    assert cancel["action_id"] == ids.APPROVAL_CANCEL and cancel["confirm"]["style"] == "danger"
+    assert "14:02 UTC" in str(blocks)
+
+
+def test_decided_pause_has_no_buttons_and_says_who_and_when():
+    line = decision_line("resume", "@alice", "slack", "2030-01-01T14:02:09.5Z")
+    assert line == "Resumed by @alice via slack at 14:02 UTC"
+    blocks = [b.to_dict() for b in decided_blocks(Pause("P", 2, "DB"), line)]
+    assert all(b["type"] != "actions" for b in blocks)
+    assert decision_line("cancel", "dr@example.com", "email", "x", already=True).startswith(
+        "Already cancelled"
+    )
+
+
+def test_status_shows_an_emoji_and_progress_per_wave():
+    execution = {
+        "planName": "P",
+        "status": "RUNNING",
+        "isDrill": True,
+        "waves": [
+            {"waveNumber": 1, "protectionGroupName": "DB", "status": "COMPLETED", "launched": 2, "total": 2},
+            {"waveNumber": 2, "protectionGroupName": "App", "status": "RUNNING", "launched": 1, "total": 3},
+        ],
+    }
+    text = str([b.to_dict() for b in status_blocks(execution)])
+    assert "✅ Wave 1: DB · 2/2 servers launched" in text and "🔄 Wave 2: App · 1/3 servers launched" in text
+
+
+def test_event_lines_and_pause_outcomes():
+    assert event_line({"eventType": "start"}) is None
+    assert "Wave 3 (Web) failed: boom" in (
+        event_line(
+            {"eventType": "wave_fail", "waveNumber": 3, "protectionGroupName": "Web", "message": "boom"}
+        )
+        or ""
+    )
+    assert "expired" in (pause_outcome({"eventType": "timeout"}) or "")
+    assert pause_outcome({"eventType": "wave_complete"}) is None
