@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test lint typecheck cfn-lint unit run demo bench clean
+.PHONY: test lint typecheck cfn-lint unit browser run demo bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,21 @@ typecheck: $(STAMP)
 cfn-lint: $(STAMP)
 	$(BIN)/cfn-lint cfn/*.yaml
 
-unit: $(STAMP)
+unit: $(STAMP) browser
 	$(BIN)/pytest
+
+## make browser: Debian's Chromium for the headless-browser e2e tests (installed when root, else
+## a message saying what to install; the tests never skip for want of it, and never `playwright install`)
+CHROMIUM := /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver; \
+	  else \
+	    echo "make test needs Chromium at $(CHROMIUM) for the browser tests. Install it with:" >&2; \
+	    echo "  sudo apt-get install -y --no-install-recommends chromium chromium-driver" >&2; \
+	    exit 1; \
+	  fi; }
 
 ## make run: the local sandbox with demo data (Ctrl-C stops it)
 run: $(STAMP)

@@ -1,0 +1,103 @@
+"""In headless Chromium: /slack-local as the sandbox operator and viewer - commands, the pause
+message's buttons, the plan create modal, and user text shown as text, never as markup."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import ROOT, RunningSandbox
+from tests.e2e.waiting import execution, seeded_plan, wait_for, wait_until_finished
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def slack(sandbox: RunningSandbox, page: Any) -> Any:
+    if not sandbox.info["functions"]["bot"]:
+        assert not (ROOT / "cfn" / "bot.yaml").exists(), "cfn/bot.yaml exists but the sandbox deployed no bot"
+        pytest.skip("the Slack bot stack (cfn/bot.yaml) has not landed yet")
+    page.goto(sandbox.info["lambdaEndpoint"] + "/slack-local")
+    page.wait_for_selector("#messages")
+    return page
+
+
+def send(page: Any, text: str, role: str = "operator") -> None:
+    page.select_option("#role", role)
+    page.fill("#command", text)
+    page.press("#command", "Enter")
+    page.wait_for_selector("#status:has-text('acknowledged'), #error:not([hidden])")
+
+
+def test_the_page_says_slack_and_drs_are_simulated(slack: Any) -> None:
+    assert "nothing here is real Slack or real DRS" in slack.text_content("#simulated")
+    assert "simulated DRS" in slack.text_content("#drs-label")
+
+
+def test_dr_plans_lists_the_seeded_plan(slack: Any) -> None:
+    send(slack, "/dr plans")
+    slack.wait_for_selector(".msg:has-text('Recovery plans in')")
+    assert "Payments failover" in slack.text_content("#messages")
+
+
+def test_resume_button_resumes_the_paused_drill_and_the_message_shows_who(
+    sandbox: RunningSandbox, slack: Any
+) -> None:
+    # Given a drill started from slack-local, paused before wave 2
+    send(slack, "/dr run Payments failover")
+    pause = slack.locator(
+        ".msg[data-kind=message]", has=slack.locator("button[data-action-id=approval_resume]")
+    )
+    pause.first.wait_for()
+    execution_id = wait_for(lambda: _latest_execution(sandbox, "PAUSED"), what="a PAUSED execution")
+
+    # When the operator clicks Resume
+    pause.first.locator("button[data-action-id=approval_resume]").click()
+
+    # Then the pause message loses its buttons and says who decided, and the drill goes on
+    slack.wait_for_selector(".msg:has-text('Resumed by @sandbox-operator via slack')")
+    slack.wait_for_function("!document.querySelector('button[data-action-id=approval_resume]')")
+    assert execution(sandbox, execution_id)["waves"][1]["status"] != "WAITING_APPROVAL"
+    assert wait_until_finished(sandbox, execution_id)["status"] == "SUCCEEDED"
+
+
+def test_the_viewer_is_refused_and_told_who_may(slack: Any) -> None:
+    send(slack, "/dr run Payments failover", role="viewer")
+    slack.wait_for_selector(".msg.ephemeral:has-text('Only operators may start executions')")
+
+
+def test_plan_create_modal_shows_field_errors_then_creates_the_plan(
+    sandbox: RunningSandbox, slack: Any
+) -> None:
+    send(slack, "/dr plan create")
+    slack.wait_for_selector("#modal")
+    slack.click("#modal-submit")  # nothing filled in
+    slack.wait_for_selector("#modal .field.invalid .error:not(:empty)")
+
+    slack.fill("#field-plan_name", "Browser-made plan")
+    slack.select_option("#field-wave_1", label="Web tier")
+    slack.click("#modal-submit")
+
+    slack.wait_for_selector("#overlay", state="hidden")
+    slack.wait_for_selector(".msg:has-text('Created recovery plan Browser-made plan')")
+    names = [p["planName"] for p in sandbox.api("GET", "/recovery-plans").json()["items"]]
+    assert "Browser-made plan" in names
+
+
+def test_names_with_markup_are_shown_as_text(sandbox: RunningSandbox, slack: Any) -> None:
+    hostile = '<img src=x onerror="window.__pwned=1"><b>bold</b>'
+    waves = [{"waveNumber": 1, "protectionGroupId": seeded_plan(sandbox)["waves"][0]["protectionGroupId"]}]
+    created = sandbox.api("POST", "/recovery-plans", {"planName": hostile, "waves": waves})
+    assert created.status == 201, created.body
+
+    send(slack, "/dr plans")
+    slack.wait_for_selector(f".msg:has-text('{hostile[:20]}')")
+    assert slack.locator("#messages img, #messages b:has-text('bold')").count() == 0
+    assert slack.evaluate("window.__pwned") is None
+
+
+def _latest_execution(sandbox: RunningSandbox, status: str) -> str | None:
+    items = sandbox.api("GET", "/executions").json()["items"]
+    found = [e for e in items if e["status"] == status and e["planName"] == "Payments failover"]
+    return str(found[0]["executionId"]) if found else None

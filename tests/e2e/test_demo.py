@@ -1,0 +1,42 @@
+"""``drs-chatops demo`` as a user runs it: a subprocess that starts its own sandbox, plays the story
+and exits 0 only if every step checked out."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.e2e.conftest import ROOT
+
+pytestmark = pytest.mark.e2e
+
+
+def test_the_demo_story_checks_out() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "scripts.cli", "demo"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert "checked out" in done.stdout, output
+    assert " FAIL " not in done.stdout
+    for step in (
+        "create a three-wave plan",
+        "the execution pauses",
+        "Resume link",
+        "SUCCEEDED",
+        "completion email",
+    ):
+        assert step in done.stdout, output
+    if (ROOT / "cfn" / "bot.yaml").exists():
+        for step in ("/dr run", "Slack shows the pause", "the Slack pause message is updated"):
+            assert step in done.stdout, output
