@@ -33,7 +33,7 @@ def moto_with_tables() -> Iterator[dict[str, str]]:
     from handlers.settings import get_settings
     from tests.support.cfn import create_tables
 
-    with mock_aws():
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         tables = create_tables(boto3.client("dynamodb", region_name=REGION), prefix="bench")
         topic = boto3.client("sns", region_name=REGION).create_topic(Name="bench")["TopicArn"]
         os.environ.update(tables, EXECUTION_NOTIFICATIONS_TOPIC_ARN=topic)

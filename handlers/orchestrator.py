@@ -16,6 +16,7 @@ _PAYLOAD = TypeAdapter(OrchestratorTask)
 _TASKS: dict[str, Callable[[Any], Any]] = {
     "start": orchestration.start,
     "pause": orchestration.pause,
+    "resumed": orchestration.resumed,
     "start_wave": orchestration.start_wave,
     "poll_wave": orchestration.poll_wave,
     "finish": orchestration.finish,

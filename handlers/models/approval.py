@@ -30,6 +30,14 @@ class Approval(BaseModel):
     decidedAt: str = ""
     action: str = ""
     statusReason: str = ""
+    # A snapshot of what the confirmation and result pages show, taken when the pause opens, so a
+    # click costs one read instead of three.
+    planName: str = ""
+    protectionGroupName: str = ""
+    notificationEmail: str = ""
+    isDrill: bool = True
+    startedBy: str = ""
+    startTime: str = ""
 
 
 class DecideApprovalRequest(BaseModel):
@@ -52,6 +60,8 @@ class DecideApprovalRequest(BaseModel):
 class DecisionResult(BaseModel):
     """What every channel shows after a decision attempt. Never carries the token or approval id."""
 
+    model_config = ConfigDict(extra="ignore")
+
     outcome: Literal["decided", "already_decided", "expired"]
     action: str
     status: ApprovalStatus
@@ -62,3 +72,10 @@ class DecisionResult(BaseModel):
     planId: str
     waveNumber: int
     message: str
+    # What pages and messages show about the pause (the approval's snapshot).
+    planName: str = ""
+    protectionGroupName: str = ""
+    isDrill: bool = True
+    startedBy: str = ""
+    startTime: str = ""
+    expiresAt: str = ""

@@ -95,6 +95,23 @@ class PauseTask(BaseModel):
     taskToken: str = Field(min_length=1, max_length=4096, repr=False)
 
 
+class DecisionOutput(BaseModel):
+    """What a decision hands Step Functions (SendTaskSuccess output / SendTaskFailure cause)."""
+
+    action: Literal["resume", "cancel"]
+    decidedBy: str
+    decidedVia: str
+    decidedAt: str
+    reason: str = ""
+
+
+class ResumedTask(BaseModel):
+    task: Literal["resumed"]
+    executionId: str
+    waveNumber: int
+    decision: DecisionOutput
+
+
 class StartWaveTask(BaseModel):
     task: Literal["start_wave"]
     executionId: str
@@ -120,5 +137,6 @@ class FinishTask(BaseModel):
 
 
 OrchestratorTask = Annotated[
-    StartTask | PauseTask | StartWaveTask | PollWaveTask | FinishTask, Field(discriminator="task")
+    StartTask | PauseTask | ResumedTask | StartWaveTask | PollWaveTask | FinishTask,
+    Field(discriminator="task"),
 ]

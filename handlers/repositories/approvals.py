@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from handlers import aws
 from handlers.models.approval import Approval
 from handlers.repositories.dynamo import conditional_write, dynamo_errors, from_item, to_item
@@ -41,24 +43,52 @@ class ApprovalRepository:
             ).get("Items", [])
         return self.get(str(items[0]["approvalId"])) if items else None
 
-    def decide(self, approval_id: str, *, status: str, action: str, by: str, via: str, at: str) -> bool:
-        """PENDING -> decided, once. True only for the one caller whose write happened."""
-        return conditional_write(
-            lambda: self._table.update_item(
+    def decide(
+        self,
+        approval_id: str,
+        *,
+        status: str,
+        action: str,
+        by: str | None,
+        via: str,
+        at: str,
+        account_id: str | None = None,
+    ) -> Approval | None:
+        """PENDING and unexpired -> decided, once: the decided approval for the one caller whose
+        write happened, None for everyone else. ``by=None`` records the plan's notification email
+        (the holder of an email link) as the decider. One round trip."""
+        values: dict[str, Any] = {
+            ":s": status,
+            ":a": action,
+            ":via": via,
+            ":at": at,
+            ":pending": "PENDING",
+            ":now": at[:19] + "Z",
+        }
+        condition = "#s = :pending AND expiresAt > :now"
+        if account_id is not None:
+            condition += " AND accountId = :account"
+            values[":account"] = account_id
+        if by is not None:
+            values[":by"] = by
+        decided_by = ":by" if by is not None else "notificationEmail"
+        try:
+            response = self._table.update_item(
                 Key={"approvalId": approval_id},
-                UpdateExpression="SET #s = :s, #a = :a, decidedBy = :by, decidedVia = :via, decidedAt = :at",
-                ConditionExpression="#s = :pending",
+                UpdateExpression=(
+                    f"SET #s = :s, #a = :a, decidedBy = {decided_by}, decidedVia = :via, decidedAt = :at"
+                ),
+                ConditionExpression=condition,
                 ExpressionAttributeNames={"#s": "status", "#a": "action"},
-                ExpressionAttributeValues={
-                    ":s": status,
-                    ":a": action,
-                    ":by": by,
-                    ":via": via,
-                    ":at": at,
-                    ":pending": "PENDING",
-                },
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
             )
-        )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return None
+            with dynamo_errors():
+                raise
+        return Approval.model_validate(from_item(response["Attributes"]))
 
     def expire(self, approval_id: str, *, reason: str, only_if: str = "PENDING") -> bool:
         """Mark an approval EXPIRED if its status is still ``only_if``."""

@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from handlers import aws
-from handlers.models.execution import TERMINAL_STATUSES, Execution, WaveProgress
+from handlers.models.execution import TERMINAL_STATUSES, Decision, Execution, PendingApproval, WaveProgress
 from handlers.repositories.dynamo import (
     Page,
     conditional_write,
@@ -19,6 +21,7 @@ from handlers.repositories.dynamo import (
 )
 
 _TERMINAL = list(TERMINAL_STATUSES)
+_NOT_FINISHED = "attribute_exists(executionId) AND NOT #status IN (:t0, :t1, :t2, :t3)"
 SLACK_REFS = ("slackChannel", "slackParentTs", "slackPauseTs")
 
 
@@ -51,7 +54,7 @@ class ExecutionRepository:
             lambda: self._table.update_item(
                 Key={"executionId": execution_id},
                 UpdateExpression=expression,
-                ConditionExpression="attribute_exists(executionId) AND NOT #status IN (:t0, :t1, :t2, :t3)",
+                ConditionExpression=_NOT_FINISHED,
                 ExpressionAttributeNames={**names, "#status": "status"},
                 ExpressionAttributeValues={**values, **_terminal_values()},
             )
@@ -67,6 +70,49 @@ class ExecutionRepository:
                 ConditionExpression="attribute_exists(executionId)",
                 ExpressionAttributeValues={":w": to_item(wave)},
             )
+
+    def mark_paused(self, execution_id: str, pending: PendingApproval, approval_id: str) -> None:
+        """Status PAUSED, what the pause shows, and its approval id (outside the model) at once."""
+        with dynamo_errors():
+            self._table.update_item(
+                Key={"executionId": execution_id},
+                UpdateExpression="SET #status = :paused, pendingApproval = :p, pendingApprovalId = :a",
+                ConditionExpression=_NOT_FINISHED,
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":paused": "PAUSED",
+                    ":p": to_item(pending),
+                    ":a": approval_id,
+                    **_terminal_values(),
+                },
+            )
+
+    def record_decision(self, execution_id: str, decision: Decision) -> Execution | None:
+        """Append a decision, close the pause (RUNNING again on resume); one write. Returns the
+        updated execution, or None if it had already finished."""
+        expression = (
+            "SET decisions = list_append(if_not_exists(decisions, :none), :d), pendingApproval = :null"
+            + (", #status = :running" if decision.action == "resume" else "")
+            + " REMOVE pendingApprovalId"
+        )
+        values: dict[str, Any] = {":none": [], ":d": [to_item(decision)], ":null": None, **_terminal_values()}
+        if decision.action == "resume":
+            values[":running"] = "RUNNING"
+        try:
+            response = self._table.update_item(
+                Key={"executionId": execution_id},
+                UpdateExpression=expression,
+                ConditionExpression=_NOT_FINISHED,
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return None
+            with dynamo_errors():
+                raise
+        return Execution.model_validate(from_item(response["Attributes"]))
 
     def set_pending_approval_id(self, execution_id: str, approval_id: str | None) -> None:
         """The pause's approval id, kept outside the model so no API response carries it."""

@@ -7,7 +7,6 @@ whichever channels race (email, Slack, API, direct invocation)."""
 
 from __future__ import annotations
 
-import json
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -16,18 +15,19 @@ from botocore.exceptions import ClientError
 from handlers import aws
 from handlers.errors import NotFoundError
 from handlers.models.approval import Approval, Channel, DecideApprovalRequest, DecisionResult
-from handlers.models.execution import Decision, Execution, PendingApproval
+from handlers.models.execution import DecisionOutput, Execution, PendingApproval
 from handlers.observability import count, logger, now_iso
 from handlers.repositories.approvals import ApprovalRepository, token_hash
 from handlers.repositories.executions import ExecutionRepository
-from handlers.services.execution_events import announce
 from handlers.settings import get_settings
 
 EXPIRED_TOKEN_ERRORS = frozenset({"InvalidToken", "TaskTimedOut", "TaskDoesNotExist"})
 _PAST = {"resume": "resumed", "cancel": "cancelled"}
 
 
-def open_approval(execution: Execution, wave_number: int, task_token: str) -> Approval:
+def open_approval(
+    execution: Execution, wave_number: int, task_token: str, *, notification_email: str = ""
+) -> Approval:
     """Store the token under a new approval id and mark the execution paused."""
     now = datetime.now(UTC)
     expires = now + timedelta(seconds=get_settings().approval_timeout_seconds)
@@ -42,17 +42,18 @@ def open_approval(execution: Execution, wave_number: int, task_token: str) -> Ap
         createdAt=now_iso(),
         expiresAt=expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
         ttl=int(expires.timestamp()) + 7 * 86400,  # keep decided records a week for audit
+        planName=execution.planName,
+        protectionGroupName=execution.waves[wave_number - 1].protectionGroupName,
+        notificationEmail=notification_email,
+        isDrill=execution.isDrill,
+        startedBy=execution.startedBy,
+        startTime=execution.startTime,
     )
     ApprovalRepository().insert(approval)
-    executions = ExecutionRepository()
-    executions.update(
-        execution.executionId,
-        status="PAUSED",
-        pendingApproval=PendingApproval(
-            waveNumber=wave_number, requestedAt=approval.createdAt, expiresAt=approval.expiresAt
-        ),
+    pending = PendingApproval(
+        waveNumber=wave_number, requestedAt=approval.createdAt, expiresAt=approval.expiresAt
     )
-    executions.set_pending_approval_id(execution.executionId, approval.approvalId)
+    ExecutionRepository().mark_paused(execution.executionId, pending, approval.approvalId)
     return approval
 
 
@@ -69,97 +70,65 @@ def find_approval(request: DecideApprovalRequest, account_id: str | None) -> App
 
 
 def decide_approval(
-    request: DecideApprovalRequest, *, by: str, via: Channel, account_id: str | None = None
+    request: DecideApprovalRequest, *, by: str | None, via: Channel, account_id: str | None = None
 ) -> DecisionResult:
-    approval = find_approval(request, account_id)
-    repository = ApprovalRepository()
-    if approval.status != "PENDING":
-        return _already(approval)
-    if _expired(approval):
-        repository.expire(approval.approvalId, reason="the pause expired before anyone decided")
-        count("CallbackFailureCount")
-        return _result(approval, "expired", "this approval has expired or was already handled")
+    """Decide a pause once, whichever channels race. ``by=None`` means the holder of the email
+    link (recorded as the plan's notification address). The winning click costs a conditional
+    write and a Step Functions call; only losers read the approval to learn who won."""
+    approval_id = request.approvalId or find_approval(request, account_id).approvalId
     status = "RESUMED" if request.action == "resume" else "CANCELLED"
-    at = now_iso()
-    if not repository.decide(
-        approval.approvalId, status=status, action=request.action, by=by, via=via, at=at
-    ):
-        return _already(repository.get(approval.approvalId) or approval)
-    decided = approval.model_copy(
-        update={
-            "status": status,
-            "action": request.action,
-            "decidedBy": by,
-            "decidedVia": via,
-            "decidedAt": at,
-        }
+    repository = ApprovalRepository()
+    decided = repository.decide(
+        approval_id, status=status, action=request.action, by=by, via=via, at=now_iso(), account_id=account_id
     )
-    # Recorded before Step Functions hears of it: the execution may finish (and announce who
-    # cancelled) the moment the token is used.
-    _record_on_execution(decided)
+    if decided is None:
+        return _not_decided(
+            find_approval(DecideApprovalRequest(action=request.action, approvalId=approval_id), account_id)
+        )
+    # The execution record and the resume/cancel announcement are written by the orchestrator when
+    # the state machine receives this decision.
     if not _send_to_step_functions(decided, request.reason):
-        repository.expire(approval.approvalId, reason="Step Functions no longer waits for it", only_if=status)
+        repository.expire(approval_id, reason="Step Functions no longer waits for it", only_if=status)
         count("CallbackFailureCount")
         return _result(
-            approval, "expired", "this approval has expired or was already handled; nothing changed"
+            decided, "expired", "this approval has expired or was already handled; nothing changed"
         )
-    if decided.action == "resume":
-        _announce_resume(decided)
     count("CallbackSuccessCount")
     logger.info(
-        "approval decided", extra={"executionId": approval.executionId, "action": request.action, "via": via}
+        "approval decided", extra={"executionId": decided.executionId, "action": request.action, "via": via}
     )
-    return _result(decided, "decided", f"{_PAST[request.action].capitalize()} by {by} via {via} at {at}")
+    word = _PAST[request.action].capitalize()
+    return _result(decided, "decided", f"{word} by {decided.decidedBy} via {via} at {decided.decidedAt}")
+
+
+def _not_decided(approval: Approval) -> DecisionResult:
+    """Someone else decided first, or the pause expired."""
+    if approval.status == "PENDING":  # the condition failed on expiry
+        ApprovalRepository().expire(approval.approvalId, reason="the pause expired before anyone decided")
+        count("CallbackFailureCount")
+        return _result(approval, "expired", "this approval has expired or was already handled")
+    return _already(approval)
 
 
 def _send_to_step_functions(approval: Approval, reason: str) -> bool:
     client = aws.client("stepfunctions")
+    decision = DecisionOutput(
+        action=approval.action,
+        decidedBy=approval.decidedBy,
+        decidedVia=approval.decidedVia,
+        decidedAt=approval.decidedAt,
+        reason=reason,
+    ).model_dump_json()
     try:
         if approval.action == "resume":
-            output = {k: getattr(approval, k) for k in ("action", "decidedBy", "decidedVia", "decidedAt")}
-            client.send_task_success(taskToken=approval.taskToken, output=json.dumps(output))
+            client.send_task_success(taskToken=approval.taskToken, output=decision)
         else:
-            cause = reason or f"cancelled by {approval.decidedBy} via {approval.decidedVia}"
-            client.send_task_failure(
-                taskToken=approval.taskToken, error="ExecutionCancelled", cause=cause[:256]
-            )
+            client.send_task_failure(taskToken=approval.taskToken, error="ExecutionCancelled", cause=decision)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in EXPIRED_TOKEN_ERRORS:
             return False
         raise
     return True
-
-
-def _record_on_execution(approval: Approval) -> None:
-    executions = ExecutionRepository()
-    execution = executions.get(approval.executionId)
-    if execution is None:
-        return
-    decision = Decision(
-        action=approval.action,
-        decidedBy=approval.decidedBy,
-        channel=approval.decidedVia,
-        decidedAt=approval.decidedAt,
-        waveNumber=approval.waveNumber,
-    )
-    fields: dict[str, object] = {"decisions": [*execution.decisions, decision], "pendingApproval": None}
-    if approval.action == "resume":
-        fields["status"] = "RUNNING"
-    executions.update(approval.executionId, **fields)
-    executions.set_pending_approval_id(approval.executionId, None)
-
-
-def _announce_resume(approval: Approval) -> None:
-    execution = ExecutionRepository().get(approval.executionId)
-    if execution is not None:
-        announce(
-            execution,
-            "resume",
-            waveNumber=approval.waveNumber,
-            decidedBy=approval.decidedBy,
-            decidedVia=approval.decidedVia,
-            decidedAt=approval.decidedAt,
-        )
 
 
 def expire_open_approval(execution_id: str, reason: str) -> None:
@@ -171,12 +140,6 @@ def expire_open_approval(execution_id: str, reason: str) -> None:
         executions.set_pending_approval_id(execution_id, None)
 
 
-def _expired(approval: Approval) -> bool:
-    return datetime.now(UTC) >= datetime.strptime(approval.expiresAt, "%Y-%m-%dT%H:%M:%SZ").replace(
-        tzinfo=UTC
-    )
-
-
 def _already(approval: Approval) -> DecisionResult:
     if approval.status == "EXPIRED":
         return _result(approval, "expired", "this approval has expired or was already handled")
@@ -186,15 +149,10 @@ def _already(approval: Approval) -> DecisionResult:
 
 
 def _result(approval: Approval, outcome: str, message: str) -> DecisionResult:
-    return DecisionResult(
-        outcome=outcome,
-        action=approval.action,
-        status=approval.status,
-        decidedBy=approval.decidedBy,
-        decidedVia=approval.decidedVia,
-        decidedAt=approval.decidedAt,
-        executionId=approval.executionId,
-        planId=approval.planId,
-        waveNumber=approval.waveNumber,
-        message=message,
+    return DecisionResult.model_validate(
+        {
+            **approval.model_dump(exclude={"approvalId", "taskToken", "tokenHash"}),
+            "outcome": outcome,
+            "message": message,
+        }
     )

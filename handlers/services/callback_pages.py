@@ -9,11 +9,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from handlers.errors import NotFoundError
 from handlers.models.approval import Approval, DecideApprovalRequest
 from handlers.rendering import render_html
 from handlers.repositories.approvals import ApprovalRepository
-from handlers.repositories.executions import ExecutionRepository
-from handlers.repositories.recovery_plans import RecoveryPlanRepository
 from handlers.services.approvals import decide_approval
 
 SECURITY_HEADERS = {
@@ -42,21 +41,17 @@ class Page:
 
 
 def _context(approval: Approval) -> dict[str, Any]:
-    execution = ExecutionRepository().get(approval.executionId)
-    plan = RecoveryPlanRepository().get(approval.planId)
-    wave = execution.waves[approval.waveNumber - 1] if execution else None
-    return {
-        "approval": approval,
-        "execution": execution,
-        "plan_name": plan.planName if plan else (execution.planName if execution else approval.planId),
-        "wave_name": wave.protectionGroupName if wave else "",
-        "notification_email": plan.notificationEmail if plan else "",
-    }
+    """Everything a page shows comes from the approval's snapshot: one read per click."""
+    return {"approval": approval}
 
 
 def _expired(approval: Approval) -> bool:
     expires = datetime.strptime(approval.expiresAt, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     return approval.status == "EXPIRED" or (approval.status == "PENDING" and datetime.now(UTC) >= expires)
+
+
+def _not_found() -> Page:
+    return error_page(404, "Approval not found", "This link does not match any pause. It may have expired.")
 
 
 def error_page(status: int, title: str, message: str) -> Page:
@@ -66,9 +61,7 @@ def error_page(status: int, title: str, message: str) -> Page:
 def confirmation_page(params: CallbackParams) -> Page:
     approval = ApprovalRepository().get(params.approval)
     if approval is None:
-        return error_page(
-            404, "Approval not found", "This link does not match any pause. It may have expired."
-        )
+        return _not_found()
     context = _context(approval)
     if _expired(approval):
         return error_page(
@@ -80,15 +73,11 @@ def confirmation_page(params: CallbackParams) -> Page:
 
 
 def decide_page(params: CallbackParams) -> Page:
-    approval = ApprovalRepository().get(params.approval)
-    if approval is None:
-        return error_page(
-            404, "Approval not found", "This link does not match any pause. It may have expired."
-        )
-    recipient = _context(approval)["notification_email"]
     request = DecideApprovalRequest(action=params.action, approvalId=params.approval)
-    result = decide_approval(request, by=recipient or "email link", via="email")
+    try:
+        result = decide_approval(request, by=None, via="email")
+    except NotFoundError:
+        return _not_found()
     if result.outcome == "expired":
         return error_page(410, "This approval has expired", result.message)
-    decided = ApprovalRepository().get(params.approval) or approval
-    return Page(200, render_html("pages/result.html.j2", outcome=result.outcome, **_context(decided)))
+    return Page(200, render_html("pages/result.html.j2", outcome=result.outcome, approval=result))

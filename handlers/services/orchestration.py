@@ -8,16 +8,20 @@ from typing import Any
 from handlers import aws, drs
 from handlers.errors import NotFoundError
 from handlers.models.execution import (
+    Decision,
+    DecisionOutput,
     Execution,
     FinishTask,
     PauseTask,
     PollWaveTask,
+    ResumedTask,
     ServerLaunch,
     StartTask,
     StartWaveTask,
 )
 from handlers.notifications import callback_url
 from handlers.observability import now_iso
+from handlers.repositories.approvals import ApprovalRepository
 from handlers.repositories.executions import ExecutionRepository
 from handlers.repositories.protection_groups import ProtectionGroupRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
@@ -49,7 +53,10 @@ def pause(task: PauseTask) -> dict[str, Any]:
     ExecutionRepository().update_wave(
         execution.executionId, wave.model_copy(update={"status": "WAITING_APPROVAL"})
     )
-    approval = approvals.open_approval(execution, task.waveNumber, task.taskToken)
+    plan = RecoveryPlanRepository().get(execution.planId)
+    approval = approvals.open_approval(
+        execution, task.waveNumber, task.taskToken, notification_email=plan.notificationEmail if plan else ""
+    )
     announce(
         _execution(task.executionId),
         "pause",
@@ -62,6 +69,27 @@ def pause(task: PauseTask) -> dict[str, Any]:
         approvalId=approval.approvalId,
     )
     return {"paused": True}
+
+
+def resumed(task: ResumedTask) -> dict[str, Any]:
+    """The state machine received a resume: record who decided, announce it."""
+    execution = record_decision(task.executionId, task.waveNumber, task.decision)
+    if execution is not None:
+        announce(
+            execution, "resume", waveNumber=task.waveNumber, **task.decision.model_dump(exclude={"action"})
+        )
+    return {"recorded": execution is not None}
+
+
+def record_decision(execution_id: str, wave_number: int, decision: DecisionOutput) -> Execution | None:
+    entry = Decision(
+        action=decision.action,
+        decidedBy=decision.decidedBy,
+        channel=decision.decidedVia,
+        decidedAt=decision.decidedAt,
+        waveNumber=wave_number,
+    )
+    return ExecutionRepository().record_decision(execution_id, entry)
 
 
 def start_wave(task: StartWaveTask) -> dict[str, Any]:
@@ -141,11 +169,27 @@ def poll_wave(task: PollWaveTask) -> dict[str, str]:
 
 
 def finish(task: FinishTask) -> dict[str, Any]:
+    if task.outcome == "CANCELLED":
+        _record_cancellation(task.executionId)
     reason = ""
     if task.error and task.outcome == "FAILED" and task.error.Error not in {"WaveFailed"}:
         reason = f"{task.error.Error}: {_cause(task.error.Cause)}"
     recorded = finish_execution(task.executionId, task.outcome, reason=reason)
     return {"recorded": recorded}
+
+
+def _record_cancellation(execution_id: str) -> None:
+    """Who cancelled a pause is on its approval (the execution still points at it)."""
+    approval_id = ExecutionRepository().pending_approval_id(execution_id)
+    approval = ApprovalRepository().get(approval_id) if approval_id else None
+    if approval is not None and approval.status == "CANCELLED":
+        decision = DecisionOutput(
+            action="cancel",
+            decidedBy=approval.decidedBy,
+            decidedVia=approval.decidedVia,
+            decidedAt=approval.decidedAt,
+        )
+        record_decision(execution_id, approval.waveNumber, decision)
 
 
 def _cause(cause: str) -> str:
