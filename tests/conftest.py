@@ -77,4 +77,6 @@ def orchestration(aws: AwsEnv, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]
     reset_caches()
     queue_url = tap_topic(aws)
     with lambda_functions({"orchestrator": orchestrator}), drs_stub(DrsStub()) as drs:
-        yield Orchestration(aws=aws, drs=drs, queue_url=queue_url)
+        harness = Orchestration(aws=aws, drs=drs, queue_url=queue_url)
+        yield harness
+        harness.drain()  # no execution may outlive the emulator it runs on
