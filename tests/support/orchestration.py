@@ -54,25 +54,30 @@ class Orchestration:
                 )
                 sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
 
-    def drain(self, timeout: float = 30) -> None:
-        """Cancel every open pause and wait until no execution is running."""
-        from handlers.models.approval import DecideApprovalRequest
-        from handlers.services.approvals import decide_approval
-
-        sfn, table = self.aws.client("stepfunctions"), self.aws.tables["APPROVALS_TABLE"]
-        for item in self.aws.client("dynamodb").scan(TableName=table)["Items"]:
-            if item["status"]["S"] == "PENDING":
-                request = DecideApprovalRequest(action="cancel", approvalId=item["approvalId"]["S"])
-                decide_approval(request, by="test teardown", via="api")
+    def drain(self, timeout: float = 45) -> None:
+        """Cancel every open pause (again and again: running ones may still pause) until no
+        execution is running."""
+        sfn = self.aws.client("stepfunctions")
         machines = [m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]]
 
         def all_finished() -> bool:
+            self._cancel_open_pauses()
             return not any(
                 sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]
                 for arn in machines
             )
 
-        assert wait_until(all_finished, timeout), "executions still running at teardown"
+        assert wait_until(all_finished, timeout, interval=0.5), "executions still running at teardown"
+
+    def _cancel_open_pauses(self) -> None:
+        from handlers.models.approval import DecideApprovalRequest
+        from handlers.services.approvals import decide_approval
+
+        table = self.aws.tables["APPROVALS_TABLE"]
+        for item in self.aws.client("dynamodb").scan(TableName=table)["Items"]:
+            if item["status"]["S"] == "PENDING":
+                request = DecideApprovalRequest(action="cancel", approvalId=item["approvalId"]["S"])
+                decide_approval(request, by="test teardown", via="api")
 
     def event_types(self) -> list[str]:
         return [e["eventType"] for e in self.events()]
