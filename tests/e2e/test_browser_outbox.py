@@ -37,6 +37,6 @@ def test_the_pause_emails_resume_link_confirms_then_resumes(sandbox: RunningSand
 
     # Then the result page says so, and the execution resumed and finishes
     page.wait_for_selector("h1:has-text('resumed')")  # type: ignore[attr-defined]
-    assert execution(sandbox, execution_id)["waves"][1]["status"] != "WAITING_APPROVAL"
+    wait_for(lambda: execution(sandbox, execution_id)["waves"][1]["status"] != "WAITING_APPROVAL")
     final = wait_until_finished(sandbox, execution_id)
     assert final["status"] == "SUCCEEDED", final

@@ -45,6 +45,7 @@ def test_resume_button_resumes_the_paused_drill_and_the_message_shows_who(
     sandbox: RunningSandbox, slack: Any
 ) -> None:
     # Given a drill started from slack-local, paused before wave 2
+    wait_for(lambda: not _latest_execution(sandbox, "RUNNING") and not _latest_execution(sandbox, "PAUSED"))
     send(slack, "/dr run Payments failover")
     pause = slack.locator(
         ".msg[data-kind=message]", has=slack.locator("button[data-action-id=approval_resume]")
@@ -58,7 +59,7 @@ def test_resume_button_resumes_the_paused_drill_and_the_message_shows_who(
     # Then the pause message loses its buttons and says who decided, and the drill goes on
     slack.wait_for_selector(".msg:has-text('Resumed by @sandbox-operator via slack')")
     slack.wait_for_function("!document.querySelector('button[data-action-id=approval_resume]')")
-    assert execution(sandbox, execution_id)["waves"][1]["status"] != "WAITING_APPROVAL"
+    wait_for(lambda: execution(sandbox, execution_id)["waves"][1]["status"] != "WAITING_APPROVAL")
     assert wait_until_finished(sandbox, execution_id)["status"] == "SUCCEEDED"
 
 
