@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from benchmarks import cold_start, concurrency, latency
+from benchmarks import cold_start, concurrency, decisions, executions, fanout, latency, slack
 
 
 def main() -> None:
-    cold_start.main()
-    print()
-    latency.main()
-    print()
-    concurrency.main()
+    for benchmark in (cold_start, latency, concurrency, decisions, executions, fanout, slack):
+        benchmark.main()
+        print()
 
 
 if __name__ == "__main__":

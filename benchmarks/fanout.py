@@ -1,0 +1,128 @@
+"""1000 notifications for 50 plans, one email subscriber each, published through SNS on moto in
+process. Each subscriber is an SQS tap subscribed with exactly the filter policy the product gives
+its email subscription (``handlers.subscriptions.filter_policy``). Checks: published within a
+minute, each tap receives exactly its plan's events, none lost, none misrouted."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections import Counter
+from typing import Any
+
+from benchmarks.support import ACCOUNT, REGION, moto_with_tables, quiet
+
+PLANS = 50
+EVENTS = 1000
+EVENT_TYPES = ("start", "pause", "resume", "wave_complete", "complete", "fail")
+
+
+def _taps(sns: Any, sqs: Any, topic: str) -> dict[str, str]:
+    from handlers.subscriptions import filter_policy
+
+    taps = {}
+    for n in range(PLANS):
+        plan_id = f"plan-{n:03d}"
+        url = sqs.create_queue(QueueName=f"tap-{n:03d}")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(
+            TopicArn=topic,
+            Protocol="sqs",
+            Endpoint=arn,
+            ReturnSubscriptionArn=True,
+            Attributes={
+                "FilterPolicy": json.dumps(filter_policy(plan_id)),
+                "FilterPolicyScope": "MessageAttributes",
+            },
+        )
+        taps[plan_id] = url
+    return taps
+
+
+def _details(plan_id: str, n: int) -> dict[str, Any]:
+    return {
+        "planId": plan_id,
+        "planName": f"Plan {plan_id}",
+        "executionId": f"exec-{n}",
+        "accountId": ACCOUNT,
+        "isDrill": True,
+        "startedBy": "bench",
+        "waveCount": 3,
+        "waveNumber": 2,
+        "protectionGroupName": "DB",
+        "requestedAt": "t",
+        "expiresAt": "t",
+        "resumeUrl": "https://x/r",
+        "cancelUrl": "https://x/c",
+        "decidedBy": "bench",
+        "decidedVia": "email",
+        "decidedAt": "t",
+        "endTime": "t",
+        "summary": "Waves:",
+        "reason": "r",
+        "launched": 1,
+        "total": 1,
+        "message": "m",
+    }
+
+
+def _drain(sqs: Any, url: str) -> list[str]:
+    received = []
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        for message in batch:
+            received.append(json.loads(message["Body"])["MessageAttributes"]["recoveryPlanId"]["Value"])
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return received
+
+
+def measure() -> dict[str, Any]:
+    import boto3
+
+    from handlers.notifications import publish_recovery_plan_notification
+
+    with moto_with_tables(), quiet():
+        sns, sqs = boto3.client("sns", region_name=REGION), boto3.client("sqs", region_name=REGION)
+        from handlers.settings import get_settings
+
+        taps = _taps(sns, sqs, get_settings().require("execution_notifications_topic_arn"))
+        plan_ids = list(taps)
+        sent: Counter[str] = Counter()
+        start = time.perf_counter()
+        for n in range(EVENTS):
+            plan_id = random.choice(plan_ids)
+            assert publish_recovery_plan_notification(
+                plan_id, random.choice(EVENT_TYPES), _details(plan_id, n)
+            )
+            sent[plan_id] += 1
+        elapsed = time.perf_counter() - start
+        received = {plan_id: _drain(sqs, url) for plan_id, url in taps.items()}
+    misrouted = sum(1 for plan_id, got in received.items() for p in got if p != plan_id)
+    lost = sum(sent[p] - len(got) for p, got in received.items() if len(got) < sent[p])
+    exact = sum(1 for p, got in received.items() if len(got) == sent[p])
+    return {
+        "seconds": elapsed,
+        "sent": sum(sent.values()),
+        "received": sum(len(g) for g in received.values()),
+        "misrouted": misrouted,
+        "lost": lost,
+        "exact_subscribers": exact,
+    }
+
+
+def main() -> dict[str, Any]:
+    figures = measure()
+    print(f"[fanout] {EVENTS} notifications for {PLANS} plans through SNS -> SQS taps (moto in process)")
+    print(
+        f"  published in {figures['seconds']:.1f} s (target < 60 s: {'met' if figures['seconds'] < 60 else 'MISSED'})"
+    )
+    print(
+        f"  sent {figures['sent']}, received {figures['received']}, lost {figures['lost']}, "
+        f"misrouted {figures['misrouted']}; subscribers with exactly their plan's events: "
+        f"{figures['exact_subscribers']}/{PLANS}"
+    )
+    return figures
+
+
+if __name__ == "__main__":
+    main()
