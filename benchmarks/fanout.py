@@ -114,7 +114,8 @@ def main() -> dict[str, Any]:
     figures = measure()
     print(f"[fanout] {EVENTS} notifications for {PLANS} plans through SNS -> SQS taps (moto in process)")
     print(
-        f"  published in {figures['seconds']:.1f} s (target < 60 s: {'met' if figures['seconds'] < 60 else 'MISSED'})"
+        f"  published in {figures['seconds']:.1f} s "
+        f"(target < 60 s: {'met' if figures['seconds'] < 60 else 'MISSED'})"
     )
     print(
         f"  sent {figures['sent']}, received {figures['received']}, lost {figures['lost']}, "
