@@ -1,11 +1,11 @@
 """``create_protection_group`` through ``handlers.api.lambda_handler`` (direct invocation) vs one
 bare ``put_item`` of the same item, on moto in process. Median of 200 each. Target: <= 3x.
 
-The handler's call does what the product needs: validate, claim each source server (one
-conditional put per server: that is how "one group per server" survives concurrency), insert the
-group conditionally, log and emit a metric. The benchmark group has one source server, so the
-call makes two DynamoDB writes; profiled, those two writes are ~92% of its time (each further
-server adds one conditional put). The machine is shared: run it twice before trusting a figure."""
+The handler's call does what the product needs: validate, claim the source servers (a conditional
+put for one server, one transaction per 100 servers otherwise: that is how "one group per server"
+survives concurrency), insert the group conditionally, log and emit a metric. The benchmark group
+has one source server, so the call makes two DynamoDB writes; profiled, those writes are ~92% of
+its time. The machine is shared: run it twice before trusting a figure."""
 
 from __future__ import annotations
 
