@@ -109,7 +109,7 @@ class SlackLocal:
         return status, parsed if isinstance(parsed, dict) else text
 
     def _failed(self, status: int, reply: dict[str, Any] | str) -> Answer:
-        message = reply.get("message") or reply.get("errorMessage") if isinstance(reply, dict) else reply
+        message = (reply.get("errorMessage") or reply.get("message")) if isinstance(reply, dict) else reply
         detail = reply.get("errorType", "") if isinstance(reply, dict) else ""
         text = f"the bot answered {status}: {detail + ': ' if detail else ''}{message or 'no details'}"
         return _problem(502, "BOT_ERROR", text + " (the sandbox log has the details)", botStatus=status)

@@ -1,0 +1,57 @@
+"""Take the README's screenshots from a running sandbox with demo data (dev tool, needs Playwright
+and Debian's /usr/bin/chromium): ``python -m sandbox.screenshots http://127.0.0.1:8080 docs/images``.
+
+Plays a drill from /slack-local until it pauses, then shoots /slack-local (the pause with its
+buttons) and the pause email in /outbox."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def main(base: str, out: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(
+            profile, executable_path="/usr/bin/chromium", args=ARGS, viewport={"width": 1200, "height": 820}
+        )
+        page = browser.new_page()
+        page.goto(f"{base}/slack-local")
+        page.fill("#command", "/dr run Payments failover")
+        page.press("#command", "Enter")
+        buttons = ".msg[data-kind=message] button[data-action-id=approval_resume]"
+        page.wait_for_selector(buttons, timeout=40_000)
+        page.wait_for_timeout(1500)
+        page.locator("#messages").evaluate("node => node.scrollTop = node.scrollHeight")
+        page.screenshot(path=str(out / "slack-local.png"))
+        page.goto(f"{base}/outbox")
+        mail = page.locator(".mail", has_text="Approval needed").first
+        page.set_viewport_size({"width": 1000, "height": 820})
+        mail.scroll_into_view_if_needed()
+        page.screenshot(path=str(out / "outbox.png"), clip=_around(page, mail))
+        browser.close()
+
+
+def _around(page: object, mail: object) -> dict[str, float]:
+    box = mail.bounding_box()  # type: ignore[attr-defined]
+    top = max(0.0, box["y"] - 240)
+    return {"x": 0, "y": top, "width": 1000, "height": min(820.0, box["y"] + box["height"] + 20 - top)}
+
+
+if __name__ == "__main__":
+    main(sys.argv[1].rstrip("/"), Path(sys.argv[2] if len(sys.argv) > 2 else "docs/images"))
