@@ -5,11 +5,15 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from handlers import aws
 from handlers.models.approval import Approval
-from handlers.repositories.dynamo import conditional_write, dynamo_errors, from_item, to_item
+from handlers.repositories.dynamo import (
+    conditional_update,
+    conditional_write,
+    dynamo_errors,
+    from_item,
+    to_item,
+)
 
 TOKEN_INDEX = "tokenHash-index"  # noqa: S105 (an index name, not a secret)
 
@@ -72,8 +76,8 @@ class ApprovalRepository:
         if by is not None:
             values[":by"] = by
         decided_by = ":by" if by is not None else "notificationEmail"
-        try:
-            response = self._table.update_item(
+        response = conditional_update(
+            lambda: self._table.update_item(
                 Key={"approvalId": approval_id},
                 UpdateExpression=(
                     f"SET #s = :s, #a = :a, decidedBy = {decided_by}, decidedVia = :via, decidedAt = :at"
@@ -83,11 +87,9 @@ class ApprovalRepository:
                 ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
             )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return None
-            with dynamo_errors():
-                raise
+        )
+        if response is None:
+            return None
         return Approval.model_validate(from_item(response["Attributes"]))
 
     def expire(self, approval_id: str, *, reason: str, only_if: str = "PENDING") -> bool:

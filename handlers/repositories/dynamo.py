@@ -51,17 +51,22 @@ def dynamo_errors(conflict_message: str = "the item was changed by someone else"
         raise DomainError("the data store failed; try again") from exc
 
 
-def conditional_write(write: Callable[[], Any]) -> bool:
-    """Run a conditional write: True if it happened, False if its condition failed. Other
-    errors are mapped as in :func:`dynamo_errors`."""
+def conditional_update(write: Callable[[], Any]) -> dict[str, Any] | None:
+    """Run a conditional write: its response if it happened, None if its condition failed.
+    Other errors are mapped as in :func:`dynamo_errors`."""
     try:
-        write()
-        return True
+        response: dict[str, Any] = write() or {}
+        return response
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            return False
+            return None
         with dynamo_errors():
             raise
+
+
+def conditional_write(write: Callable[[], Any]) -> bool:
+    """Run a conditional write: True if it happened, False if its condition failed."""
+    return conditional_update(write) is not None
 
 
 def to_item(model: BaseModel) -> dict[str, Any]:

@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from handlers import aws
 from handlers.models.execution import TERMINAL_STATUSES, Decision, Execution, PendingApproval, WaveProgress
 from handlers.repositories.dynamo import (
     Page,
+    conditional_update,
     conditional_write,
     dynamo_errors,
     from_item,
@@ -98,8 +97,8 @@ class ExecutionRepository:
         values: dict[str, Any] = {":none": [], ":d": [to_item(decision)], ":null": None, **_terminal_values()}
         if decision.action == "resume":
             values[":running"] = "RUNNING"
-        try:
-            response = self._table.update_item(
+        response = conditional_update(
+            lambda: self._table.update_item(
                 Key={"executionId": execution_id},
                 UpdateExpression=expression,
                 ConditionExpression=_NOT_FINISHED,
@@ -107,11 +106,9 @@ class ExecutionRepository:
                 ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
             )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return None
-            with dynamo_errors():
-                raise
+        )
+        if response is None:
+            return None
         return Execution.model_validate(from_item(response["Attributes"]))
 
     def set_pending_approval_id(self, execution_id: str, approval_id: str | None) -> None:

@@ -13,6 +13,7 @@ from handlers.repositories.dynamo import Page
 from handlers.repositories.protection_groups import ProtectionGroupRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
 from handlers.repositories.server_claims import TRANSACTION_LIMIT, ServerClaimRepository
+from handlers.services.rules import expected_version
 from handlers.settings import get_settings
 
 
@@ -64,12 +65,7 @@ def insert_group(group: ProtectionGroup) -> ProtectionGroup:
 
 def update_protection_group(caller: Caller, request: ProtectionGroupUpdate) -> ProtectionGroup:
     current = get_protection_group(caller, request.groupId)
-    expected = request.version or current.version
-    if expected != current.version:
-        raise ConflictError(
-            f"protection group {current.groupId} is at version {current.version}, not {expected}; "
-            "reload it and try again"
-        )
+    expected_version(f"protection group {current.groupId}", current.version, request.version)
     changes = request.model_dump(exclude_unset=True, exclude={"groupId", "version"})
     return replace_group(current, current.model_copy(update=changes))
 

@@ -6,7 +6,7 @@ import uuid
 
 from handlers import subscriptions
 from handlers.account_context import Caller
-from handlers.errors import ConflictError, NotFoundError, ValidationError
+from handlers.errors import NotFoundError, ValidationError
 from handlers.models.recovery_plan import (
     RecoveryPlan,
     RecoveryPlanCreate,
@@ -18,6 +18,7 @@ from handlers.observability import count, logger, now_iso
 from handlers.repositories.dynamo import Page
 from handlers.repositories.protection_groups import ProtectionGroupRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
+from handlers.services.rules import expected_version
 
 
 def get_recovery_plan(caller: Caller, plan_id: str, *, refresh_subscription: bool = False) -> RecoveryPlan:
@@ -97,12 +98,7 @@ def insert_plan(plan: RecoveryPlan) -> RecoveryPlan:
 
 def update_recovery_plan(caller: Caller, request: RecoveryPlanUpdate) -> RecoveryPlan:
     current = get_recovery_plan(caller, request.planId)
-    expected = request.version or current.version
-    if expected != current.version:
-        raise ConflictError(
-            f"recovery plan {current.planId} is at version {current.version}, not {expected}; "
-            "reload it and try again"
-        )
+    expected_version(f"recovery plan {current.planId}", current.version, request.version)
     changes = request.model_dump(exclude_unset=True, exclude={"planId", "version", "waves"})
     if request.waves is not None:
         changes["waves"] = resolve_waves(current.accountId, request.waves)
