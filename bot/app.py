@@ -58,13 +58,20 @@ def request_handler() -> SlackRequestHandler:
 
 
 def malformed(event: dict[str, Any]) -> bool:
-    """An interactivity body whose ``payload`` is not JSON (Bolt would raise while parsing it,
-    before checking the signature)."""
+    """A body Bolt would fail to parse before checking the signature: a JSON body that is not
+    JSON, or an interactivity form whose ``payload`` is not JSON. Refused with a 400 up front."""
     body = event.get("body") or ""
-    if not isinstance(body, str) or event.get("isBase64Encoded") or not body.startswith("payload="):
+    if not isinstance(body, str) or event.get("isBase64Encoded"):
+        return False
+    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+    if headers.get("content-type", "").startswith("application/json"):
+        text = body
+    elif body.startswith("payload="):
+        text = parse_qs(body).get("payload", ["{}"])[0]
+    else:
         return False
     try:
-        json.loads(parse_qs(body).get("payload", ["{}"])[0])
+        json.loads(text)
     except ValueError:
         return True
     return False

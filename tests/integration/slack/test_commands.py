@@ -59,8 +59,13 @@ def test_a_stale_timestamp_is_401(bot):
 
 def test_a_malformed_payload_is_rejected_without_a_trace(bot):
     response = bot.send("payload=%7Bnot-json")
-    assert response["statusCode"] in (400, 404)
+    assert response["statusCode"] == 400
     assert "Traceback" not in str(response) and bot.invocations == []
+
+
+def test_a_json_body_that_is_not_json_is_a_400_not_a_crash(bot):
+    response = bot.send("{not json", content_type="application/json")
+    assert response["statusCode"] == 400 and bot.invocations == [] and bot.fake.calls == []
 
 
 def test_an_unknown_subcommand_gets_an_explanation_and_the_help_line(bot):
