@@ -40,6 +40,11 @@ def clock(iso: str) -> str:
     return f"{iso[11:16]} UTC" if len(iso) >= 16 and iso[10] == "T" else iso
 
 
+def date_and_clock(iso: str) -> str:
+    """``2024-05-01T14:02:09Z`` -> ``2024-05-01 14:02 UTC``: for deadlines, which may be days away."""
+    return f"{iso[:10]} {clock(iso)}" if len(iso) >= 16 and iso[10] == "T" else iso
+
+
 def mode(is_drill: bool) -> str:
     return "Drill" if is_drill else "RECOVERY"
 
@@ -107,7 +112,7 @@ def pause_blocks(pause: Pause, approval_id: str) -> list[Block]:
             ),
         ],
     )
-    expires = f"Waiting for a decision until {clock(pause.expires_at)}." if pause.expires_at else ""
+    expires = f"Waiting for a decision until {date_and_clock(pause.expires_at)}." if pause.expires_at else ""
     return [section(pause.text()), *([context(expires)] if expires else []), buttons]
 
 

@@ -75,3 +75,9 @@ def test_event_lines_and_pause_outcomes():
     )
     assert "expired" in (pause_outcome({"eventType": "timeout"}) or "")
     assert pause_outcome({"eventType": "wave_complete"}) is None
+
+
+def test_a_pause_deadline_shows_its_date_not_only_the_time():
+    from bot.blocks.executions import date_and_clock
+
+    assert date_and_clock("2026-11-27T00:02:49Z") == "2026-11-27 00:02 UTC"
