@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test lint typecheck cfn-lint unit browser run demo bench clean
+.PHONY: test lint typecheck cfn-lint unit browser run demo bench clean package validate
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,15 @@ browser:
 	    echo "  sudo apt-get install -y --no-install-recommends chromium chromium-driver" >&2; \
 	    exit 1; \
 	  fi; }
+
+## make package: the Lambda bundle for the templates' runtime/architecture (build/lambda/bundle.zip)
+package: $(STAMP)
+	scripts/package.sh
+
+## make validate ENV=dev: scripts/deploy.sh $(ENV) --validate-only (offline; no AWS)
+ENV ?= dev
+validate: $(STAMP)
+	scripts/deploy.sh $(ENV) --validate-only
 
 ## make run: the local sandbox with demo data (Ctrl-C stops it)
 run: $(STAMP)
