@@ -20,6 +20,7 @@ from slack_bolt.adapter.aws_lambda import SlackRequestHandler
 from slack_bolt.authorization import AuthorizeResult
 
 from bot.credentials import slack_credentials
+from handlers.observability import metrics
 from handlers.settings import get_settings
 
 
@@ -77,6 +78,7 @@ def malformed(event: dict[str, Any]) -> bool:
     return False
 
 
+@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if malformed(event):
         return {"statusCode": 400, "body": "malformed payload", "headers": {"content-type": "text/plain"}}

@@ -31,6 +31,7 @@ PROVIDED_INSTEAD = {
     "AWS::ApiGateway::Authorizer": "X-Sandbox-Account / X-Sandbox-User headers become Cognito claims",
     "AWS::ApiGateway::Stage": "no stage prefix: the sandbox serves the routes at /api",
     "AWS::SNS::Subscription": "the sandbox subscribes through the SNS API after the stack is created",
+    "AWS::Logs::QueryDefinition": "no saved Logs Insights queries: the sandbox log is the log",
 }
 
 
