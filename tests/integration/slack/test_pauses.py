@@ -134,7 +134,7 @@ def test_slack_and_email_racing_have_one_winner_shown_in_both(paused, bot, orche
         assert "Cancelled by dr@example.com via email" in shown and "Done" in page
 
 
-def test_slack_errors_never_break_the_notifier(paused, bot, orchestration, aws):
+def test_slack_errors_never_break_the_notifier(paused, bot, orchestration, aws, capsys):
     sqs = aws.client("sqs")
     queue = sqs.create_queue(QueueName="alerts-tap")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -148,6 +148,7 @@ def test_slack_errors_never_break_the_notifier(paused, bot, orchestration, aws):
     assert bot.fake.methods().count("chat.update") >= 3
     alerts = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
     assert any("not_in_channel" in json.loads(m["Body"])["Message"] for m in alerts)
+    assert '"SlackDeliveryFailure"' in capsys.readouterr().out  # flushed as an EMF metric for the alarm
 
 
 def test_the_notifier_skips_records_it_cannot_read(bot):
