@@ -123,3 +123,69 @@ def test_every_function_environment_variable_is_a_setting(function: str) -> None
     }
     variables = set(FUNCTIONS[function][1]["Properties"]["Environment"]["Variables"])
     assert variables - known == set()
+
+
+# Root parameters that tune behaviour (the approval timeout, the DRS poll interval, feature flags,
+# the Slack command...) reach a function as an environment variable ``!Ref <RootParameter>``. A
+# function whose code reads such a setting but is not given it silently runs on the code default,
+# whatever the deployment says. A reading that a function's code can reach statically but never
+# performs is excused here, with the reason.
+TUNING_NOT_USED: dict[str, dict[str, str]] = {
+    "OrchestratorFunction": {
+        "enable_account_context_validation": "the account comes from the stored execution, not a request",
+        "require_account_id_for_direct_invocation": "invoked by Step Functions, never directly by a user",
+    },
+    "BotFunction": {
+        "enable_account_context_validation": "the account comes from the channel, not from a request body",
+        "require_account_id_for_direct_invocation": "Slack requests are never direct invocations",
+    },
+    "NotifierFunction": {
+        "approval_timeout_seconds": "the notifier neither starts executions nor creates approvals",
+        "drs_poll_seconds": "the notifier never starts an execution",
+        "enable_notification_publishing": "the notifier consumes execution events, never publishes them",
+        "enable_account_context_validation": "the account comes from the execution event",
+        "require_account_id_for_direct_invocation": "invoked by SNS, never directly by a user",
+    },
+}
+
+
+def _root_tuned_settings() -> set[str]:
+    from tests.support.cfn import load_template
+
+    root_parameters = set(load_template("root.yaml")["Parameters"])
+    by_env = {_env_name(s): s for s in Settings.model_fields}
+    tuned = set()
+    for _, resource in FUNCTIONS.values():
+        for variable, value in resource["Properties"]["Environment"]["Variables"].items():
+            if isinstance(value, dict) and value.get("Ref") in root_parameters and variable in by_env:
+                tuned.add(by_env[variable])
+    return tuned - {"environment", "slack_secret_arn"}  # Environment: resource names; secret: above
+
+
+def _attribute_reads(entry: str, setting: str) -> list[str]:
+    pattern = re.compile(rf"\.{setting}\b")
+    return [
+        module
+        for module, path in reachable_modules(entry).items()
+        if module != "handlers.settings" and pattern.search(path.read_text())
+    ]
+
+
+def test_the_tuned_settings_include_the_run_settings() -> None:
+    assert {"approval_timeout_seconds", "drs_poll_seconds", "enable_notification_publishing"} <= (
+        _root_tuned_settings()
+    )
+
+
+@pytest.mark.parametrize("function", sorted(REQUIRED))
+def test_every_root_tuned_setting_the_code_reads_reaches_the_function(function: str) -> None:
+    entry = REQUIRED[function][0]
+    variables = FUNCTIONS[function][1]["Properties"]["Environment"]["Variables"]
+    excused = TUNING_NOT_USED.get(function, {})
+    missing = {
+        setting: _attribute_reads(entry, setting)
+        for setting in sorted(_root_tuned_settings())
+        if setting not in excused and _env_name(setting) not in variables and _attribute_reads(entry, setting)
+    }
+    assert missing == {}, f"{function} reads these settings but its environment does not set them"
+    assert all(_attribute_reads(entry, s) for s in excused), f"stale TUNING_NOT_USED for {function}"
