@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import time
+from urllib.parse import urlencode
+
+import pytest
 
 from tests.conftest import ACCOUNT_B
 from tests.integration.slack.conftest import text_of
@@ -61,6 +64,27 @@ def test_a_malformed_payload_is_rejected_without_a_trace(bot):
     response = bot.send("payload=%7Bnot-json")
     assert response["statusCode"] == 400
     assert "Traceback" not in str(response) and bot.invocations == []
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("payload=1", "application/x-www-form-urlencoded"),  # JSON, but not an object
+        ("payload=null", "application/x-www-form-urlencoded"),
+        ("[]", "application/json"),
+        ("{not json", "application/x-www-form-urlencoded"),  # Bolt reads a body starting with { as JSON
+        ("text=hi&payload=%7Bnot-json", "application/x-www-form-urlencoded"),  # payload not first
+        (urlencode({"payload": json.dumps({"team": 1})}), "application/x-www-form-urlencoded"),
+        (urlencode({"payload": json.dumps({"authorizations": [1]})}), "application/x-www-form-urlencoded"),
+    ],
+)
+def test_a_payload_bolt_cannot_read_is_a_400_even_unsigned(bot, body, content_type):
+    # Given a body Bolt would fail to read before it checks the signature, sent by anyone
+    # When it reaches the bot
+    response = bot.send(body, secret="not-the-signing-secret", content_type=content_type)
+    # Then it is refused as malformed: no crash (an unhandled error), nothing touched
+    assert response["statusCode"] == 400
+    assert bot.invocations == [] and bot.fake.calls == []
 
 
 def test_a_json_body_that_is_not_json_is_a_400_not_a_crash(bot):
