@@ -128,6 +128,9 @@ class GroupBackfill:
     options: GroupOptions
     report: Report
     planned_claims: dict[tuple[str, str], str] = field(default_factory=dict)
+    # The region a group without one gets: the deployment's (where its tables are), as a group
+    # created through the API gets its function's region.
+    region: str = ""
 
     def run(self) -> int:
         for page in self.groups.scan_pages():
@@ -187,7 +190,7 @@ class GroupBackfill:
     def write(self, group_id: str, account: str) -> bool:
         now = now_iso()
         defaults = {
-            "region": self.options.region or get_settings().aws_region,
+            "region": self.options.region or self.region or get_settings().aws_region,
             "version": 1,
             "createdAt": now,
             "updatedAt": now,
@@ -202,9 +205,10 @@ def backfill_protection_groups(argv: list[str] | None = None) -> int:
     parser.add_argument("--claims-table", help="default: $SERVER_CLAIMS_TABLE")
     parser.add_argument("--default-account-id", help="account for groups nothing else identifies")
     options = parse_options(GroupOptions, parser.parse_args(argv))
-    groups = LegacyItemRepository(
-        open_table(options, options.groups_table, "protection_groups_table"), "groupId"
-    )
+    groups_table = open_table(options, options.groups_table, "protection_groups_table")
+    groups = LegacyItemRepository(groups_table, "groupId")
     claims = ServerClaimRepository(open_table(options, options.claims_table, "server_claims_table"))
     print(f"Scanning protection groups ({'apply' if options.apply else 'dry run'})")
-    return GroupBackfill(groups, claims, options, Report("protection groups", not options.apply)).run()
+    report = Report("protection groups", not options.apply)
+    region = str(groups_table.meta.client.meta.region_name or "")
+    return GroupBackfill(groups, claims, options, report, region=region).run()

@@ -11,6 +11,7 @@ import boto3
 import pytest
 
 from handlers.repositories.legacy import LegacyItemRepository
+from handlers.settings import get_settings
 from scripts.backfill import backfill_protection_groups
 from scripts.backfill_plans import backfill_recovery_plans
 from tests.conftest import ACCOUNT_A, ACCOUNT_B
@@ -78,6 +79,19 @@ def test_apply_gives_the_default_account_and_makes_the_group_usable(tables):
     assert code == 0
     group = invoke_direct("get_protection_group", {"accountId": ACCOUNT_A, "groupId": "g1"})
     assert (group["accountId"], group["version"], group["createdBy"]) == (ACCOUNT_A, 1, "backfill")
+
+
+def test_without_region_a_group_gets_the_region_of_its_table_not_a_default(tables, monkeypatch):
+    # Given a legacy group (no region), a table reached in us-east-1 through the AWS configuration,
+    # and no AWS_REGION variable (the settings alone would say their default)
+    _legacy_group(tables, "g1")
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")  # what settings read; boto3 reads AWS_DEFAULT_REGION
+    get_settings.cache_clear()
+    # When the backfill applies without --region
+    code = _groups(tables, "--default-account-id", ACCOUNT_A, "--apply")
+    # Then the group's DRS region is the region its table lives in
+    assert code == 0
+    assert _stored(tables["groups"], "groupId", "g1")["region"] == "us-east-1"
 
 
 def test_a_role_arn_decides_the_account_over_the_default(tables):
