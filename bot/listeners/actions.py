@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import ValidationError as PydanticValidationError
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
 
 from bot import access, ids
 from bot.blocks.common import Reply, escape, markdown
@@ -18,6 +19,7 @@ from handlers.account_context import Caller
 from handlers.errors import NotFoundError
 from handlers.models.approval import DecideApprovalRequest, DecisionResult
 from handlers.models.recovery_plan import RecoveryPlan
+from handlers.observability import logger
 from handlers.services import approvals, executions, recovery_plans
 
 
@@ -56,13 +58,18 @@ def _decide(
     if refusal:
         return Reply(refusal, [markdown(refusal)])
     result = approvals.decide_approval(request, by=user.principal, via="slack", account_id=approval.accountId)
+    line = outcome_line(result)
     container = body.get("container") or {}
-    client.chat_update(
-        channel=str(container.get("channel_id") or (body.get("channel") or {}).get("id", "")),
-        ts=str(container.get("message_ts") or (body.get("message") or {}).get("ts", "")),
-        text=escape(outcome_line(result)),
-        blocks=[b.to_dict() for b in decided_blocks(pause_of(plan, result.waveNumber), outcome_line(result))],
-    )
+    try:
+        client.chat_update(
+            channel=str(container.get("channel_id") or (body.get("channel") or {}).get("id", "")),
+            ts=str(container.get("message_ts") or (body.get("message") or {}).get("ts", "")),
+            text=escape(line),
+            blocks=[b.to_dict() for b in decided_blocks(pause_of(plan, result.waveNumber), line)],
+        )
+    except SlackClientError as exc:  # the decision stands: tell the clicker, not "nothing changed"
+        logger.warning("pause message not updated", extra={"error": type(exc).__name__})
+        return Reply(line)
     return None
 
 

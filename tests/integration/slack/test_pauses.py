@@ -157,3 +157,21 @@ def test_the_notifier_skips_records_it_cannot_read(bot):
     records = [{"Sns": {"Message": "not json"}}, {"Sns": {"Message": json.dumps({"eventType": "start"})}}, {}]
     assert lambda_handler({"Records": records}, None) == {"notified": 0}
     assert bot.fake.calls == []
+
+
+def test_a_decision_whose_message_cannot_be_updated_is_still_told_to_the_clicker(paused, bot):
+    # Given a pause message Slack will not let the bot update any more
+    bot.fake.fail("chat.update", "cant_update_message")
+    # When an approver resumes from it
+    bot.click(
+        ids.APPROVAL_RESUME,
+        paused["approvalId"],
+        user=APPROVER,
+        user_name="alice",
+        message_ts=paused["message"]["ts"],
+    )
+    # Then the pause is decided, and the clicker is told so, not that nothing changed
+    (decision,) = call_api("GET", f"/executions/{paused['executionId']}")[1]["decisions"]
+    assert decision["decidedBy"] == "@alice"
+    assert "Resumed by @alice via slack at " in bot.last_reply()
+    assert "nothing was changed" not in bot.last_reply()
