@@ -86,8 +86,26 @@ def test_cognito_on_every_route_except_the_callback_and_slack(name: str) -> None
             assert props["AuthorizerId"] == {"Ref": "CognitoAuthorizer"}, method_id
 
 
-def test_execution_callback_is_throttled_harder_than_the_rest() -> None:
-    (stage,) = resources(load_template("api.yaml"), "AWS::ApiGateway::Stage").values()
+STAGES = [
+    (name, stage_id, stage)
+    for name in ("api.yaml", "bot.yaml")
+    for stage_id, stage in resources(load_template(name), "AWS::ApiGateway::Stage").items()
+]
+
+
+def test_both_stages_of_the_rest_api_are_checked() -> None:
+    assert [(name, stage_id) for name, stage_id, _ in STAGES] == [
+        ("api.yaml", "Stage"),
+        ("bot.yaml", "SlackStage"),
+    ]
+
+
+@pytest.mark.parametrize(("template", "stage_id", "stage"), STAGES, ids=lambda v: str(v)[:20])
+def test_execution_callback_is_throttled_harder_than_the_rest(
+    template: str, stage_id: str, stage: dict[str, Any]
+) -> None:
+    """Every stage deploys the whole REST API (the bot's stage too), so each must throttle the
+    email-link route harder."""
     settings = {s["ResourcePath"]: s for s in stage["Properties"]["MethodSettings"]}
     callback, default = settings["/~1execution-callback"], settings["/*"]
     assert callback["ThrottlingRateLimit"] < default["ThrottlingRateLimit"]
