@@ -171,7 +171,7 @@ def test_a_decision_whose_message_cannot_be_updated_is_still_told_to_the_clicker
         message_ts=paused["message"]["ts"],
     )
     # Then the pause is decided, and the clicker is told so, not that nothing changed
-    (decision,) = call_api("GET", f"/executions/{paused['executionId']}")[1]["decisions"]
+    (decision,) = execution_status(paused["executionId"], TERMINAL)["decisions"]
     assert decision["decidedBy"] == "@alice"
     assert "Resumed by @alice via slack at " in bot.last_reply()
     assert "nothing was changed" not in bot.last_reply()
