@@ -131,4 +131,7 @@ def test_a_viewer_cannot_submit_the_modal(bot):
     groups = make_groups(1)
     answer = json.loads(bot.submit(modal_values("Nope", groups), user=VIEWER)["body"])
     assert "Only operators" in answer["errors"][ids.BLOCK_PLAN_NAME]
+    # the lazy listener (which Bolt runs whatever the ack said) creates nothing either
+    assert call_api("GET", "/recovery-plans")[1]["items"] == []
+    assert bot.fake.calls_to("chat.postEphemeral") == []
     assert ack_text(bot.command("plan create", user=VIEWER)).startswith("Only operators may create plans")
