@@ -64,8 +64,15 @@ def find_plan(caller: Caller, ref: str) -> RecoveryPlan:
 
 
 def last_execution(caller: Caller, plan_id: str) -> Execution | None:
-    page = executions.list_executions(caller, limit=50)
-    return next((e for e in page.items if e.planId == plan_id), None)
+    """The plan's newest execution: the account's executions, newest first, page by page (another
+    plan's recent runs must not hide it)."""
+    token: str | None = None
+    while True:
+        page = executions.list_executions(caller, limit=100, next_token=token)
+        found = next((e for e in page.items if e.planId == plan_id), None)
+        token = page.next_token
+        if found is not None or not token:
+            return found
 
 
 def _named(plan: RecoveryPlan, ref: str, fold: bool) -> bool:

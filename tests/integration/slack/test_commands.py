@@ -191,3 +191,35 @@ def test_subscribe_and_unsubscribe(bot):
 def test_a_channel_without_an_account_is_told_how_to_set_one(bot):
     bot.command("plans", channel="C0OTHER")
     assert "no AWS account yet" in bot.last_reply() and "/dr account" in bot.last_reply()
+
+
+def test_plan_finds_its_last_execution_behind_many_newer_ones_of_other_plans(bot):
+    from handlers.models.execution import Execution
+    from handlers.repositories.executions import ExecutionRepository
+
+    # Given a plan run once, then 120 newer executions of another plan in the same account
+    ours, other = make_plan("Payments failover"), make_plan("Other plan")
+    repository = ExecutionRepository()
+
+    def record(plan, number):
+        repository.insert(
+            Execution(
+                executionId=f"exec-{plan['planId'][:8]}-{number:04d}",
+                planId=plan["planId"],
+                planName=plan["planName"],
+                accountId=plan["accountId"],
+                status="SUCCEEDED",
+                startedBy="@someone",
+                startedVia="slack",
+                startTime=f"2030-01-01T00:{number // 60:02d}:{number % 60:02d}.000000Z",
+                waves=[],
+            )
+        )
+
+    record(ours, 0)
+    for number in range(1, 121):
+        record(other, number)
+    # When someone looks at the plan
+    bot.command("plan Payments failover")
+    # Then its last execution is shown, not "never run"
+    assert f"exec-{ours['planId'][:8]}-0000" in bot.last_reply() and "never run" not in bot.last_reply()
