@@ -101,7 +101,8 @@ def validate_account_context_for_invocation(
                 "accountId is missing: the request has none and the caller's identity carries no "
                 f"{ACCOUNT_CLAIM} claim"
             )
-        if settings.enable_account_context_validation and claimed and requested and requested != claimed:
+        # Isolation, not format: ENABLE_ACCOUNT_CONTEXT_VALIDATION never lets a caller leave its account.
+        if claimed and requested and requested != claimed:
             raise ValidationError("accountId must be the account of the signed-in caller")
     if settings.enable_account_context_validation and not is_valid_account_id(account_id):
         raise ValidationError(f"accountId must be exactly 12 digits, got {str(account_id)[:40]!r}")

@@ -37,6 +37,15 @@ def test_api_gateway_caller_cannot_act_on_another_account():
         validate_account_context_for_invocation(api_event("GET", "/x"), {"accountId": "999999999999"})
 
 
+def test_switching_format_validation_off_still_keeps_a_caller_to_its_own_account(fresh_settings):
+    # Given format validation is switched off (for legacy ids)
+    fresh_settings.setenv("ENABLE_ACCOUNT_CONTEXT_VALIDATION", "false")
+    # When a signed-in caller of one account asks for another account
+    # Then it is refused: the flag relaxes the id format, never account isolation
+    with pytest.raises(ValidationError, match="signed-in caller"):
+        validate_account_context_for_invocation(api_event("GET", "/x"), {"accountId": "999999999999"})
+
+
 def test_direct_invocation_requires_account_id_and_says_why():
     with pytest.raises(ValidationError) as error:
         validate_account_context_for_invocation({"operation": "list_protection_groups"}, {})
