@@ -103,3 +103,20 @@ class ApprovalRepository:
                 ExpressionAttributeValues={":expired": "EXPIRED", ":r": reason, ":only": only_if},
             )
         )
+
+    def reopen(self, approval: Approval) -> bool:
+        """Undo ``approval``'s decision (PENDING again, decider cleared) if it is still the stored
+        one: for a decision Step Functions did not take, so it can be made again."""
+        return conditional_write(
+            lambda: self._table.update_item(
+                Key={"approvalId": approval.approvalId},
+                UpdateExpression="SET #s = :pending REMOVE #a, decidedBy, decidedVia, decidedAt",
+                ConditionExpression="#s = :decided AND decidedAt = :at",
+                ExpressionAttributeNames={"#s": "status", "#a": "action"},
+                ExpressionAttributeValues={
+                    ":pending": "PENDING",
+                    ":decided": approval.status,
+                    ":at": approval.decidedAt,
+                },
+            )
+        )

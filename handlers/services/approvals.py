@@ -87,7 +87,13 @@ def decide_approval(
         )
     # The execution record and the resume/cancel announcement are written by the orchestrator when
     # the state machine receives this decision.
-    if not _send_to_step_functions(decided, request.reason):
+    try:
+        delivered = _send_to_step_functions(decided, request.reason)
+    except Exception:
+        repository.reopen(decided)  # not taken by Step Functions: it may be decided again
+        count("CallbackFailureCount")
+        raise
+    if not delivered:
         repository.expire(approval_id, reason="Step Functions no longer waits for it", only_if=status)
         count("CallbackFailureCount")
         return _result(

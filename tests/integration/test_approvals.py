@@ -80,6 +80,30 @@ def test_twenty_concurrent_decisions_have_exactly_one_winner(orchestration, paus
     assert len(finished["decisions"]) == 1
 
 
+def test_a_decision_step_functions_did_not_take_can_be_made_again(orchestration, paused, monkeypatch):
+    # Given Step Functions fails the first SendTaskSuccess with a transient error
+    from botocore.client import BaseClient
+    from botocore.exceptions import ClientError
+
+    original = BaseClient._make_api_call
+    failures = ["ThrottlingException"]
+
+    def flaky(self, operation, params):
+        if operation == "SendTaskSuccess" and failures:
+            raise ClientError({"Error": {"Code": failures.pop(), "Message": "slow down"}}, operation)
+        return original(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", flaky)
+    request = DecideApprovalRequest(action="resume", approvalId=paused["approvalId"])
+    with pytest.raises(ClientError):
+        decide_approval(request, by="ana", via="slack")
+    # When the same person tries again
+    retried = decide_approval(request, by="ana", via="slack")
+    # Then the retry decides (the failed attempt was not recorded as a decision) and the run goes on
+    assert retried.outcome == "decided"
+    assert execution_status(paused["execution"]["executionId"], TERMINAL)["status"] == "SUCCEEDED"
+
+
 def test_get_and_head_of_a_link_change_nothing(orchestration, paused):
     before = approval_item(orchestration, paused["approvalId"])
     for _ in range(3):
