@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import uuid
 
-from botocore.exceptions import ClientError
-
 from handlers import aws
 from handlers.account_context import Caller
 from handlers.errors import ConflictError, NotFoundError, ValidationError
@@ -54,7 +52,11 @@ def start_execution(caller: Caller, plan_id: str, *, is_drill: bool = True) -> E
         startTime=now_iso(),
         waves=[WaveProgress(**w.model_dump()) for w in plan.waves],
     )
-    ExecutionRepository().insert(execution)
+    try:
+        ExecutionRepository().insert(execution)
+    except Exception:
+        RecoveryPlanRepository().unlock_execution(plan.planId, execution_id)  # else locked forever
+        raise
     settings = get_settings()
     state_input = {
         "executionId": execution_id,
@@ -70,7 +72,7 @@ def start_execution(caller: Caller, plan_id: str, *, is_drill: bool = True) -> E
             name=execution_id,
             input=json.dumps(state_input),
         )["executionArn"]
-    except ClientError as exc:
+    except Exception as exc:  # any failure (AWS, network, configuration): nothing runs, so record it
         logger.error(
             "state machine start failed", extra={"executionId": execution_id, "error": type(exc).__name__}
         )

@@ -123,6 +123,50 @@ def test_a_plan_runs_once_at_a_time(orchestration, plan):
     assert status == 409 and first["executionId"] in error["message"]
 
 
+def test_a_start_whose_execution_record_cannot_be_stored_leaves_the_plan_free(
+    orchestration, plan, monkeypatch
+):
+    # Given the executions table refuses the new execution record once
+    from handlers.errors import DomainError
+    from handlers.repositories.executions import ExecutionRepository
+
+    def unavailable(self, execution):
+        raise DomainError("the data store failed; try again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(ExecutionRepository, "insert", unavailable)
+        status, error = call_api("POST", "/executions", {"planId": plan["planId"]})
+    assert status == 500 and error["error"] == "INTERNAL_ERROR"
+    # When the plan is started again
+    execution = start(plan)
+    # Then it runs: the failed start left no lock behind naming an execution that does not exist
+    assert execution_status(execution["executionId"], {"PAUSED"})["planId"] == plan["planId"]
+
+
+def test_a_state_machine_that_cannot_be_reached_fails_the_start_and_frees_the_plan(
+    orchestration, plan, monkeypatch
+):
+    # Given Step Functions cannot be reached (a network error, not an AWS error response)
+    from botocore.client import BaseClient
+    from botocore.exceptions import EndpointConnectionError
+
+    original = BaseClient._make_api_call
+
+    def offline(self, operation, params):
+        if operation == "StartExecution":
+            raise EndpointConnectionError(endpoint_url="https://states.us-east-1.amazonaws.com")
+        return original(self, operation, params)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(BaseClient, "_make_api_call", offline)
+        status, _ = call_api("POST", "/executions", {"planId": plan["planId"]})
+    # When the executions are listed
+    listed = call_api("GET", "/executions")[1]["items"]
+    # Then the failed start is recorded as FAILED, not left RUNNING, and the plan can run again
+    assert status == 500 and [e["status"] for e in listed] == ["FAILED"]
+    assert execution_status(start(plan)["executionId"], {"PAUSED"})
+
+
 def test_drill_is_the_default_and_recovery_must_be_asked_for(orchestration, plan):
     execution = start(plan)
     assert execution["isDrill"] is True
