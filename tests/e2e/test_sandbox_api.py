@@ -42,8 +42,12 @@ def test_info_publishes_every_contract_key(sandbox: RunningSandbox) -> None:
     assert set(info) >= CONTRACT_KEYS
     assert set(info["slackUsers"]) >= {"operator", "viewer"}
     assert set(info["functions"]) >= {"api", "orchestrator", "bot", "notifier"}
-    assert info["functions"]["api"]
+    assert all(info["functions"][role] for role in ("api", "orchestrator", "bot", "notifier"))
+    assert info["stateMachineArn"].startswith("arn:aws:states:")
     assert info["topicArn"].startswith("arn:aws:sns:")
+    assert info["tables"] and all(info["tables"].values())
+    for key in ("apiUrl", "slackEventsUrl", "slackResponseUrl", "outboxUrl", "slackMessagesUrl"):
+        assert info[key].startswith(info["lambdaEndpoint"] + "/"), key
 
 
 def test_info_describes_a_simulated_drs_estate(sandbox: RunningSandbox) -> None:
