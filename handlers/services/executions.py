@@ -94,19 +94,21 @@ def cancel_execution(caller: Caller, execution_id: str) -> Execution:
     approval_id = ExecutionRepository().pending_approval_id(execution_id)
     if approval_id:
         request = DecideApprovalRequest(action="cancel", approvalId=approval_id)
-        approvals.decide_approval(
+        result = approvals.decide_approval(
             request, by=caller.principal, via=_channel(caller), account_id=caller.account_id
         )
-    else:
-        if execution.stateMachineExecutionArn:
-            aws.client("stepfunctions").stop_execution(
-                executionArn=execution.stateMachineExecutionArn,
-                error="ExecutionCancelled",
-                cause=f"cancelled by {caller.principal}"[:256],
-            )
-        finish_execution(
-            execution_id, "CANCELLED", reason=f"cancelled by {caller.principal}", cancelled_by=caller
+        if result.outcome != "expired":
+            return get_execution(caller, execution_id)
+    # Running, or paused on a token Step Functions no longer waits for (stopped elsewhere): no
+    # decision can end it, so stop it and record the end here (finish_execution records once).
+    if execution.stateMachineExecutionArn:
+        aws.client("stepfunctions").stop_execution(
+            executionArn=execution.stateMachineExecutionArn,
+            error="ExecutionCancelled",
+            cause=f"cancelled by {caller.principal}"[:256],
         )
+    reason = f"cancelled by {caller.principal}"
+    finish_execution(execution_id, "CANCELLED", reason=reason, cancelled_by=caller)
     return get_execution(caller, execution_id)
 
 

@@ -173,6 +173,36 @@ def test_cancel_through_the_api_cancels_a_paused_execution_once(orchestration, p
     assert status == 409 and "CANCELLED" in error["message"]
 
 
+def test_cancelling_a_pause_step_functions_no_longer_waits_for_ends_the_execution(
+    orchestration, paused, monkeypatch
+):
+    # Given a paused execution whose state machine stopped waiting for its token (stopped elsewhere)
+    from botocore.client import BaseClient
+    from botocore.exceptions import ClientError
+
+    execution_id = paused["execution"]["executionId"]
+    token = approval_item(orchestration, paused["approvalId"])["taskToken"]["S"]
+    original = BaseClient._make_api_call
+
+    def gone(self, operation, params):
+        if operation == "SendTaskFailure":
+            raise ClientError({"Error": {"Code": "TaskDoesNotExist", "Message": "gone"}}, operation)
+        if operation == "StopExecution":
+            return {}  # moto cannot stop a run paused inside a Map (ARCHITECTURE 4)
+        return original(self, operation, params)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(BaseClient, "_make_api_call", gone)
+        # When an operator cancels it through the API
+        status, cancelled = call_api("POST", f"/executions/{execution_id}/cancel")
+    # Then it is recorded CANCELLED (not left PAUSED with its plan locked) and the plan runs again
+    assert status == 200 and cancelled["status"] == "CANCELLED"
+    # (release moto's still-waiting run: its own finish must not record a second end)
+    orchestration.aws.client("stepfunctions").send_task_failure(taskToken=token, error="ExecutionCancelled")
+    assert execution_status(start({"planId": paused["execution"]["planId"]})["executionId"], {"PAUSED"})
+    assert execution_status(execution_id, TERMINAL)["status"] == "CANCELLED"
+
+
 @pytest.fixture
 def log_output(monkeypatch):
     """What the functions' Powertools logger writes. Its handler holds the stdout of import time,
