@@ -69,7 +69,7 @@ def notify(details: dict[str, Any]) -> None:
         return
     channel, parent = refs["slackChannel"], refs["slackParentTs"]
     if details["eventType"] == "pause":
-        post_pause(execution_id, channel, parent, details)
+        post_pause(execution_id, refs, details)
         return
     line = event_line(details)
     if line:
@@ -138,18 +138,34 @@ def _group_of(details: dict[str, Any]) -> str:
     return str(waves.get(details.get("waveNumber"), ""))
 
 
-def post_pause(execution_id: str, channel: str, parent: str, details: dict[str, Any]) -> None:
+def post_pause(execution_id: str, refs: dict[str, str], details: dict[str, Any]) -> None:
+    """The pause with its buttons, as a thread reply also shown in the channel. A redelivered
+    pause event (SNS retries a failed Lambda) updates the message already posted for this wave
+    instead of posting a second set of live buttons."""
     pause = _pause(details)
+    channel, parent = refs["slackChannel"], refs["slackParentTs"]
     blocks = [b.to_dict() for b in pause_blocks(pause, str(details.get("approvalId", "")))]
+    text = escape(pause.text())
+    client = web_client()
+    if refs.get("slackPauseTs") and refs.get("slackPauseWave") == str(pause.wave_number):
+        ts = refs["slackPauseTs"]
+        deliver(
+            lambda: client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks),
+            channel=channel,
+            what="pause message",
+        )
+        return
     posted = deliver(
-        lambda: web_client().chat_postMessage(
-            channel=channel, thread_ts=parent, reply_broadcast=True, text=escape(pause.text()), blocks=blocks
+        lambda: client.chat_postMessage(
+            channel=channel, thread_ts=parent, reply_broadcast=True, text=text, blocks=blocks
         ),
         channel=channel,
         what="pause message",
     )
     if posted is not None:
-        ExecutionRepository().set_slack_refs(execution_id, slackPauseTs=str(posted["ts"]))
+        ExecutionRepository().set_slack_refs(
+            execution_id, slackPauseTs=str(posted["ts"]), slackPauseWave=str(pause.wave_number)
+        )
 
 
 def close_pause(execution_id: str, channel: str, ts: str, details: dict[str, Any], outcome: str) -> None:

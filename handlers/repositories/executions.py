@@ -21,7 +21,7 @@ from handlers.repositories.dynamo import (
 
 _TERMINAL = list(TERMINAL_STATUSES)
 _NOT_FINISHED = "attribute_exists(executionId) AND NOT #status IN (:t0, :t1, :t2, :t3)"
-SLACK_REFS = ("slackChannel", "slackParentTs", "slackPauseTs")
+SLACK_REFS = ("slackChannel", "slackParentTs", "slackPauseTs", "slackPauseWave")
 
 
 class ExecutionRepository:
@@ -127,7 +127,8 @@ class ExecutionRepository:
         return str(item["pendingApprovalId"]) if item.get("pendingApprovalId") else None
 
     def set_slack_refs(self, execution_id: str, *, first_parent: bool = False, **refs: str | None) -> bool:
-        """Where the Slack notifier posted (``slackChannel``, ``slackParentTs``, ``slackPauseTs``),
+        """Where the Slack notifier posted (``slackChannel``, ``slackParentTs``, ``slackPauseTs`` and
+        the ``slackPauseWave`` it is for),
         kept outside the model like the approval id. ``first_parent`` makes it conditional on no
         parent message being recorded yet; returns False when another writer was first."""
         unknown = set(refs) - set(SLACK_REFS)

@@ -175,3 +175,15 @@ def test_a_decision_whose_message_cannot_be_updated_is_still_told_to_the_clicker
     assert decision["decidedBy"] == "@alice"
     assert "Resumed by @alice via slack at " in bot.last_reply()
     assert "nothing was changed" not in bot.last_reply()
+
+
+def test_a_redelivered_pause_event_updates_the_pause_message_instead_of_posting_another(paused, bot):
+    # Given the pause was posted once, when SNS delivers the same pause event again (Lambda retry)
+    from bot.notifier import lambda_handler
+    from tests.integration.slack.conftest import BotContext
+
+    pause_event = next(m for m in bot.published if json.loads(m)["eventType"] == "pause")
+    lambda_handler({"Records": [{"Sns": {"Message": pause_event}}]}, BotContext())
+    # Then there is still exactly one message with live buttons, and it was updated in place
+    assert len([m for m in bot.fake.messages.values() if _buttons(m)]) == 1
+    assert any(c["ts"] == paused["message"]["ts"] for c in bot.fake.calls_to("chat.update"))
