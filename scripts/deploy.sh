@@ -166,6 +166,19 @@ else
     || fail "the stack did not finish: see its events in the CloudFormation console (a failed update rolls back by itself)" 1
 fi
 
+if [[ -n "$CHANGE_SET" ]]; then
+  # CloudFormation creates an AWS::ApiGateway::Deployment once and leaves it alone on updates, so
+  # routes or integrations changed by an upgrade would not go live: snapshot the API again for
+  # both stages (the api stack's and the bot stack's Slack stage).
+  REST_API="$(aws cloudformation describe-stacks --stack-name "$STACK" \
+    --query "Stacks[0].Outputs[?OutputKey=='RestApiId'].OutputValue" --output text)"
+  for STAGE in "$ENVIRONMENT" "$ENVIRONMENT-slack"; do
+    aws apigateway create-deployment --rest-api-id "$REST_API" --stage-name "$STAGE" \
+      --description "scripts/deploy.sh $(date -u +%Y-%m-%dT%H:%M:%SZ)" >/dev/null
+    say "API stage $STAGE redeployed"
+  done
+fi
+
 aws cloudformation describe-stacks --stack-name "$STACK" --query 'Stacks[0].Outputs' --output table
 SLACK_URL="$(aws cloudformation describe-stacks --stack-name "$STACK" \
   --query "Stacks[0].Outputs[?OutputKey=='SlackEventsUrl'].OutputValue" --output text)"
