@@ -10,7 +10,7 @@ from bot.blocks.common import Reply, section
 from bot.lookup import PlanLookupError
 from bot.subcommands import SlackUser
 from handlers.errors import DomainError
-from handlers.observability import logger
+from handlers.observability import count, logger
 from handlers.settings import get_settings
 
 Respond = Callable[..., Any]
@@ -44,16 +44,24 @@ def error_reply(exc: DomainError) -> Reply:
     return Reply(exc.message)
 
 
+INTERNAL_ERROR = "Something went wrong on our side; check with an operator before retrying."
+
+
 def answer(respond: Respond, work: Callable[[], Reply | None]) -> None:
     """Run ``work`` and send its reply; a domain error is explained to the user. Anything else is
-    told to the user as an internal error and raised again (the Lambda logs and counts it)."""
+    logged with its traceback, counted (``SlackRequestFailure``: Bolt swallows exceptions from lazy
+    listeners, so the Lambda's own error metric never sees them), told to the user as an internal
+    error, and raised again for Bolt's log."""
     try:
         reply = work()
     except DomainError as exc:
         reply = error_reply(exc)
     except Exception:
         logger.exception("slack request failed")
-        respond(**Reply("Something went wrong on our side; nothing was changed by this message.").payload())
+        count("SlackRequestFailure")
+        respond(
+            **Reply("Something went wrong on our side; check with an operator before retrying.").payload()
+        )
         raise
     if reply is not None:
         respond(**reply.payload())

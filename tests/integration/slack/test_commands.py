@@ -223,3 +223,19 @@ def test_plan_finds_its_last_execution_behind_many_newer_ones_of_other_plans(bot
     bot.command("plan Payments failover")
     # Then its last execution is shown, not "never run"
     assert f"exec-{ours['planId'][:8]}-0000" in bot.last_reply() and "never run" not in bot.last_reply()
+
+
+def test_an_unexpected_failure_is_told_to_the_user_and_counted_as_a_metric(bot, monkeypatch, capsys):
+    # Given the data store fails in a way the bot does not expect
+    from handlers.services import recovery_plans
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("simulated outage")
+
+    monkeypatch.setattr(recovery_plans, "list_recovery_plans", broken)
+    # When a user lists plans
+    bot.command("plans")
+    # Then the user is told something went wrong (no traceback), and the failure is counted
+    assert "Something went wrong on our side" in bot.last_reply()
+    assert "Traceback" not in bot.last_reply() and "simulated outage" not in bot.last_reply()
+    assert '"SlackRequestFailure"' in capsys.readouterr().out
