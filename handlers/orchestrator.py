@@ -6,13 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import TypeAdapter
+from pydantic import ConfigDict, TypeAdapter
 
 from handlers.models.execution import OrchestratorTask
 from handlers.observability import logger, metrics
 from handlers.services import orchestration
 
-_PAYLOAD = TypeAdapter(OrchestratorTask)
+_PAYLOAD = TypeAdapter(
+    OrchestratorTask, config=ConfigDict(hide_input_in_errors=True)
+)  # tokens stay out of errors
 _TASKS: dict[str, Callable[[Any], Any]] = {
     "start": orchestration.start,
     "pause": orchestration.pause,

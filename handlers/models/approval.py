@@ -43,7 +43,7 @@ class Approval(BaseModel):
 class DecideApprovalRequest(BaseModel):
     """``decide_approval``: by approval id (people) or by task token (automation)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)  # ids and tokens are secrets
 
     action: Action
     approvalId: str | None = Field(default=None, min_length=16, max_length=128, repr=False)

@@ -89,6 +89,8 @@ class StartTask(BaseModel):
 
 
 class PauseTask(BaseModel):
+    model_config = ConfigDict(hide_input_in_errors=True)  # never echo a task token into an error
+
     task: Literal["pause"]
     executionId: str
     waveNumber: int

@@ -60,3 +60,13 @@ def test_the_orchestrator_refuses_a_malformed_payload():
         lambda_handler({"task": "pause", "executionId": "e"}, LambdaContext())
     with pytest.raises(pydantic.ValidationError):
         lambda_handler({"task": "format_disk"}, LambdaContext())
+
+
+def test_a_rejected_pause_payload_does_not_echo_its_task_token():
+    from handlers.orchestrator import lambda_handler
+    from tests.support.events import LambdaContext
+
+    token = "AAAA" + "x" * 5000  # too long: refused
+    with pytest.raises(pydantic.ValidationError) as error:
+        lambda_handler({"task": "pause", "executionId": "e", "waveNumber": 2, "taskToken": token}, LambdaContext())
+    assert "xxxx" not in str(error.value)
