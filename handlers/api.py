@@ -45,6 +45,8 @@ def not_found(_: Exception) -> Response[str]:
 @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
 def unexpected(_: Exception) -> Response[str]:
     logger.exception("request failed")
+    if app.current_event.path.endswith("/execution-callback"):  # a person in a browser
+        return callback.failure_page()
     return _error(500, "INTERNAL_ERROR", "an internal error occurred; see the function's logs")
 
 

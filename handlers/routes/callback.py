@@ -23,7 +23,7 @@ router = Router()  # type: ignore[no-untyped-call]
 _BAD_LINK = ("This link is incomplete", "The link should name an action (resume or cancel) and an approval.")
 
 
-def _html(page: Page, *, head: bool = False) -> Response[str]:
+def html(page: Page, *, head: bool = False) -> Response[str]:
     return Response(
         status_code=page.status,
         content_type="text/html; charset=utf-8",
@@ -41,7 +41,7 @@ def _params(raw: dict[str, str]) -> CallbackParams | None:
 
 def _confirm(head: bool) -> Response[str]:
     params = _params(dict(router.current_event.query_string_parameters or {}))
-    return _html(confirmation_page(params) if params else error_page(400, *_BAD_LINK), head=head)
+    return html(confirmation_page(params) if params else error_page(400, *_BAD_LINK), head=head)
 
 
 @router.get("/execution-callback")
@@ -58,6 +58,18 @@ def confirm_head() -> Response[str]:
 def decide() -> Response[str]:
     body = router.current_event.decoded_body or ""
     if len(body) > MAX_BODY_BYTES:
-        return _html(error_page(413, "Request too large", "The form sent more than this page accepts."))
+        return html(error_page(413, "Request too large", "The form sent more than this page accepts."))
     params = _params(dict(parse_qsl(body)))
-    return _html(decide_page(params) if params else error_page(400, *_BAD_LINK))
+    return html(decide_page(params) if params else error_page(400, *_BAD_LINK))
+
+
+def failure_page() -> Response[str]:
+    """What a person who clicked an email link sees when something unexpected broke."""
+    return html(
+        error_page(
+            500,
+            "Something went wrong",
+            "We could not finish this request. Open the link from the email again to see whether the "
+            "pause is still waiting for a decision.",
+        )
+    )

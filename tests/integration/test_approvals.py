@@ -225,3 +225,18 @@ def test_the_task_token_never_appears_in_logs_or_messages(orchestration, paused,
     assert "approval decided" in logged
     assert token not in logged + json.dumps(orchestration.events())
     assert paused["approvalId"] not in logged
+
+
+def test_an_unexpected_failure_on_the_email_page_is_a_friendly_html_500(orchestration, paused, monkeypatch):
+    # Given the approvals table cannot be reached in a way the code does not expect
+    from handlers.services import callback_pages
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("simulated outage")
+
+    monkeypatch.setattr(callback_pages, "decide_approval", broken)
+    # When the email form is posted
+    status, body, headers = click(paused["links"]["resume"], "POST")
+    # Then the person sees an HTML page, not JSON or a traceback, with the usual security headers
+    assert status == 500 and "Something went wrong" in body and "simulated outage" not in body
+    assert headers["Content-Type"].startswith("text/html") and headers["Cache-Control"] == "no-store"
