@@ -68,5 +68,7 @@ def test_a_rejected_pause_payload_does_not_echo_its_task_token():
 
     token = "AAAA" + "x" * 5000  # too long: refused
     with pytest.raises(pydantic.ValidationError) as error:
-        lambda_handler({"task": "pause", "executionId": "e", "waveNumber": 2, "taskToken": token}, LambdaContext())
+        lambda_handler(
+            {"task": "pause", "executionId": "e", "waveNumber": 2, "taskToken": token}, LambdaContext()
+        )
     assert "xxxx" not in str(error.value)
