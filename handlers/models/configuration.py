@@ -12,58 +12,40 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from handlers.models.fields import (
-    AccountId,
-    Description,
-    Email,
-    ExternalId,
-    Name,
-    Region,
-    RoleName,
-    SlackChannelId,
-    Version,
-)
-from handlers.models.protection_group import SourceServerIds
-from handlers.models.recovery_plan import Approvers, Waves
+from handlers.models.fields import AccountId, Region, Version
+from handlers.models.protection_group import ProtectionGroupCreate
+from handlers.models.recovery_plan import RecoveryPlanCreate
 
 FORMAT_VERSION = 1
 ItemId = Annotated[str, Field(min_length=1, max_length=128)]  # ids are kept as they are
 
 
-class ImportedProtectionGroup(BaseModel):
+class _Provenance(BaseModel):
+    """What an export carries about an item's history; kept as it is on import."""
+
+    createdAt: str = Field(default="", max_length=64)
+    updatedAt: str = Field(default="", max_length=64)
+    createdBy: str = Field(default="", max_length=256)
+    version: Version = 1
+
+
+class ImportedProtectionGroup(ProtectionGroupCreate, _Provenance):
+    """A group as created (same field rules), plus its id, account and history."""
+
     model_config = ConfigDict(extra="forbid")
 
     groupId: ItemId
-    groupName: Name
-    description: Description = ""
     accountId: AccountId
-    region: Region
-    assumeRoleName: RoleName = ""
-    externalId: ExternalId = ""
-    sourceServerIds: SourceServerIds
-    createdAt: str = Field(default="", max_length=64)
-    updatedAt: str = Field(default="", max_length=64)
-    createdBy: str = Field(default="", max_length=256)
-    version: Version = 1
+    region: Region  # required here: an exported group always has one
 
 
-class ImportedRecoveryPlan(BaseModel):
+class ImportedRecoveryPlan(RecoveryPlanCreate, _Provenance):
+    """A plan as created (same field rules), plus its id, account and history."""
+
     model_config = ConfigDict(extra="forbid")
 
     planId: ItemId
-    planName: Name
-    description: Description = ""
     accountId: AccountId
-    assumeRoleName: RoleName = ""
-    externalId: ExternalId = ""
-    notificationEmail: Email | Literal[""] = ""
-    waves: Waves
-    slackChannelId: SlackChannelId | Literal[""] = ""
-    approvers: Approvers = Field(default_factory=list)
-    createdAt: str = Field(default="", max_length=64)
-    updatedAt: str = Field(default="", max_length=64)
-    createdBy: str = Field(default="", max_length=256)
-    version: Version = 1
     # Exported for the reader's information; never imported.
     snsSubscriptionArn: Any = None
     subscriptionStatus: Any = None
