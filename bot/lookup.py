@@ -21,25 +21,11 @@ class PlanLookupError(ValidationError):
 
 
 def all_plans(caller: Caller) -> list[RecoveryPlan]:
-    plans: list[RecoveryPlan] = []
-    token: str | None = None
-    while True:
-        page = recovery_plans.list_recovery_plans(caller, limit=100, next_token=token)
-        plans += page.items
-        token = page.next_token
-        if not token:
-            return sorted(plans, key=lambda p: p.planName.casefold())
+    return recovery_plans.all_recovery_plans(caller)
 
 
 def all_groups(caller: Caller) -> list[ProtectionGroup]:
-    groups: list[ProtectionGroup] = []
-    token: str | None = None
-    while True:
-        page = protection_groups.list_protection_groups(caller, limit=100, next_token=token)
-        groups += page.items
-        token = page.next_token
-        if not token:
-            return sorted(groups, key=lambda g: g.groupName.casefold())
+    return protection_groups.all_protection_groups(caller)
 
 
 def find_plan(caller: Caller, ref: str) -> RecoveryPlan:

@@ -31,6 +31,12 @@ def list_protection_groups(
     return ProtectionGroupRepository().page(caller.account_id, limit=limit, token=next_token)
 
 
+def all_protection_groups(caller: Caller) -> list[ProtectionGroup]:
+    """Every group of the caller's account, by name (for pickers and name lookups)."""
+    groups = ProtectionGroupRepository().all_in_account(caller.account_id)
+    return sorted(groups, key=lambda g: g.groupName.casefold())
+
+
 def create_protection_group(caller: Caller, request: ProtectionGroupCreate) -> ProtectionGroup:
     now = now_iso()
     group = ProtectionGroup(

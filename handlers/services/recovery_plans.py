@@ -38,6 +38,12 @@ def list_recovery_plans(
     return RecoveryPlanRepository().page(caller.account_id, limit=limit, token=next_token)
 
 
+def all_recovery_plans(caller: Caller) -> list[RecoveryPlan]:
+    """Every plan of the caller's account, by name (for name lookups)."""
+    plans = RecoveryPlanRepository().all_in_account(caller.account_id)
+    return sorted(plans, key=lambda p: p.planName.casefold())
+
+
 def resolve_waves(account_id: str, waves: list[WaveInput]) -> list[Wave]:
     """Every wave's group must exist in the plan's account; the stored group name is used."""
     groups = ProtectionGroupRepository()

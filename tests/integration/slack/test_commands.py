@@ -232,7 +232,7 @@ def test_an_unexpected_failure_is_told_to_the_user_and_counted_as_a_metric(bot, 
     def broken(*_args, **_kwargs):
         raise RuntimeError("simulated outage")
 
-    monkeypatch.setattr(recovery_plans, "list_recovery_plans", broken)
+    monkeypatch.setattr(recovery_plans, "all_recovery_plans", broken)
     # When a user lists plans
     bot.command("plans")
     # Then the user is told something went wrong (no traceback), and the failure is counted
