@@ -8,23 +8,17 @@ step checked out; otherwise 1, the failed step, why, and the end of the sandbox'
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
+from sandbox.subprocess_sandbox import sandbox_subprocess
+
 START_TIMEOUT_SECONDS = 40
-ROOT = Path(__file__).resolve().parents[1]
 
 
 class StepFailed(RuntimeError):
@@ -100,45 +94,14 @@ class Timeline:
         )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def running_sandbox(log_path: Path, timeline: Timeline) -> Iterator[dict[str, Any]]:
-    port, aws_port = free_port(), free_port()
-    command = [sys.executable, "-m", "scripts.cli", "sandbox", "--empty"]
-    command += ["--port", str(port), "--aws-port", str(aws_port)]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
-        try:
-            with timeline.step(f"start a fresh sandbox on ports {port} (web) and {aws_port} (AWS)") as notes:
-                info = _wait_for_info(f"http://127.0.0.1:{port}/_sandbox/info", process)
-                notes.append(f"ready in {info['startedInSeconds']} s; {info['drs']['label']}")
-            yield info
-        finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _wait_for_info(url: str, process: subprocess.Popen[bytes]) -> dict[str, Any]:
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise StepFailed(f"the sandbox exited with status {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - local sandbox
-                return dict(json.loads(response.read()))
-        except (urllib.error.URLError, OSError, ValueError):
-            time.sleep(0.2)
-    raise StepFailed(f"the sandbox was not ready in {START_TIMEOUT_SECONDS} s")
+    with ExitStack() as stack:
+        with timeline.step("start a fresh sandbox on free ports") as notes:
+            info = stack.enter_context(sandbox_subprocess(log_path, "--empty", timeout=START_TIMEOUT_SECONDS))
+            notes.append(f"{info['lambdaEndpoint']} ready in {info['startedInSeconds']} s")
+            notes.append(str(info["drs"]["label"]))
+        yield info
 
 
 def _print_log_tail(log_path: Path, lines: int = 40) -> None:

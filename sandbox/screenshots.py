@@ -10,16 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from sandbox.subprocess_sandbox import CHROMIUM, CHROMIUM_ARGS
 
 
 def main(base: str, out: Path) -> None:
@@ -28,7 +19,10 @@ def main(base: str, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
         browser = playwright.chromium.launch_persistent_context(
-            profile, executable_path="/usr/bin/chromium", args=ARGS, viewport={"width": 1200, "height": 820}
+            profile,
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1200, "height": 820},
         )
         page = browser.new_page()
         page.goto(f"{base}/slack-local")

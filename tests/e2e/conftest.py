@@ -4,12 +4,6 @@ with the endpoints it publishes at ``/_sandbox/info``."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -19,14 +13,9 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from sandbox.subprocess_sandbox import CHROMIUM, CHROMIUM_ARGS, SandboxNotReady, sandbox_subprocess
+
 START_TIMEOUT_SECONDS = 30
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -72,66 +61,16 @@ class RunningSandbox:
         )
 
 
-def _wait_for_info(url: str, process: subprocess.Popen[bytes], log_path: Path) -> dict[str, Any]:
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"sandbox exited with {process.returncode}:\n{log_path.read_text()[-4000:]}")
-        try:
-            response = http("GET", url)
-            if response.status == 200:
-                return dict(response.json())
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"sandbox not ready in {START_TIMEOUT_SECONDS} s:\n{log_path.read_text()[-4000:]}")
-
-
 @pytest.fixture(scope="session")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
-    port, aws_port = free_port(), free_port()
     log_path = tmp_path_factory.mktemp("sandbox") / "sandbox.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "scripts.cli",
-                "sandbox",
-                "--port",
-                str(port),
-                "--aws-port",
-                str(aws_port),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            info = _wait_for_info(f"http://127.0.0.1:{port}/_sandbox/info", process, log_path)
+    try:
+        with sandbox_subprocess(log_path, timeout=START_TIMEOUT_SECONDS) as info:
             yield RunningSandbox(info=info, log_path=log_path)
-        finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    except SandboxNotReady as exc:
+        raise RuntimeError(f"{exc}:\n{log_path.read_text()[-4000:]}") from exc
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 MISSING_BROWSER = (
     "the browser tests need Debian's Chromium at /usr/bin/chromium: "
     "sudo apt-get install -y --no-install-recommends chromium chromium-driver "

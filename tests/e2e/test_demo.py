@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.e2e.conftest import ROOT
+from sandbox.subprocess_sandbox import ROOT
 
 pytestmark = pytest.mark.e2e
 
