@@ -50,6 +50,18 @@ def test_topics_are_encrypted() -> None:
     assert all(t["Properties"].get("KmsMasterKeyId") for t in topics.values())
 
 
+def test_cloudwatch_alarms_may_use_the_alerts_topic_key() -> None:
+    """With the AWS-managed aws/sns key every alarm action fails: CloudWatch may not use that key."""
+    body = load_template("notifications.yaml")
+    (key_id,) = references(body["Resources"]["OperationalAlertsTopic"]["Properties"]["KmsMasterKeyId"])
+    key = body["Resources"][key_id]["Properties"]
+    assert key["EnableKeyRotation"] is True
+    (grant,) = [
+        s for s in key["KeyPolicy"]["Statement"] if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    ]
+    assert {"kms:Decrypt", "kms:GenerateDataKey*"} <= set(grant["Action"])
+
+
 FUNCTIONS = list(functions())
 
 
