@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test lint typecheck cfn-lint unit browser run demo bench clean package validate
+.PHONY: test lint typecheck cfn-lint checkov unit browser run demo bench clean package validate
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,8 +12,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## make test: lint, type-check, cfn-lint and every test; fails if any of them fails
-test: lint typecheck cfn-lint unit
+# checkov pins boto3, packaging and networkx to old versions, so it gets a virtual environment of its
+# own, from the `scan` extra in pyproject.toml (the dev environment keeps current boto3 and pytest).
+SCAN_VENV  := .venv-checkov
+SCAN_STAMP := $(SCAN_VENV)/.installed
+$(SCAN_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(SCAN_VENV)
+	$(SCAN_VENV)/bin/pip install --quiet --upgrade pip
+	$(SCAN_VENV)/bin/pip install --quiet $$($(PYTHON) -c 'import tomllib; \
+	  print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["scan"]))')
+	touch $(SCAN_STAMP)
+
+## make test: lint, type-check, cfn-lint, checkov and every test; fails if any of them fails
+test: lint typecheck cfn-lint checkov unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -24,6 +35,11 @@ typecheck: $(STAMP)
 
 cfn-lint: $(STAMP)
 	$(BIN)/cfn-lint cfn/*.yaml
+
+## make checkov: the IaC scanner over cfn/, failing on any finding. Findings that do not apply are
+## skipped in the template itself (Metadata: checkov: skip:), each with its reason.
+checkov: $(SCAN_STAMP)
+	$(SCAN_VENV)/bin/checkov -d cfn --framework cloudformation --quiet --compact --skip-download
 
 unit: $(STAMP) browser
 	$(BIN)/pytest
@@ -63,4 +79,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run_all
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(SCAN_VENV) .mypy_cache .ruff_cache .hypothesis

@@ -32,6 +32,9 @@ PROVIDED_INSTEAD = {
     "AWS::ApiGateway::Stage": "no stage prefix: the sandbox serves the routes at /api",
     "AWS::SNS::Subscription": "the sandbox subscribes through the SNS API after the stack is created",
     "AWS::Logs::QueryDefinition": "no saved Logs Insights queries: the sandbox log is the log",
+    "AWS::ApiGateway::Account": "no API Gateway access logs in the sandbox: the sandbox log is the log",
+    "AWS::WAFv2::WebACL": "no per-client WAF limit in the sandbox (a single local client)",
+    "AWS::WAFv2::WebACLAssociation": "no per-client WAF limit in the sandbox (a single local client)",
 }
 
 

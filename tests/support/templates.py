@@ -80,3 +80,17 @@ def functions() -> Iterator[tuple[str, str, dict[str, Any], dict[str, Any]]]:
         template = load_template(name)
         for logical_id, resource in resources(template, "AWS::Lambda::Function").items():
             yield name, logical_id, resource, template
+
+
+def invoked_asynchronously(template: dict[str, Any], function_id: str, function: dict[str, Any]) -> bool:
+    """Subscribed to an SNS topic, or invoking itself (Bolt's lazy listeners: InvocationType=Event)."""
+    subscribed = any(
+        s["Properties"]["Protocol"] == "lambda" and function_id in references(s["Properties"]["Endpoint"])
+        for s in resources(template, "AWS::SNS::Subscription").values()
+    )
+    own_name = str(function["Properties"]["FunctionName"]["Fn::Sub"])
+    invokes_itself = any(
+        "lambda:InvokeFunction" in as_list(s["Action"]) and own_name in str(s["Resource"])
+        for s in permission_statements(template, role_of(function))
+    )
+    return subscribed or invokes_itself

@@ -1,7 +1,9 @@
 """What the deployment promises about its resources, read from the templates: durable encrypted
-tables, encrypted topics, log groups with retention and X-Ray for every function, Cognito on every
-route but the two that carry their own credential, stricter throttling on /execution-callback, and
-the seed design's monitoring wired to the operational-alerts topic."""
+tables, encrypted topics, log groups with retention and X-Ray for every function, reserved
+concurrency for every function and a watched dead-letter queue for the asynchronous ones, Cognito on
+every route but the two that carry their own credential, stricter throttling on /execution-callback
+and a per-client WAF limit there, access logs on every stage, and the seed design's monitoring wired
+to the operational-alerts topic."""
 
 from __future__ import annotations
 
@@ -10,7 +12,14 @@ from typing import Any
 import pytest
 
 from tests.support.cfn import load_template
-from tests.support.templates import ALL_TEMPLATES, functions, resources
+from tests.support.templates import (
+    ALL_TEMPLATES,
+    functions,
+    invoked_asynchronously,
+    permission_statements,
+    references,
+    resources,
+)
 
 SEED_METRICS = {
     "ProtectionGroupCreationCount",
@@ -39,6 +48,18 @@ def test_topics_are_encrypted() -> None:
     topics = resources(load_template("notifications.yaml"), "AWS::SNS::Topic")
     assert len(topics) == 2
     assert all(t["Properties"].get("KmsMasterKeyId") for t in topics.values())
+
+
+def test_cloudwatch_alarms_may_use_the_alerts_topic_key() -> None:
+    """With the AWS-managed aws/sns key every alarm action fails: CloudWatch may not use that key."""
+    body = load_template("notifications.yaml")
+    (key_id,) = references(body["Resources"]["OperationalAlertsTopic"]["Properties"]["KmsMasterKeyId"])
+    key = body["Resources"][key_id]["Properties"]
+    assert key["EnableKeyRotation"] is True
+    (grant,) = [
+        s for s in key["KeyPolicy"]["Statement"] if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    ]
+    assert {"kms:Decrypt", "kms:GenerateDataKey*"} <= set(grant["Action"])
 
 
 FUNCTIONS = list(functions())
@@ -110,6 +131,99 @@ def test_execution_callback_is_throttled_harder_than_the_rest(
     callback, default = settings["/~1execution-callback"], settings["/*"]
     assert callback["ThrottlingRateLimit"] < default["ThrottlingRateLimit"]
     assert callback["ThrottlingBurstLimit"] < default["ThrottlingBurstLimit"]
+
+
+def test_the_callback_route_is_rate_limited_per_client_by_waf() -> None:
+    """One anonymous client must not be able to keep every approval link answering 429."""
+    (acl,) = resources(load_template("api.yaml"), "AWS::WAFv2::WebACL").values()
+    assert acl["Properties"]["Scope"] == "REGIONAL"
+    (rule,) = [r for r in acl["Properties"]["Rules"] if "RateBasedStatement" in r["Statement"]]
+    rate = rule["Statement"]["RateBasedStatement"]
+    assert rate["AggregateKeyType"] == "IP"
+    assert rate["Limit"] == {"Ref": "CallbackRateLimitPer5Minutes"}
+    match = rate["ScopeDownStatement"]["ByteMatchStatement"]
+    assert match["FieldToMatch"] == {"UriPath": {}}
+    assert match["SearchString"] == "/execution-callback"
+    assert match["PositionalConstraint"] == "CONTAINS"  # WAF sees /<stage>/execution-callback
+    assert "Block" in rule["Action"]
+
+
+@pytest.mark.parametrize(("template", "stage_id", "stage"), STAGES, ids=lambda v: str(v)[:20])
+def test_every_stage_of_the_rest_api_is_behind_the_web_acl(
+    template: str, stage_id: str, stage: dict[str, Any]
+) -> None:
+    """Each stage serves /execution-callback, so each needs the per-client limit."""
+    body = load_template(template)
+    associations = resources(body, "AWS::WAFv2::WebACLAssociation").values()
+    protecting = [a for a in associations if stage_id in references(a["Properties"]["ResourceArn"])]
+    assert len(protecting) == 1, f"{template}: no web ACL on {stage_id}"
+    assert "ApiWebAcl" in references(protecting[0]["Properties"]["WebACLArn"])
+
+
+@pytest.mark.parametrize(("template", "stage_id", "stage"), STAGES, ids=lambda v: str(v)[:20])
+def test_every_stage_writes_access_logs_saying_who_called_what(
+    template: str, stage_id: str, stage: dict[str, Any]
+) -> None:
+    setting = stage["Properties"]["AccessLogSetting"]
+    (group_id,) = references(setting["DestinationArn"])
+    group = load_template(template)["Resources"][group_id]
+    assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    log_format = str(setting["Format"])
+    for variable in ("identity.sourceIp", "authorizer.claims.sub", "resourcePath", "httpMethod", "status"):
+        assert f"$context.{variable}" in log_format, variable
+    # An email link's approval id travels in the query string: never log it.
+    assert "querystring" not in log_format.lower() and "$input" not in log_format
+
+
+@pytest.mark.parametrize(("template", "function", "resource", "body"), FUNCTIONS, ids=lambda v: str(v)[:40])
+def test_every_function_has_reserved_concurrency_from_a_parameter(
+    template: str, function: str, resource: dict[str, Any], body: dict[str, Any]
+) -> None:
+    (parameter,) = references(resource["Properties"]["ReservedConcurrentExecutions"])
+    spec = body["Parameters"][parameter]
+    assert spec["Type"] == "Number" and spec["Default"] >= spec["MinValue"] >= 1
+
+
+ASYNC_FUNCTIONS = [f for f in FUNCTIONS if invoked_asynchronously(f[3], f[1], f[2])]
+
+
+def test_the_asynchronous_functions_are_the_bot_and_the_notifier() -> None:
+    assert sorted(f[1] for f in ASYNC_FUNCTIONS) == ["BotFunction", "NotifierFunction"]
+
+
+@pytest.mark.parametrize(
+    ("template", "function", "resource", "body"), ASYNC_FUNCTIONS, ids=lambda v: str(v)[:40]
+)
+def test_asynchronous_functions_keep_failed_events_in_a_watched_dead_letter_queue(
+    template: str, function: str, resource: dict[str, Any], body: dict[str, Any]
+) -> None:
+    """A lost Slack notification or lazy command must be visible, not dropped after retries."""
+    (queue_id,) = references(resource["Properties"]["DeadLetterConfig"]["TargetArn"])
+    assert body["Resources"][queue_id]["Type"] == "AWS::SQS::Queue"
+    role = resource["Properties"]["Role"]["Fn::GetAtt"][0]
+    assert any(
+        "sqs:SendMessage" in str(s["Action"]) and queue_id in references(s["Resource"])
+        for s in permission_statements(body, role)
+    ), f"{function}'s role cannot send to {queue_id}"
+    (output,) = [k for k, o in body["Outputs"].items() if references(o["Value"]) == {queue_id}]
+    alarms = resources(MONITORING, "AWS::CloudWatch::Alarm").values()
+    watching = [
+        a["Properties"]
+        for a in alarms
+        if {"Name": "QueueName", "Value": {"Ref": output}} in a["Properties"].get("Dimensions", [])
+    ]
+    assert [(a["Namespace"], a["MetricName"], a["Threshold"]) for a in watching] == [
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible", 0)
+    ]
+
+
+def test_every_checkov_skip_in_the_templates_gives_its_reason() -> None:
+    """`make checkov` fails on findings; a finding may only be skipped with a reason beside it."""
+    for name in ALL_TEMPLATES:
+        for logical_id, resource in load_template(name)["Resources"].items():
+            for skip in ((resource.get("Metadata") or {}).get("checkov") or {}).get("skip", []):
+                assert str(skip["id"]).startswith("CKV"), (name, logical_id, skip)
+                assert len(str(skip.get("comment", "")).strip()) > 20, (name, logical_id, skip)
 
 
 def test_every_alarm_goes_to_the_operational_alerts_topic() -> None:
