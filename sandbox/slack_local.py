@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sandbox import slack_requests
+from sandbox import slack_requests, slack_rules
 from sandbox.slack_fake import DEFAULT_CHANNEL
 
 if TYPE_CHECKING:
@@ -143,6 +143,12 @@ class SlackLocal:
         if status != 200:
             return self._failed(status, reply)
         if isinstance(reply, dict) and (reply.get("text") or reply.get("blocks")):
+            refusal = slack_rules.message_refusal(reply)
+            if refusal is not None:  # Slack shows the user an error instead of such a reply
+                error, problems = refusal
+                return _problem(
+                    502, "SLACK_REFUSED", f"Slack refuses the bot's reply: {error} {problems[:3]}"
+                )
             self.sandbox.slack.record_ack(request.channel, user_id, reply)
         elif isinstance(reply, str) and reply.strip():
             self.sandbox.slack.record_ack(request.channel, user_id, {"text": reply})

@@ -74,5 +74,5 @@ def _last(execution: Execution | None) -> str:
     )
 
 
-def candidates(names: Sequence[tuple[str, str]]) -> str:
-    return "\n".join(f"• {name} ({plan_id})" for name, plan_id in names)
+def candidates(names: Sequence[tuple[str, str]]) -> list[Block]:
+    return list(sections(f"• {name} ({plan_id})" for name, plan_id in names))

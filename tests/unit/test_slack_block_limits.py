@@ -157,6 +157,20 @@ def test_plan_details_fit_and_show_every_wave(waves: int) -> None:
     assert f"{waves}. " in shown(blocks)
 
 
+def test_confirmations_and_candidate_lists_fit() -> None:
+    from slack_sdk.models.blocks import ButtonElement
+
+    from bot.subcommands import confirm_reply
+
+    button = ButtonElement(text="Start recovery", action_id="a", value="plan-" + "p" * 100, style="danger")
+    reply = confirm_reply(f"Start a real RECOVERY of {LONG}? " * 5, button, title="Start?", confirm="Go")
+    post(reply.blocks, reply.payload()["text"])
+    names = [(LONG, f"plan-{i}") for i in range(60)]
+    blocks = catalog.candidates(names)
+    post(blocks)
+    assert "plan-59" in shown(blocks)
+
+
 def test_help_and_replies_fit() -> None:
     payload = Reply(help_text("/" + "d" * 30), [section(help_text())]).payload()
     post([Block.parse(b) for b in payload["blocks"]], payload["text"])  # type: ignore[misc]
