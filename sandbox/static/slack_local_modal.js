@@ -52,7 +52,7 @@ async function loadOptions(select, element, blockId, typed) {
   const kept = select.value;
   const placeholder = (element.placeholder && element.placeholder.text) || "Choose…";
   select.replaceChildren(el("option", { value: "" }, result.ok ? placeholder : result.message || "no options"),
-    options.map((o) => el("option", { value: o.value }, o.text.text)));
+    ...options.map((o) => el("option", { value: o.value }, o.text.text)));
   if (options.some((o) => o.value === kept)) select.value = kept;
 }
 
