@@ -34,7 +34,7 @@ def build_app() -> App:
     from slack_sdk import WebClient
     from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-    from bot.listeners import actions, commands, views
+    from bot.listeners import actions, commands, options, views
 
     client = WebClient(base_url=get_settings().slack_api_url, retry_handlers=[RateLimitErrorRetryHandler(1)])
     app = App(
@@ -46,7 +46,7 @@ def build_app() -> App:
         url_verification_enabled=True,
         ssl_check_enabled=True,
     )
-    for listeners in (commands, actions, views):
+    for listeners in (commands, actions, views, options):
         listeners.register(app)
     return app
 

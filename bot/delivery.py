@@ -1,6 +1,11 @@
-"""Slack Web API calls of the notifier, which must never break an execution: rate limits are retried
-after ``Retry-After`` (slack_sdk's retry handler); a channel the bot cannot post to, or any other
-Slack failure, is reported to the operational-alerts topic and the event is dropped."""
+"""Slack Web API calls of the notifier, which must never break an execution.
+
+Retries (slack_sdk's retry handlers on the client): a rate limit (HTTP 429) is retried after the
+``Retry-After`` Slack sends, up to 3 times; a network failure (connection refused or reset, DNS)
+and an HTTP 500/503 are retried twice with exponential backoff (0.5 s, then 1 s, each plus up to
+1 s of jitter). After the last try - or at once for a refusal such as ``channel_not_found`` - the failure is
+counted (``SlackDeliveryFailure``), reported to the operational-alerts topic, and the event dropped:
+nothing raises out of :func:`deliver` for a Slack outage."""
 
 from __future__ import annotations
 
@@ -12,7 +17,12 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 
 from bot.credentials import slack_credentials
 from handlers import aws
@@ -21,15 +31,22 @@ from handlers.settings import ConfigurationError, get_settings
 
 CHANNEL_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived", "channel_is_archived"})
 RATE_LIMIT_RETRIES = 3
+OUTAGE_RETRIES = 2  # network failures and HTTP 500/503
+BACKOFF_SECONDS = 0.5
 
 
 @functools.cache
 def web_client() -> WebClient:
-    """The notifier's client (per container): base URL from ``SLACK_API_URL``, 429s retried."""
+    """The notifier's client (per container): base URL from ``SLACK_API_URL``, with retries."""
+    backoff = BackoffRetryIntervalCalculator(backoff_factor=BACKOFF_SECONDS)  # + up to 1 s jitter
     return WebClient(
         token=slack_credentials().bot_token,
         base_url=get_settings().slack_api_url,
-        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)],
+        retry_handlers=[
+            RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+            ConnectionErrorRetryHandler(max_retry_count=OUTAGE_RETRIES, interval_calculator=backoff),
+            ServerErrorRetryHandler(max_retry_count=OUTAGE_RETRIES, interval_calculator=backoff),
+        ],
     )
 
 
@@ -46,7 +63,7 @@ def deliver(call: Callable[[], Any], *, channel: str, what: str) -> dict[str, An
         )
         alert(f"Slack {what} in channel {channel} failed: {error}{hint}", channel=channel, error=error)
         return None
-    except SlackClientError as exc:
+    except (SlackClientError, OSError) as exc:  # OSError: URLError, connection refused or reset
         alert(
             f"Slack {what} in channel {channel} failed: {type(exc).__name__}", channel=channel, error="client"
         )

@@ -16,7 +16,8 @@ BLOCK_PLAN_NAME = "plan_name"
 BLOCK_DESCRIPTION = "description"
 BLOCK_EMAIL = "notification_email"
 BLOCK_APPROVERS = "approvers"
-ELEMENT = "value"  # the one element inside each input block
+ELEMENT = "value"  # the one element inside each input block, except the wave pickers
+WAVE_GROUP = "wave_group"  # a wave's protection group picker (external select: options listener)
 
 
 def wave_block(number: int) -> str:

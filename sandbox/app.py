@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox import embedded_aws, hooks
+from sandbox import embedded_aws, faults, hooks
 from sandbox.drs_data import ACCOUNTS, SIMULATED_LABEL, Estate
 from sandbox.slack_fake import DEFAULT_CHANNEL as DEMO_CHANNEL
 
@@ -55,18 +55,22 @@ class Sandbox:
         began = time.monotonic()
         import boto3
 
-        from sandbox import deploy, drs, invoke_api, lambdas, slack_fake, sns_delivery, web
+        from sandbox import deploy, drs_faults, invoke_api, lambdas, slack_fake, sns_delivery, web
 
         # Bind both ports first: a busy port must fail here, clearly, not after moto has started
         # (or, for the AWS port, silently share another sandbox's moto).
         self.outbox = sns_delivery.Outbox(self.base_url)
-        self.slack = slack_fake.SlackRecorder()
+        faults.prepare()  # before any worker starts: they inherit its path from the environment
+        self.slack = slack_fake.SlackRecorder(
+            channels=[DEMO_CHANNEL], users=[*SLACK_USERS.values(), slack_fake.BOT_USER]
+        )
         embedded_aws.ensure_port_free(self.host, self.aws_port)
         self.web = web.WebServer(self)
         self.aws = embedded_aws.EmbeddedAws(self.aws_port, self.aws_endpoint)
         self.runtime = lambdas.LambdaRuntime(boto3.client("lambda"), self.aws_endpoint, FUNCTION_DEFAULTS)
         hooks.install("lambda", invoke_api.responder(self.runtime))
-        hooks.install("drs", drs.DrsEmulator(self.estate).responder())
+        hooks.install("drs", drs_faults.FaultyDrsEmulator(self.estate).responder())
+        faults.install_worker_hooks()
         self.aws.start()
         log.info("DRS: %s, accounts %s", SIMULATED_LABEL, ", ".join(ACCOUNTS))
         sns_delivery.SnsDelivery(self.outbox, self.runtime).install()
@@ -83,6 +87,7 @@ class Sandbox:
         if self.aws is not None:
             self.aws.stop()
         hooks.uninstall_all()
+        faults.discard()
 
     def sandbox_values(self) -> dict[str, str]:
         """Parameter values the sandbox supplies to the templates, by parameter name."""
@@ -138,6 +143,7 @@ class Sandbox:
             "failingSourceServers": self.estate.failing_server_ids(),
             "outboxUrl": f"{self.base_url}/outbox",
             "slackMessagesUrl": f"{self.base_url}/slack-local/messages.json",
+            "faultsUrl": f"{self.base_url}/_sandbox/faults",
             "drs": {"simulated": True, "label": SIMULATED_LABEL},
             "stacks": dict(self.deployment.stacks) if self.deployment else {},
             "startedInSeconds": round(self.started_in, 2),

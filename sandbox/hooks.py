@@ -68,3 +68,7 @@ def install(service: str, responder: Responder) -> None:
 
 def uninstall_all() -> None:
     _responders.clear()
+
+
+def uninstall(service: str) -> None:
+    _responders.pop(service, None)

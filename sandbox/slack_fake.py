@@ -3,6 +3,13 @@
 Point ``slack_sdk.WebClient(base_url=<info.slackApiUrl>)`` at it. Every message the bot posts,
 updates, sends ephemerally or to a response_url, and every modal it opens, is kept with
 ``channel``, ``ts``, ``text``, ``blocks`` and ``kind`` for ``/slack-local`` and its JSON.
+
+It is strict: :meth:`SlackRecorder.answer` refuses what Slack refuses (:mod:`sandbox.slack_rules`:
+Block Kit limits, over-long text, unknown channels) and plays the Slack fault in force
+(:mod:`sandbox.faults`): ``ratelimited`` (HTTP 429 with ``Retry-After``), ``error`` (HTTP 500
+``fatal_error``), ``down`` (:class:`SlackDown`: the server drops the connection unanswered).
+The tests' fake Slack (``tests/support/fake_slack.py``) wraps this class, so both enforce one set
+of rules.
 """
 
 from __future__ import annotations
@@ -11,17 +18,76 @@ import itertools
 import json
 import threading
 import time
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
+from sandbox import faults, slack_rules
+
 DEFAULT_CHANNEL = "C0SANDBOX"
+BOT_USER = "U0SANDBOXBOT"
+RETRY_AFTER_SECONDS = 1
+Reply = tuple[int, dict[str, str], dict[str, Any]]
+
+
+class SlackDown(Exception):
+    """Slack is unreachable (fault ``down``): whoever serves the request drops the connection."""
+
+
+def _sandbox_fault() -> str:
+    return faults.current().slack
 
 
 class SlackRecorder:
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        channels: Iterable[str] = (DEFAULT_CHANNEL,),
+        users: Iterable[str] = (),
+        fault: Callable[[], str] = _sandbox_fault,
+    ) -> None:
+        """``channels`` exist, and so do direct messages to ``users`` (or to any ``D…`` id);
+        ``fault()`` is the Slack fault in force."""
+        self.channels = set(channels)
+        self.users = set(users)
+        self.fault = fault
         self._messages: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._serial = itertools.count(1)
+
+    def channel_exists(self, channel: str) -> bool:
+        return channel in self.channels or channel in self.users or channel.startswith("D")
+
+    def _faulty(self) -> Reply | None:
+        fault = self.fault()
+        if fault == "down":
+            raise SlackDown("sandbox fault: slack is set to down (/_sandbox/faults)")
+        if fault == "ratelimited":
+            return 429, {"Retry-After": str(RETRY_AFTER_SECONDS)}, {"ok": False, "error": "ratelimited"}
+        if fault == "error":
+            return 500, {}, {"ok": False, "error": "fatal_error"}
+        return None
+
+    def answer(self, method: str, args: dict[str, Any]) -> Reply:
+        """One Web API call as Slack answers it: HTTP status, headers, body. Raises SlackDown."""
+        faulty = self._faulty()
+        if faulty is not None:
+            return faulty
+        args = _decoded(args)
+        refusal = slack_rules.check(method, args, self.channel_exists)
+        if refusal is not None:
+            return 200, {}, _refused(*refusal)
+        return 200, {}, self.web_api(method, args)
+
+    def answer_response_url(self, path: str, payload: dict[str, Any]) -> Reply:
+        """A POST to a response_url as Slack answers it (a refused message is an HTTP 400)."""
+        faulty = self._faulty()
+        if faulty is not None:
+            return faulty
+        payload = _decoded(payload)
+        refusal = slack_rules.message_refusal(payload)
+        if refusal is not None:
+            return 400, {}, _refused(*refusal)
+        return 200, {}, self.response_url(path, payload)
 
     def _ts(self) -> str:
         return f"{int(time.time())}.{next(self._serial):06d}"
@@ -65,7 +131,7 @@ class SlackRecorder:
             self._record("modal", fields, view=view, viewId=view["id"], triggerId=args.get("trigger_id"))
             return {"ok": True, "view": view}
         if method == "auth.test":
-            return {"ok": True, "user_id": "U0SANDBOXBOT", "team_id": "T0SANDBOX", "bot_id": "B0SANDBOX"}
+            return {"ok": True, "user_id": BOT_USER, "team_id": "T0SANDBOX", "bot_id": "B0SANDBOX"}
         return {"ok": True, "warning": f"sandbox: {method} accepted and ignored"}
 
     def response_url(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -126,6 +192,26 @@ class SlackRecorder:
                     message["updatedAt"] = time.time()
                     return {"ok": True, "channel": message["channel"], "ts": message["ts"]}
         return {"ok": False, "error": "message_not_found"}
+
+
+def _decoded(args: dict[str, Any]) -> dict[str, Any]:
+    """Form-encoded calls carry ``blocks`` and ``view`` as JSON strings: read them as Slack does."""
+    decoded = dict(args)
+    for key in ("blocks", "view"):
+        try:
+            decoded[key] = _json_field(decoded[key])
+        except KeyError:
+            continue
+        except ValueError:
+            decoded[key] = None if key == "view" else "not JSON"
+    return decoded
+
+
+def _refused(error: str, messages: list[str]) -> dict[str, Any]:
+    body: dict[str, Any] = {"ok": False, "error": error}
+    if messages:
+        body["response_metadata"] = {"messages": [f"[ERROR] {m}" for m in messages]}
+    return body
 
 
 def parse_body(body: bytes, content_type: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sandbox import slack_requests
+from sandbox import slack_requests, slack_rules
 from sandbox.slack_fake import DEFAULT_CHANNEL
 
 if TYPE_CHECKING:
@@ -55,6 +55,16 @@ class SubmitInput(_Input):
     values: dict[str, dict[str, dict[str, Any]]] = Field(default_factory=dict)
 
 
+class OptionsInput(_Input):
+    """An external select in an open modal asking for its options: what the user typed."""
+
+    user: Role = "operator"
+    viewId: str = Field(pattern=r"^V\d+$")
+    blockId: str = Field(min_length=1, max_length=255)
+    actionId: str = Field(min_length=1, max_length=255)
+    value: str = Field(default="", max_length=255)
+
+
 class CloseInput(_Input):
     viewId: str = Field(pattern=r"^V\d+$")
 
@@ -79,6 +89,7 @@ class SlackLocal:
             "/slack-local/action": (ActionInput, self.action),
             "/slack-local/submit": (SubmitInput, self.submit),
             "/slack-local/close": (CloseInput, self.close),
+            "/slack-local/options": (OptionsInput, self.options),
         }.get(path)
         if route is None:
             return _problem(404, "NOT_FOUND", f"/slack-local serves no POST {path}")
@@ -132,6 +143,12 @@ class SlackLocal:
         if status != 200:
             return self._failed(status, reply)
         if isinstance(reply, dict) and (reply.get("text") or reply.get("blocks")):
+            refusal = slack_rules.message_refusal(reply)
+            if refusal is not None:  # Slack shows the user an error instead of such a reply
+                error, problems = refusal
+                return _problem(
+                    502, "SLACK_REFUSED", f"Slack refuses the bot's reply: {error} {problems[:3]}"
+                )
             self.sandbox.slack.record_ack(request.channel, user_id, reply)
         elif isinstance(reply, str) and reply.strip():
             self.sandbox.slack.record_ack(request.channel, user_id, {"text": reply})
@@ -174,6 +191,26 @@ class SlackLocal:
             return _json(200, {"ok": False, "error": "FIELD_ERRORS", "errors": reply.get("errors") or {}})
         self.sandbox.slack.close_view(request.viewId)
         return _json(200, {"ok": True, "status": status})
+
+    def options(self, request: OptionsInput) -> Answer:
+        """Slack's ``block_suggestion`` round trip: the bot's options for what was typed."""
+        view = self.sandbox.slack.view(request.viewId)
+        if view is None:
+            return _problem(404, "NOT_FOUND", f"no open modal {request.viewId}")
+        user_id, user_name = self._user(request.user)
+        body = slack_requests.block_suggestion(
+            user_id=user_id,
+            user_name=user_name,
+            view=view,
+            action_id=request.actionId,
+            block_id=request.blockId,
+            value=request.value,
+        )
+        status, reply = self._deliver(body)
+        if status != 200:
+            return self._failed(status, reply)
+        options = reply.get("options") if isinstance(reply, dict) else None
+        return _json(200, {"ok": True, "options": options or []})
 
     def close(self, request: CloseInput) -> Answer:
         self.sandbox.slack.close_view(request.viewId)

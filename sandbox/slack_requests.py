@@ -109,3 +109,22 @@ def view_submission(*, user_id: str, user_name: str, view: dict[str, Any], value
         "response_urls": [],
     }
     return urlencode({"payload": json.dumps(payload)})
+
+
+def block_suggestion(
+    *, user_id: str, user_name: str, view: dict[str, Any], action_id: str, block_id: str, value: str
+) -> str:
+    """The form body of an external select asking for its options (``value``: what was typed)."""
+    payload = {
+        "type": "block_suggestion",
+        "user": _user(user_id, user_name),
+        "container": {"type": "view", "view_id": view.get("id", "")},
+        "api_app_id": API_APP_ID,
+        "token": "sandbox-verification-token",
+        "action_id": action_id,
+        "block_id": block_id,
+        "value": value,
+        "team": TEAM,
+        "view": {**view, "team_id": TEAM["id"], "app_id": API_APP_ID},
+    }
+    return urlencode({"payload": json.dumps(payload)})

@@ -1,6 +1,6 @@
 """The sandbox's one web port (standard library ``ThreadingHTTPServer``).
 
-Paths (ARCHITECTURE 3.6): ``/_sandbox/info``, ``/api/...``, ``/slack/events``,
+Paths: ``/_sandbox/info``, ``/_sandbox/faults``, ``/api/...``, ``/slack/events``,
 ``/2015-03-31/functions/{name}/invocations``, ``/outbox`` (+``.json``), ``/slack-local``
 (+``/messages.json``); plus the fake Slack Web API under ``/slack-api/`` and ``/slack-response``.
 A crash in a handler becomes a readable error on the response and in the log; the server keeps serving.
@@ -16,7 +16,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from sandbox import apigw, invoke_api, pages, slack_fake, slack_local
+from pydantic import ValidationError
+
+from sandbox import apigw, faults, invoke_api, pages, slack_fake, slack_local
 from sandbox.drs_data import ACCOUNTS, SIMULATED_LABEL
 
 if TYPE_CHECKING:
@@ -30,6 +32,11 @@ HTML = {"Content-Type": "text/html; charset=utf-8"}
 
 def _json(status: int, value: Any) -> Answer:
     return status, dict(JSON), json.dumps(value, indent=2, default=str).encode()
+
+
+def _slack(reply: slack_fake.Reply) -> Answer:
+    status, headers, body = reply
+    return status, {**JSON, **headers}, json.dumps(body).encode()
 
 
 class Routes:
@@ -50,12 +57,14 @@ class Routes:
         name = invoke_api.function_name_from_path(path)
         if name is not None and method == "POST":
             return invoke_api.invoke(self.sandbox.runtime, name, body, headers.get("X-Amz-Invocation-Type"))
+        if path == "/_sandbox/faults":
+            return self.faults(method, body)
         if path.startswith("/slack-api/") and method == "POST":
             args = slack_fake.parse_body(body, headers.get("Content-Type", ""))
-            return _json(200, self.sandbox.slack.web_api(path.rsplit("/", 1)[-1], args))
+            return _slack(self.sandbox.slack.answer(path.rsplit("/", 1)[-1], args))
         if path.startswith("/slack-response") and method == "POST":
             payload = slack_fake.parse_body(body, headers.get("Content-Type", "application/json"))
-            return _json(200, self.sandbox.slack.response_url(path, payload))
+            return _slack(self.sandbox.slack.answer_response_url(path, payload))
         if path == "/slack/events" and method == "POST":
             return self.slack_events(raw_path, headers, body)
         if path.startswith("/slack-local/") and method == "POST":
@@ -63,6 +72,20 @@ class Routes:
         if method in ("GET", "HEAD"):
             return self.page(path)
         return _json(404, {"error": "NOT_FOUND", "message": f"the sandbox serves no {method} {path}"})
+
+    def faults(self, method: str, body: bytes) -> Answer:
+        """``GET``: the faults in force; ``POST`` a :class:`sandbox.faults.FaultsChange`: change them."""
+        if method == "GET":
+            return _json(200, faults.current().model_dump())
+        if method != "POST":
+            return _json(405, {"error": "METHOD_NOT_ALLOWED", "message": "GET or POST /_sandbox/faults"})
+        try:
+            change = faults.FaultsChange.model_validate_json(body or b"{}")
+        except ValidationError as exc:
+            fields = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors())
+            message = f"not a valid faults change: {fields}"
+            return _json(400, {"error": "VALIDATION_ERROR", "message": message})
+        return _json(200, faults.change(change).model_dump())
 
     def page(self, path: str) -> Answer:
         sandbox = self.sandbox
@@ -123,6 +146,9 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k: v for k, v in self.headers.items()}
         try:
             status, out_headers, payload = self.routes.dispatch(self.command, self.path, headers, body)
+        except slack_fake.SlackDown:
+            self.close_connection = True  # unanswered, as an unreachable Slack would leave it
+            return
         except Exception as exc:
             log.error("%s %s failed:\n%s", self.command, self.path, traceback.format_exc())
             status, out_headers, payload = _json(500, {"error": "SANDBOX_ERROR", "message": repr(exc)})

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject
 
-from bot.blocks.common import PageOf, context, header, section
+from bot.blocks.common import PageOf, clip, context, header, section, sections
 from bot.blocks.executions import STATUS_ICONS, clock, mode
 from handlers.models.execution import Execution
 from handlers.models.recovery_plan import RecoveryPlan
@@ -20,7 +20,7 @@ def group_list(page: PageOf, command: str, account_id: str) -> list[Block]:
     ]
     return [
         header(f"Protection groups in {account_id}"),
-        section("\n".join(lines)),
+        *sections(lines),
         context(page.footer(f"{command} groups")),
     ]
 
@@ -31,7 +31,7 @@ def plan_list(page: PageOf, command: str, account_id: str) -> list[Block]:
     lines = [f"• {p.planName} · {len(p.waves)} waves · {p.planId}" for p in page.items]
     return [
         header(f"Recovery plans in {account_id}"),
-        section("\n".join(lines)),
+        *sections(lines),
         context(page.footer(f"{command} plans")),
     ]
 
@@ -39,11 +39,11 @@ def plan_list(page: PageOf, command: str, account_id: str) -> list[Block]:
 def plan_details(
     plan: RecoveryPlan, servers: dict[str, int], last: Execution | None, people: str
 ) -> list[Block]:
-    waves = "\n".join(
+    waves = [
         f"{w.waveNumber}. {w.protectionGroupName} · {servers.get(w.protectionGroupId, 0)} servers"
         + (" · pauses before" if w.pauseBeforeExecution else "")
         for w in plan.waves
-    )
+    ]
     subscription = (
         f"{plan.notificationEmail} ({plan.subscriptionStatus.replace('_', ' ')})"
         if plan.notificationEmail
@@ -53,9 +53,9 @@ def plan_details(
     if plan.description:
         blocks.append(section(plan.description))
     blocks += [
-        section(f"Waves ({len(plan.waves)}, {sum(servers.values())} servers):\n{waves}"),
+        *sections([f"Waves ({len(plan.waves)}, {sum(servers.values())} servers):", *waves]),
         context(f"Email notifications: {subscription}"),
-        ContextBlock(elements=[MarkdownTextObject(text=f"Approvers: {people}")]),  # configured ids
+        ContextBlock(elements=[MarkdownTextObject(text=clip(f"Approvers: {people}"))]),  # configured ids
         context(f"Last execution: {_last(last)}"),
         context(f"Plan {plan.planId} · account {plan.accountId} · version {plan.version}"),
     ]
@@ -74,5 +74,5 @@ def _last(execution: Execution | None) -> str:
     )
 
 
-def candidates(names: Sequence[tuple[str, str]]) -> str:
-    return "\n".join(f"• {name} ({plan_id})" for name, plan_id in names)
+def candidates(names: Sequence[tuple[str, str]]) -> list[Block]:
+    return list(sections(f"• {name} ({plan_id})" for name, plan_id in names))

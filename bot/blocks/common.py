@@ -6,7 +6,7 @@ escaped (``&``, ``<``, ``>``), so ``<!channel>`` is shown, never sent as a menti
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +41,19 @@ def plain(text: str, limit: int = TEXT_LIMIT) -> PlainTextObject:
 def section(text: str) -> SectionBlock:
     """A section of user-supplied (or mixed) text, shown literally."""
     return SectionBlock(text=plain(text))
+
+
+def sections(lines: Iterable[str], limit: int = TEXT_LIMIT) -> list[SectionBlock]:
+    """Lines of user-supplied text as few sections as fit Slack's 3000 characters each: a long list
+    spreads over several sections instead of being cut off; only a line longer than a whole section
+    is clipped."""
+    chunks: list[str] = []
+    for line in (clip(line, limit) for line in lines):
+        if chunks and len(chunks[-1]) + 1 + len(line) <= limit:
+            chunks[-1] += "\n" + line
+        else:
+            chunks.append(line)
+    return [section(chunk) for chunk in chunks]
 
 
 def markdown(text: str) -> SectionBlock:

@@ -13,7 +13,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot import ids
-from bot.blocks.common import context, header, plain, section
+from bot.blocks.common import context, header, plain, section, sections
 
 WAVE_ICONS = {
     "PENDING": "⏳",
@@ -66,9 +66,7 @@ def status_blocks(execution: dict[str, Any]) -> list[Block]:
         f"at {clock(str(execution.get('startTime', '')))} · execution {execution.get('executionId', '')}"
     )
     blocks: list[Block] = [header(title), context(facts)]
-    waves = "\n".join(wave_line(w) for w in execution.get("waves", []))
-    if waves:
-        blocks.append(section(waves))
+    blocks += sections(wave_line(w) for w in execution.get("waves", []))
     if execution.get("statusReason"):
         blocks.append(context(f"Reason: {execution['statusReason']}"))
     return blocks

@@ -1,7 +1,10 @@
 """The ``plan create`` modal: building it, reading a submission, and errors per field.
 
 Waves are ordered slots: slot n picks the group of wave n and has its own "pause before" checkbox.
-Picked slots are numbered in order (an empty slot in between is skipped)."""
+Picked slots are numbered in order (an empty slot in between is skipped). A slot's group picker is
+an external select: Slack asks the options listener (``bot.listeners.options``) for the groups
+matching what the user types, at most 100 at a time, so every group of the account can be picked
+(a static select stops at 100 options)."""
 
 from __future__ import annotations
 
@@ -11,21 +14,22 @@ from pydantic import ValidationError as PydanticValidationError
 from slack_sdk.models.blocks import (
     Block,
     CheckboxesElement,
+    ExternalDataSelectElement,
     InputBlock,
     Option,
     PlainTextInputElement,
-    StaticSelectElement,
     UserMultiSelectElement,
 )
 from slack_sdk.models.views import View
 
 from bot import ids
-from bot.blocks.common import clip, context, plain
+from bot.blocks.common import context, plain
 from handlers.models.protection_group import ProtectionGroup
 from handlers.models.recovery_plan import RecoveryPlanCreate
 
 MAX_WAVES = 10
-MAX_OPTIONS = 100  # Slack's limit for a static select
+MAX_OPTIONS = 100  # Slack's limit for the options of one select (and of one options response)
+OPTION_TEXT_LIMIT = 75
 _FIELD_BLOCKS = {
     "planName": ids.BLOCK_PLAN_NAME,
     "description": ids.BLOCK_DESCRIPTION,
@@ -35,7 +39,7 @@ _FIELD_BLOCKS = {
 
 
 def plan_create_view(groups: list[ProtectionGroup], channel_id: str) -> View:
-    options = [Option(text=plain(clip(g.groupName, 75), 75), value=g.groupId) for g in groups[:MAX_OPTIONS]]
+    """The form; one wave slot per group, up to ``MAX_WAVES``."""
     blocks: list[Block] = [
         _input(ids.BLOCK_PLAN_NAME, "Name", PlainTextInputElement(action_id=ids.ELEMENT, max_length=255)),
         _input(
@@ -46,14 +50,16 @@ def plan_create_view(groups: list[ProtectionGroup], channel_id: str) -> View:
         ),
     ]
     for number in range(1, min(len(groups), MAX_WAVES) + 1):
-        select = StaticSelectElement(action_id=ids.ELEMENT, placeholder="Protection group", options=options)
+        select = ExternalDataSelectElement(
+            action_id=ids.WAVE_GROUP, placeholder="Type to find a protection group", min_query_length=0
+        )
         blocks.append(_input(ids.wave_block(number), f"Wave {number}", select, optional=number > 1))
         pause = CheckboxesElement(
             action_id=ids.ELEMENT, options=[Option(text=plain(f"Pause before wave {number}"), value="pause")]
         )
         blocks.append(_input(ids.pause_block(number), f"Wave {number} pause", pause, optional=True))
     if len(groups) > MAX_OPTIONS:
-        blocks.append(context(f"The first {MAX_OPTIONS} of {len(groups)} groups are offered."))
+        blocks.append(context(f"{len(groups)} groups: type part of a name or id to find one."))
     blocks += [
         _input(
             ids.BLOCK_EMAIL, "Notification email", PlainTextInputElement(action_id=ids.ELEMENT), optional=True
@@ -73,12 +79,21 @@ def plan_create_view(groups: list[ProtectionGroup], channel_id: str) -> View:
     )
 
 
+def group_options(groups: list[ProtectionGroup], typed: str) -> list[Option]:
+    """The picker's options: groups whose name or id contains ``typed`` (any case), by name, at
+    most ``MAX_OPTIONS``."""
+    wanted = typed.strip().casefold()
+    found = [g for g in groups if wanted in g.groupName.casefold() or wanted in g.groupId.casefold()]
+    found.sort(key=lambda g: (g.groupName.casefold(), g.groupId))
+    return [Option(text=plain(g.groupName, OPTION_TEXT_LIMIT), value=g.groupId) for g in found[:MAX_OPTIONS]]
+
+
 def _input(block_id: str, label: str, element: Any, *, optional: bool = False) -> InputBlock:
     return InputBlock(block_id=block_id, label=plain(label, 2000), element=element, optional=optional)
 
 
-def _value(values: dict[str, Any], block_id: str) -> dict[str, Any]:
-    return dict((values.get(block_id) or {}).get(ids.ELEMENT) or {})
+def _value(values: dict[str, Any], block_id: str, action_id: str = ids.ELEMENT) -> dict[str, Any]:
+    return dict((values.get(block_id) or {}).get(action_id) or {})
 
 
 def read_submission(
@@ -111,7 +126,8 @@ def _waves(values: dict[str, Any]) -> tuple[list[dict[str, Any]], list[int], dic
     errors: dict[str, str] = {}
     seen: dict[str, int] = {}
     for number in range(1, MAX_WAVES + 1):
-        group = (_value(values, ids.wave_block(number)).get("selected_option") or {}).get("value")
+        picked = _value(values, ids.wave_block(number), ids.WAVE_GROUP).get("selected_option")
+        group = (picked or {}).get("value")
         if not group:
             continue
         if group in seen:

@@ -40,7 +40,7 @@ def user_from_body(body: dict[str, Any], channel_id: str = "") -> SlackUser:
 
 def error_reply(exc: DomainError) -> Reply:
     if isinstance(exc, PlanLookupError) and exc.candidates:
-        return Reply(exc.message, [section(exc.message), section(candidates(exc.candidates))])
+        return Reply(exc.message, [section(exc.message), *candidates(exc.candidates)])
     return Reply(exc.message)
 
 

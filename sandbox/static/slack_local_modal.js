@@ -1,6 +1,8 @@
 // slack-local modals: a view opened with views.open, rendered well enough to fill in and submit.
-// Inputs supported: plain_text_input, static_select, checkboxes, multi_users_select (the sandbox's
-// users), radio_buttons. Field errors from the bot's response_action "errors" show under the field.
+// Inputs supported: plain_text_input, static_select, external_select (options from the bot, asked
+// as Slack asks: a signed block_suggestion sent by POST /slack-local/options, again as the user
+// types), checkboxes, multi_users_select (the sandbox's users), radio_buttons. Field errors from
+// the bot's response_action "errors" show under the field.
 "use strict";
 
 function inputElement(element, blockId) {
@@ -15,6 +17,19 @@ function inputElement(element, blockId) {
       return el("select", { id },
         el("option", { value: "" }, (element.placeholder && element.placeholder.text) || "Choose…"),
         (element.options || []).map((o) => el("option", { value: o.value }, o.text.text)));
+    case "external_select": {
+      const select = el("select", { id, "data-external": "true" });
+      const search = el("input", { type: "search", class: "suggest", "aria-label": "find", placeholder: "Type to find…" });
+      const minimum = element.min_query_length === undefined ? 3 : element.min_query_length;
+      let timer = null;
+      search.addEventListener("input", () => {
+        clearTimeout(timer);
+        if (search.value.length >= minimum) timer = setTimeout(() => loadOptions(select, element, blockId, search.value), 250);
+      });
+      if (minimum === 0) loadOptions(select, element, blockId, "");
+      else select.append(el("option", { value: "" }, "Type to find…"));
+      return el("div", { class: "external" }, search, select);
+    }
     case "multi_users_select":
       return el("select", { id, multiple: true, size: 2 },
         Object.entries(state.users).map(([uid, name]) => el("option", { value: uid }, `${name} (${uid})`)));
@@ -28,6 +43,19 @@ function inputElement(element, blockId) {
   }
 }
 
+async function loadOptions(select, element, blockId, typed) {
+  const { el, post, state } = window.slackLocal;
+  const role = document.getElementById("role").value;
+  const result = await post("/slack-local/options",
+    { user: role, viewId: state.shownModal, blockId, actionId: element.action_id, value: typed });
+  const options = result.ok ? result.options : [];
+  const kept = select.value;
+  const placeholder = (element.placeholder && element.placeholder.text) || "Choose…";
+  select.replaceChildren(el("option", { value: "" }, result.ok ? placeholder : result.message || "no options"),
+    ...options.map((o) => el("option", { value: o.value }, o.text.text)));
+  if (options.some((o) => o.value === kept)) select.value = kept;
+}
+
 function readElement(element, node) {
   const base = { type: element.type };
   switch (element.type) {
@@ -35,6 +63,11 @@ function readElement(element, node) {
     case "static_select": {
       const option = (element.options || []).find((o) => o.value === node.value);
       return { ...base, selected_option: option ? { text: option.text, value: option.value } : null };
+    }
+    case "external_select": {
+      const picked = node.querySelector("select").selectedOptions[0];
+      return { ...base, selected_option: picked && picked.value
+        ? { text: { type: "plain_text", text: picked.textContent }, value: picked.value } : null };
     }
     case "multi_users_select":
       return { ...base, selected_users: [...node.selectedOptions].map((o) => o.value) };

@@ -1,19 +1,25 @@
-"""A fake Slack Web API: a real HTTP server in the test process that records every call.
+"""The tests' fake Slack Web API: a real HTTP server in the test process around the sandbox's strict
+fake (``sandbox.slack_fake.SlackRecorder``), so tests and sandbox refuse what Slack refuses with one
+set of rules (Block Kit limits, over-long text, unknown channels) and play the same faults.
 
-Point ``WebClient(base_url=fake.base_url)`` at it (the bot reads ``SLACK_API_URL``). Messages
-posted with ``chat.postMessage`` get a ``ts`` and are kept so ``chat.update`` can change them;
-``response_url`` posts (``fake.response_url(...)``) are recorded too. ``fail(method, error)``
-scripts failures, e.g. ``ratelimited`` with HTTP 429 and ``Retry-After``."""
+Point ``WebClient(base_url=fake.base_url)`` at it (the bot reads ``SLACK_API_URL``). What it adds
+for tests: every call recorded (``calls``, ``calls_to``, ``methods``), the messages by ``ts``
+(``messages``), ``fail(method, error)`` to script one method's failures, and ``fault(kind, times)``
+to set the Slack fault (``ratelimited``, ``error``, ``down``) for the next ``times`` calls."""
 
 from __future__ import annotations
 
-import itertools
 import json
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl
+
+from sandbox.slack_fake import SlackDown, SlackRecorder, parse_body
+from tests.support.slack_requests import APPROVER, CHANNEL, OPERATOR, VIEWER
+
+CHANNELS = (CHANNEL, "C0OTHER")
+USERS = (OPERATOR, APPROVER, VIEWER, "U0SECONDOP")
 
 
 @dataclass
@@ -27,11 +33,12 @@ class Failure:
 class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []
-        self.messages: dict[str, dict[str, Any]] = {}
         self.failures: dict[str, list[Failure]] = {}
+        self.faults: list[str] = []  # the Slack fault of each next call; "ok" after the last
+        self.slack = SlackRecorder(channels=CHANNELS, users=USERS, fault=self._next_fault)
         self._lock = threading.Lock()
-        self._serial = itertools.count(1)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -53,8 +60,26 @@ class FakeSlack:
         self._server.shutdown()
         self._server.server_close()
 
+    @property
+    def messages(self) -> dict[str, dict[str, Any]]:
+        """Channel messages (posted, then maybe updated) by ``ts``, with Slack's argument names."""
+        return {
+            m["ts"]: {**m, "thread_ts": m["threadTs"], "reply_broadcast": m["replyBroadcast"]}
+            for m in self.slack.messages()
+            if m["kind"] == "message"
+        }
+
     def fail(self, method: str, error: str, *, status: int = 200, times: int = 1, **headers: str) -> None:
         self.failures.setdefault(method, []).append(Failure(error, status, headers, times))
+
+    def fault(self, kind: str, times: int = 1) -> None:
+        """The next ``times`` calls meet the Slack fault ``kind``."""
+        with self._lock:
+            self.faults += [kind] * times
+
+    def _next_fault(self) -> str:
+        with self._lock:
+            return self.faults.pop(0) if self.faults else "ok"
 
     def calls_to(self, method: str) -> list[dict[str, Any]]:
         with self._lock:
@@ -74,45 +99,25 @@ class FakeSlack:
                 if failure.times <= 0:
                     scripted.pop(0)
                 return failure.status, failure.headers, {"ok": False, "error": failure.error}
-            return 200, {}, self._ok(method, args)
-
-    def _ok(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
-        if method == "chat.postMessage":
-            ts = f"1700000000.{next(self._serial):06d}"
-            self.messages[ts] = {**args, "ts": ts}
-            return {"ok": True, "channel": args.get("channel"), "ts": ts}
-        if method == "chat.update":
-            if args.get("ts") not in self.messages:
-                return {"ok": False, "error": "message_not_found"}
-            self.messages[args["ts"]].update(text=args.get("text"), blocks=args.get("blocks"), updated=True)
-            return {"ok": True, "channel": args.get("channel"), "ts": args["ts"]}
-        if method == "chat.delete":
-            self.messages.pop(str(args.get("ts")), None)
-        return {"ok": True}
-
-
-def _parse(body: bytes, content_type: str) -> dict[str, Any]:
-    if not body:
-        return {}
-    if "json" in content_type:
-        return dict(json.loads(body))
-    parsed: dict[str, Any] = dict(parse_qsl(body.decode(), keep_blank_values=True))
-    for key in ("blocks", "view"):
-        if isinstance(parsed.get(key), str):
-            parsed[key] = json.loads(parsed[key])
-    return parsed
+        if method == "response_url":
+            return self.slack.answer_response_url(str(args["path"]), args)
+        return self.slack.answer(method, args)
 
 
 def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            args = _parse(body, self.headers.get("Content-Type", ""))
+            args = _decoded(parse_body(body, self.headers.get("Content-Type", "")))
             if self.path.startswith("/response/"):
                 method, args = "response_url", {**args, "path": self.path}
             else:
                 method = self.path.rsplit("/", 1)[-1]
-            status, headers, payload = fake.answer(method, args)
+            try:
+                status, headers, payload = fake.answer(method, args)
+            except SlackDown:
+                self.close_connection = True
+                return
             raw = json.dumps(payload).encode()
             self.send_response(status)
             for name, value in {"Content-Type": "application/json", **headers}.items():
@@ -125,3 +130,11 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             pass
 
     return Handler
+
+
+def _decoded(args: dict[str, Any]) -> dict[str, Any]:
+    """Form-encoded calls carry ``blocks`` and ``view`` as JSON strings; tests read them as objects."""
+    for key in ("blocks", "view"):
+        if isinstance(args.get(key), str) and args[key][:1] in "[{":
+            args[key] = json.loads(args[key])
+    return args

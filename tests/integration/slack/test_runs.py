@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 
 from bot import ids
-from tests.integration.slack.conftest import text_of
 from tests.integration.slack.test_commands import ack_text, make_groups, make_plan
 from tests.integration.test_executions import TERMINAL, execution_status
 from tests.support.events import call_api
-from tests.support.slack_requests import OPERATOR, VIEWER
+from tests.support.slack_requests import CHANNEL, OPERATOR, VIEWER
 
 
 def started_id(bot):
@@ -86,7 +85,9 @@ def modal_values(name, groups, email="", pause_second=True):
     }
     for number, group in enumerate(groups, start=1):
         option = {"value": group} if group else None
-        values[ids.wave_block(number)] = {ids.ELEMENT: {"type": "static_select", "selected_option": option}}
+        values[ids.wave_block(number)] = {
+            ids.WAVE_GROUP: {"type": "external_select", "selected_option": option}
+        }
         picked = [{"value": "pause"}] if pause_second and number == 2 else []
         values[ids.pause_block(number)] = {ids.ELEMENT: {"type": "checkboxes", "selected_options": picked}}
     return values
@@ -100,7 +101,42 @@ def test_plan_create_opens_a_modal_with_one_slot_per_wave(bot):
     assert opened["trigger_id"] == "1337.42.trigger" and view["callback_id"] == ids.PLAN_CREATE_VIEW
     block_ids = [b["block_id"] for b in view["blocks"]]
     assert [ids.wave_block(n) for n in (1, 2, 3)] == [b for b in block_ids if b.startswith("wave_")]
-    assert "Tier 2" in text_of(view)
+    pickers = [b["element"] for b in view["blocks"] if b["block_id"].startswith("wave_")]
+    assert {p["type"] for p in pickers} == {"external_select"}
+
+
+def options_for(bot, typed, view=None):
+    from sandbox.slack_requests import block_suggestion
+
+    view = view or {"id": "V0TEST", "type": "modal", "callback_id": ids.PLAN_CREATE_VIEW}
+    body = block_suggestion(
+        user_id=VIEWER,
+        user_name="viewer",
+        view={"private_metadata": CHANNEL, **view},
+        action_id=ids.WAVE_GROUP,
+        block_id=ids.wave_block(1),
+        value=typed,
+    )
+    response = bot.send(body)
+    assert response["statusCode"] == 200, response
+    return json.loads(response["body"])["options"]
+
+
+def test_the_wave_pickers_offer_every_group_matching_what_is_typed(bot):
+    # Given 130 groups (more than a static select's 100 options)
+    make_groups(130, prefix="Group")
+    # When the picker asks with nothing typed, then with part of a name far down the list
+    first = options_for(bot, "")
+    found = options_for(bot, "group 12")
+    # Then it gets at most 100, and typing finds any group, the 130th included
+    assert len(first) == 100
+    assert [o["text"]["text"] for o in found] == ["Group 12", *[f"Group {n}" for n in range(120, 130)]]
+    assert all(o["value"] for o in found)
+
+
+def test_the_wave_pickers_offer_nothing_in_a_channel_without_an_account(bot):
+    make_groups(1)
+    assert options_for(bot, "", {"private_metadata": "C0NOACCOUNT"}) == []
 
 
 def test_plan_create_shows_validation_errors_on_the_fields(bot):

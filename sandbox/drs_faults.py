@@ -1,0 +1,54 @@
+"""DRS faults on demand (``/_sandbox/faults`` keys ``drs`` and ``failingServers``), around the DRS
+emulator of :mod:`sandbox.drs` without changing it.
+
+- ``drs: throttle`` answers every call with DRS's ``ThrottlingException`` (HTTP 429, which botocore
+  retries and then raises); ``drs: error`` with ``InternalServerException`` (HTTP 500).
+- ``failingServers: recover`` lets the servers that always fail to launch (``failingSourceServers``)
+  launch in the jobs started from then on: a retried wave succeeds. Jobs started before keep their
+  outcome, as real DRS jobs would.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botocore.awsrequest import AWSPreparedRequest
+
+from sandbox import faults
+from sandbox.drs import Answer, DrsEmulator
+
+_FAULTS = {
+    "throttle": (429, "ThrottlingException", "Rate exceeded (sandbox fault: drs is set to throttle)"),
+    "error": (500, "InternalServerException", "Internal error (sandbox fault: drs is set to error)"),
+}
+
+
+class FaultyDrsEmulator(DrsEmulator):
+    """The DRS emulator, answering as the faults in force say."""
+
+    def start_recovery(self, account: str, body: dict[str, Any]) -> dict[str, Any]:
+        result = super().start_recovery(account, body)
+        if faults.current().failingServers == "recover":
+            self._let_launch(str(result["job"]["jobID"]))
+        return result
+
+    def _let_launch(self, job_id: str) -> None:
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is not None:
+                job.failing = set()
+
+    def responder(self) -> Any:
+        respond = super().responder()
+
+        def faulty(operation: str, request: AWSPreparedRequest) -> Answer:
+            fault = _FAULTS.get(faults.current().drs)
+            if fault is None:
+                answer: Answer = respond(operation, request)
+                return answer
+            status, code, message = fault
+            headers = {"Content-Type": "application/json", "x-amzn-ErrorType": code}
+            return status, headers, json.dumps({"message": message}).encode()
+
+        return faulty

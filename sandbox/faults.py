@@ -1,0 +1,136 @@
+"""Faults on demand (``GET|POST /_sandbox/faults``): make Slack, SNS or DRS fail while the sandbox runs.
+
+The faults in force are a small JSON file (a :class:`Faults` model) whose path the sandbox puts in
+the environment variable ``DRS_CHATOPS_SANDBOX_FAULTS`` at start, so every process it starts
+(Lambda worker processes included) inherits it and reads the same state. Readers cache the parsed
+file by its stat (inode, size, mtime): a read costs one ``os.stat`` unless the file changed. Writers
+replace the file atomically (``os.replace``), so a reader sees the old faults or the new ones.
+
+Where each fault acts:
+- ``slack``: the sandbox's fake Slack Web API (:mod:`sandbox.slack_fake`), in the main process.
+- ``drs`` and ``failingServers``: a wrapper around the DRS emulator's responder (:mod:`sandbox.drs_faults`).
+- ``sns``: a botocore hook on ``sns.Publish``, installed by :func:`install_worker_hooks` wherever
+  Lambda code runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+import uuid
+from pathlib import Path
+from typing import Literal
+
+from botocore.awsrequest import AWSPreparedRequest
+from pydantic import BaseModel, ConfigDict
+
+from sandbox import hooks
+
+ENV_VAR = "DRS_CHATOPS_SANDBOX_FAULTS"
+SlackFault = Literal["ok", "ratelimited", "error", "down"]
+SnsFault = Literal["ok", "error"]
+DrsFault = Literal["ok", "throttle", "error"]
+FailingServers = Literal["fail", "recover"]
+
+
+class Faults(BaseModel):
+    """The faults in force; the defaults are a healthy sandbox (failing servers fail)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    slack: SlackFault = "ok"
+    sns: SnsFault = "ok"
+    drs: DrsFault = "ok"
+    failingServers: FailingServers = "fail"
+
+
+class FaultsChange(BaseModel):
+    """A ``POST /_sandbox/faults`` body: the keys to change; missing keys stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    slack: SlackFault | None = None
+    sns: SnsFault | None = None
+    drs: DrsFault | None = None
+    failingServers: FailingServers | None = None
+
+
+_cache: tuple[str, tuple[int, int, int], Faults] | None = None
+_write_lock = threading.Lock()
+
+
+def prepare(directory: str | None = None) -> Path:
+    """Create a fresh faults file (no faults) and publish its path in the environment."""
+    handle, name = tempfile.mkstemp(prefix="drs-chatops-faults-", suffix=".json", dir=directory)
+    os.close(handle)
+    path = Path(name)
+    _write(path, Faults())
+    os.environ[ENV_VAR] = str(path)
+    return path
+
+
+def discard() -> None:
+    """Remove the faults file :func:`prepare` created (at sandbox stop)."""
+    path = os.environ.pop(ENV_VAR, None)
+    if path:
+        Path(path).unlink(missing_ok=True)
+
+
+def current() -> Faults:
+    """The faults in force (none when the sandbox set no faults file)."""
+    global _cache
+    path = os.environ.get(ENV_VAR)
+    if not path:
+        return Faults()
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        return Faults()
+    key = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    cached = _cache
+    if cached is not None and cached[0] == path and cached[1] == key:
+        return cached[2]
+    faults = Faults.model_validate_json(Path(path).read_bytes())
+    _cache = (path, key, faults)
+    return faults
+
+
+def change(request: FaultsChange) -> Faults:
+    """Apply ``request`` (its set keys) and return the faults now in force."""
+    path = os.environ.get(ENV_VAR)
+    if not path:
+        raise RuntimeError(f"{ENV_VAR} is not set: the sandbox prepares it at start")
+    with _write_lock:
+        updated = current().model_copy(update=request.model_dump(exclude_none=True))
+        _write(Path(path), updated)
+    return current()
+
+
+def _write(path: Path, faults: Faults) -> None:
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
+    temporary.write_text(json.dumps(faults.model_dump()))
+    os.replace(temporary, path)
+
+
+# -- SNS: a botocore hook on sns.Publish ----------------------------------------------------------
+_SNS_ERROR = (
+    '<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Receiver</Type>'
+    "<Code>InternalError</Code><Message>sandbox fault: sns is set to error (/_sandbox/faults)"
+    "</Message></Error><RequestId>sandbox-fault</RequestId></ErrorResponse>"
+)
+
+
+def sns_responder(operation: str, request: AWSPreparedRequest) -> tuple[int, dict[str, str], bytes] | None:
+    """``Publish`` fails with SNS's own 500 ``InternalError`` while ``sns`` is ``error``; every
+    other call (and every call while ``sns`` is ``ok``) goes on to moto."""
+    if operation != "Publish" or current().sns != "error":
+        return None
+    return 500, {"Content-Type": "text/xml"}, _SNS_ERROR.encode()
+
+
+def install_worker_hooks() -> None:
+    """Install the fault hooks that act where Lambda code runs (today: ``sns.Publish``). Called by
+    the sandbox at start, and by each Lambda worker process at its start."""
+    hooks.install("sns", sns_responder)
