@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test lint typecheck cfn-lint unit browser run demo bench clean package validate
+.PHONY: test lint typecheck cfn-lint asl unit browser run demo bench clean package validate
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 ## make test: lint, type-check, cfn-lint and every test; fails if any of them fails
-test: lint typecheck cfn-lint unit
+test: lint typecheck cfn-lint asl unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -24,6 +24,18 @@ typecheck: $(STAMP)
 
 cfn-lint: $(STAMP)
 	$(BIN)/cfn-lint cfn/*.yaml
+
+## make asl: asl-validator (npm, pinned by tools/asl/package-lock.json) on every state machine
+## definition, with the template's DefinitionSubstitutions replaced by plausible ARNs
+ASL_TOOLS := tools/asl
+ASL_STAMP := $(ASL_TOOLS)/node_modules/.installed
+$(ASL_STAMP): $(ASL_TOOLS)/package.json $(ASL_TOOLS)/package-lock.json
+	npm ci --prefix $(ASL_TOOLS) --no-audit --no-fund
+	touch $(ASL_STAMP)
+
+asl: $(ASL_STAMP)
+	@files=$$(node $(ASL_TOOLS)/substitute.mjs cfn build/asl) && \
+	  $(ASL_TOOLS)/node_modules/.bin/asl-validator $$(printf -- '--json-path %s ' $$files)
 
 unit: $(STAMP) browser
 	$(BIN)/pytest
