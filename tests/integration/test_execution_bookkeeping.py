@@ -198,6 +198,11 @@ def test_a_final_record_that_keeps_failing_records_the_execution_failed_saying_w
 
 
 def test_when_no_record_can_be_written_the_next_start_finds_the_run_ended(orchestration, monkeypatch):
+    import json
+
+    from tests.support.orchestration import tap_topic
+
+    alerts = tap_topic(orchestration.aws, orchestration.aws.alerts_topic_arn, name="alerts-tap")
     plan = make_plan(1)
     with monkeypatch.context() as patch:
         # Given the orchestrator can write no final record at all
@@ -206,9 +211,13 @@ def test_when_no_record_can_be_written_the_next_start_finds_the_run_ended(orches
         described = run_ended(orchestration, first, timeout=60)
         assert described.get("error") == "RecordNotWritten"
         assert call_api("GET", f"/executions/{first}")[1]["status"] == "RUNNING"
+    # Then operators are alerted by the state machine itself
+    received = orchestration.aws.client("sqs").receive_message(QueueUrl=alerts)["Messages"]
+    alert = json.loads(received[0]["Body"])
+    assert first in alert["Message"] and "could not record" in alert["Message"]
     # When the plan is started again
     second = start(plan)
-    # Then the start is accepted: the old record was ended FAILED with why, not left RUNNING
+    # And the start is accepted: the old record was ended FAILED with why, not left RUNNING
     old = call_api("GET", f"/executions/{first}")[1]
     assert old["status"] == "FAILED" and "ended (FAILED) without recording" in old["statusReason"]
     assert execution_status(second, TERMINAL)["status"] == "SUCCEEDED"

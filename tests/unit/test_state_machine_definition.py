@@ -57,7 +57,7 @@ def test_a_failure_inside_a_wave_leaves_the_map_as_a_named_error(definition):
 
 def test_bookkeeping_is_retried_then_a_failed_record_ends_failed_or_in_a_named_fail(definition):
     top = definition["States"]
-    bookkeeping = [n for n, s in top.items() if s["Type"] == "Task"]
+    bookkeeping = [n for n, s in top.items() if s.get("Resource") == "arn:aws:states:::lambda:invoke"]
     assert "AnnounceStart" in bookkeeping and len(bookkeeping) == 7
     for name in bookkeeping:
         retried = {e for r in top[name]["Retry"] for e in r["ErrorEquals"]}
@@ -68,7 +68,12 @@ def test_bookkeeping_is_retried_then_a_failed_record_ends_failed_or_in_a_named_f
     for name in set(bookkeeping) - {"AnnounceStart", "RecordAsFailed"}:
         assert top[name]["Catch"][0]["ErrorEquals"] == ["States.ALL"]
         assert top[name]["Catch"][0]["Next"] == "RecordAsFailed", name
-    assert top[last_resort["Next"]]["Type"] == top[last_resort["Catch"][0]["Next"]]["Type"] == "Fail"
+    assert top[last_resort["Next"]]["Type"] == "Fail"
+    # and when even that fails, operators are alerted without the orchestrator, then a named Fail
+    alert = top[last_resort["Catch"][0]["Next"]]
+    assert alert["Resource"] == "arn:aws:states:::sns:publish"
+    assert alert["Parameters"]["TopicArn"] == "${OperationalAlertsTopicArn}"
+    assert top[alert["Next"]]["Type"] == "Fail" and alert["Catch"][0]["Next"] == alert["Next"]
 
 
 def test_the_pause_waits_for_a_task_token_with_a_timeout_from_the_input(definition):

@@ -36,11 +36,22 @@ const ARN_FOR_TYPE = {
   "AWS::IAM::Role": (id) => `arn:aws:iam::${ACCOUNT}:role/${id}`,
 };
 
-function plausible(key, value, resources) {
+// A parameter holding an ARN, by how its name ends (e.g. OperationalAlertsTopicArn).
+const TYPE_FOR_PARAMETER = [
+  [/FunctionArn$/, "AWS::Lambda::Function"],
+  [/TopicArn$/, "AWS::SNS::Topic"],
+  [/QueueArn$/, "AWS::SQS::Queue"],
+  [/TableArn$/, "AWS::DynamoDB::Table"],
+  [/StateMachineArn$/, "AWS::StepFunctions::StateMachine"],
+  [/RoleArn$/, "AWS::IAM::Role"],
+];
+
+function plausible(key, value, template) {
   if (typeof value === "string") return value;
   const target = value["Fn::GetAtt"] ?? value.Ref;
   const id = Array.isArray(target) ? target[0] : String(target ?? "").split(".")[0];
-  const make = ARN_FOR_TYPE[resources[id]?.Type];
+  const parameter = id in (template.Parameters ?? {}) && TYPE_FOR_PARAMETER.find(([re]) => re.test(id));
+  const make = ARN_FOR_TYPE[parameter ? parameter[1] : template.Resources?.[id]?.Type];
   if (!make) throw new Error(`${key}: no plausible value for ${JSON.stringify(value)}`);
   return make(id);
 }
@@ -67,7 +78,7 @@ function main([cfnDir, outDir]) {
       const props = resource.Properties ?? {};
       if (resource.Type !== "AWS::StepFunctions::StateMachine" || !props.DefinitionS3Location) continue;
       const substitutions = Object.fromEntries(
-        Object.entries(props.DefinitionSubstitutions ?? {}).map(([k, v]) => [k, plausible(k, v, resources)]),
+        Object.entries(props.DefinitionSubstitutions ?? {}).map(([k, v]) => [k, plausible(k, v, template)]),
       );
       const source = path.join(cfnDir, props.DefinitionS3Location);
       const output = path.join(outDir, `${id}.${path.basename(source)}`);
