@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test lint typecheck cfn-lint checkov unit browser run demo bench clean package validate
+.PHONY: test lint typecheck cfn-lint checkov asl unit browser run demo bench clean package validate
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,8 @@ $(SCAN_STAMP): pyproject.toml
 	  print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["scan"]))')
 	touch $(SCAN_STAMP)
 
-## make test: lint, type-check, cfn-lint, checkov and every test; fails if any of them fails
-test: lint typecheck cfn-lint checkov unit
+## make test: lint, type-check, cfn-lint, checkov, asl-validator and every test; fails if any of them fails
+test: lint typecheck cfn-lint checkov asl unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -40,6 +40,18 @@ cfn-lint: $(STAMP)
 ## skipped in the template itself (Metadata: checkov: skip:), each with its reason.
 checkov: $(SCAN_STAMP)
 	$(SCAN_VENV)/bin/checkov -d cfn --framework cloudformation --quiet --compact --skip-download
+
+## make asl: asl-validator (npm, pinned by tools/asl/package-lock.json) on every state machine
+## definition, with the template's DefinitionSubstitutions replaced by plausible ARNs
+ASL_TOOLS := tools/asl
+ASL_STAMP := $(ASL_TOOLS)/node_modules/.installed
+$(ASL_STAMP): $(ASL_TOOLS)/package.json $(ASL_TOOLS)/package-lock.json
+	npm ci --prefix $(ASL_TOOLS) --no-audit --no-fund
+	touch $(ASL_STAMP)
+
+asl: $(ASL_STAMP)
+	@files=$$(node $(ASL_TOOLS)/substitute.mjs cfn build/asl) && \
+	  $(ASL_TOOLS)/node_modules/.bin/asl-validator $$(printf -- '--json-path %s ' $$files)
 
 unit: $(STAMP) browser
 	$(BIN)/pytest

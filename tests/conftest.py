@@ -71,7 +71,9 @@ def orchestration(aws: AwsEnv, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]
     from tests.support.inprocess import DrsStub, drs_stub, lambda_functions
     from tests.support.orchestration import API_URL, Orchestration, create_state_machine, tap_topic
 
-    monkeypatch.setenv("STATE_MACHINE_ARN", create_state_machine(aws.client("stepfunctions")))
+    monkeypatch.setenv(
+        "STATE_MACHINE_ARN", create_state_machine(aws.client("stepfunctions"), aws.alerts_topic_arn)
+    )
     monkeypatch.setenv("DRS_POLL_SECONDS", "1")
     monkeypatch.setenv("API_GATEWAY_URL", API_URL)
     reset_caches()

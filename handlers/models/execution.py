@@ -136,6 +136,7 @@ class FinishTask(BaseModel):
     executionId: str
     outcome: Outcome
     error: StepError | None = None
+    recordError: StepError | None = None  # set when recording ``outcome`` failed (outcome is then FAILED)
 
 
 OrchestratorTask = Annotated[

@@ -15,7 +15,7 @@ from handlers.repositories.dynamo import Page
 from handlers.repositories.executions import ExecutionRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
 from handlers.services import approvals
-from handlers.services.lifecycle import finish_execution
+from handlers.services.lifecycle import finish_execution, release_if_ended
 from handlers.services.recovery_plans import get_recovery_plan
 from handlers.settings import get_settings
 
@@ -39,6 +39,8 @@ def start_execution(caller: Caller, plan_id: str, *, is_drill: bool = True) -> E
         )
     execution_id = str(uuid.uuid4())
     running = RecoveryPlanRepository().lock_for_execution(plan.planId, execution_id)
+    if running is not None and release_if_ended(plan.planId, running):
+        running = RecoveryPlanRepository().lock_for_execution(plan.planId, execution_id)
     if running is not None:
         raise ConflictError(f"recovery plan {plan.planName} already has a running execution: {running}")
     execution = Execution(

@@ -1,12 +1,17 @@
 """The end of an execution: one function records the final status exactly once, releases the plan,
-closes an open pause and announces the outcome, whoever ends it (state machine or a cancel)."""
+closes an open pause and announces the outcome, whoever ends it (state machine or a cancel).
+A run that ended without its record saying so (the orchestrator could not write it) is found by
+the next start of its plan (:func:`release_if_ended`), which records it FAILED and frees the plan."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from handlers import aws
 from handlers.account_context import Caller
-from handlers.models.execution import Execution, Outcome, WaveProgress
+from handlers.models.execution import TERMINAL_STATUSES, Execution, Outcome, WaveProgress
 from handlers.notifications import EventType
 from handlers.observability import logger, now_iso
 from handlers.repositories.executions import ExecutionRepository
@@ -42,14 +47,57 @@ def finish_execution(
         pendingApproval=None,
         statusReason=reason,
     )
+    _release(execution, outcome)  # also when another writer ended it first: a retry finishes its job
     if not recorded:
         return False
-    expire_open_approval(execution_id, f"the execution ended: {outcome}")
-    RecoveryPlanRepository().unlock_execution(execution.planId, execution_id)
     final = executions.get(execution_id) or execution
     announce(final, EVENT_FOR_OUTCOME[outcome], **_event_extra(execution, outcome, reason, cancelled_by))
     logger.info("execution finished", extra={"executionId": execution_id, "outcome": outcome})
     return True
+
+
+def _release(execution: Execution, outcome: Outcome) -> None:
+    """Close the open pause and free the plan; both are idempotent."""
+    expire_open_approval(execution.executionId, f"the execution ended: {outcome}")
+    RecoveryPlanRepository().unlock_execution(execution.planId, execution.executionId)
+
+
+def release_if_ended(plan_id: str, holder_id: str) -> bool:
+    """Free the plan's lock held by execution ``holder_id`` if that execution is over: True if it
+    was. Over means its record is final, or its state machine run ended without the record saying
+    so (the orchestrator could not write it): that record is then ended FAILED here, with why."""
+    execution = ExecutionRepository().get(holder_id)
+    if execution is None:
+        return False  # a start between taking the lock and storing its record
+    if execution.status not in TERMINAL_STATUSES:
+        ended = _state_machine_end(execution)
+        if ended is None:
+            return False
+        reason = f"the state machine run ended ({ended}) without recording the outcome"
+        logger.warning("unrecorded end found", extra={"executionId": holder_id, "status": ended})
+        finish_execution(holder_id, "FAILED", reason=reason)
+    RecoveryPlanRepository().unlock_execution(plan_id, holder_id)
+    return True
+
+
+def _state_machine_end(execution: Execution) -> str | None:
+    """How the execution's state machine run ended; None while it runs (or cannot be told)."""
+    if not execution.stateMachineExecutionArn:
+        return None  # still starting, or its start failed and was recorded
+    try:
+        described = aws.client("stepfunctions").describe_execution(
+            executionArn=execution.stateMachineExecutionArn
+        )
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code == "ExecutionDoesNotExist":
+            return "no longer known to Step Functions"
+        logger.warning(
+            "state machine run not described", extra={"executionId": execution.executionId, "error": code}
+        )
+        return None  # keep the lock: a run that cannot be seen is not known to be over
+    status = str(described["status"])
+    return None if status in {"RUNNING", "PENDING_REDRIVE"} else status
 
 
 def failure_reason(execution: Execution) -> str:

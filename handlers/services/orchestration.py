@@ -171,11 +171,18 @@ def poll_wave(task: PollWaveTask) -> dict[str, str]:
 def finish(task: FinishTask) -> dict[str, Any]:
     if task.outcome == "CANCELLED":
         _record_cancellation(task.executionId)
-    reason = ""
-    if task.error and task.outcome == "FAILED" and task.error.Error not in {"WaveFailed"}:
-        reason = f"{task.error.Error}: {_cause(task.error.Cause)}"
-    recorded = finish_execution(task.executionId, task.outcome, reason=reason)
+    recorded = finish_execution(task.executionId, task.outcome, reason=_reason(task))
     return {"recorded": recorded}
+
+
+def _reason(task: FinishTask) -> str:
+    """Why the execution ended, when the state machine knows better than the waves do."""
+    if task.recordError:
+        error = f"{task.recordError.Error}: {_cause(task.recordError.Cause)}"
+        return f"the orchestrator could not record how the execution ended ({error})"
+    if task.error and task.outcome == "FAILED" and task.error.Error not in {"WaveFailed"}:
+        return f"{task.error.Error}: {_cause(task.error.Cause)}"
+    return ""
 
 
 def _record_cancellation(execution_id: str) -> None:

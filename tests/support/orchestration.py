@@ -16,10 +16,15 @@ from tests.support.inprocess import DrsStub
 ASL = Path(__file__).resolve().parents[2] / "cfn" / "statemachine" / "recovery-plan.asl.json"
 ORCHESTRATOR_ARN = "arn:aws:lambda:us-east-1:123456789012:function:orchestrator"
 API_URL = "https://api.example.test/dev"
+ALERTS_TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:operational-alerts"
 
 
-def create_state_machine(sfn: Any) -> str:
-    definition = ASL.read_text().replace("${OrchestratorFunctionArn}", ORCHESTRATOR_ARN)
+def create_state_machine(sfn: Any, alerts_topic_arn: str = ALERTS_TOPIC_ARN) -> str:
+    definition = (
+        ASL.read_text()
+        .replace("${OrchestratorFunctionArn}", ORCHESTRATOR_ARN)
+        .replace("${OperationalAlertsTopicArn}", alerts_topic_arn)
+    )
     return str(
         sfn.create_state_machine(
             name="recovery-plan", definition=definition, roleArn="arn:aws:iam::123456789012:role/sfn"
@@ -90,13 +95,14 @@ class Orchestration:
         return found
 
 
-def tap_topic(aws: Any) -> str:
+def tap_topic(aws: Any, topic_arn: str | None = None, name: str = "notification-tap") -> str:
+    """An SQS queue subscribed to ``topic_arn`` (the execution topic unless named); its URL."""
     sqs = aws.client("sqs")
-    queue_url = sqs.create_queue(QueueName="notification-tap")["QueueUrl"]
+    queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
-    aws.client("sns").subscribe(TopicArn=aws.topic_arn, Protocol="sqs", Endpoint=queue_arn)
+    aws.client("sns").subscribe(TopicArn=topic_arn or aws.topic_arn, Protocol="sqs", Endpoint=queue_arn)
     return str(queue_url)
 
 

@@ -32,12 +32,48 @@ def test_every_task_has_a_timeout(definition):
             assert "TimeoutSeconds" in state or "TimeoutSecondsPath" in state, name
 
 
+def test_every_task_has_a_catch(definition):
+    for name, state in states(definition):
+        if state["Type"] == "Task":
+            assert state.get("Catch"), name
+
+
 def test_every_failure_path_records_and_notifies_before_a_named_fail(definition):
     top = definition["States"]
-    for catcher in top["RunWaves"]["Catch"]:
+    for catcher in top["RunWaves"]["Catch"] + top["AnnounceStart"]["Catch"]:
         recorder = top[catcher["Next"]]
         assert recorder["Parameters"]["Payload"]["task"] == "finish"
         assert top[recorder["Next"]]["Type"] == "Fail" and top[recorder["Next"]]["Error"]
+
+
+def test_a_failure_inside_a_wave_leaves_the_map_as_a_named_error(definition):
+    # a timeout inside a Map iteration would surface as States.Runtime, which no Catch sees
+    inner = definition["States"]["RunWaves"]["ItemProcessor"]["States"]
+    for name, state in inner.items():
+        if state["Type"] == "Task":
+            for catcher in state["Catch"]:
+                assert inner[catcher["Next"]]["Type"] == "Fail" and inner[catcher["Next"]]["Error"], name
+
+
+def test_bookkeeping_is_retried_then_a_failed_record_ends_failed_or_in_a_named_fail(definition):
+    top = definition["States"]
+    bookkeeping = [n for n, s in top.items() if s.get("Resource") == "arn:aws:states:::lambda:invoke"]
+    assert "AnnounceStart" in bookkeeping and len(bookkeeping) == 7
+    for name in bookkeeping:
+        retried = {e for r in top[name]["Retry"] for e in r["ErrorEquals"]}
+        assert {"States.TaskFailed", "States.Timeout", "Lambda.ServiceException"} <= retried, name
+        assert all(r["BackoffRate"] > 1 for r in top[name]["Retry"]), name
+    last_resort = top["RecordAsFailed"]
+    assert last_resort["Parameters"]["Payload"]["outcome"] == "FAILED"
+    for name in set(bookkeeping) - {"AnnounceStart", "RecordAsFailed"}:
+        assert top[name]["Catch"][0]["ErrorEquals"] == ["States.ALL"]
+        assert top[name]["Catch"][0]["Next"] == "RecordAsFailed", name
+    assert top[last_resort["Next"]]["Type"] == "Fail"
+    # and when even that fails, operators are alerted without the orchestrator, then a named Fail
+    alert = top[last_resort["Catch"][0]["Next"]]
+    assert alert["Resource"] == "arn:aws:states:::sns:publish"
+    assert alert["Parameters"]["TopicArn"] == "${OperationalAlertsTopicArn}"
+    assert top[alert["Next"]]["Type"] == "Fail" and alert["Catch"][0]["Next"] == alert["Next"]
 
 
 def test_the_pause_waits_for_a_task_token_with_a_timeout_from_the_input(definition):
