@@ -1,0 +1,109 @@
+"""One mailbox serving many plans, across accounts: one SNS subscription for the address, each
+plan's events delivered to it once, through any create/change/delete order."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from tests.conftest import ACCOUNT_A, ACCOUNT_B
+from tests.support.events import call_api
+from tests.support.mailboxes import (
+    announce,
+    change_email,
+    create_plan,
+    delete_plan,
+    email_subscriptions,
+    mailbox_plans,
+    make_group,
+    product_policy,
+    received,
+    tap,
+)
+
+SHARED = "dr-team@example.com"
+
+
+def test_two_plans_sharing_an_address_share_one_subscription_and_both_get_mail(aws):
+    # Given two plans, in two accounts, naming the same mailbox
+    first = create_plan(ACCOUNT_A, make_group(ACCOUNT_A), SHARED)
+    second = create_plan(ACCOUNT_B, make_group(ACCOUNT_B), SHARED)
+    # Then SNS holds one subscription for the address, and both plans report it
+    [subscription] = email_subscriptions(aws)
+    plans = [
+        call_api("GET", f"/recovery-plans/{p}", account=a)[1]
+        for p, a in ((first, ACCOUNT_A), (second, ACCOUNT_B))
+    ]
+    assert {p["snsSubscriptionArn"] for p in plans} == {subscription["SubscriptionArn"]}
+    assert {p["subscriptionStatus"] for p in plans} == {"confirmed"}
+    # When each plan announces an event
+    mailbox = tap(aws, product_policy(aws, SHARED))
+    sent = [(first, announce(first, ACCOUNT_A, 1)), (second, announce(second, ACCOUNT_B, 1))]
+    # Then the mailbox gets both, once each
+    assert received(aws, mailbox) == Counter(sent)
+
+
+def test_deleting_one_of_two_plans_keeps_the_others_mail(aws):
+    # Given two plans sharing an address, and the mailbox tapped
+    first = create_plan(ACCOUNT_A, make_group(ACCOUNT_A), SHARED)
+    second = create_plan(ACCOUNT_A, make_group(ACCOUNT_A), SHARED)
+    mailbox = tap(aws, product_policy(aws, SHARED))
+    # When the second plan is deleted
+    status, result = call_api("DELETE", f"/recovery-plans/{second}")
+    # Then the address stays subscribed and still gets the first plan's events
+    assert status == 200 and result["subscriptionStatus"] == "none"
+    assert len(email_subscriptions(aws)) == 1 and mailbox_plans(SHARED) == {first}
+    name = announce(first, ACCOUNT_A, 1)
+    assert received(aws, mailbox) == Counter({(first, name): 1})
+    # And deleting the last plan unsubscribes the address
+    delete_plan(ACCOUNT_A, first)
+    assert email_subscriptions(aws) == [] and mailbox_plans(SHARED) == set()
+
+
+def test_moving_a_plan_to_another_address_leaves_the_shared_one_to_the_other_plan(aws):
+    # Given two plans sharing an address
+    group = make_group(ACCOUNT_A)
+    first = create_plan(ACCOUNT_A, group, SHARED)
+    second = create_plan(ACCOUNT_A, make_group(ACCOUNT_A), SHARED)
+    # When the first moves to its own address
+    change_email(ACCOUNT_A, first, "own@example.com")
+    # Then each address gets exactly its plans' events
+    shared, own = tap(aws, product_policy(aws, SHARED)), tap(aws, product_policy(aws, "own@example.com"))
+    names = {p: announce(p, ACCOUNT_A, 1) for p in (first, second)}
+    assert received(aws, shared) == Counter({(second, names[second]): 1})
+    assert received(aws, own) == Counter({(first, names[first]): 1})
+    assert sorted(s["Endpoint"] for s in email_subscriptions(aws)) == [
+        "dr-team@example.com",
+        "own@example.com",
+    ]
+
+
+def test_the_same_address_in_other_letter_case_is_the_same_mailbox(aws):
+    # Given a plan using the address in capitals and another in lower case
+    first = create_plan(ACCOUNT_A, make_group(ACCOUNT_A), "DR-Team@Example.com")
+    second = create_plan(ACCOUNT_A, make_group(ACCOUNT_A), SHARED)
+    # When the first changes only the letter case, and the second is deleted
+    change_email(ACCOUNT_A, first, "dr-team@EXAMPLE.com")
+    delete_plan(ACCOUNT_A, second)
+    # Then the address is still subscribed once, for the first plan
+    [subscription] = email_subscriptions(aws)
+    assert subscription["Endpoint"] == SHARED and mailbox_plans(SHARED) == {first}
+
+
+def test_one_address_on_200_plans_in_two_accounts_gets_each_plans_events_once(aws):
+    # Given 200 plans, half in each account, all naming one address (more than a filter policy's 150
+    # values), and another plan with its own address
+    groups = {ACCOUNT_A: make_group(ACCOUNT_A), ACCOUNT_B: make_group(ACCOUNT_B)}
+    plans = [(create_plan(a, groups[a], SHARED), a) for a in [ACCOUNT_A, ACCOUNT_B] * 100]
+    other = create_plan(ACCOUNT_A, groups[ACCOUNT_A], "other@example.com")
+    assert len(email_subscriptions(aws)) == 2 and len(mailbox_plans(SHARED)) == 200
+    mailbox, other_mailbox = (
+        tap(aws, product_policy(aws, SHARED)),
+        tap(aws, product_policy(aws, "other@example.com")),
+    )
+    # When every plan announces an event, and every tenth plan a second one
+    sent = Counter((plan, announce(plan, account, 1)) for plan, account in plans)
+    sent.update((plan, announce(plan, account, 2)) for plan, account in plans[::10])
+    other_sent = Counter({(other, announce(other, ACCOUNT_A, 1)): 1})
+    # Then the shared mailbox gets each of its plans' events exactly once, and nothing else
+    assert received(aws, mailbox) == sent
+    assert received(aws, other_mailbox) == other_sent
