@@ -107,3 +107,49 @@ def test_one_address_on_200_plans_in_two_accounts_gets_each_plans_events_once(aw
     # Then the shared mailbox gets each of its plans' events exactly once, and nothing else
     assert received(aws, mailbox) == sent
     assert received(aws, other_mailbox) == other_sent
+
+
+def test_racing_plans_never_strand_or_duplicate_the_address(aws):
+    # Given an address used by plan p0
+    from concurrent.futures import ThreadPoolExecutor
+
+    from handlers.services import mailboxes
+
+    mailboxes.attach(SHARED, "p0")
+    using = {"p0"}
+    for round_ in range(1, 9):
+        # When, at once, the plans using it stop and as many new plans start using it
+        starting = {f"p{round_}-{n}" for n in range(2)}
+        jobs = [(mailboxes.detach, p) for p in using] + [(mailboxes.attach, p) for p in starting]
+        with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+            list(pool.map(lambda job: job[0](SHARED, job[1]), jobs))
+        using = starting
+        # Then the address is subscribed exactly once, for exactly the new plans, and the stored
+        # subscription is the one SNS has
+        [subscription] = email_subscriptions(aws)
+        assert mailbox_plans(SHARED) == using
+        assert mailboxes.current(SHARED).arn == subscription["SubscriptionArn"]
+
+
+def test_a_plan_arriving_while_the_address_is_unsubscribed_gets_it_subscribed_again(aws, monkeypatch):
+    # Given an address used by one plan, and a second plan that starts using it exactly while the
+    # first plan's removal is unsubscribing it (after the ARN is cleared, before SNS removes it)
+    from handlers import subscriptions
+    from handlers.services import mailboxes
+
+    mailboxes.attach(SHARED, "first")
+    unsubscribe = subscriptions.unsubscribe
+
+    def unsubscribe_while_another_plan_arrives(arn):
+        monkeypatch.setattr(subscriptions, "unsubscribe", unsubscribe)
+        arrived = mailboxes.attach(SHARED, "second")  # picks up the ARN about to be removed
+        assert arrived.arn == arn
+        return unsubscribe(arn)
+
+    monkeypatch.setattr(subscriptions, "unsubscribe", unsubscribe_while_another_plan_arrives)
+    # When the first plan stops using the address
+    mailboxes.detach(SHARED, "first")
+    # Then the address is subscribed again for the second plan, and the stored ARN is SNS's
+    [subscription] = email_subscriptions(aws)
+    assert mailbox_plans(SHARED) == {"second"}
+    assert mailboxes.current(SHARED).arn == subscription["SubscriptionArn"]
