@@ -56,23 +56,69 @@ def filter_policy(recipient: str) -> dict[str, list[str]]:
 
 def subscribe(email: str) -> SubscriptionOutcome:
     """Subscribe ``email`` with its one filter policy. SNS returns the existing subscription when
-    the address is already subscribed with the same attributes, so this is idempotent."""
+    the address is already subscribed with the same attributes, so this is idempotent. One
+    subscribed with other attributes (a per-plan policy of earlier versions) is refused by SNS; it is
+    then adopted: given the address's policy, it keeps its ARN and its confirmation."""
+    topic = get_settings().require("execution_notifications_topic_arn")
     try:
         response = aws.client("sns").subscribe(
-            TopicArn=get_settings().require("execution_notifications_topic_arn"),
+            TopicArn=topic,
             Protocol="email",
             Endpoint=normalized(email),
-            Attributes={
-                "FilterPolicy": json.dumps(filter_policy(recipient_id(email))),
-                "FilterPolicyScope": "MessageAttributes",
-            },
+            Attributes={"FilterPolicy": _policy(email), "FilterPolicyScope": "MessageAttributes"},
             ReturnSubscriptionArn=True,
         )
-    except (ClientError, BotoCoreError, RuntimeError) as exc:
-        logger.warning("subscription failed", extra={"error": type(exc).__name__})
-        return SubscriptionOutcome(arn="", status="failed", reason=_reason(exc))
-    arn = str(response.get("SubscriptionArn", ""))
+        arn = str(response.get("SubscriptionArn", ""))
+    except ClientError as exc:
+        return _adopt(topic, email, exc) if _code(exc) == "InvalidParameter" else _failed(exc)
+    except (BotoCoreError, RuntimeError) as exc:
+        return _failed(exc)
     return SubscriptionOutcome(arn=arn, status=status_of(arn))
+
+
+def _policy(email: str) -> str:
+    return json.dumps(filter_policy(recipient_id(email)))
+
+
+def _existing(topic: str, email: str) -> str:
+    """The ARN of the topic's email subscription for ``email``, if any."""
+    pages = aws.client("sns").get_paginator("list_subscriptions_by_topic").paginate(TopicArn=topic)
+    for page in pages:
+        for subscription in page.get("Subscriptions", []):
+            if subscription.get("Protocol") == "email" and normalized(subscription.get("Endpoint", "")) == (
+                normalized(email)
+            ):
+                return str(subscription["SubscriptionArn"])
+    return ""
+
+
+def _adopt(topic: str, email: str, refusal: ClientError) -> SubscriptionOutcome:
+    """Give the address's existing subscription the address's filter policy. One awaiting
+    confirmation cannot be changed (SNS lists it without an ARN): the refusal stands."""
+    sns = aws.client("sns")
+    try:
+        arn = _existing(topic, email)
+        if not arn or arn.lower() == PENDING_ARN:
+            return _failed(refusal)
+        sns.set_subscription_attributes(
+            SubscriptionArn=arn, AttributeName="FilterPolicyScope", AttributeValue="MessageAttributes"
+        )
+        sns.set_subscription_attributes(
+            SubscriptionArn=arn, AttributeName="FilterPolicy", AttributeValue=_policy(email)
+        )
+    except (ClientError, BotoCoreError) as exc:
+        return _failed(exc)
+    logger.info("existing subscription adopted with the address's filter policy")
+    return SubscriptionOutcome(arn=arn, status=status_of(arn))
+
+
+def _failed(exc: Exception) -> SubscriptionOutcome:
+    logger.warning("subscription failed", extra={"error": type(exc).__name__})
+    return SubscriptionOutcome(arn="", status="failed", reason=_reason(exc))
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
 
 
 def unsubscribe(arn: str) -> SubscriptionOutcome:

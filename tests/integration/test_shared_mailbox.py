@@ -3,6 +3,7 @@ plan's events delivered to it once, through any create/change/delete order."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 from tests.conftest import ACCOUNT_A, ACCOUNT_B
@@ -153,3 +154,25 @@ def test_a_plan_arriving_while_the_address_is_unsubscribed_gets_it_subscribed_ag
     [subscription] = email_subscriptions(aws)
     assert mailbox_plans(SHARED) == {"second"}
     assert mailboxes.current(SHARED).arn == subscription["SubscriptionArn"]
+
+
+def test_an_address_subscribed_per_plan_by_an_earlier_version_is_adopted(aws):
+    # Given the address subscribed the old way, filtered on one plan's id (SNS then refuses a
+    # subscription of the address with other attributes)
+    legacy = aws.client("sns").subscribe(
+        TopicArn=aws.topic_arn,
+        Protocol="email",
+        Endpoint=SHARED,
+        Attributes={"FilterPolicy": json.dumps({"recoveryPlanId": ["old-plan"]})},
+        ReturnSubscriptionArn=True,
+    )["SubscriptionArn"]
+    # When a plan starts using the address
+    plan = create_plan(ACCOUNT_A, make_group(ACCOUNT_A), SHARED)
+    # Then the existing subscription is kept, now filtered on the address, and the plan reports it
+    [subscription] = email_subscriptions(aws)
+    assert subscription["SubscriptionArn"] == legacy
+    stored = call_api("GET", f"/recovery-plans/{plan}")[1]
+    assert (stored["snsSubscriptionArn"], stored["subscriptionStatus"]) == (legacy, "confirmed")
+    mailbox = tap(aws, product_policy(aws, SHARED))
+    name = announce(plan, ACCOUNT_A, 1)
+    assert received(aws, mailbox) == Counter({(plan, name): 1})
