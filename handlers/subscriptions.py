@@ -59,8 +59,8 @@ def subscribe(email: str) -> SubscriptionOutcome:
     the address is already subscribed with the same attributes, so this is idempotent. One
     subscribed with other attributes (a per-plan policy of earlier versions) is refused by SNS; it is
     then adopted: given the address's policy, it keeps its ARN and its confirmation."""
-    topic = get_settings().require("execution_notifications_topic_arn")
     try:
+        topic = get_settings().require("execution_notifications_topic_arn")
         response = aws.client("sns").subscribe(
             TopicArn=topic,
             Protocol="email",

@@ -10,12 +10,14 @@ Only one thing could strand an address: a plan using it while its subscription i
 actor that removes subscriptions clears the ARN first, then unsubscribes, then re-reads: if a plan
 started using the address meanwhile, possibly picking up the ARN just removed, it subscribes again.
 A subscription without plans receives nothing (no message lists its recipient id), so a removal
-that fails half-way costs no wrong email.
+that fails half-way costs no wrong email. A failure here never fails the plan write: the plan
+records a ``failed`` subscription with the reason, and its next update tries again.
 """
 
 from __future__ import annotations
 
 from handlers import subscriptions
+from handlers.errors import DomainError
 from handlers.models.mailbox import Mailbox
 from handlers.repositories.mailboxes import MailboxRepository
 from handlers.subscriptions import NONE, SubscriptionOutcome
@@ -26,17 +28,23 @@ MAX_ROUNDS = 10  # each lost round means another writer made progress on the sam
 def attach(email: str, plan_id: str) -> SubscriptionOutcome:
     """``plan_id`` now sends to ``email``: subscribe the address if it is the first plan."""
     recipient = subscriptions.recipient_id(email)
-    MailboxRepository().add_plan(recipient, subscriptions.normalized(email), plan_id)
-    return _reconcile(recipient)
+    try:
+        MailboxRepository().add_plan(recipient, subscriptions.normalized(email), plan_id)
+        return _reconcile(recipient)
+    except DomainError as exc:
+        return _failed(exc)
 
 
 def detach(email: str, plan_id: str) -> SubscriptionOutcome:
     """``plan_id`` no longer sends to ``email``: unsubscribe the address if it was the last plan.
     What the plan is left with: no subscription, or the failure to remove the address's."""
     recipient = subscriptions.recipient_id(email)
-    if not MailboxRepository().remove_plan(recipient, plan_id):
-        return NONE
-    outcome = _reconcile(recipient)
+    try:
+        if not MailboxRepository().remove_plan(recipient, plan_id):
+            return NONE
+        outcome = _reconcile(recipient)
+    except DomainError as exc:
+        return _failed(exc)
     unsubscribe_failed = outcome.status == "failed" and bool(outcome.arn)
     return outcome if unsubscribe_failed else NONE
 
@@ -80,6 +88,11 @@ def _reconcile(recipient: str) -> SubscriptionOutcome:
     return SubscriptionOutcome(
         arn="", status="failed", reason="the address's subscription kept changing meanwhile; try again"
     )
+
+
+def _failed(exc: DomainError) -> SubscriptionOutcome:
+    """The table failed: the plan write stands, and the plan says its subscription failed."""
+    return SubscriptionOutcome(arn="", status="failed", reason=exc.message)
 
 
 def _outcome(mailbox: Mailbox) -> SubscriptionOutcome:

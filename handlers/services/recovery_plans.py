@@ -31,7 +31,7 @@ def get_recovery_plan(caller: Caller, plan_id: str, *, refresh_subscription: boo
     plan = RecoveryPlanRepository().get(plan_id)
     if plan is None or plan.accountId != caller.account_id:
         raise NotFoundError(f"recovery plan {plan_id} not found")
-    if refresh_subscription and plan.notificationEmail and plan.subscriptionStatus != "failed":
+    if refresh_subscription and plan.notificationEmail:
         plan = _with_subscription(plan, mailboxes.current(plan.notificationEmail))
     return plan
 
@@ -118,14 +118,15 @@ def update_recovery_plan(caller: Caller, request: RecoveryPlanUpdate) -> Recover
 def replace_plan(current: RecoveryPlan, changed: RecoveryPlan) -> RecoveryPlan:
     """Write ``changed`` as the next version only if ``current`` is still stored; a changed
     notification address moves the plan from the old address to the new one (a change of letter
-    case only is no change: the address is the same)."""
+    case only is no change: the address is the same). Any update retries a failed subscription."""
     updated = changed.model_copy(update={"updatedAt": now_iso(), "version": current.version + 1})
     RecoveryPlanRepository().replace(updated, expected_version=current.version)
     old, new = current.notificationEmail, updated.notificationEmail
-    if _address(old) == _address(new):
+    same = _address(old) == _address(new)
+    if same and (not new or current.subscriptionStatus != "failed"):
         return updated
     outcome = mailboxes.attach(new, updated.planId) if new else subscriptions.NONE
-    removed = mailboxes.detach(old, updated.planId) if old else subscriptions.NONE
+    removed = mailboxes.detach(old, updated.planId) if old and not same else subscriptions.NONE
     return _apply_subscription(updated, outcome if new else removed)
 
 

@@ -176,3 +176,34 @@ def test_an_address_subscribed_per_plan_by_an_earlier_version_is_adopted(aws):
     mailbox = tap(aws, product_policy(aws, SHARED))
     name = announce(plan, ACCOUNT_A, 1)
     assert received(aws, mailbox) == Counter({(plan, name): 1})
+
+
+def test_a_table_failure_leaves_the_plan_written_and_its_next_update_subscribes(aws, monkeypatch):
+    # Given the notification-subscriptions table failing once
+    from handlers.errors import DomainError
+    from handlers.repositories.mailboxes import MailboxRepository
+
+    add_plan = MailboxRepository.add_plan
+
+    def failing_once(self, *args):
+        monkeypatch.setattr(MailboxRepository, "add_plan", add_plan)
+        raise DomainError("the data store failed; try again")
+
+    monkeypatch.setattr(MailboxRepository, "add_plan", failing_once)
+    group = make_group(ACCOUNT_A)
+    # When a plan naming an address is created
+    status, plan = call_api(
+        "POST",
+        "/recovery-plans",
+        {
+            "planName": "P",
+            "waves": [{"waveNumber": 1, "protectionGroupId": group}],
+            "notificationEmail": SHARED,
+        },
+    )
+    # Then the plan is written, saying its subscription failed and why
+    assert status == 201 and plan["subscriptionStatus"] == "failed" and plan["subscriptionStatusReason"]
+    assert email_subscriptions(aws) == []
+    # And its next update, of any field, subscribes the address
+    _, updated = call_api("PUT", f"/recovery-plans/{plan['planId']}", {"description": "again"})
+    assert updated["subscriptionStatus"] == "confirmed" and mailbox_plans(SHARED) == {plan["planId"]}
