@@ -47,7 +47,9 @@ def make_dynamodb_writes_atomic() -> None:
 
 
 _sns_installed = False
-_ALREADY_EXISTS = "Invalid parameter: Attributes Reason: Subscription already exists with different attributes"
+_ALREADY_EXISTS = (
+    "Invalid parameter: Attributes Reason: Subscription already exists with different attributes"
+)
 
 
 def make_sns_subscriptions_like_aws() -> None:

@@ -6,7 +6,8 @@ moto records email "deliveries" nowhere and hands Lambda subscribers a placehold
 ``email-json`` and ``lambda`` subscriptions applies the subscription's own filter policy with moto's
 matcher (made to match ``String``/``String.Array`` attributes as SNS does, and to keep one
 subscription per topic, protocol and endpoint: ``sandbox/emulator_guarantees.py``), then writes the
-email to the :class:`Outbox` or runs the function in process with a real SNS event. Other protocols (SQS, HTTP) keep moto's behaviour.
+email to the :class:`Outbox` or runs the function in process with a real SNS event. Other
+protocols (SQS, HTTP) keep moto's behaviour.
 
 Email subscriptions are confirmed on creation (moto's behaviour, and what the sandbox wants); the
 confirmation email a real subscriber would get is put in the outbox all the same.
