@@ -116,7 +116,7 @@ def test_a_refused_publish_is_not_retried(aws, flaky):
     assert flaky.attempts == 1 and flaky.metrics["NotificationDeliveryFailure"] == 1
 
 
-def test_an_execution_whose_announcements_all_fail_still_pauses_and_completes(orchestration, monkeypatch):
+def test_an_execution_whose_announcements_all_fail_still_pauses_for_a_decision(orchestration, monkeypatch):
     # Given a plan with a pause, and SNS failing every publish
     groups = [call_api("POST", "/protection-groups", group_body(f"Tier {i}"))[1]["groupId"] for i in range(2)]
     _, plan = call_api("POST", "/recovery-plans", plan_body(groups, notificationEmail="dr@example.com"))
