@@ -1,7 +1,8 @@
-"""1000 notifications for 50 plans, one email subscriber each, published through SNS on moto in
-process. Each subscriber is an SQS tap subscribed with exactly the filter policy the product gives
-its email subscription (``handlers.subscriptions.filter_policy``). Checks: published within a
-minute, each tap receives exactly its plan's events, none lost, none misrouted."""
+"""1000 notifications for 50 plans, one email address each, published through SNS on moto in
+process. Each address is an SQS tap subscribed with exactly the filter policy the product gives an
+address's email subscription (``handlers.subscriptions.filter_policy`` of its recipient id); each
+message lists its plan's address in ``recipients``. Checks: published within a minute, each tap
+receives exactly its plan's events, none lost, none misrouted."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ EVENT_TYPES = ("start", "pause", "resume", "wave_complete", "complete", "fail")
 
 
 def _taps(sns: Any, sqs: Any, topic: str) -> dict[str, str]:
-    from handlers.subscriptions import filter_policy
+    from handlers.subscriptions import filter_policy, recipient_id
 
     taps = {}
     for n in range(PLANS):
@@ -32,12 +33,16 @@ def _taps(sns: Any, sqs: Any, topic: str) -> dict[str, str]:
             Endpoint=arn,
             ReturnSubscriptionArn=True,
             Attributes={
-                "FilterPolicy": json.dumps(filter_policy(plan_id)),
+                "FilterPolicy": json.dumps(filter_policy(recipient_id(_address(plan_id)))),
                 "FilterPolicyScope": "MessageAttributes",
             },
         )
         taps[plan_id] = url
     return taps
+
+
+def _address(plan_id: str) -> str:
+    return f"{plan_id}@example.com"
 
 
 def _details(plan_id: str, n: int) -> dict[str, Any]:
@@ -80,6 +85,7 @@ def measure() -> dict[str, Any]:
     import boto3
 
     from handlers.notifications import publish_recovery_plan_notification
+    from handlers.subscriptions import recipient_id
 
     with moto_with_tables(), quiet():
         sns, sqs = boto3.client("sns", region_name=REGION), boto3.client("sqs", region_name=REGION)
@@ -92,7 +98,10 @@ def measure() -> dict[str, Any]:
         for n in range(EVENTS):
             plan_id = random.choice(plan_ids)
             assert publish_recovery_plan_notification(
-                plan_id, random.choice(EVENT_TYPES), _details(plan_id, n)
+                plan_id,
+                random.choice(EVENT_TYPES),
+                _details(plan_id, n),
+                recipients=[recipient_id(_address(plan_id))],
             )
             sent[plan_id] += 1
         elapsed = time.perf_counter() - start

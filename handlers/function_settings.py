@@ -24,6 +24,7 @@ REQUIRED: dict[str, tuple[str, frozenset[str]]] = {
                 "server_claims_table",
                 "executions_table",
                 "approvals_table",
+                "notification_subscriptions_table",  # plan writes keep each address's subscription
                 "execution_notifications_topic_arn",
                 "state_machine_arn",
                 "api_gateway_url",  # callback links in notifications a cancel publishes
@@ -52,6 +53,7 @@ REQUIRED: dict[str, tuple[str, frozenset[str]]] = {
                 "executions_table",
                 "approvals_table",
                 "channel_settings_table",
+                "notification_subscriptions_table",  # /dr subscribe and unsubscribe
                 "execution_notifications_topic_arn",
                 "state_machine_arn",
                 "slack_secret_arn",
@@ -81,6 +83,7 @@ NOT_USED: dict[str, dict[str, str]] = {
         "approvals_table": "pause buttons carry the approval id from the event; nothing is looked up",
         "execution_notifications_topic_arn": "the notifier consumes execution events, never publishes them",
         "state_machine_arn": "the notifier never starts or signals an execution",
+        "notification_subscriptions_table": "the notifier never changes a plan's notification address",
     },
 }
 

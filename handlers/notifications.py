@@ -2,22 +2,35 @@
 
 One SNS message per event with ``MessageStructure: json``: ``email`` (plain text from
 ``templates/email/<event>.txt.j2``), ``lambda`` (the JSON details, for the Slack notifier) and
-``default``. Message attributes ``recoveryPlanId``/``eventType``/``accountId`` drive the per-plan
-subscription filter. Publishing never raises: a failure is logged and counted, the execution goes on.
+``default``. Message attributes: ``recoveryPlanId``/``eventType``/``accountId`` for consumers that
+filter on them, and ``recipients`` (String.Array of recipient ids), which the per-address email
+subscriptions filter on (``handlers/subscriptions.py``). Publishing never raises: throttling, 5xx and
+network errors are retried; a failure is logged and counted, and the execution goes on.
 """
 
 from __future__ import annotations
 
 import json
+import random
+import time
 from typing import Any, Literal
 from urllib.parse import urlencode
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
 
 from handlers import aws
+from handlers.errors import DomainError
 from handlers.observability import count, logger
 from handlers.rendering import email_subject, render_text
+from handlers.repositories.recovery_plans import RecoveryPlanRepository
 from handlers.settings import ConfigurationError, get_settings
+from handlers.subscriptions import RECIPIENTS, recipient_id
+
+PUBLISH_ATTEMPTS = 4  # the first try and three retries, 0.2 s, 0.4 s and 0.8 s apart (with jitter)
+BACKOFF_SECONDS = 0.2
+_THROTTLING = frozenset(
+    {"Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded", "KMSThrottling"}
+)
 
 EventType = Literal[
     "start", "pause", "resume", "cancel", "wave_complete", "wave_fail", "complete", "fail", "timeout"
@@ -60,27 +73,24 @@ def build_message(event_type: EventType, details: dict[str, Any]) -> dict[str, s
     }
 
 
-def publish_recovery_plan_notification(plan_id: str, event_type: EventType, details: dict[str, Any]) -> bool:
-    """Publish one event; True if SNS accepted it. Never raises."""
+def publish_recovery_plan_notification(
+    plan_id: str, event_type: EventType, details: dict[str, Any], *, recipients: list[str] | None = None
+) -> bool:
+    """Publish one event; True if SNS accepted it. Never raises: throttling, 5xx and network errors
+    are retried (``PUBLISH_ATTEMPTS``), and an event that still could not be published is logged
+    and counted (``NotificationDeliveryFailure``, alarmed in cfn/monitoring.yaml).
+
+    ``recipients`` are recipient ids (``handlers.subscriptions.recipient_id``); by default the
+    plan's current notification address."""
     settings = get_settings()
     if not settings.enable_notification_publishing:
         return False
     from jinja2 import TemplateError  # jinja2 loads on first use, not at cold start
 
     try:
-        message = build_message(event_type, details)
-        aws.client("sns").publish(
-            TopicArn=settings.require("execution_notifications_topic_arn"),
-            Subject=subject_for(event_type, details),
-            Message=json.dumps(message),
-            MessageStructure="json",
-            MessageAttributes={
-                "recoveryPlanId": {"DataType": "String", "StringValue": plan_id},
-                "eventType": {"DataType": "String", "StringValue": event_type},
-                "accountId": {"DataType": "String", "StringValue": str(details.get("accountId", ""))},
-            },
-        )
-    except (ClientError, BotoCoreError, ConfigurationError, TemplateError) as exc:
+        request = _publish_request(plan_id, event_type, details, recipients)
+        _publish_with_retries(request)
+    except (ClientError, BotoCoreError, ConfigurationError, TemplateError, DomainError) as exc:
         count("NotificationDeliveryFailure")
         logger.error(
             "notification failed",
@@ -90,3 +100,69 @@ def publish_recovery_plan_notification(plan_id: str, event_type: EventType, deta
     count("NotificationDeliverySuccess")
     logger.info("notification published", extra={"planId": plan_id, "eventType": event_type})
     return True
+
+
+def message_attributes(
+    plan_id: str, event_type: str, account_id: str, recipients: list[str]
+) -> dict[str, dict[str, str]]:
+    """``recoveryPlanId``/``eventType``/``accountId`` for consumers filtering on them; ``recipients``
+    (String.Array) for the per-address email subscriptions."""
+    attributes = {
+        "recoveryPlanId": {"DataType": "String", "StringValue": plan_id},
+        "eventType": {"DataType": "String", "StringValue": event_type},
+        "accountId": {"DataType": "String", "StringValue": account_id},
+    }
+    if recipients:
+        attributes[RECIPIENTS] = {"DataType": "String.Array", "StringValue": json.dumps(recipients)}
+    return attributes
+
+
+def plan_recipients(plan_id: str) -> list[str]:
+    plan = RecoveryPlanRepository().get(plan_id)
+    return [recipient_id(plan.notificationEmail)] if plan and plan.notificationEmail else []
+
+
+def _publish_request(
+    plan_id: str, event_type: EventType, details: dict[str, Any], recipients: list[str] | None
+) -> dict[str, Any]:
+    if recipients is None:
+        recipients = plan_recipients(plan_id)
+    return {
+        "TopicArn": get_settings().require("execution_notifications_topic_arn"),
+        "Subject": subject_for(event_type, details),
+        "Message": json.dumps(build_message(event_type, details)),
+        "MessageStructure": "json",
+        "MessageAttributes": message_attributes(
+            plan_id, event_type, str(details.get("accountId", "")), recipients
+        ),
+    }
+
+
+def _publish_with_retries(request: dict[str, Any]) -> None:
+    for attempt in range(1, PUBLISH_ATTEMPTS + 1):
+        try:
+            aws.client("sns").publish(**request)
+            return
+        except (ClientError, BotoCoreError) as exc:
+            if attempt == PUBLISH_ATTEMPTS or not _retryable(exc):
+                raise
+            count("NotificationPublishRetry")
+            logger.warning("notification publish retried", extra={"attempt": attempt, "error": _code(exc)})
+            _pause(BACKOFF_SECONDS * 2 ** (attempt - 1) * random.uniform(0.5, 1.0))
+
+
+def _retryable(exc: Exception) -> bool:
+    if isinstance(exc, ClientError):
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+        return _code(exc) in _THROTTLING or status == 429 or status >= 500
+    return isinstance(exc, (ConnectionError, HTTPClientError))
+
+
+def _code(exc: Exception) -> str:
+    if isinstance(exc, ClientError):
+        return str(exc.response.get("Error", {}).get("Code", ""))
+    return type(exc).__name__
+
+
+def _pause(seconds: float) -> None:
+    time.sleep(seconds)

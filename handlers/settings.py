@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     executions_table: str | None = None
     approvals_table: str | None = None
     channel_settings_table: str | None = None
+    notification_subscriptions_table: str | None = None
 
     execution_notifications_topic_arn: str | None = None
     operational_alerts_topic_arn: str | None = None

@@ -2,6 +2,10 @@
 sandbox makes each of its subscriptions itself, through the SNS API, with the template's own
 ``TopicArn``, ``Protocol``, ``Endpoint``, ``FilterPolicy`` and ``FilterPolicyScope``.
 
+SNS keeps one subscription per (topic, protocol, endpoint), and so does the sandbox's SNS
+(``sandbox/emulator_guarantees.py``): a template subscription that repeats an existing one with other
+attributes is refused, reported in the log, and the existing one is kept, as in AWS.
+
 Values may be literals, a ``Ref`` to a parameter or a resource, or ``Fn::GetAtt [<function>, Arn]``:
 what subscription templates use. Anything else is reported in the log, not guessed.
 """
@@ -11,6 +15,8 @@ from __future__ import annotations
 import json
 import logging
 from typing import Any
+
+from botocore.exceptions import ClientError
 
 log = logging.getLogger("sandbox.deploy")
 KIND = "AWS::SNS::Subscription"
@@ -45,7 +51,7 @@ def create_subscriptions(
                 Endpoint=resolve(props["Endpoint"]),
                 Attributes=attributes,
             )
-        except (KeyError, Unresolvable) as exc:
+        except (KeyError, Unresolvable, ClientError) as exc:
             log.warning("cfn/%s.yaml %s: cannot subscribe in the sandbox (%s)", concern, logical_id, exc)
             continue
         made += 1

@@ -72,9 +72,13 @@ class EmbeddedAws:
     def start(self) -> None:
         from moto.server import ThreadedMotoServer
 
-        from sandbox.emulator_guarantees import make_dynamodb_writes_atomic
+        from sandbox.emulator_guarantees import (
+            make_dynamodb_writes_atomic,
+            make_sns_subscriptions_like_aws,
+        )
 
         make_dynamodb_writes_atomic()
+        make_sns_subscriptions_like_aws()
         _cloudformation_state_machines_executable()
         self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self.server.start()

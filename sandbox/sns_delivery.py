@@ -4,8 +4,10 @@ moto records email "deliveries" nowhere and hands Lambda subscribers a placehold
 ``MessageAttributes``) before asking for Docker. The sandbox therefore wraps moto's
 ``Subscription.publish`` - in this process, since moto's server runs here - and for ``email``,
 ``email-json`` and ``lambda`` subscriptions applies the subscription's own filter policy with moto's
-matcher, then writes the email to the :class:`Outbox` or runs the function in process with a real
-SNS event. Other protocols (SQS, HTTP) keep moto's behaviour.
+matcher (made to match ``String``/``String.Array`` attributes as SNS does, and to keep one
+subscription per topic, protocol and endpoint: ``sandbox/emulator_guarantees.py``), then writes the
+email to the :class:`Outbox` or runs the function in process with a real SNS event. Other
+protocols (SQS, HTTP) keep moto's behaviour.
 
 Email subscriptions are confirmed on creation (moto's behaviour, and what the sandbox wants); the
 confirmation email a real subscriber would get is put in the outbox all the same.

@@ -23,7 +23,7 @@ os.environ.update(
 
 from handlers import aws as aws_clients
 from handlers.settings import get_settings
-from sandbox.emulator_guarantees import make_dynamodb_writes_atomic
+from sandbox.emulator_guarantees import make_dynamodb_writes_atomic, make_sns_subscriptions_like_aws
 from tests.support.cfn import create_tables
 
 ACCOUNT_A = "111111111111"
@@ -50,6 +50,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsEnv]:
     from moto import mock_aws
 
     make_dynamodb_writes_atomic()
+    make_sns_subscriptions_like_aws()
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         tables = create_tables(boto3.client("dynamodb", region_name="us-east-1"))
         sns = boto3.client("sns", region_name="us-east-1")

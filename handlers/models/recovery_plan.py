@@ -63,6 +63,8 @@ class RecoveryPlan(BaseModel):
     assumeRoleName: str = ""
     externalId: str = ""
     notificationEmail: str = ""
+    # The address's SNS subscription, shared by every plan naming the address (so plans on one
+    # mailbox show one ARN); "failed" comes with the reason, and the plan's next update retries.
     snsSubscriptionArn: str = ""
     subscriptionStatus: SubscriptionStatus = "none"
     subscriptionStatusReason: str = ""

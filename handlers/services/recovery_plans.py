@@ -1,4 +1,9 @@
-"""Recovery Plan operations, including the plan's email subscription."""
+"""Recovery Plan operations, including the plan's use of a notification address.
+
+The SNS subscription belongs to the address (``handlers/services/mailboxes.py``): a plan attaches
+to its address when it starts using it and detaches when it stops (deleted, address changed). The
+plan keeps a copy of the address's subscription state for callers; a refreshed read takes it from
+the address's item."""
 
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from handlers.observability import count, logger, now_iso
 from handlers.repositories.dynamo import Page
 from handlers.repositories.protection_groups import ProtectionGroupRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
+from handlers.services import mailboxes
 from handlers.services.rules import expected_version
 
 
@@ -25,10 +31,8 @@ def get_recovery_plan(caller: Caller, plan_id: str, *, refresh_subscription: boo
     plan = RecoveryPlanRepository().get(plan_id)
     if plan is None or plan.accountId != caller.account_id:
         raise NotFoundError(f"recovery plan {plan_id} not found")
-    if refresh_subscription and plan.subscriptionStatus == "pending_confirmation":
-        plan = plan.model_copy(
-            update={"subscriptionStatus": subscriptions.status_of(plan.snsSubscriptionArn)}
-        )
+    if refresh_subscription and plan.notificationEmail:
+        plan = _with_subscription(plan, mailboxes.current(plan.notificationEmail))
     return plan
 
 
@@ -93,12 +97,12 @@ def create_recovery_plan(caller: Caller, request: RecoveryPlanCreate) -> Recover
 
 
 def insert_plan(plan: RecoveryPlan) -> RecoveryPlan:
-    """Store a new plan (conditional insert), then subscribe its notification email, if any."""
+    """Store a new plan (conditional insert), then attach it to its notification address, if any."""
     RecoveryPlanRepository().insert(plan)
     count("RecoveryPlanCreationCount")
     logger.info("recovery plan created", extra={"planId": plan.planId, "accountId": plan.accountId})
     if plan.notificationEmail:
-        plan = _apply_subscription(plan, subscriptions.subscribe(plan.planId, plan.notificationEmail))
+        plan = _apply_subscription(plan, mailboxes.attach(plan.notificationEmail, plan.planId))
     return plan
 
 
@@ -113,32 +117,40 @@ def update_recovery_plan(caller: Caller, request: RecoveryPlanUpdate) -> Recover
 
 def replace_plan(current: RecoveryPlan, changed: RecoveryPlan) -> RecoveryPlan:
     """Write ``changed`` as the next version only if ``current`` is still stored; a changed
-    notification email moves the subscription (old one removed, new one created)."""
+    notification address moves the plan from the old address to the new one (a change of letter
+    case only is no change: the address is the same). Any update retries a failed subscription."""
     updated = changed.model_copy(update={"updatedAt": now_iso(), "version": current.version + 1})
     RecoveryPlanRepository().replace(updated, expected_version=current.version)
-    if updated.notificationEmail != current.notificationEmail:
-        removed = subscriptions.unsubscribe(current.snsSubscriptionArn)
-        outcome = (
-            subscriptions.subscribe(updated.planId, updated.notificationEmail)
-            if updated.notificationEmail
-            else removed
-        )
-        updated = _apply_subscription(updated, outcome)
-    return updated
+    old, new = current.notificationEmail, updated.notificationEmail
+    same = _address(old) == _address(new)
+    if same and (not new or current.subscriptionStatus != "failed"):
+        return updated
+    outcome = mailboxes.attach(new, updated.planId) if new else subscriptions.NONE
+    removed = mailboxes.detach(old, updated.planId) if old and not same else subscriptions.NONE
+    return _apply_subscription(updated, outcome if new else removed)
 
 
 def delete_recovery_plan(caller: Caller, plan_id: str) -> dict[str, str]:
     plan = get_recovery_plan(caller, plan_id)
     RecoveryPlanRepository().delete(plan_id, expected_version=plan.version)
-    outcome = subscriptions.unsubscribe(plan.snsSubscriptionArn)
+    email = plan.notificationEmail
+    outcome = mailboxes.detach(email, plan_id) if email else subscriptions.NONE
     result = {"planId": plan_id, "deleted": "true", "subscriptionStatus": outcome.status}
     if outcome.reason:
         result["subscriptionStatusReason"] = outcome.reason
     return result
 
 
+def _address(email: str) -> str:
+    return subscriptions.recipient_id(email) if email else ""
+
+
 def _apply_subscription(plan: RecoveryPlan, outcome: subscriptions.SubscriptionOutcome) -> RecoveryPlan:
     RecoveryPlanRepository().set_subscription(plan.planId, outcome.arn, outcome.status, outcome.reason)
+    return _with_subscription(plan, outcome)
+
+
+def _with_subscription(plan: RecoveryPlan, outcome: subscriptions.SubscriptionOutcome) -> RecoveryPlan:
     return plan.model_copy(
         update={
             "snsSubscriptionArn": outcome.arn,

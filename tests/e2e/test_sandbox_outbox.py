@@ -58,3 +58,35 @@ def test_slack_events_refuses_an_unsigned_request(sandbox: RunningSandbox) -> No
     else:
         assert response.status == 503
         assert response.json()["error"] == "BOT_NOT_DEPLOYED"
+
+
+def test_two_plans_sharing_an_address_share_its_one_subscription(sandbox: RunningSandbox) -> None:
+    # Given two plans, in the sandbox's two accounts, naming one address
+    email = f"e2e-shared-{uuid.uuid4().hex[:8]}@example.com"
+    plans = []
+    for account in sandbox.info["accounts"][:2]:
+        servers = sandbox.info["sourceServers"][account][16:17]
+        body = {"groupName": f"shared {uuid.uuid4().hex[:6]}", "sourceServerIds": servers}
+        group = sandbox.api("POST", "/protection-groups", body, account=account)
+        assert group.status == 201, group.body
+        waves = [{"waveNumber": 1, "protectionGroupId": group.json()["groupId"]}]
+        plan = sandbox.api(
+            "POST",
+            "/recovery-plans",
+            {"planName": "shared", "notificationEmail": email, "waves": waves},
+            account=account,
+        )
+        assert plan.status == 201, plan.body
+        plans.append((plan.json(), account))
+    # Then the address was asked to confirm once, and both plans report the same subscription
+    outbox = http("GET", sandbox.info["outboxUrl"] + ".json").json()
+    assert len([m for m in outbox if m["to"] == email]) == 1
+    assert len({p["snsSubscriptionArn"] for p, _ in plans}) == 1
+    # When the second plan is deleted, Then the first keeps the subscription
+    (first, first_account), (second, second_account) = plans
+    assert sandbox.api("DELETE", f"/recovery-plans/{second['planId']}", account=second_account).status == 200
+    kept = sandbox.api("GET", f"/recovery-plans/{first['planId']}", account=first_account).json()
+    assert (kept["subscriptionStatus"], kept["snsSubscriptionArn"]) == (
+        "confirmed",
+        first["snsSubscriptionArn"],
+    )

@@ -223,7 +223,9 @@ def test_a_plan_dry_run_writes_nothing(tables):
     assert code == 0 and "accountId" not in _stored(tables["plans"], "planId", "p1")
 
 
-@pytest.mark.parametrize("script", ["backfill-protection-groups.py", "backfill-recovery-plans.py"])
+@pytest.mark.parametrize(
+    "script", ["backfill-protection-groups.py", "backfill-recovery-plans.py", "migrate-subscriptions.py"]
+)
 def test_the_scripts_run_from_a_checkout(script):
     # When a script is run by path, as operators do
     result = subprocess.run(

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from handlers.subscriptions import filter_policy, recipient_id
 from tests.conftest import ACCOUNT_A, ACCOUNT_B
 from tests.support.data import group_body, plan_body, server_id
 from tests.support.events import invoke_direct
@@ -229,13 +230,15 @@ def test_an_imported_plan_with_an_email_gets_its_subscription(aws):
     plan = _plan_item([group["groupId"]], notificationEmail="dr@example.com")
     # When it is imported
     _import(_document([group], [plan]))
-    # Then one email subscription filtered on that plan exists, and the plan records it
+    # Then the address has one email subscription filtered on its recipient id, and the plan records it
     [subscription] = aws.client("sns").list_subscriptions_by_topic(TopicArn=aws.topic_arn)["Subscriptions"]
     assert subscription["Endpoint"] == "dr@example.com"
     attributes = aws.client("sns").get_subscription_attributes(
         SubscriptionArn=subscription["SubscriptionArn"]
     )
-    assert json.loads(attributes["Attributes"]["FilterPolicy"]) == {"recoveryPlanId": [plan["planId"]]}
+    assert json.loads(attributes["Attributes"]["FilterPolicy"]) == filter_policy(
+        recipient_id("dr@example.com")
+    )
     stored = invoke_direct("get_recovery_plan", {"accountId": ACCOUNT_A, "planId": plan["planId"]})
     assert stored["snsSubscriptionArn"] == subscription["SubscriptionArn"]
 

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from handlers.subscriptions import filter_policy, recipient_id
 from tests.conftest import ACCOUNT_A, ACCOUNT_B
 from tests.support.data import group_body, plan_body
 from tests.support.events import call_api
@@ -53,7 +54,7 @@ def test_an_unknown_group_is_refused(groups):
     assert status == 400 and "no-such-group" in error["message"]
 
 
-def test_create_with_email_subscribes_with_a_plan_filter(aws, groups):
+def test_create_with_email_subscribes_the_address_with_its_recipient_filter(aws, groups):
     status, plan = call_api("POST", "/recovery-plans", plan_body(groups, notificationEmail="dr@example.com"))
     assert status == 201
     assert plan["subscriptionStatus"] in {"pending_confirmation", "confirmed"}
@@ -61,7 +62,9 @@ def test_create_with_email_subscribes_with_a_plan_filter(aws, groups):
     assert subscription["Endpoint"] == "dr@example.com"
     assert subscription["SubscriptionArn"] == plan["snsSubscriptionArn"]
     attributes = aws.client("sns").get_subscription_attributes(SubscriptionArn=plan["snsSubscriptionArn"])
-    assert json.loads(attributes["Attributes"]["FilterPolicy"]) == {"recoveryPlanId": [plan["planId"]]}
+    assert json.loads(attributes["Attributes"]["FilterPolicy"]) == filter_policy(
+        recipient_id("dr@example.com")
+    )
     assert attributes["Attributes"]["FilterPolicyScope"] == "MessageAttributes"
 
 

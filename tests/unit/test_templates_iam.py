@@ -46,6 +46,7 @@ RESOURCE_SETTINGS = {
     "ExecutionsTableArn": "executions_table",
     "ApprovalsTableArn": "approvals_table",
     "ChannelSettingsTableArn": "channel_settings_table",
+    "NotificationSubscriptionsTableArn": "notification_subscriptions_table",
     "ExecutionNotificationsTopicArn": "execution_notifications_topic_arn",
     "OperationalAlertsTopicArn": "operational_alerts_topic_arn",
     "StateMachineArn": "state_machine_arn",

@@ -241,6 +241,18 @@ def test_the_seed_alarms_exist_on_the_seed_metrics() -> None:
     assert {"NotificationDeliveryFailure", "CallbackFailureCount", "AccountValidationErrors"} <= alarmed
 
 
+def test_one_event_that_could_not_be_announced_raises_the_alarm() -> None:
+    # Given the notification-failures alarm (publishing retries before it counts a failure)
+    alarm = resources(MONITORING, "AWS::CloudWatch::Alarm")["NotificationFailureAlarm"]["Properties"]
+    # Then a single failure in a period is enough: a lost pause announcement must page someone
+    assert (alarm["Statistic"], alarm["ComparisonOperator"], alarm["Threshold"]) == (
+        "Sum",
+        "GreaterThanThreshold",
+        0,
+    )
+    assert alarm["TreatMissingData"] == "notBreaching"
+
+
 def test_the_dashboard_shows_every_seed_metric() -> None:
     (dashboard,) = resources(MONITORING, "AWS::CloudWatch::Dashboard").values()
     body = str(dashboard["Properties"]["DashboardBody"])
