@@ -41,6 +41,8 @@ class DrsEmulator:
     failing: set[str] = field(default_factory=set)  # servers that fail to launch, besides the estate's
     started: list[dict[str, Any]] = field(default_factory=list)  # every StartRecovery request body
     calls: list[Call] = field(default_factory=list)  # every call: operation, account, role
+    # Runs before each call is answered; raising DrsError answers with that error (fault injection).
+    before: Callable[[Call, dict[str, Any]], None] | None = None
 
     def __post_init__(self) -> None:
         self._jobs: dict[str, Job] = {}
@@ -160,6 +162,8 @@ class DrsEmulator:
                     self.calls.append(call)
                 call.check_allowed()
                 body = json.loads(request.body or b"{}")
+                if self.before is not None:
+                    self.before(call, body)
                 result = handler(call.account, body)
             except DrsError as exc:
                 return exc.answer()
