@@ -47,7 +47,7 @@ def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[DrsEmulator]:
 
 
 def _ask(emulator: DrsEmulator, operation: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    status, headers, raw = emulator.responder()(operation, _Request(body))
+    status, _, raw = emulator.responder()(operation, _Request(body))
     return status, json.loads(raw)
 
 
