@@ -28,6 +28,7 @@ from tests.support.cfn import create_tables
 
 ACCOUNT_A = "111111111111"
 ACCOUNT_B = "222222222222"
+ACCOUNT_C = "333333333333"  # a third account (tests/property uses it)
 
 
 @dataclass
@@ -57,7 +58,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsEnv]:
     make_dynamodb_writes_atomic()
     with (
         mock_aws(config={"stepfunctions": {"execute_state_machine": True}}),
-        drs_calls_answered(emulator(ACCOUNT_A, ACCOUNT_B, DEFAULT_ACCOUNT_ID)) as drs,
+        drs_calls_answered(emulator(ACCOUNT_A, ACCOUNT_B, ACCOUNT_C, DEFAULT_ACCOUNT_ID)) as drs,
     ):
         tables = create_tables(boto3.client("dynamodb", region_name="us-east-1"))
         sns = boto3.client("sns", region_name="us-east-1")

@@ -1,7 +1,7 @@
 """The DRS the tests run against: the sandbox's emulator (``sandbox.drs``), in process.
 
 Its estate is the sandbox's demo estate plus, in each test account (``tests/conftest.py``'s
-``ACCOUNT_A``, ``ACCOUNT_B``) and the deployment's own account (moto's default), every *numbered*
+``ACCOUNT_A``, ``_B``, ``_C``) and the deployment's own account (moto's default), every *numbered*
 server id - the ids ``tests/support/data.py``'s ``server_id()`` makes (``s-`` + 17 hex digits,
 value below 10^9). A demo server id exists only in its own account, as in DRS: tests that play
 another account use those. Jobs complete on their second ``DescribeJobs`` read.
