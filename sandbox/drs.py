@@ -161,7 +161,7 @@ class DrsEmulator:
                 with self._lock:
                     self.calls.append(call)
                 call.check_allowed()
-                body = json.loads(request.body or b"{}")
+                body = _body(request.body)
                 if self.before is not None:
                     self.before(call, body)
                 result = handler(call.account, body)
@@ -171,6 +171,16 @@ class DrsEmulator:
             return status, {"Content-Type": "application/json"}, json.dumps(result).encode()
 
         return respond
+
+
+def _body(raw: bytes | str | None) -> dict[str, Any]:
+    try:
+        body = json.loads(raw or b"{}")
+    except ValueError as exc:
+        raise DrsError(400, "ValidationException", "the request body is not JSON") from exc
+    if not isinstance(body, dict):
+        raise DrsError(400, "ValidationException", "the request body is not a JSON object")
+    return body
 
 
 def _instance_summary(instance: dict[str, Any]) -> dict[str, Any]:

@@ -60,7 +60,7 @@ class Estate:
         return self.servers.get(account_id, {}).get(server_id)
 
     def in_account(self, account_id: str) -> list[SourceServer]:
-        return list(self.servers.get(account_id, {}).values())
+        return list(self.servers.get(account_id, {}).copy().values())  # copy: atomic if one is added
 
     def source_server_ids(self) -> dict[str, list[str]]:
         return {account: list(servers) for account, servers in self.servers.items()}
