@@ -58,7 +58,9 @@ def creations() -> dict[str, int]:
 
 
 def updates() -> dict[str, int]:
-    group = _call("create_protection_group", {"groupName": "Contended", "sourceServerIds": ["s-" + "f" * 17]})
+    group = _call(
+        "create_protection_group", {"groupName": "Contended", "sourceServerIds": [f"s-{999_999:017x}"]}
+    )
     first_round_wins: list[int] = []
     conflicts = Counter[str]()
 

@@ -57,7 +57,7 @@ def measure() -> dict[str, Any]:
     from handlers.settings import get_settings
     from sandbox.emulator_guarantees import make_dynamodb_writes_atomic
     from tests.support.data import group_body, plan_body
-    from tests.support.inprocess import DrsStub, drs_stub, lambda_functions
+    from tests.support.inprocess import lambda_functions
     from tests.support.orchestration import create_state_machine
 
     make_dynamodb_writes_atomic()
@@ -73,7 +73,7 @@ def measure() -> dict[str, Any]:
             _call("create_recovery_plan", plan_body(groups, name=f"Plan {n}"))["planId"]
             for n in range(EXECUTIONS)
         ]
-        with lambda_functions({"orchestrator": orchestrator}), drs_stub(DrsStub()):
+        with lambda_functions({"orchestrator": orchestrator}):
             start = time.perf_counter()
             with ThreadPoolExecutor(EXECUTIONS) as pool:
                 ids = list(pool.map(lambda p: _call("start_execution", {"planId": p})["executionId"], plans))

@@ -24,7 +24,8 @@ def fake_aws_environment() -> None:
 
 @contextlib.contextmanager
 def moto_with_tables() -> Iterator[dict[str, str]]:
-    """moto in process, tables created from cfn/data.yaml, settings pointed at them."""
+    """moto in process, tables created from cfn/data.yaml, settings pointed at them; DRS answered by
+    the sandbox's emulator (tests/support/drs.py), where numbered server ids exist in ``ACCOUNT``."""
     fake_aws_environment()
     import boto3
     from moto import mock_aws
@@ -32,8 +33,13 @@ def moto_with_tables() -> Iterator[dict[str, str]]:
     from handlers import aws
     from handlers.settings import get_settings
     from tests.support.cfn import create_tables
+    from tests.support.drs import emulator
+    from tests.support.inprocess import drs_calls_answered
 
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+    with (
+        mock_aws(config={"stepfunctions": {"execute_state_machine": True}}),
+        drs_calls_answered(emulator(ACCOUNT)),
+    ):
         tables = create_tables(boto3.client("dynamodb", region_name=REGION), prefix="bench")
         topic = boto3.client("sns", region_name=REGION).create_topic(Name="bench")["TopicArn"]
         os.environ.update(tables, EXECUTION_NOTIFICATIONS_TOPIC_ARN=topic)

@@ -1,7 +1,7 @@
 """AWS clients, created lazily (never at import time: cold start stays small, tests and the
 sandbox can route calls) and from boto3's default session, so hooks registered on that session
 (the sandbox's in-process Lambda and DRS emulator, test stubs) see every call the product makes.
-``reset()`` drops every cached client."""
+``reset()`` drops every cached client (and the cached own account id)."""
 
 from __future__ import annotations
 
@@ -43,6 +43,13 @@ def table(name: str) -> Any:
     return resource.Table(get_settings().require(name))
 
 
+@functools.cache
+def own_account_id() -> str:
+    """The account this deployment runs in: the one its own credentials act in, asked of STS
+    (``GetCallerIdentity`` needs no IAM permission) once per container."""
+    return str(client("sts").get_caller_identity()["Account"])
+
+
 def reset() -> None:
-    for cached in (client, table):
+    for cached in (client, table, own_account_id):
         cached.cache_clear()

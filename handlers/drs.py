@@ -1,39 +1,89 @@
-"""AWS Elastic Disaster Recovery calls, made in the plan's account and the group's region.
+"""AWS Elastic Disaster Recovery calls, made in a Protection Group's account and region, nowhere else.
 
-Cross-account: STS ``AssumeRole`` into ``assumeRoleName`` (with ``ExternalId`` when set), the session
-named after the execution so CloudTrail says which run did what. Throttling is retried by botocore's
-``standard`` retry mode (exponential backoff with jitter)."""
+Which credentials a group's DRS calls use is decided here, in :func:`target`, and only here:
+
+- the deployment's own account (what STS says its own credentials are, ``aws.own_account_id``):
+  those credentials, directly, unless the group (or its plan) names a role to assume;
+- any other account: always a role assumed *in that account* - ARN
+  ``arn:aws:iam::<group account>:role/<name>``, with ``ExternalId`` when set - where the name is the
+  group's ``assumeRoleName``, else its plan's, else the setting ``DRS_DEFAULT_ROLE_NAME`` (default
+  ``drs-chatops-drs-access``, the name ``cfn/drs-target-role.yaml`` creates). The deployment's own
+  credentials are never used for another account: there they would act on the wrong account's
+  servers.
+
+The session is named after the execution so CloudTrail says which run did what. Throttling is
+retried by botocore's ``standard`` retry mode (exponential backoff with jitter)."""
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from handlers import aws
+from handlers.settings import get_settings
+
+if TYPE_CHECKING:
+    from handlers.models.protection_group import ProtectionGroup
+    from handlers.models.recovery_plan import RecoveryPlan
 
 START_RECOVERY_LIMIT = 200  # DRS StartRecovery takes at most 200 source servers per call
+DESCRIBE_FILTER_LIMIT = 200  # DescribeSourceServers filters.sourceServerIDs holds at most 200 ids
+# A session that may only look source servers up (group validation needs nothing more): intersected
+# with the target role's permissions, whatever those are.
+READ_ONLY_SESSION_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "drs:DescribeSourceServers", "Resource": "*"}],
+    }
+)
 
 
 @dataclass(frozen=True)
 class DrsTarget:
     account_id: str
     region: str
-    assume_role_name: str = ""
+    assume_role_name: str = ""  # "" only for the deployment's own account (see target())
     external_id: str = ""
 
+    @property
+    def role_arn(self) -> str:
+        return f"arn:aws:iam::{self.account_id}:role/{self.assume_role_name}"
 
-def client_for(target: DrsTarget, execution_id: str) -> Any:
+
+def target(account_id: str, region: str, role_name: str = "", external_id: str = "") -> DrsTarget:
+    """Where and as whom DRS is called for a group of ``account_id`` (``role_name``/``external_id``:
+    the group's, else its plan's)."""
+    if not role_name and account_id != aws.own_account_id():
+        role_name = get_settings().drs_default_role_name
+    return DrsTarget(account_id, region, role_name, external_id if role_name else "")
+
+
+def target_for(group: ProtectionGroup, plan: RecoveryPlan | None = None, region: str = "") -> DrsTarget:
+    """:func:`target` for a stored group (``region``: instead of the group's, e.g. a wave's)."""
+    role_name = group.assumeRoleName or (plan.assumeRoleName if plan else "")
+    external_id = group.externalId or (plan.externalId if plan else "")
+    return target(group.accountId, region or group.region, role_name, external_id)
+
+
+def client_for(target: DrsTarget, session_name: str, *, read_only: bool = False) -> Any:
+    """A DRS client acting in ``target.account_id`` only."""
     from botocore.config import Config
 
     config = Config(retries={"mode": "standard", "max_attempts": 8})
     if not target.assume_role_name:
         return aws.new_client("drs", region_name=target.region, config=config)
     kwargs: dict[str, Any] = {
-        "RoleArn": f"arn:aws:iam::{target.account_id}:role/{target.assume_role_name}",
-        "RoleSessionName": f"drs-chatops-{execution_id}"[:64],
+        "RoleArn": target.role_arn,
+        "RoleSessionName": re.sub(r"[^\w+=,.@-]", "-", f"drs-chatops-{session_name}")[:64],
     }
     if target.external_id:
         kwargs["ExternalId"] = target.external_id
+    if read_only:
+        kwargs["Policy"] = READ_ONLY_SESSION_POLICY
     credentials = aws.client("sts").assume_role(**kwargs)["Credentials"]
     return aws.new_client(
         "drs",
@@ -45,15 +95,31 @@ def client_for(target: DrsTarget, execution_id: str) -> Any:
     )
 
 
+class PartialStartError(Exception):
+    """A StartRecovery call failed after earlier calls had started jobs: those jobs are running."""
+
+    def __init__(self, job_ids: list[str], started: list[str], cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.job_ids, self.started, self.cause = job_ids, started, cause
+
+
 def start_recovery(client: Any, server_ids: list[str], *, is_drill: bool, tags: dict[str, str]) -> list[str]:
-    """Start recovery of ``server_ids`` in chunks of 200; returns the DRS job ids."""
+    """Start recovery of ``server_ids`` in chunks of 200; returns the DRS job ids. A chunk that
+    fails after others started raises :class:`PartialStartError` carrying what did start."""
     job_ids: list[str] = []
+    started: list[str] = []
     for start in range(0, len(server_ids), START_RECOVERY_LIMIT):
         chunk = server_ids[start : start + START_RECOVERY_LIMIT]
-        response = client.start_recovery(
-            sourceServers=[{"sourceServerID": s} for s in chunk], isDrill=is_drill, tags=tags
-        )
+        try:
+            response = client.start_recovery(
+                sourceServers=[{"sourceServerID": s} for s in chunk], isDrill=is_drill, tags=tags
+            )
+        except (ClientError, BotoCoreError) as exc:
+            if not job_ids:
+                raise
+            raise PartialStartError(job_ids, started, exc) from exc
         job_ids.append(str(response["job"]["jobID"]))
+        started.extend(chunk)
     return job_ids
 
 
@@ -62,3 +128,14 @@ def describe_jobs(client: Any, job_ids: list[str]) -> list[dict[str, Any]]:
     for page in client.get_paginator("describe_jobs").paginate(filters={"jobIDs": job_ids}):
         jobs.extend(page.get("items", []))
     return jobs
+
+
+def unknown_source_servers(client: Any, server_ids: list[str]) -> list[str]:
+    """The ids DRS does not know in the client's account and region (in the order given)."""
+    found: set[str] = set()
+    for start in range(0, len(server_ids), DESCRIBE_FILTER_LIMIT):
+        chunk = server_ids[start : start + DESCRIBE_FILTER_LIMIT]
+        pages = client.get_paginator("describe_source_servers").paginate(filters={"sourceServerIDs": chunk})
+        for page in pages:
+            found.update(str(item.get("sourceServerID")) for item in page.get("items", []))
+    return [server for server in server_ids if server not in found]

@@ -38,6 +38,11 @@ class Settings(BaseSettings):
 
     approval_timeout_seconds: int = 86400
     drs_poll_seconds: int = 30
+    # The role assumed in a group's account when that account is not the deployment's own and
+    # neither the group nor its plan names one: cfn/drs-target-role.yaml's default RoleName.
+    drs_default_role_name: str = Field(
+        default="drs-chatops-drs-access", pattern=r"^[A-Za-z0-9+=,.@_-]{1,64}$"
+    )
 
     enable_account_context_validation: bool = True
     require_account_id_for_direct_invocation: bool = True

@@ -48,6 +48,7 @@ class Sandbox:
         self.web: Any = None
         self.runtime: Any = None
         self.deployment: Any = None
+        self.drs: Any = None
         self.functions: dict[str, str | None] = dict.fromkeys(("api", "orchestrator", "bot", "notifier"))
         self.ready = False  # /_sandbox/info answers 503 until start() (and seeding) finished
 
@@ -69,7 +70,8 @@ class Sandbox:
         self.aws = embedded_aws.EmbeddedAws(self.aws_port, self.aws_endpoint)
         self.runtime = lambdas.LambdaRuntime(boto3.client("lambda"), self.aws_endpoint, FUNCTION_DEFAULTS)
         hooks.install("lambda", invoke_api.responder(self.runtime))
-        hooks.install("drs", drs_faults.FaultyDrsEmulator(self.estate).responder())
+        self.drs = drs_faults.FaultyDrsEmulator(self.estate)
+        hooks.install("drs", self.drs.responder())
         faults.install_worker_hooks()
         self.aws.start()
         log.info("DRS: %s, accounts %s", SIMULATED_LABEL, ", ".join(ACCOUNTS))
@@ -145,6 +147,7 @@ class Sandbox:
             "slackMessagesUrl": f"{self.base_url}/slack-local/messages.json",
             "faultsUrl": f"{self.base_url}/_sandbox/faults",
             "drs": {"simulated": True, "label": SIMULATED_LABEL},
+            "drsStateUrl": f"{self.base_url}/_sandbox/drs-state",
             "stacks": dict(self.deployment.stacks) if self.deployment else {},
             "startedInSeconds": round(self.started_in, 2),
         }

@@ -1,93 +1,50 @@
-"""A simulated AWS Elastic Disaster Recovery (moto has no DRS).
+"""A simulated AWS Elastic Disaster Recovery (moto has no DRS), shared by the sandbox and the tests.
 
-Answers ``StartRecovery``, ``DescribeJobs``, ``DescribeSourceServers`` (and the read-only
-``DescribeRecoveryInstances``) with responses shaped like botocore's ``drs`` service model, from
-:class:`sandbox.drs_data.Estate`. A job's progress is computed from its age whenever it is read -
-PENDING, then STARTED, then COMPLETED after a few seconds, each server LAUNCHED or FAILED - so no
-timer threads exist to clean up.
+Answers ``StartRecovery``, ``DescribeJobs``, ``DescribeSourceServers`` and
+``DescribeRecoveryInstances`` from :class:`sandbox.drs_data.Estate`, only with shapes botocore's
+``drs`` model accepts (``tests/unit/test_drs_emulator.py`` validates every answer the way
+``botocore.stub.Stubber`` does). A job's progress is computed whenever it is read - PENDING, then
+STARTED, then COMPLETED, each server LAUNCHED or FAILED - after a few seconds (the sandbox) or after
+``complete_after_polls`` ``DescribeJobs`` reads (tests), so no timer threads exist to clean up.
 
-The account a call acts on comes from its credentials: keys that moto's STS issued by
-``AssumeRole`` act in the role's account; the deployment's own credentials act in the first demo
-account (as if the tooling were deployed there). Every job and server carries the tag
-``sandbox:simulated = true``.
+Each call acts in one account, from the credentials that signed it (:func:`caller_of`): keys moto's
+STS issued by ``AssumeRole`` act in the role's account (and a session policy limits the actions);
+any other keys are the deployment's own and act in the deployment's own account - the one moto's
+``GetCallerIdentity`` reports for them - and nowhere else. A server id of another account is unknown.
+Every job and server carries the tag ``sandbox:simulated = true``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-from botocore.awsrequest import AWSPreparedRequest
-
-from sandbox.drs_data import ACCOUNTS, REGION, SIMULATED_LABEL, Estate
+from sandbox.drs_calls import Call, DrsError, account_of, caller_of
+from sandbox.drs_data import SIMULATED_LABEL, Estate
+from sandbox.drs_shapes import SIMULATED_TAGS, Job, recovery_instance_shape, source_server_shape
 
 log = logging.getLogger("sandbox.drs")
-PENDING_SECONDS = 1.0
-COMPLETED_AFTER_SECONDS = 4.0
 MAX_SERVERS_PER_CALL = 200
-SIMULATED_TAGS = {"sandbox:simulated": "true"}
 Answer = tuple[int, dict[str, str], bytes]
 
 
 @dataclass
-class Job:
-    job_id: str
-    account_id: str
-    server_ids: list[str]
-    failing: set[str]
-    is_drill: bool
-    started: float = field(default_factory=time.time)
-    instance_ids: dict[str, str] = field(default_factory=dict)
-
-    def status(self, now: float) -> str:
-        age = now - self.started
-        return (
-            "PENDING"
-            if age < PENDING_SECONDS
-            else "STARTED"
-            if age < COMPLETED_AFTER_SECONDS
-            else "COMPLETED"
-        )
-
-    def launch_status(self, server_id: str, now: float) -> str:
-        status = self.status(now)
-        if status != "COMPLETED":
-            return "PENDING" if status == "PENDING" else "IN_PROGRESS"
-        return "FAILED" if server_id in self.failing else "LAUNCHED"
-
-    def shape(self, now: float) -> dict[str, Any]:
-        status = self.status(now)
-        job: dict[str, Any] = {
-            "jobID": self.job_id,
-            "arn": f"arn:aws:drs:{REGION}:{self.account_id}:job/{self.job_id}",
-            "type": "LAUNCH",
-            "initiatedBy": "START_DRILL" if self.is_drill else "START_RECOVERY",
-            "creationDateTime": _iso(self.started),
-            "status": status,
-            "participatingServers": [self._server_shape(sid, now) for sid in self.server_ids],
-            "tags": dict(SIMULATED_TAGS),
-        }
-        if status == "COMPLETED":
-            job["endDateTime"] = _iso(self.started + COMPLETED_AFTER_SECONDS)
-        return job
-
-    def _server_shape(self, server_id: str, now: float) -> dict[str, Any]:
-        shape = {"sourceServerID": server_id, "launchStatus": self.launch_status(server_id, now)}
-        if shape["launchStatus"] == "LAUNCHED":
-            shape["recoveryInstanceID"] = self.instance_ids[server_id]
-        return shape
-
-
 class DrsEmulator:
-    def __init__(self, estate: Estate) -> None:
-        self.estate = estate
+    estate: Estate
+    complete_after_polls: int | None = None  # None: jobs complete after a few seconds
+    failing: set[str] = field(default_factory=set)  # servers that fail to launch, besides the estate's
+    started: list[dict[str, Any]] = field(default_factory=list)  # every StartRecovery request body
+    calls: list[Call] = field(default_factory=list)  # every call: operation, account, role
+    # Runs before each call is answered; raising DrsError answers with that error (fault injection).
+    before: Callable[[Call, dict[str, Any]], None] | None = None
+
+    def __post_init__(self) -> None:
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
 
@@ -96,22 +53,24 @@ class DrsEmulator:
         requested = [str(s.get("sourceServerID", "")) for s in body.get("sourceServers") or []]
         if not 1 <= len(requested) <= MAX_SERVERS_PER_CALL:
             raise DrsError(400, "ValidationException", f"sourceServers must hold 1 to {MAX_SERVERS_PER_CALL}")
-        known = self.estate.servers.get(account, {})
-        unknown = [sid for sid in requested if sid not in known]
+        servers = {sid: self.estate.find(account, sid) for sid in requested}
+        unknown = [sid for sid, server in servers.items() if server is None]
         if unknown:
-            raise DrsError(
-                404, "ResourceNotFoundException", f"source servers not in {account}: {unknown[:5]}"
-            )
+            raise DrsError(404, "ResourceNotFoundException", f"source servers not found: {unknown[:5]}")
+        failing = {sid for sid, s in servers.items() if sid in self.failing or (s and s.fails_to_launch)}
         job = Job(
             job_id="drsjob-" + uuid.uuid4().hex[:17],
             account_id=account,
             server_ids=requested,
-            failing={sid for sid in requested if known[sid].fails_to_launch},
+            failing=failing,
             is_drill=bool(body.get("isDrill", False)),
             instance_ids={sid: "i-" + uuid.uuid4().hex[:17] for sid in requested},
+            tags={str(k): str(v) for k, v in (body.get("tags") or {}).items()},
+            by_polls=self.complete_after_polls,
         )
         with self._lock:
             self._jobs[job.job_id] = job
+            self.started.append(body)
         log.info("[simulated DRS] %s: job %s for %d servers", account, job.job_id, len(requested))
         return {"job": job.shape(time.time())}
 
@@ -120,74 +79,92 @@ class DrsEmulator:
         now = time.time()
         with self._lock:
             jobs = [j for j in self._jobs.values() if j.account_id == account]
-        jobs = [j for j in jobs if not wanted or j.job_id in wanted]
-        return {"items": [j.shape(now) for j in sorted(jobs, key=lambda j: -j.started)]}
+            jobs = [j for j in jobs if not wanted or j.job_id in wanted]
+            for job in jobs:
+                job.polls += 1
+            return {"items": [j.shape(now) for j in sorted(jobs, key=lambda j: -j.started)]}
 
     def describe_source_servers(self, account: str, body: dict[str, Any]) -> dict[str, Any]:
-        wanted = set((body.get("filters") or {}).get("sourceServerIDs") or [])
-        servers = self.estate.servers.get(account, {}).values()
-        return {"items": [self._server_shape(s) for s in servers if not wanted or s.server_id in wanted]}
+        wanted = (body.get("filters") or {}).get("sourceServerIDs") or []
+        if wanted:
+            found = [self.estate.find(account, str(sid)) for sid in dict.fromkeys(wanted)]
+            servers = [s for s in found if s is not None]
+        else:
+            servers = self.estate.in_account(account)
+        return {"items": [source_server_shape(s, self._last_launch(account, s.server_id)) for s in servers]}
 
     def describe_recovery_instances(self, account: str, body: dict[str, Any]) -> dict[str, Any]:
         now = time.time()
         with self._lock:
             jobs = [j for j in self._jobs.values() if j.account_id == account]
-        items = [
-            {
-                "recoveryInstanceID": job.instance_ids[sid],
-                "sourceServerID": sid,
-                "jobID": job.job_id,
-                "isDrill": job.is_drill,
-                "tags": dict(SIMULATED_TAGS),
-            }
-            for job in jobs
-            for sid in job.server_ids
-            if job.launch_status(sid, now) == "LAUNCHED"
-        ]
-        return {"items": items}
-
-    def _server_shape(self, server: Any) -> dict[str, Any]:
         return {
-            "sourceServerID": server.server_id,
-            "arn": server.arn,
-            "tags": {**SIMULATED_TAGS, "Name": server.hostname},
-            "lastLaunchResult": self._last_launch_result(server.server_id),
-            "dataReplicationInfo": {"dataReplicationState": "CONTINUOUS", "lagDuration": "PT2S"},
-            "lifeCycle": {"addedToServiceDateTime": "2024-01-01T00:00:00Z"},
-            "sourceProperties": {
-                "identificationHints": {"hostname": server.hostname, "fqdn": server.hostname},
-                "recommendedInstanceType": "m5.large",
-            },
-            "replicationDirection": "FAILOVER",
+            "items": [recovery_instance_shape(job, sid, now) for job in jobs for sid in job.launched(now)]
         }
 
-    def _last_launch_result(self, server_id: str) -> str:
+    def _last_launch(self, account: str, server_id: str) -> str:
         now = time.time()
         with self._lock:
-            jobs = [j for j in self._jobs.values() if server_id in j.server_ids]
+            jobs = [j for j in self._jobs.values() if j.account_id == account and server_id in j.server_ids]
         if not jobs:
             return "NOT_STARTED"
         status = max(jobs, key=lambda j: j.started).launch_status(server_id, now)
         return {"LAUNCHED": "SUCCEEDED", "FAILED": "FAILED"}.get(status, "PENDING")
 
+    # -- what the sandbox shows --------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        """Account -> its source servers (replication state), recovery instances and jobs."""
+        now = time.time()
+        with self._lock:
+            jobs = list(self._jobs.values())
+        accounts = sorted(set(self.estate.servers) | {j.account_id for j in jobs})
+        state: dict[str, Any] = {}
+        for account in accounts:
+            mine = sorted((j for j in jobs if j.account_id == account), key=lambda j: j.started)
+            state[account] = {
+                "sourceServers": [
+                    {
+                        "sourceServerID": s.server_id,
+                        "hostname": s.hostname,
+                        "replicationState": s.replication_state,
+                        "lastLaunchResult": self._last_launch(account, s.server_id),
+                    }
+                    for s in self.estate.in_account(account)
+                ],
+                "recoveryInstances": [
+                    _instance_summary(recovery_instance_shape(job, sid, now))
+                    for job in mine
+                    for sid in job.launched(now)
+                ],
+                "jobs": [job.shape(now) for job in mine],
+            }
+        return state
+
     # -- botocore hook ---------------------------------------------------------------------------
-    def responder(self) -> Any:
-        operations = {
+    def responder(self) -> Callable[[str, Any], Answer]:
+        """``respond(operation, request) -> (status, headers, body)``; reads only ``request.headers``
+        and ``request.body``, so it can be served in this process or over HTTP."""
+        operations: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
             "StartRecovery": self.start_recovery,
             "DescribeJobs": self.describe_jobs,
             "DescribeSourceServers": self.describe_source_servers,
             "DescribeRecoveryInstances": self.describe_recovery_instances,
         }
 
-        def respond(operation: str, request: AWSPreparedRequest) -> Answer:
+        def respond(operation: str, request: Any) -> Answer:
             handler = operations.get(operation)
             try:
                 if handler is None:
                     raise DrsError(
                         400, "ValidationException", f"{operation} is not part of the {SIMULATED_LABEL}"
                     )
-                body = json.loads(request.body or b"{}")
-                result = handler(account_of(request), body)
+                call = caller_of(operation, request.headers)
+                with self._lock:
+                    self.calls.append(call)
+                call.check_allowed()
+                body = _body(request.body)
+                if self.before is not None:
+                    self.before(call, body)
+                result = handler(call.account, body)
             except DrsError as exc:
                 return exc.answer()
             status = 202 if operation == "StartRecovery" else 200
@@ -196,31 +173,24 @@ class DrsEmulator:
         return respond
 
 
-class DrsError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-    def answer(self) -> Answer:
-        headers = {"Content-Type": "application/json", "x-amzn-ErrorType": self.code}
-        return self.status, headers, json.dumps({"message": self.message}).encode()
-
-
-_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
+def _body(raw: bytes | str | None) -> dict[str, Any]:
+    try:
+        body = json.loads(raw or b"{}")
+    except ValueError as exc:
+        raise DrsError(400, "ValidationException", "the request body is not JSON") from exc
+    if not isinstance(body, dict):
+        raise DrsError(400, "ValidationException", "the request body is not a JSON object")
+    return body
 
 
-def account_of(request: AWSPreparedRequest) -> str:
-    """The demo account a DRS call acts on, from the access key that signed it."""
-    match = _CREDENTIAL.search(str(request.headers.get("Authorization", "")))
-    if match:
-        from moto.sts.models import sts_backends
-
-        for account in ACCOUNTS:
-            role = sts_backends[account]["aws"].get_assumed_role_from_access_key(match.group(1))
-            if role is not None:
-                return account
-    return ACCOUNTS[0]
+def _instance_summary(instance: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "recoveryInstanceID": instance["recoveryInstanceID"],
+        "sourceServerID": instance["sourceServerID"],
+        "isDrill": instance["isDrill"],
+        "state": instance["ec2InstanceState"],
+        "jobID": instance["jobID"],
+    }
 
 
-def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+__all__ = ["SIMULATED_TAGS", "Call", "DrsEmulator", "DrsError", "account_of", "caller_of"]

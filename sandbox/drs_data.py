@@ -1,7 +1,9 @@
 """The simulated DRS estate: demo accounts and their source servers (moto has no DRS).
 
 Everything here is invented and labelled as simulated wherever a user sees it. Ids are stable
-(derived from the account and an index), so a sandbox restart shows the same servers."""
+(derived from the account and an index), so a sandbox restart shows the same servers. Servers are
+kept per account: an id is known only in its own account, as in DRS. The first account is the
+deployment's own (the sandbox runs moto as that account, see ``sandbox.embedded_aws``)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from dataclasses import dataclass, field
 
 SIMULATED_LABEL = "simulated DRS (sandbox emulator; no real servers are launched)"
 ACCOUNTS = ("111111111111", "222222222222")
+DEPLOYMENT_ACCOUNT = ACCOUNTS[0]
 SERVERS_PER_ACCOUNT = 24
 FAILING_PER_FIRST_ACCOUNT = 2
 REGION = "us-east-1"
@@ -27,6 +30,7 @@ class SourceServer:
     server_id: str
     hostname: str
     fails_to_launch: bool = False
+    replication_state: str = "CONTINUOUS"
 
     @property
     def arn(self) -> str:
@@ -50,6 +54,13 @@ class Estate:
                 servers[sid] = SourceServer(account, sid, hostname, fails_to_launch=failing)
             estate.servers[account] = servers
         return estate
+
+    def find(self, account_id: str, server_id: str) -> SourceServer | None:
+        """The server ``server_id`` of ``account_id``; ``None`` if that account has no such server."""
+        return self.servers.get(account_id, {}).get(server_id)
+
+    def in_account(self, account_id: str) -> list[SourceServer]:
+        return list(self.servers.get(account_id, {}).copy().values())  # copy: atomic if one is added
 
     def source_server_ids(self) -> dict[str, list[str]]:
         return {account: list(servers) for account, servers in self.servers.items()}

@@ -6,7 +6,8 @@ Order matters and is the reason this module exists:
    ``http://localhost:$MOTO_PORT`` for task integrations (``lambda:invoke`` and friends).
 2. Fake credentials, the region and ``AWS_ENDPOINT_URL`` go into the process environment, so every
    boto3 client created afterwards - the sandbox's own and the handler code's - talks to moto and
-   can never reach real AWS.
+   can never reach real AWS. ``MOTO_ACCOUNT_ID`` makes the deployment live in the first demo account
+   (``GetCallerIdentity`` says so), which is where its own credentials act in the DRS emulator.
 3. The botocore ``before-send`` hooks (Lambda Invoke, DRS) are installed before any client exists
    (see :mod:`sandbox.hooks`).
 """
@@ -20,6 +21,8 @@ import socket
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
+
+from sandbox.drs_data import DEPLOYMENT_ACCOUNT
 
 log = logging.getLogger("sandbox")
 
@@ -37,6 +40,7 @@ def prepare_environment(aws_port: int) -> str:
     os.environ.update(FAKE_CREDENTIALS)
     os.environ.update(
         MOTO_PORT=str(aws_port),
+        MOTO_ACCOUNT_ID=DEPLOYMENT_ACCOUNT,
         AWS_DEFAULT_REGION=REGION,
         AWS_REGION=REGION,
         AWS_ENDPOINT_URL=endpoint,

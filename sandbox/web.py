@@ -89,6 +89,8 @@ class Routes:
 
     def page(self, path: str) -> Answer:
         sandbox = self.sandbox
+        if path == "/_sandbox/drs-state":
+            return _json(200, sandbox.drs.state() if sandbox.drs else {})
         if path == "/outbox.json":
             return _json(200, sandbox.outbox.all())
         if path == "/outbox":

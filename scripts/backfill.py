@@ -8,7 +8,9 @@ still having no ``accountId``, so re-running is harmless. Exit code 1 when anyth
 Protection Groups get their account from an IAM role ARN in ``assumeRoleName`` (legacy items stored
 ARNs there), else from ``--default-account-id``. With ``--apply`` their source servers are also
 claimed in the server-claims table, so "one group per server per account" holds for them too; a
-server another group already holds leaves the group unresolved (and unchanged).
+server another group already holds leaves the group unresolved (and unchanged). So does a server DRS
+does not know in the group's account (looked up there as the API does, ``handlers.drs.target``):
+a group never gets an account whose DRS does not have its servers.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from typing import Any
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
+from handlers import drs
 from handlers.models.fields import is_valid_account_id
 from handlers.observability import now_iso
 from handlers.repositories.legacy import LegacyItemRepository
 from handlers.repositories.server_claims import ServerClaimRepository
+from handlers.services.source_servers import missing_source_servers
 from handlers.settings import get_settings
 from handlers.validation import describe
 
@@ -105,6 +109,8 @@ class LegacyGroup(BaseModel):
     groupId: str = Field(min_length=1)
     accountId: str | None = None
     assumeRoleName: str = ""
+    externalId: str = ""
+    region: str = ""
     sourceServerIds: list[str] = Field(default_factory=list)
 
 
@@ -152,7 +158,7 @@ class GroupBackfill:
             return self.report.add(
                 "unresolved", label, "cannot determine accountId (no role ARN; pass --default-account-id)"
             )
-        conflict = self.check_servers(account, group)
+        conflict = self.check_drs(account, group) or self.check_servers(account, group)
         if conflict is None and self.options.apply:
             conflict = self.claim(account, group)
         if conflict:
@@ -161,6 +167,18 @@ class GroupBackfill:
             self.release(account, group, group.sourceServerIds)
             return self.report.add("skipped", label, "was given an accountId meanwhile")
         self.report.add("updated", label, f"accountId={account} ({source})")
+
+    def group_region(self, group: LegacyGroup) -> str:
+        return group.region or self.options.region or self.region or get_settings().aws_region
+
+    def check_drs(self, account: str, group: LegacyGroup) -> str | None:
+        """Read-only: does DRS know every server in the account (and the group's region)?"""
+        if not group.sourceServerIds:
+            return None
+        role_name = group.assumeRoleName.rpartition("/")[2]  # legacy items may hold a role ARN
+        target = drs.target(account, self.group_region(group), role_name, group.externalId)
+        problems = missing_source_servers(target, group.sourceServerIds, f"backfill-{group.groupId}")
+        return "; ".join(problems) or None
 
     def check_servers(self, account: str, group: LegacyGroup) -> str | None:
         """Read-only: is a server held by another group (stored, or earlier in this run)?"""
@@ -190,7 +208,7 @@ class GroupBackfill:
     def write(self, group_id: str, account: str) -> bool:
         now = now_iso()
         defaults = {
-            "region": self.options.region or self.region or get_settings().aws_region,
+            "region": self.options.region or self.region or get_settings().aws_region,  # if absent
             "version": 1,
             "createdAt": now,
             "updatedAt": now,

@@ -28,6 +28,7 @@ from tests.support.cfn import create_tables
 
 ACCOUNT_A = "111111111111"
 ACCOUNT_B = "222222222222"
+ACCOUNT_C = "333333333333"  # a third account (tests/property uses it)
 
 
 @dataclass
@@ -35,6 +36,7 @@ class AwsEnv:
     tables: dict[str, str]
     topic_arn: str
     alerts_topic_arn: str
+    drs: Any  # sandbox.drs.DrsEmulator answering every DRS call (tests/support/drs.py)
 
     def client(self, service: str) -> Any:
         return boto3.client(service, region_name="us-east-1")
@@ -48,10 +50,17 @@ def reset_caches() -> None:
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsEnv]:
     from moto import mock_aws
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+
+    from tests.support.drs import emulator
+    from tests.support.inprocess import drs_calls_answered
 
     make_dynamodb_writes_atomic()
     make_sns_subscriptions_like_aws()
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+    with (
+        mock_aws(config={"stepfunctions": {"execute_state_machine": True}}),
+        drs_calls_answered(emulator(ACCOUNT_A, ACCOUNT_B, ACCOUNT_C, DEFAULT_ACCOUNT_ID)) as drs,
+    ):
         tables = create_tables(boto3.client("dynamodb", region_name="us-east-1"))
         sns = boto3.client("sns", region_name="us-east-1")
         topic = sns.create_topic(Name="execution-notifications")["TopicArn"]
@@ -61,7 +70,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsEnv]:
         monkeypatch.setenv("EXECUTION_NOTIFICATIONS_TOPIC_ARN", topic)
         monkeypatch.setenv("OPERATIONAL_ALERTS_TOPIC_ARN", alerts)
         reset_caches()
-        yield AwsEnv(tables=tables, topic_arn=topic, alerts_topic_arn=alerts)
+        yield AwsEnv(tables=tables, topic_arn=topic, alerts_topic_arn=alerts, drs=drs)
     reset_caches()
 
 
@@ -69,7 +78,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsEnv]:
 def orchestration(aws: AwsEnv, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """Executions end to end in process (see tests/support/orchestration.py)."""
     from handlers.orchestrator import lambda_handler as orchestrator
-    from tests.support.inprocess import DrsStub, drs_stub, lambda_functions
+    from tests.support.inprocess import lambda_functions
     from tests.support.orchestration import API_URL, Orchestration, create_state_machine, tap_topic
 
     monkeypatch.setenv(
@@ -79,7 +88,7 @@ def orchestration(aws: AwsEnv, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]
     monkeypatch.setenv("API_GATEWAY_URL", API_URL)
     reset_caches()
     queue_url = tap_topic(aws)
-    with lambda_functions({"orchestrator": orchestrator}), drs_stub(DrsStub()) as drs:
-        harness = Orchestration(aws=aws, drs=drs, queue_url=queue_url)
+    with lambda_functions({"orchestrator": orchestrator}):
+        harness = Orchestration(aws=aws, drs=aws.drs, queue_url=queue_url)
         yield harness
         harness.drain()  # no execution may outlive the emulator it runs on

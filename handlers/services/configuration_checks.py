@@ -13,6 +13,7 @@ from typing import Any
 
 import pydantic
 
+from handlers import drs
 from handlers.account_context import Caller
 from handlers.errors import ValidationError
 from handlers.models.configuration import ConfigurationDocument
@@ -21,6 +22,7 @@ from handlers.models.recovery_plan import RecoveryPlan
 from handlers.repositories.protection_groups import ProtectionGroupRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
 from handlers.services.protection_groups import servers_claimed_elsewhere
+from handlers.services.source_servers import missing_source_servers
 from handlers.validation import describe
 
 MAX_LISTED_PROBLEMS = 50
@@ -68,6 +70,7 @@ def find_problems(caller: Caller, document: ConfigurationDocument, stored: Store
         *_duplicate_ids(document),
         *_ids_taken_elsewhere(caller, stored),
         *_server_problems(caller, document),
+        *_unknown_servers(caller, document),
         *_wave_problems(caller, document),
     ]
 
@@ -118,6 +121,16 @@ def _server_problems(caller: Caller, document: ConfigurationDocument) -> list[st
                 problems.append(f"source server {server} is in protection groups {owner} and {group.groupId}")
         claimed = servers_claimed_elsewhere(caller.account_id, group.groupId, group.sourceServerIds)
         problems += [f"protection group {group.groupId}: {message}" for message in claimed]
+    return problems
+
+
+def _unknown_servers(caller: Caller, document: ConfigurationDocument) -> list[str]:
+    """Every group's servers must exist in DRS in the caller's account and the group's region."""
+    problems: list[str] = []
+    for group in document.protectionGroups:
+        target = drs.target(caller.account_id, group.region, group.assumeRoleName, group.externalId)
+        missing = missing_source_servers(target, group.sourceServerIds, f"import-{group.groupId}")
+        problems += [f"protection group {group.groupId}: {message}" for message in missing]
     return problems
 
 

@@ -18,6 +18,7 @@ from handlers.models.execution import (
     ServerLaunch,
     StartTask,
     StartWaveTask,
+    WaveProgress,
 )
 from handlers.notifications import callback_url
 from handlers.observability import now_iso
@@ -99,27 +100,45 @@ def start_wave(task: StartWaveTask) -> dict[str, Any]:
     plan = RecoveryPlanRepository().get(execution.planId)
     if group is None or plan is None:
         raise NotFoundError(f"wave {task.waveNumber}: its protection group or plan no longer exists")
-    target = drs.DrsTarget(
-        account_id=execution.accountId,
-        region=group.region,
-        assume_role_name=group.assumeRoleName or plan.assumeRoleName,
-        external_id=group.externalId or plan.externalId,
-    )
-    client = drs.client_for(target, execution.executionId)
+    client = drs.client_for(drs.target_for(group, plan), execution.executionId)
     tags = {"drs-chatops:execution": execution.executionId, "drs-chatops:wave": str(task.waveNumber)}
-    job_ids = drs.start_recovery(client, group.sourceServerIds, is_drill=execution.isDrill, tags=tags)
-    started = wave.model_copy(
-        update={
-            "status": "RUNNING",
-            "region": group.region,
-            "jobIds": job_ids,
-            "servers": [ServerLaunch(sourceServerId=s) for s in group.sourceServerIds],
-            "startTime": now_iso(),
-        }
+    started = wave.model_copy(update={"status": "RUNNING", "region": group.region, "startTime": now_iso()})
+    try:
+        job_ids = drs.start_recovery(client, group.sourceServerIds, is_drill=execution.isDrill, tags=tags)
+    except drs.PartialStartError as exc:
+        _record_partial_start(execution.executionId, started, group.sourceServerIds, exc)
+        raise
+    started = started.model_copy(
+        update={"jobIds": job_ids, "servers": [ServerLaunch(sourceServerId=s) for s in group.sourceServerIds]}
     )
     ExecutionRepository().update_wave(execution.executionId, started)
     ExecutionRepository().update(execution.executionId, status="RUNNING")
     return {"jobIds": job_ids}
+
+
+def _record_partial_start(
+    execution_id: str, wave: WaveProgress, server_ids: list[str], error: drs.PartialStartError
+) -> None:
+    """Keep the jobs that did start on the wave (their instances are launching), then fail it."""
+    started = set(error.started)
+    servers = [
+        ServerLaunch(sourceServerId=s, launchStatus="PENDING" if s in started else "NOT_STARTED")
+        for s in server_ids
+    ]
+    message = (
+        f"StartRecovery failed after {len(started)} of {len(server_ids)} source servers had started "
+        f"(DRS jobs {', '.join(error.job_ids)}, still launching); the rest did not start: {error.cause}"
+    )
+    failed = wave.model_copy(
+        update={
+            "status": "FAILED",
+            "jobIds": error.job_ids,
+            "servers": servers,
+            "endTime": now_iso(),
+            "message": message[:1000],
+        }
+    )
+    ExecutionRepository().update_wave(execution_id, failed)
 
 
 def poll_wave(task: PollWaveTask) -> dict[str, str]:
@@ -127,12 +146,11 @@ def poll_wave(task: PollWaveTask) -> dict[str, str]:
     wave = execution.waves[task.waveNumber - 1]
     plan = RecoveryPlanRepository().get(execution.planId)
     group = ProtectionGroupRepository().get(wave.protectionGroupId)
-    target = drs.DrsTarget(
-        account_id=execution.accountId,
-        region=wave.region,
-        assume_role_name=(group.assumeRoleName if group else "") or (plan.assumeRoleName if plan else ""),
-        external_id=(group.externalId if group else "") or (plan.externalId if plan else ""),
-    )
+    if group is not None:
+        target = drs.target_for(group, plan, region=wave.region)
+    else:  # the group was deleted meanwhile: still its account (the execution's), never another
+        role, external = (plan.assumeRoleName, plan.externalId) if plan else ("", "")
+        target = drs.target(execution.accountId, wave.region, role, external)
     jobs = drs.describe_jobs(drs.client_for(target, execution.executionId), wave.jobIds)
     statuses = {
         s["sourceServerID"]: s.get("launchStatus", "PENDING")

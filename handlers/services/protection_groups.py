@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
+from handlers import drs
 from handlers.account_context import Caller
 from handlers.errors import ConflictError, DomainError, NotFoundError
 from handlers.models.protection_group import ProtectionGroup, ProtectionGroupCreate, ProtectionGroupUpdate
@@ -14,7 +15,11 @@ from handlers.repositories.protection_groups import ProtectionGroupRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
 from handlers.repositories.server_claims import TRANSACTION_LIMIT, ServerClaimRepository
 from handlers.services.rules import expected_version
+from handlers.services.source_servers import require_source_servers
 from handlers.settings import get_settings
+
+# Changing any of these can make a server unknown where DRS is now called: checked again.
+DRS_FIELDS = frozenset({"sourceServerIds", "region", "assumeRoleName", "externalId"})
 
 
 def get_protection_group(caller: Caller, group_id: str) -> ProtectionGroup:
@@ -53,6 +58,7 @@ def create_protection_group(caller: Caller, request: ProtectionGroupCreate) -> P
         createdBy=caller.principal,
         version=1,
     )
+    require_source_servers(drs.target_for(group), group.sourceServerIds, f"validate-{group.groupId}")
     return insert_group(group)
 
 
@@ -73,7 +79,12 @@ def update_protection_group(caller: Caller, request: ProtectionGroupUpdate) -> P
     current = get_protection_group(caller, request.groupId)
     expected_version(f"protection group {current.groupId}", current.version, request.version)
     changes = request.model_dump(exclude_unset=True, exclude={"groupId", "version"})
-    return replace_group(current, current.model_copy(update=changes))
+    changed = current.model_copy(update=changes)
+    if changes.keys() & DRS_FIELDS:
+        require_source_servers(
+            drs.target_for(changed), changed.sourceServerIds, f"validate-{current.groupId}"
+        )
+    return replace_group(current, changed)
 
 
 def replace_group(current: ProtectionGroup, changed: ProtectionGroup) -> ProtectionGroup:

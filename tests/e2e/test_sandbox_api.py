@@ -28,6 +28,7 @@ CONTRACT_KEYS = {
     "failingSourceServers",
     "outboxUrl",
     "slackMessagesUrl",
+    "drsStateUrl",
 }
 
 
@@ -110,6 +111,31 @@ def test_another_accounts_group_is_not_found(sandbox: RunningSandbox) -> None:
     assert from_first.json()["error"] == "NOT_FOUND"
     assert group_id not in {g["groupId"] for g in first_list}
     assert from_second.status == 200
+
+
+def test_a_group_of_another_accounts_servers_is_refused_naming_them(sandbox: RunningSandbox) -> None:
+    second = sandbox.info["accounts"][1]
+    firsts = servers(sandbox, 0, 20, 2)
+    refused = sandbox.api(
+        "POST", "/protection-groups", {"groupName": "e2e stolen", "sourceServerIds": firsts}, account=second
+    )
+
+    assert refused.status == 400, refused.body
+    assert refused.json()["error"] == "VALIDATION_ERROR"
+    assert all(s in refused.json()["message"] for s in firsts)
+
+
+def test_drs_state_lists_each_accounts_servers_instances_and_jobs(sandbox: RunningSandbox) -> None:
+    state = http("GET", sandbox.info["drsStateUrl"]).json()
+
+    assert set(state) >= set(sandbox.info["accounts"])
+    for account in sandbox.info["accounts"]:
+        listed = {s["sourceServerID"]: s for s in state[account]["sourceServers"]}
+        assert set(listed) == set(sandbox.info["sourceServers"][account])
+        assert all(s["replicationState"] for s in listed.values())
+        assert isinstance(state[account]["recoveryInstances"], list) and isinstance(
+            state[account]["jobs"], list
+        )
 
 
 def test_unknown_sandbox_path_is_a_json_404(sandbox: RunningSandbox) -> None:

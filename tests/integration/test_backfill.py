@@ -103,6 +103,18 @@ def test_a_role_arn_decides_the_account_over_the_default(tables):
     assert _stored(tables["groups"], "groupId", "g1")["accountId"] == ACCOUNT_B
 
 
+def test_a_group_whose_servers_drs_does_not_know_in_the_account_is_unresolved(aws, tables, capsys):
+    # Given a legacy group naming a server that exists only in account B
+    b_server = sorted(aws.drs.estate.servers[ACCOUNT_B])[0]
+    _legacy_group(tables, "g1", sourceServerIds=[b_server])
+    # When the backfill applies with default account A
+    code = _groups(tables, "--default-account-id", ACCOUNT_A, "--apply")
+    # Then it exits 1 naming the server, the lookup ran in A only, and the item is unchanged
+    assert code == 1 and b_server in capsys.readouterr().out
+    assert {c.account for c in aws.drs.calls} == {ACCOUNT_A}
+    assert "accountId" not in _stored(tables["groups"], "groupId", "g1")
+
+
 def test_a_group_nothing_identifies_is_unresolved_and_exits_1(tables, capsys):
     # Given a legacy group with no role ARN, and no default account
     _legacy_group(tables, "g1")

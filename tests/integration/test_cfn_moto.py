@@ -129,7 +129,11 @@ def test_the_target_account_role_deploys(aws: Any) -> None:
         aws,
         "citest-drs-target",
         template,
-        {"OrchestratorRoleArn": "arn:aws:iam::123456789012:role/orchestrator", "ExternalId": "x" * 24},
+        {
+            "OrchestratorRoleArn": "arn:aws:iam::123456789012:role/orchestrator",
+            "ApiRoleArn": "arn:aws:iam::123456789012:role/api",
+            "ExternalId": "x" * 24,
+        },
     )
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
     assert outputs["RoleName"] == "drs-chatops-drs-access"

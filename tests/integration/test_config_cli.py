@@ -18,6 +18,7 @@ from botocore.awsrequest import AWSResponse
 from scripts.cli import main
 from tests.conftest import ACCOUNT_A
 from tests.support.data import group_body, server_id
+from tests.support.drs import drs_emulator
 from tests.support.events import LambdaContext, invoke_direct
 
 
@@ -41,7 +42,8 @@ def invocations(aws, monkeypatch) -> Iterator[list[str]]:
     monkeypatch.setenv("DRS_API_FUNCTION", "drs-chatops-api-test")
     boto3.setup_default_session(region_name="us-east-1")
     boto3.DEFAULT_SESSION.events.register_first("before-send.lambda.Invoke", route)
-    yield calls
+    with drs_emulator(aws.drs, boto3.DEFAULT_SESSION):  # the new session's clients reach DRS too
+        yield calls
     boto3.DEFAULT_SESSION = None
 
 

@@ -261,3 +261,17 @@ def test_import_requires_a_document(aws):
     error = invoke_direct("import_configuration", {"accountId": ACCOUNT_A, "dryRun": True})
     # Then the error names the missing field
     assert error["error"] == "VALIDATION_ERROR" and "document" in error["message"]
+
+
+def test_a_group_naming_servers_drs_does_not_know_in_the_account_is_refused(aws):
+    # Given a document whose group names a server of account B (unknown in A) and a made-up id
+    b_server = sorted(aws.drs.estate.servers[ACCOUNT_B])[0]
+    item = _group_item()
+    item["sourceServerIds"] = [server_id(), b_server, "s-" + "e" * 17]
+    # When account A imports it
+    error = _import(_document([item]))
+    # Then nothing is written and the problem names both unknown ids (and not the known one)
+    assert error["error"] == "VALIDATION_ERROR"
+    assert b_server in error["message"] and "s-" + "e" * 17 in error["message"]
+    assert item["sourceServerIds"][0] not in error["message"]
+    assert _export()["protectionGroups"] == []

@@ -1,22 +1,32 @@
-"""DRS calls: in the plan's account through an assumed role, chunked to DRS's limit."""
+"""DRS calls: in the group's account only (assumed role, or the deployment's own credentials in its
+own account), chunked to DRS's limit, and what a failed chunk leaves behind."""
 
 from __future__ import annotations
 
 import boto3
+import pytest
 
+from handlers import aws as aws_clients
 from handlers import drs
-from tests.support.inprocess import DrsStub, drs_stub
+from tests.conftest import ACCOUNT_A, ACCOUNT_B
+from tests.support.data import server_id
+
+
+def _own_account() -> str:
+    return aws_clients.own_account_id()
 
 
 def test_start_recovery_sends_at_most_200_servers_per_call(aws):
-    servers = [f"s-{n:017x}" for n in range(450)]
-    with drs_stub(DrsStub()) as stub:
-        client = drs.client_for(drs.DrsTarget(account_id="111111111111", region="us-east-1"), "exec-1")
-        jobs = drs.start_recovery(client, servers, is_drill=True, tags={"k": "v"})
+    # Given 450 servers of account A
+    servers = [server_id(n) for n in range(450)]
+    client = drs.client_for(drs.target(ACCOUNT_A, "us-east-1"), "exec-1")
+    # When they are recovered
+    jobs = drs.start_recovery(client, servers, is_drill=True, tags={"k": "v"})
+    # Then three calls of at most 200 servers started them, in order, all as drills
     assert len(jobs) == 3
-    assert [len(call["sourceServers"]) for call in stub.started] == [200, 200, 50]
-    assert all(call["isDrill"] is True for call in stub.started)
-    assert [s["sourceServerID"] for call in stub.started for s in call["sourceServers"]] == servers
+    assert [len(call["sourceServers"]) for call in aws.drs.started] == [200, 200, 50]
+    assert all(call["isDrill"] is True for call in aws.drs.started)
+    assert [s["sourceServerID"] for call in aws.drs.started for s in call["sourceServers"]] == servers
 
 
 def test_cross_account_calls_assume_the_role_with_external_id_and_a_named_session(aws):
@@ -30,19 +40,75 @@ def test_cross_account_calls_assume_the_role_with_external_id_and_a_named_sessio
 
     events.register("provide-client-params.sts.AssumeRole", record)
     try:
-        target = drs.DrsTarget(
-            "222222222222", "eu-west-1", assume_role_name="drs-chatops-target", external_id="ext-42"
-        )
+        target = drs.target(ACCOUNT_B, "eu-west-1", "drs-chatops-target", "ext-42")
         client = drs.client_for(target, "exec-7")
     finally:
         events.unregister("provide-client-params.sts.AssumeRole", record)
     [params] = seen
-    assert params["RoleArn"] == "arn:aws:iam::222222222222:role/drs-chatops-target"
+    assert params["RoleArn"] == f"arn:aws:iam::{ACCOUNT_B}:role/drs-chatops-target"
     assert params["ExternalId"] == "ext-42"
     assert params["RoleSessionName"] == "drs-chatops-exec-7"
     assert client.meta.region_name == "eu-west-1"
 
 
-def test_without_a_role_drs_is_called_with_the_functions_own_credentials(aws):
-    client = drs.client_for(drs.DrsTarget("111111111111", "us-west-2"), "exec-8")
-    assert client.meta.region_name == "us-west-2"
+def test_another_account_without_a_role_name_gets_the_default_role_never_own_credentials(aws):
+    # Given account B is not the deployment's own account, and no role name is given
+    assert _own_account() != ACCOUNT_B
+    # When DRS is called for it
+    target = drs.target(ACCOUNT_B, "us-east-1")
+    drs.unknown_source_servers(drs.client_for(target, "exec-9"), [server_id(1)])
+    # Then the call ran in B, through the configured default role of B
+    assert target.role_arn == f"arn:aws:iam::{ACCOUNT_B}:role/drs-chatops-drs-access"
+    [call] = aws.drs.calls
+    assert (call.account, call.role_arn) == (ACCOUNT_B, target.role_arn)
+
+
+def test_the_default_role_name_is_a_setting(aws, monkeypatch):
+    monkeypatch.setenv("DRS_DEFAULT_ROLE_NAME", "drs-chatops-custom")
+    from tests.conftest import reset_caches
+
+    reset_caches()
+    assert drs.target(ACCOUNT_B, "us-east-1").role_arn == f"arn:aws:iam::{ACCOUNT_B}:role/drs-chatops-custom"
+
+
+def test_the_deployments_own_account_uses_its_own_credentials_there(aws):
+    # Given the deployment's own account (as STS reports it) and a server of it
+    own = _own_account()
+    target = drs.target(own, "us-west-2")
+    # When DRS is called for it
+    client = drs.client_for(target, "exec-8")
+    unknown = drs.unknown_source_servers(client, [server_id(1)])
+    # Then no role is assumed and the call acted in that account
+    assert target.assume_role_name == "" and client.meta.region_name == "us-west-2"
+    assert unknown == []
+    [call] = aws.drs.calls
+    assert (call.account, call.role_arn) == (own, "")
+
+
+def test_a_server_of_another_account_is_unknown_like_an_id_nobody_has(aws):
+    # Given a server that exists only in account A (a demo server of the estate)
+    a_server = next(iter(aws.drs.estate.servers[ACCOUNT_A]))
+    nobodys = "s-" + "e" * 17
+    # When account B looks both up
+    client = drs.client_for(drs.target(ACCOUNT_B, "us-east-1"), "exec-10")
+    # Then both are unknown there
+    assert drs.unknown_source_servers(client, [a_server, nobodys]) == [a_server, nobodys]
+
+
+def test_lookups_are_chunked_to_the_filters_limit_of_200(aws):
+    servers = [server_id(n) for n in range(450)]
+    client = drs.client_for(drs.target(ACCOUNT_A, "us-east-1"), "exec-11")
+    assert drs.unknown_source_servers(client, servers) == []
+    assert [c.operation for c in aws.drs.calls] == ["DescribeSourceServers"] * 3
+
+
+def test_a_failed_second_chunk_reports_the_jobs_the_first_one_started(aws):
+    # Given 250 servers, the last of which DRS does not know (so the second call fails)
+    servers = [server_id(n) for n in range(249)] + ["s-" + "e" * 17]
+    client = drs.client_for(drs.target(ACCOUNT_A, "us-east-1"), "exec-12")
+    # When they are recovered
+    with pytest.raises(drs.PartialStartError) as raised:
+        drs.start_recovery(client, servers, is_drill=True, tags={})
+    # Then the error carries the first call's job and its 200 servers
+    [first] = raised.value.job_ids
+    assert first.startswith("drsjob-") and raised.value.started == servers[:200]

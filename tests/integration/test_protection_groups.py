@@ -133,3 +133,64 @@ def test_direct_invocation_without_account_id_says_it_is_required(aws):
     result = invoke_direct("create_protection_group", group_body())
     assert result["error"] == "VALIDATION_ERROR"
     assert "accountId is required for direct Lambda invocation" in result["message"]
+
+
+def _servers_only_in(aws, account: str, count: int = 2) -> list[str]:
+    """Servers of the estate that exist in ``account`` and nowhere else."""
+    return sorted(aws.drs.estate.servers[account])[:count]
+
+
+def test_a_group_naming_another_accounts_servers_is_refused_naming_them(aws):
+    # Given two servers that exist only in account A
+    a_servers = _servers_only_in(aws, ACCOUNT_A)
+    # When account B creates a group with them over REST
+    status, error = call_api(
+        "POST", "/protection-groups", group_body("Stolen", sourceServerIds=a_servers), account=ACCOUNT_B
+    )
+    # Then it is a 400 naming both, and nothing was stored or claimed
+    assert (status, error["error"]) == (400, "VALIDATION_ERROR")
+    assert all(s in error["message"] for s in a_servers)
+    assert call_api("GET", "/protection-groups", account=ACCOUNT_B)[1]["items"] == []
+    # and account A can still group them (the claims are untouched)
+    assert call_api("POST", "/protection-groups", group_body("Mine", sourceServerIds=a_servers))[0] == 201
+
+
+def test_direct_invocation_refuses_another_accounts_servers_too(aws):
+    a_servers = _servers_only_in(aws, ACCOUNT_A)
+    body = {"accountId": ACCOUNT_B, **group_body("Stolen", sourceServerIds=a_servers)}
+    result = invoke_direct("create_protection_group", body)
+    assert result["error"] == "VALIDATION_ERROR" and all(s in result["message"] for s in a_servers)
+
+
+def test_another_accounts_server_reads_exactly_like_an_unknown_one(aws):
+    # Given a server of account A and an id no account has
+    [a_server] = _servers_only_in(aws, ACCOUNT_A, 1)
+    nobodys = "s-" + "e" * 17
+    # When account B names each
+    _, foreign = call_api(
+        "POST", "/protection-groups", group_body(sourceServerIds=[a_server]), account=ACCOUNT_B
+    )
+    _, unknown = call_api(
+        "POST", "/protection-groups", group_body(sourceServerIds=[nobodys]), account=ACCOUNT_B
+    )
+    # Then the answers differ only in the id
+    assert foreign["message"] == unknown["message"].replace(nobodys, a_server)
+
+
+def test_an_update_adding_an_unknown_server_is_refused(aws):
+    _, group = call_api("POST", "/protection-groups", group_body())
+    body = {"sourceServerIds": [*group["sourceServerIds"], "s-" + "e" * 17], "version": 1}
+    status, error = call_api("PUT", f"/protection-groups/{group['groupId']}", body)
+    assert status == 400 and "s-" + "e" * 17 in error["message"]
+    assert call_api("GET", f"/protection-groups/{group['groupId']}")[1]["version"] == 1
+
+
+def test_servers_are_looked_up_in_the_groups_account_through_its_role(aws):
+    # When account B creates a group with a role name and an external id
+    body = group_body(assumeRoleName="drs-chatops-b", externalId="b-external-id-123")
+    assert call_api("POST", "/protection-groups", body, account=ACCOUNT_B)[0] == 201
+    # Then the lookup ran in B, as that role, read-only
+    [call] = aws.drs.calls
+    assert (call.operation, call.account) == ("DescribeSourceServers", ACCOUNT_B)
+    assert call.role_arn == f"arn:aws:iam::{ACCOUNT_B}:role/drs-chatops-b"
+    assert "drs:StartRecovery" not in call.session_policy

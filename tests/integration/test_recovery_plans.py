@@ -29,12 +29,17 @@ def test_create_stores_waves_with_group_names(groups):
     assert plan["accountId"] == ACCOUNT_A and plan["subscriptionStatus"] == "none"
 
 
-def test_a_group_from_another_account_is_refused_naming_both_accounts(groups):
+def test_another_accounts_group_reads_exactly_like_a_group_that_does_not_exist(groups):
+    # Given a group of account B, and an id no group has
     _, foreign = call_api("POST", "/protection-groups", group_body("Foreign"), account=ACCOUNT_B)
-    status, error = call_api("POST", "/recovery-plans", plan_body([groups[0], foreign["groupId"]]))
+    missing = "00000000-0000-4000-8000-000000000000"
+    # When account A names each in a plan
+    status, error = call_api("POST", "/recovery-plans", plan_body([foreign["groupId"]]))
+    _, unknown = call_api("POST", "/recovery-plans", plan_body([missing]))
+    # Then both are refused with the same sentence: nothing says the foreign group exists, or where
     assert status == 400
-    assert foreign["groupId"] in error["message"]
-    assert ACCOUNT_A in error["message"] and ACCOUNT_B in error["message"]
+    assert error["message"] == unknown["message"].replace(missing, foreign["groupId"])
+    assert ACCOUNT_B not in error["message"] and "Foreign" not in error["message"]
 
 
 def test_wave_numbers_must_run_from_one_without_gaps(groups):

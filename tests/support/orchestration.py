@@ -1,6 +1,7 @@
 """The whole execution path in process: the real ASL on moto's Step Functions engine, the
-orchestrator Lambda reached through ``lambda.Invoke`` routing, DRS answered by a stub, and SNS
-messages captured by an SQS tap subscribed to the execution topic."""
+orchestrator Lambda reached through ``lambda.Invoke`` routing, DRS answered by the sandbox's
+emulator (tests/support/drs.py), and SNS messages captured by an SQS tap subscribed to the
+execution topic."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.support.inprocess import DrsStub
+from sandbox.drs import DrsEmulator
 
 ASL = Path(__file__).resolve().parents[2] / "cfn" / "statemachine" / "recovery-plan.asl.json"
 ORCHESTRATOR_ARN = "arn:aws:lambda:us-east-1:123456789012:function:orchestrator"
@@ -35,7 +36,7 @@ def create_state_machine(sfn: Any, alerts_topic_arn: str = ALERTS_TOPIC_ARN) -> 
 @dataclass
 class Orchestration:
     aws: Any
-    drs: DrsStub
+    drs: DrsEmulator
     queue_url: str
     messages: list[dict[str, Any]] = field(default_factory=list)
 

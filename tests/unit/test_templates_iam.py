@@ -31,9 +31,6 @@ STAR_RESOURCE_ALLOWED = {
     "xray:GetSamplingTargets": "X-Ray has no resource-level permissions",
     "drs:DescribeJobs": "a List action with no resource type",
     "drs:DescribeSourceServers": "a List action with no resource type",
-    "drs:StartRecovery": "creates the job it acts on; the servers' account and region are chosen per "
-    "Protection Group at run time",
-    "drs:TagResource": "tags the job StartRecovery creates, whose ARN is unknown beforehand",
     "drs:CreateRecoveryInstanceForDrs": "a permission-only action StartRecovery performs on instances "
     "it creates",
 }
@@ -106,8 +103,12 @@ def test_star_resource_only_for_actions_that_allow_nothing_narrower(
 
 
 def test_assume_role_only_on_the_drs_role_pattern() -> None:
+    # the orchestrator runs recoveries in other accounts; the api looks their servers up (read-only)
     assuming = [(t, o, s) for t, o, s in STATEMENTS if "sts:AssumeRole" in _actions(s)]
-    assert [(t, o) for t, o, _ in assuming] == [("orchestration.yaml", "OrchestratorFunctionRole")]
+    assert sorted((t, o) for t, o, _ in assuming) == [
+        ("api.yaml", "ApiFunctionRole"),
+        ("orchestration.yaml", "OrchestratorFunctionRole"),
+    ]
     for _, _, statement in assuming:
         assert _actions(statement) == ["sts:AssumeRole"]
         (resource,) = as_list(statement["Resource"])
@@ -156,11 +157,28 @@ def _secret_policy_is_conditional(body: dict[str, Any], role_id: str) -> bool:
     return False
 
 
-def test_the_target_account_role_trusts_only_the_orchestrator_with_an_external_id() -> None:
+def test_the_target_account_role_trusts_only_the_stacks_two_roles_with_an_external_id() -> None:
     role = load_template("drs-target-role.yaml")["Resources"]["DrsAccessRole"]["Properties"]
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
-    assert trust["Principal"] == {"AWS": {"Ref": "OrchestratorRoleArn"}}
+    assert trust["Principal"] == {"AWS": [{"Ref": "OrchestratorRoleArn"}, {"Ref": "ApiRoleArn"}]}
     assert trust["Condition"] == {"StringEquals": {"sts:ExternalId": {"Ref": "ExternalId"}}}
     assert load_template("drs-target-role.yaml")["Parameters"]["RoleName"]["Default"].startswith(
         load_template("orchestration.yaml")["Parameters"]["DrsRoleNamePattern"]["Default"].rstrip("*")
     )
+
+
+def test_the_default_role_name_is_the_target_roles_name_everywhere() -> None:
+    from handlers.settings import Settings
+
+    name = load_template("drs-target-role.yaml")["Parameters"]["RoleName"]["Default"]
+    assert Settings().drs_default_role_name == name
+    for template in ("root.yaml", "api.yaml", "orchestration.yaml"):
+        assert load_template(template)["Parameters"]["DrsDefaultRoleName"]["Default"] == name
+
+
+def test_the_orchestrators_own_credentials_start_recoveries_only_in_its_own_account() -> None:
+    statements = [s for t, o, s in STATEMENTS if o == "OrchestratorFunctionRole"]
+    for action in ("drs:StartRecovery", "drs:TagResource"):
+        [statement] = [s for s in statements if action in _actions(s)]
+        assert ":${AWS::AccountId}:" in str(statement["Resource"]["Fn::Sub"]), action
+    assert not any("drs:DescribeSourceServers" in _actions(s) for s in statements)

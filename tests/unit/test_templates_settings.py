@@ -138,6 +138,7 @@ TUNING_NOT_USED: dict[str, dict[str, str]] = {
     "BotFunction": {
         "enable_account_context_validation": "the account comes from the channel, not from a request body",
         "require_account_id_for_direct_invocation": "Slack requests are never direct invocations",
+        "drs_default_role_name": "the bot never creates or changes a group and never calls DRS itself",
     },
     "NotifierFunction": {
         "approval_timeout_seconds": "the notifier neither starts executions nor creates approvals",

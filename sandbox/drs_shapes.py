@@ -1,0 +1,111 @@
+"""The simulated DRS's records, shaped as botocore's ``drs`` model says DRS answers."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sandbox.drs_data import REGION, SourceServer
+
+PENDING_SECONDS = 1.0
+COMPLETED_AFTER_SECONDS = 4.0
+SIMULATED_TAGS = {"sandbox:simulated": "true"}
+
+
+@dataclass
+class Job:
+    job_id: str
+    account_id: str
+    server_ids: list[str]
+    failing: set[str]
+    is_drill: bool
+    started: float = field(default_factory=time.time)
+    instance_ids: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    by_polls: int | None = None  # complete after this many DescribeJobs reads, not by the clock
+    polls: int = 0
+
+    def status(self, now: float) -> str:
+        if self.by_polls is not None:
+            return "COMPLETED" if self.polls >= self.by_polls else "STARTED"
+        age = now - self.started
+        return (
+            "PENDING"
+            if age < PENDING_SECONDS
+            else "STARTED"
+            if age < COMPLETED_AFTER_SECONDS
+            else "COMPLETED"
+        )
+
+    def launch_status(self, server_id: str, now: float) -> str:
+        status = self.status(now)
+        if status != "COMPLETED":
+            return "PENDING" if status == "PENDING" else "IN_PROGRESS"
+        return "FAILED" if server_id in self.failing else "LAUNCHED"
+
+    def launched(self, now: float) -> list[str]:
+        return [sid for sid in self.server_ids if self.launch_status(sid, now) == "LAUNCHED"]
+
+    def shape(self, now: float) -> dict[str, Any]:
+        status = self.status(now)
+        job: dict[str, Any] = {
+            "jobID": self.job_id,
+            "arn": f"arn:aws:drs:{REGION}:{self.account_id}:job/{self.job_id}",
+            "type": "LAUNCH",
+            "initiatedBy": "START_DRILL" if self.is_drill else "START_RECOVERY",
+            "creationDateTime": iso(self.started),
+            "status": status,
+            "participatingServers": [self._server_shape(sid, now) for sid in self.server_ids],
+            "tags": {**self.tags, **SIMULATED_TAGS},
+        }
+        if status == "COMPLETED":
+            job["endDateTime"] = iso(max(now, self.started + COMPLETED_AFTER_SECONDS))
+        return job
+
+    def _server_shape(self, server_id: str, now: float) -> dict[str, Any]:
+        shape = {"sourceServerID": server_id, "launchStatus": self.launch_status(server_id, now)}
+        if shape["launchStatus"] == "LAUNCHED":
+            shape["recoveryInstanceID"] = self.instance_ids[server_id]
+        return shape
+
+
+def source_server_shape(server: SourceServer, last_launch: str) -> dict[str, Any]:
+    return {
+        "sourceServerID": server.server_id,
+        "arn": server.arn,
+        "tags": {**SIMULATED_TAGS, "Name": server.hostname},
+        "lastLaunchResult": last_launch,
+        "dataReplicationInfo": {
+            "dataReplicationState": server.replication_state,
+            "lagDuration": "PT2S",
+            "replicatedDisks": [],
+        },
+        "lifeCycle": {"addedToServiceDateTime": "2024-01-01T00:00:00Z"},
+        "sourceProperties": {
+            "identificationHints": {"hostname": server.hostname, "fqdn": server.hostname},
+            "recommendedInstanceType": "m5.large",
+        },
+        "replicationDirection": "FAILOVER",
+    }
+
+
+def recovery_instance_shape(job: Job, server_id: str, now: float) -> dict[str, Any]:
+    instance_id = job.instance_ids[server_id]
+    return {
+        "recoveryInstanceID": instance_id,
+        "arn": f"arn:aws:drs:{REGION}:{job.account_id}:recovery-instance/{instance_id}",
+        "sourceServerID": server_id,
+        "ec2InstanceID": instance_id,
+        "ec2InstanceState": "RUNNING",
+        "jobID": job.job_id,
+        "isDrill": job.is_drill,
+        "originEnvironment": "ON_PREMISES",
+        "pointInTimeSnapshotDateTime": iso(job.started),
+        "tags": dict(SIMULATED_TAGS),
+    }
+
+
+def iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"

@@ -1,0 +1,68 @@
+"""The DRS the tests run against: the sandbox's emulator (``sandbox.drs``), in process.
+
+Its estate is the sandbox's demo estate plus, in each test account (``tests/conftest.py``'s
+``ACCOUNT_A``, ``_B``, ``_C``) and the deployment's own account (moto's default), every *numbered*
+server id - the ids ``tests/support/data.py``'s ``server_id()`` makes (``s-`` + 17 hex digits,
+value below 10^9). A demo server id exists only in its own account, as in DRS: tests that play
+another account use those. Jobs complete on their second ``DescribeJobs`` read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.awsrequest import AWSResponse
+from moto.core.botocore_stubber import MockRawResponse
+
+from sandbox.drs import DrsEmulator
+from sandbox.drs_data import Estate, SourceServer
+
+NUMBERED = re.compile(r"^s-[0-9a-f]{17}$")
+NUMBERED_BELOW = 10**9
+COMPLETE_AFTER_POLLS = 2
+
+
+@dataclass
+class NumberedEstate(Estate):
+    numbered_accounts: tuple[str, ...] = ()
+
+    def find(self, account_id: str, server_id: str) -> SourceServer | None:
+        found = super().find(account_id, server_id)
+        if found is None and account_id in self.numbered_accounts and _numbered(server_id):
+            found = SourceServer(account_id, server_id, f"test-{int(server_id[2:], 16)}.example.internal")
+            self.servers.setdefault(account_id, {})[server_id] = found
+        return found
+
+
+def _numbered(server_id: str) -> bool:
+    return bool(NUMBERED.match(server_id)) and int(server_id[2:], 16) < NUMBERED_BELOW
+
+
+def numbered_estate(*accounts: str) -> NumberedEstate:
+    estate = NumberedEstate(numbered_accounts=accounts)
+    estate.servers = Estate.demo().servers
+    return estate
+
+
+def emulator(*accounts: str) -> DrsEmulator:
+    return DrsEmulator(numbered_estate(*accounts), complete_after_polls=COMPLETE_AFTER_POLLS)
+
+
+@contextmanager
+def drs_emulator(drs: DrsEmulator, session: Any) -> Iterator[DrsEmulator]:
+    """While active, every DRS call of ``session``'s clients is answered by ``drs``."""
+    respond = drs.responder()
+
+    def handle(request: Any, event_name: str, **_: Any) -> AWSResponse:
+        status, headers, body = respond(event_name.rsplit(".", 1)[-1], request)
+        return AWSResponse(request.url, status, headers, MockRawResponse(body))
+
+    session.events.register_first("before-send.drs", handle)
+    try:
+        yield drs
+    finally:
+        session.events.unregister("before-send.drs", handle)

@@ -1,0 +1,124 @@
+"""The sandbox's DRS emulator answers only what botocore's ``drs`` model accepts, per account.
+
+Each answer is checked the way ``botocore.stub.Stubber`` checks a stubbed response: the parsed body
+against the operation's output shape with ``botocore.validate.ParamValidator``. ``respond`` reads
+only a request's headers and body, so the requests here are just that (their bodies checked against
+the input shapes the same way).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import botocore.session
+import pytest
+from botocore.validate import ParamValidator
+
+from sandbox.drs import DrsEmulator
+from sandbox.drs_data import ACCOUNTS, Estate
+
+OWN, OTHER = ACCOUNTS
+# Every DRS operation the product calls (handlers/drs.py) and an input for it.
+PRODUCT_CALLS = {
+    "DescribeSourceServers": lambda servers: {"filters": {"sourceServerIDs": servers[:3]}},
+    "StartRecovery": lambda servers: {
+        "sourceServers": [{"sourceServerID": s} for s in servers[:3]],
+        "isDrill": True,
+        "tags": {"drs-chatops:execution": "e-1"},
+    },
+    "DescribeJobs": lambda servers: {"filters": {}},
+    "DescribeRecoveryInstances": lambda servers: {},
+}
+MODEL = botocore.session.get_session().get_service_model("drs")
+
+
+class _Request:
+    def __init__(self, body: dict[str, Any]) -> None:
+        self.headers = {"Authorization": "AWS4-HMAC-SHA256 Credential=AKIAOWN/20250101/us-east-1/drs/aws4"}
+        self.body = json.dumps(body).encode()
+
+
+@pytest.fixture
+def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[DrsEmulator]:
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", OWN)  # the deployment's own keys act in the first account
+    yield DrsEmulator(Estate.demo(), complete_after_polls=1)
+
+
+def _ask(emulator: DrsEmulator, operation: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    status, _, raw = emulator.responder()(operation, _Request(body))
+    return status, json.loads(raw)
+
+
+def _assert_valid(operation: str, answer: dict[str, Any]) -> None:
+    report = ParamValidator().validate(answer, MODEL.operation_model(operation).output_shape)
+    assert not report.has_errors(), report.generate_report()
+
+
+@pytest.mark.parametrize("operation", list(PRODUCT_CALLS))
+def test_every_answer_the_product_can_get_matches_the_drs_model(emulator, operation):
+    # Given a recovery that has run to completion (so jobs, instances and launch results exist)
+    servers = sorted(emulator.estate.servers[OWN])
+    _ask(emulator, "StartRecovery", PRODUCT_CALLS["StartRecovery"](servers))
+    _ask(emulator, "DescribeJobs", {})
+    # When the product's call is made
+    request = PRODUCT_CALLS[operation](servers)
+    assert not ParamValidator().validate(request, MODEL.operation_model(operation).input_shape).has_errors()
+    status, answer = _ask(emulator, operation, request)
+    # Then it succeeded with a body botocore's model accepts, and holds something to check
+    assert status == MODEL.operation_model(operation).http.get("responseCode", 200)
+    _assert_valid(operation, answer)
+    assert answer.get("items") or answer.get("job")
+
+
+def test_a_job_is_valid_in_every_state_it_passes_through(emulator):
+    servers = sorted(emulator.estate.servers[OWN])
+    _, started = _ask(emulator, "StartRecovery", PRODUCT_CALLS["StartRecovery"](servers))
+    _assert_valid("StartRecovery", started)
+    for _ in range(2):
+        _, jobs = _ask(emulator, "DescribeJobs", {"filters": {"jobIDs": [started["job"]["jobID"]]}})
+        _assert_valid("DescribeJobs", jobs)
+    assert jobs["items"][0]["status"] == "COMPLETED"
+
+
+def test_the_deployments_own_keys_do_not_see_another_accounts_servers(emulator):
+    # Given a server of the other account
+    foreign = sorted(emulator.estate.servers[OTHER])[0]
+    # When the deployment's own keys look it up and try to recover it
+    _, found = _ask(emulator, "DescribeSourceServers", {"filters": {"sourceServerIDs": [foreign]}})
+    status, error = _ask(emulator, "StartRecovery", {"sourceServers": [{"sourceServerID": foreign}]})
+    # Then it is unknown: not listed, and not recoverable
+    assert found == {"items": []}
+    assert status == 404 and foreign in error["message"]
+    assert emulator.state()[OTHER]["jobs"] == []
+
+
+def test_the_state_lists_servers_instances_and_jobs_per_account(emulator):
+    servers = sorted(emulator.estate.servers[OWN])
+    _ask(emulator, "StartRecovery", PRODUCT_CALLS["StartRecovery"](servers))
+    _ask(emulator, "DescribeJobs", {})
+    state = emulator.state()
+    assert set(state) == set(ACCOUNTS)
+    assert {"sourceServerID", "replicationState"} <= set(state[OWN]["sourceServers"][0])
+    [instance, *_] = state[OWN]["recoveryInstances"]
+    assert {"recoveryInstanceID", "sourceServerID", "isDrill", "state"} <= set(instance)
+    assert len(state[OWN]["jobs"]) == 1 and state[OTHER]["jobs"] == []
+
+
+def test_keys_of_a_role_in_a_third_account_act_there_not_in_the_deployments(emulator):
+    # Given keys moto's STS issued for a role in an account the estate has no servers in
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        sts = boto3.client("sts", region_name="us-east-1")
+        role = "arn:aws:iam::333333333333:role/drs-chatops-drs-access"
+        key = sts.assume_role(RoleArn=role, RoleSessionName="test")["Credentials"]["AccessKeyId"]
+        request = _Request({"filters": {}})
+        request.headers["Authorization"] = f"AWS4-HMAC-SHA256 Credential={key}/20250101/us-east-1/drs/aws4"
+        # When they list source servers
+        status, _, raw = emulator.responder()("DescribeSourceServers", request)
+    # Then the call acted in that account (no servers), as that role
+    assert (status, json.loads(raw)) == (200, {"items": []})
+    assert (emulator.calls[-1].account, emulator.calls[-1].role_arn) == ("333333333333", role)
