@@ -13,7 +13,7 @@ from handlers.errors import NotFoundError
 from handlers.models.approval import Approval, DecideApprovalRequest
 from handlers.rendering import render_html
 from handlers.repositories.approvals import ApprovalRepository
-from handlers.services.approvals import decide_approval
+from handlers.services.decisions import decide
 
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
@@ -75,7 +75,7 @@ def confirmation_page(params: CallbackParams) -> Page:
 def decide_page(params: CallbackParams) -> Page:
     request = DecideApprovalRequest(action=params.action, approvalId=params.approval)
     try:
-        result = decide_approval(request, by=None, via="email")
+        result = decide(request, by=None, via="email")
     except NotFoundError:
         return _not_found()
     if result.outcome == "expired":

@@ -66,7 +66,6 @@ def pause(task: PauseTask) -> dict[str, Any]:
         expiresAt=approval.expiresAt,
         resumeUrl=callback_url("resume", approval.approvalId),
         cancelUrl=callback_url("cancel", approval.approvalId),
-        approvalId=approval.approvalId,
     )
     return {"paused": True}
 
