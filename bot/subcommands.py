@@ -155,7 +155,10 @@ def pause_offer(user: SlackUser, caller: Caller, execution: Execution) -> list[B
         return []
     group = execution.waves[pending.waveNumber - 1].protectionGroupName
     pause = Pause(execution.planName, pending.waveNumber, group, pending.expiresAt)
-    plan = recovery_plans.get_recovery_plan(caller, execution.planId)
+    try:
+        plan = recovery_plans.get_recovery_plan(caller, execution.planId)
+    except NotFoundError:  # nobody can be shown to be its approver: the API decides it
+        return [section(pause.text())]
     refusal = access.decider_refusal(user.user_id, plan.approvers)
     if refusal:
         return [section(pause.text()), context(refusal)]

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from handlers.errors import NotFoundError
+from handlers.errors import ConflictError, NotFoundError
 from handlers.models.approval import Approval, DecideApprovalRequest
 from handlers.rendering import render_html
 from handlers.repositories.approvals import ApprovalRepository
@@ -78,6 +78,8 @@ def decide_page(params: CallbackParams) -> Page:
         result = decide(request, by=None, via="email")
     except NotFoundError:
         return _not_found()
+    except ConflictError as exc:  # a decision that is being undone right now: try again
+        return error_page(409, "Please try again", exc.message)
     if result.outcome == "expired":
         return error_page(410, "This approval has expired", result.message)
     return Page(200, render_html("pages/result.html.j2", outcome=result.outcome, approval=result))

@@ -87,6 +87,7 @@ def record_decision(execution_id: str, wave_number: int, decision: DecisionOutpu
         channel=decision.decidedVia,
         decidedAt=decision.decidedAt,
         waveNumber=wave_number,
+        reason=decision.reason,
     )
     return ExecutionRepository().record_decision(execution_id, entry)
 
