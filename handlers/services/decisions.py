@@ -54,14 +54,14 @@ def settle(result: DecisionResult, reason: str = "") -> Execution | None:
     if decision.action == "cancel":
         finish_execution(result.executionId, "CANCELLED", reason=reason)  # records the end once
     elif recorded is not None:
-        details = {"decidedBy": decision.decidedBy, "decidedVia": decision.channel}
+        who = {"decidedBy": decision.decidedBy, "decidedVia": decision.channel}
         announce(
             recorded,
             "resume",
             waveNumber=decision.waveNumber,
             decidedAt=decision.decidedAt,
+            **who,
             reason=reason,
-            **details,
         )
     return repository.get(result.executionId)
 
