@@ -144,7 +144,7 @@ def post_pause(execution_id: str, refs: dict[str, str], details: dict[str, Any])
     instead of posting a second set of live buttons."""
     pause = _pause(details)
     channel, parent = refs["slackChannel"], refs["slackParentTs"]
-    blocks = [b.to_dict() for b in pause_blocks(pause, str(details.get("approvalId", "")))]
+    blocks = [b.to_dict() for b in pause_blocks(pause, execution_id)]
     text = escape(pause.text())
     client = web_client()
     if refs.get("slackPauseTs") and refs.get("slackPauseWave") == str(pause.wave_number):

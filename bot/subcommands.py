@@ -11,11 +11,12 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ConfirmO
 from bot import access, ids
 from bot.blocks import catalog
 from bot.blocks.common import Reply, context, markdown, paginate, plain, section
-from bot.blocks.executions import mode, status_blocks, status_text
+from bot.blocks.executions import Pause, mode, pause_blocks, status_blocks, status_text
 from bot.lookup import all_groups, all_plans, find_plan, last_execution
 from bot.parsing import Command, help_text
 from handlers.account_context import Caller
 from handlers.errors import NotFoundError, ValidationError
+from handlers.models.execution import Execution
 from handlers.models.recovery_plan import RecoveryPlanUpdate
 from handlers.services import channel_settings, executions, recovery_plans
 
@@ -32,6 +33,10 @@ class SlackUser:
     @property
     def principal(self) -> str:
         return f"@{self.user_name or self.user_id}"
+
+
+RECENT = 20  # executions /dr status looks through for open pauses
+MAX_OFFERED_PAUSES = 5
 
 
 class NoAccountError(ValidationError):
@@ -120,19 +125,44 @@ def started(user: SlackUser, execution: dict[str, object]) -> Reply:
 
 
 def show_status(user: SlackUser, command: Command) -> Reply:
+    """One execution (the newest without an id) and, for people who may decide them, the Resume /
+    Cancel buttons of its open pause and of other recent paused executions: a pause whose
+    announcement was lost can still be decided from here."""
     caller = caller_for(user)
     if command.target:
         execution = executions.get_execution(caller, command.target)
+        paused = [execution]
     else:
-        latest = executions.list_executions(caller, limit=1).items
-        if not latest:
+        recent = executions.list_executions(caller, limit=RECENT).items
+        if not recent:
             return Reply(f"No executions in account {caller.account_id} yet.")
-        execution = latest[0]
+        execution = recent[0]
+        paused = [execution, *[e for e in recent[1:] if e.status == "PAUSED"][:MAX_OFFERED_PAUSES]]
     dumped = execution.model_dump()
     for wave in dumped["waves"]:
         wave["launched"] = sum(1 for s in wave["servers"] if s["launchStatus"] == "LAUNCHED")
         wave["total"] = len(wave["servers"])
-    return Reply(status_text(dumped), status_blocks(dumped))
+    blocks = status_blocks(dumped)
+    for each in paused:
+        blocks += pause_offer(user, caller, each)
+    return Reply(status_text(dumped), blocks)
+
+
+def pause_offer(user: SlackUser, caller: Caller, execution: Execution) -> list[Block]:
+    """An open pause with its buttons for a user who may decide it, or who may."""
+    pending = execution.pendingApproval
+    if execution.status != "PAUSED" or pending is None:
+        return []
+    group = execution.waves[pending.waveNumber - 1].protectionGroupName
+    pause = Pause(execution.planName, pending.waveNumber, group, pending.expiresAt)
+    try:
+        plan = recovery_plans.get_recovery_plan(caller, execution.planId)
+    except NotFoundError:  # nobody can be shown to be its approver: the API decides it
+        return [section(pause.text())]
+    refusal = access.decider_refusal(user.user_id, plan.approvers)
+    if refusal:
+        return [section(pause.text()), context(refusal)]
+    return pause_blocks(pause, execution.executionId)
 
 
 def cancel_run(user: SlackUser, command: Command) -> Reply:

@@ -8,16 +8,18 @@ operation up by name (ARCHITECTURE 3.4); REST routes (``handlers.routes``) name 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from handlers.account_context import Caller
+from handlers.errors import ValidationError
 from handlers.models.approval import Channel, DecideApprovalRequest
-from handlers.models.execution import ExecutionRef, StartExecutionRequest
+from handlers.models.execution import DecideExecutionRequest, ExecutionRef, StartExecutionRequest
 from handlers.models.protection_group import ProtectionGroupCreate, ProtectionGroupUpdate
 from handlers.models.recovery_plan import RecoveryPlanCreate, RecoveryPlanUpdate
-from handlers.services import approvals, executions
+from handlers.services import decisions, executions
 from handlers.services import protection_groups as groups
 from handlers.services import recovery_plans as plans
 from handlers.validation import parse
@@ -138,13 +140,32 @@ def list_executions(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def cancel_execution(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
-    return _dump(executions.cancel_execution(caller, parse(ExecutionRef, body).executionId))
+    request = parse(DecideExecutionRequest, body)
+    decider = _decider(caller, request)
+    return _dump(decisions.cancel_execution(decider, request.executionId, reason=request.reason))
+
+
+def resume_execution(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    request = parse(DecideExecutionRequest, body)
+    decider = _decider(caller, request)
+    return _dump(decisions.resume_execution(decider, request.executionId, reason=request.reason))
+
+
+def _decider(caller: Caller, request: DecideExecutionRequest) -> Caller:
+    """Who decides: the signed-in caller through API Gateway, ``decidedBy`` for a direct invocation."""
+    if caller.source != "direct":
+        if request.decidedBy is not None:
+            raise ValidationError("decidedBy is the signed-in caller here; leave it out of the body")
+        return caller
+    if request.decidedBy is None:
+        raise ValidationError("decidedBy is required for a direct invocation: name who decides")
+    return replace(caller, principal=request.decidedBy)
 
 
 def decide_approval(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     request = parse(DecideApprovalRequest, body)
     via: Channel = "direct" if caller.source == "direct" else "api"
-    result = approvals.decide_approval(request, by=caller.principal, via=via, account_id=caller.account_id)
+    result = decisions.decide(request, by=caller.principal, via=via, account_id=caller.account_id)
     return _dump(result)
 
 
@@ -163,6 +184,7 @@ OPERATIONS: dict[str, Operation] = {
     "get_execution": get_execution,
     "list_executions": list_executions,
     "cancel_execution": cancel_execution,
+    "resume_execution": resume_execution,
     "decide_approval": decide_approval,
     "export_configuration": export_configuration,
     "import_configuration": import_configuration,

@@ -88,8 +88,22 @@ class Pause:
         return f"⏸️ {self.plan_name} is paused before wave {self.wave_number} ({self.group_name})."
 
 
-def pause_blocks(pause: Pause, approval_id: str) -> list[Block]:
-    """The pause message: Resume / Cancel buttons (value = approval id), Cancel behind a confirm."""
+def pause_value(execution_id: str, wave_number: int) -> str:
+    """What a pause button carries: which pause, not a credential. It acts only through a signed
+    Slack request from an allowed approver, in the account the channel is bound to; the email
+    approval id (a bearer credential) never appears in Slack."""
+    return f"{execution_id}:{wave_number}"
+
+
+def parse_pause_value(value: str) -> tuple[str, int] | None:
+    execution_id, _, wave = value.rpartition(":")
+    if not execution_id or not wave.isdigit() or len(value) > 200:
+        return None
+    return execution_id, int(wave)
+
+
+def pause_blocks(pause: Pause, execution_id: str) -> list[Block]:
+    """The pause message: Resume / Cancel buttons (value: ``pause_value``), Cancel behind a confirm."""
     confirm = ConfirmObject(
         title="Cancel the execution?",
         text=plain(f"This cancels {pause.plan_name}: no further waves will start.", 300),
@@ -97,14 +111,15 @@ def pause_blocks(pause: Pause, approval_id: str) -> list[Block]:
         deny="Keep it paused",
         style="danger",
     )
+    value = pause_value(execution_id, pause.wave_number)
     buttons = ActionsBlock(
-        block_id="approval",
+        block_id=f"approval:{value}",  # unique when /dr status lists several pauses in one message
         elements=[
-            ButtonElement(text="Resume", action_id=ids.APPROVAL_RESUME, value=approval_id, style="primary"),
+            ButtonElement(text="Resume", action_id=ids.APPROVAL_RESUME, value=value, style="primary"),
             ButtonElement(
                 text="Cancel",
                 action_id=ids.APPROVAL_CANCEL,
-                value=approval_id,
+                value=value,
                 style="danger",
                 confirm=confirm,
             ),

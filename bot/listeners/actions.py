@@ -5,22 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError as PydanticValidationError
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
 from bot import access, ids
 from bot.blocks.common import Reply, escape, markdown
-from bot.blocks.executions import EXPIRED_LINE, Pause, decided_blocks, decision_line
+from bot.blocks.executions import EXPIRED_LINE, Pause, decided_blocks, decision_line, parse_pause_value
 from bot.listeners.common import Respond, answer, user_from_body
 from bot.subcommands import SlackUser, caller_for, not_allowed, started
-from handlers.account_context import Caller
 from handlers.errors import NotFoundError
-from handlers.models.approval import DecideApprovalRequest, DecisionResult
+from handlers.models.approval import Action, DecisionResult
 from handlers.models.recovery_plan import RecoveryPlan
 from handlers.observability import logger
-from handlers.services import approvals, executions, recovery_plans
+from handlers.services import decisions, executions, recovery_plans
 
 
 def register(app: App) -> None:
@@ -39,27 +37,33 @@ def acknowledge(ack: Ack) -> None:
 
 def decide_pause(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
     user = user_from_body(body)
-    verb = "resume" if action.get("action_id") == ids.APPROVAL_RESUME else "cancel"
+    verb: Action = "resume" if action.get("action_id") == ids.APPROVAL_RESUME else "cancel"
     answer(respond, lambda: _decide(user, verb, str(action.get("value", "")), body, client))
 
 
 def _decide(
-    user: SlackUser, verb: str, approval_id: str, body: dict[str, Any], client: WebClient
+    user: SlackUser, verb: Action, value: str, body: dict[str, Any], client: WebClient
 ) -> Reply | None:
-    try:
-        request = DecideApprovalRequest(action=verb, approvalId=approval_id)
-    except PydanticValidationError as exc:
-        raise NotFoundError("this button does not carry a valid approval") from exc
-    approval = approvals.find_approval(request, None)
-    plan = recovery_plans.get_recovery_plan(
-        Caller(account_id=approval.accountId, principal=user.principal, source="slack"), approval.planId
-    )
+    """A pause button: only in the account this channel is bound to (another account's execution
+    is not found), only by the plan's approvers (or the operators)."""
+    pause = parse_pause_value(value)
+    if pause is None:
+        raise NotFoundError(
+            f"This button does not name a pause (it may be from an older message): {user.command} status "
+            "<executionId> shows an open pause with fresh buttons"
+        )
+    execution_id, wave_number = pause
+    caller = caller_for(user)
+    execution = executions.get_execution(caller, execution_id)
+    plan = recovery_plans.get_recovery_plan(caller, execution.planId)
     refusal = access.decider_refusal(user.user_id, plan.approvers)
     if refusal:
         return Reply(refusal, [markdown(refusal)])
-    result = approvals.decide_approval(request, by=user.principal, via="slack", account_id=approval.accountId)
+    result = decisions.decide_pause(caller, execution_id, wave_number, verb)
     line = outcome_line(result)
     container = body.get("container") or {}
+    if container.get("is_ephemeral"):  # a /dr status reply: Slack cannot update it, so answer
+        return Reply(line)
     try:
         client.chat_update(
             channel=str(container.get("channel_id") or (body.get("channel") or {}).get("id", "")),
@@ -108,7 +112,7 @@ def confirm_cancel(body: dict[str, Any], action: dict[str, Any], respond: Respon
         refusal = not_allowed(user, "cancel executions")
         if refusal:
             return refusal
-        execution = executions.cancel_execution(caller_for(user), str(action.get("value", "")))
+        execution = decisions.cancel_execution(caller_for(user), str(action.get("value", "")))
         respond(delete_original=True)
         text = (
             f"{user.principal} cancelled execution {execution.executionId} of {execution.planName}: "

@@ -9,6 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 ApprovalStatus = Literal["PENDING", "RESUMED", "CANCELLED", "EXPIRED"]
 Action = Literal["resume", "cancel"]
 Channel = Literal["email", "slack", "api", "direct"]
+# Who an email-link decision is recorded as when the plan has no notification address: the link
+# identifies nobody, so the record says so instead of staying empty.
+LINK_HOLDER = "holder of the email link"
 
 
 class Approval(BaseModel):
@@ -30,6 +33,9 @@ class Approval(BaseModel):
     decidedAt: str = ""
     action: str = ""
     statusReason: str = ""
+    # Who a decision through the email link is recorded as: the plan's notification address when it
+    # had one as the pause opened, else LINK_HOLDER.
+    linkHolder: str = ""
     # A snapshot of what the confirmation and result pages show, taken when the pause opens, so a
     # click costs one read instead of three.
     planName: str = ""

@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from handlers.models.fields import Actor, Reason
+
 ExecutionStatus = Literal["RUNNING", "PAUSED", "SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"]
 TERMINAL_STATUSES: frozenset[str] = frozenset({"SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"})
 WaveStatus = Literal["PENDING", "WAITING_APPROVAL", "RUNNING", "COMPLETED", "FAILED", "CANCELLED", "SKIPPED"]
@@ -45,6 +47,7 @@ class Decision(BaseModel):
     channel: str
     decidedAt: str
     waveNumber: int
+    reason: str = ""
 
 
 class Execution(BaseModel):
@@ -78,6 +81,18 @@ class ExecutionRef(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     executionId: str = Field(min_length=1, max_length=128)
+
+
+class DecideExecutionRequest(BaseModel):
+    """``resume_execution`` / ``cancel_execution``: the open pause of an execution, by its id.
+    ``decidedBy`` names the decider of a direct invocation (through API Gateway it is the signed-in
+    caller, and the route refuses the field)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    executionId: str = Field(min_length=1, max_length=128)
+    reason: Reason = ""
+    decidedBy: Actor | None = None
 
 
 # --- Step Functions -> orchestrator payloads (one model per task, discriminated on "task") ---

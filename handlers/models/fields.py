@@ -51,6 +51,12 @@ def _no_control_characters_except_line_breaks(value: str) -> str:
     return value
 
 
+def _no_markup(value: str) -> str:
+    if any(ch in value for ch in "<>&"):
+        raise ValueError("must not contain markup (<, > or &)")
+    return value
+
+
 def _email(value: str) -> str:
     if not is_valid_email(value):
         raise ValueError("is not a valid email address (one @, a dotted domain, no spaces)")
@@ -66,6 +72,16 @@ Name = Annotated[
 ]
 Description = Annotated[
     str, StringConstraints(max_length=1000), AfterValidator(_no_control_characters_except_line_breaks)
+]
+# Who acted, as a direct invocation names them (``decidedBy``): shown in Slack, pages and reports.
+Actor = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=128),
+    AfterValidator(_no_control_characters),
+    AfterValidator(_no_markup),
+]
+Reason = Annotated[
+    str, StringConstraints(max_length=500), AfterValidator(_no_control_characters_except_line_breaks)
 ]
 Email = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_email)]
 RoleName = Annotated[str, StringConstraints(max_length=64, pattern=r"^[A-Za-z0-9+=,.@_-]*$")]

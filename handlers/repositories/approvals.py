@@ -6,7 +6,7 @@ import hashlib
 from typing import Any
 
 from handlers import aws
-from handlers.models.approval import Approval
+from handlers.models.approval import LINK_HOLDER, Approval
 from handlers.repositories.dynamo import (
     conditional_update,
     conditional_write,
@@ -59,8 +59,8 @@ class ApprovalRepository:
         account_id: str | None = None,
     ) -> Approval | None:
         """PENDING and unexpired -> decided, once: the decided approval for the one caller whose
-        write happened, None for everyone else. ``by=None`` records the plan's notification email
-        (the holder of an email link) as the decider. One round trip."""
+        write happened, None for everyone else. ``by=None`` is the holder of an email link, recorded
+        as the approval's ``linkHolder`` (never as an empty name). One round trip."""
         values: dict[str, Any] = {
             ":s": status,
             ":a": action,
@@ -68,14 +68,14 @@ class ApprovalRepository:
             ":at": at,
             ":pending": "PENDING",
             ":now": at[:19] + "Z",
+            ":by": by if by is not None else LINK_HOLDER,
         }
         condition = "#s = :pending AND expiresAt > :now"
         if account_id is not None:
             condition += " AND accountId = :account"
             values[":account"] = account_id
-        if by is not None:
-            values[":by"] = by
-        decided_by = ":by" if by is not None else "notificationEmail"
+        # Approvals stored before linkHolder existed fall back to LINK_HOLDER.
+        decided_by = ":by" if by is not None else "if_not_exists(linkHolder, :by)"
         response = conditional_update(
             lambda: self._table.update_item(
                 Key={"approvalId": approval_id},

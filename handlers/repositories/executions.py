@@ -87,21 +87,29 @@ class ExecutionRepository:
             )
 
     def record_decision(self, execution_id: str, decision: Decision) -> Execution | None:
-        """Append a decision, close the pause (RUNNING again on resume); one write. Returns the
-        updated execution, or None if it had already finished."""
+        """Append a decision, close the pause (RUNNING again on resume); one write, made only while
+        the pause before ``decision.waveNumber`` is still open, so whoever records a decision first
+        (the winning decider or the orchestrator) records it once. Returns the updated execution,
+        or None if the pause was already closed or the execution had already finished."""
         expression = (
             "SET decisions = list_append(if_not_exists(decisions, :none), :d), pendingApproval = :null"
             + (", #status = :running" if decision.action == "resume" else "")
             + " REMOVE pendingApprovalId"
         )
-        values: dict[str, Any] = {":none": [], ":d": [to_item(decision)], ":null": None, **_terminal_values()}
+        values: dict[str, Any] = {
+            ":none": [],
+            ":d": [to_item(decision)],
+            ":null": None,
+            ":wave": decision.waveNumber,
+            **_terminal_values(),
+        }
         if decision.action == "resume":
             values[":running"] = "RUNNING"
         response = conditional_update(
             lambda: self._table.update_item(
                 Key={"executionId": execution_id},
                 UpdateExpression=expression,
-                ConditionExpression=_NOT_FINISHED,
+                ConditionExpression=f"{_NOT_FINISHED} AND pendingApproval.waveNumber = :wave",
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",

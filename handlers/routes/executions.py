@@ -28,3 +28,8 @@ def get(executionId: str) -> Response[str]:
 @router.post("/executions/<executionId>/cancel")
 def cancel(executionId: str) -> Response[str]:
     return call(router, "cancel_execution", with_path_id(json_body(router), "executionId", executionId))
+
+
+@router.post("/executions/<executionId>/resume")
+def resume(executionId: str) -> Response[str]:
+    return call(router, "resume_execution", with_path_id(json_body(router), "executionId", executionId))

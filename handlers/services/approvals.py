@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 from botocore.exceptions import ClientError
 
 from handlers import aws
-from handlers.errors import NotFoundError
-from handlers.models.approval import Approval, Channel, DecideApprovalRequest, DecisionResult
+from handlers.errors import ConflictError, NotFoundError
+from handlers.models.approval import LINK_HOLDER, Approval, Channel, DecideApprovalRequest, DecisionResult
 from handlers.models.execution import DecisionOutput, Execution, PendingApproval
 from handlers.observability import count, logger, now_iso
 from handlers.repositories.approvals import ApprovalRepository, token_hash
@@ -23,6 +23,9 @@ from handlers.settings import get_settings
 
 EXPIRED_TOKEN_ERRORS = frozenset({"InvalidToken", "TaskTimedOut", "TaskDoesNotExist"})
 _PAST = {"resume": "resumed", "cancel": "cancelled"}
+# A decision whose write failed while the pause is still open retries this many times in all (the
+# other decision that held it was undone because Step Functions did not take it).
+_ATTEMPTS = 3
 
 
 def open_approval(
@@ -45,6 +48,7 @@ def open_approval(
         planName=execution.planName,
         protectionGroupName=execution.waves[wave_number - 1].protectionGroupName,
         notificationEmail=notification_email,
+        linkHolder=notification_email or LINK_HOLDER,
         isDrill=execution.isDrill,
         startedBy=execution.startedBy,
         startTime=execution.startTime,
@@ -73,43 +77,72 @@ def decide_approval(
     request: DecideApprovalRequest, *, by: str | None, via: Channel, account_id: str | None = None
 ) -> DecisionResult:
     """Decide a pause once, whichever channels race. ``by=None`` means the holder of the email
-    link (recorded as the plan's notification address). The winning click costs a conditional
-    write and a Step Functions call; only losers read the approval to learn who won."""
+    link (recorded as the approval's ``linkHolder``). The winning click costs a conditional write
+    and a Step Functions call; only losers read the approval to learn who won."""
     approval_id = request.approvalId or find_approval(request, account_id).approvalId
     status = "RESUMED" if request.action == "resume" else "CANCELLED"
     repository = ApprovalRepository()
-    decided = repository.decide(
-        approval_id, status=status, action=request.action, by=by, via=via, at=now_iso(), account_id=account_id
-    )
-    if decided is None:
-        return _not_decided(
-            find_approval(DecideApprovalRequest(action=request.action, approvalId=approval_id), account_id)
+    for _ in range(_ATTEMPTS):
+        decided = repository.decide(
+            approval_id,
+            status=status,
+            action=request.action,
+            by=by,
+            via=via,
+            at=now_iso(),
+            account_id=account_id,
         )
-    # The execution record and the resume/cancel announcement are written by the orchestrator when
-    # the state machine receives this decision.
+        if decided is not None:
+            return _deliver(decided, request.reason)
+        current = find_approval(
+            DecideApprovalRequest(action=request.action, approvalId=approval_id), account_id
+        )
+        if current.status != "PENDING" or _has_expired(current):
+            return _not_decided(current)
+        # Still open: another decision held it and was undone (Step Functions did not take it, see
+        # _deliver), so this one may still be made.
+    raise ConflictError("this pause is being decided by someone else right now; try again in a moment")
+
+
+def _deliver(decided: Approval, reason: str) -> DecisionResult:
+    """The winner hands its decision to Step Functions. The execution record and the resume/cancel
+    announcement follow (handlers.services.decisions, or the orchestrator when the state machine
+    receives the decision, whichever is first)."""
+    repository = ApprovalRepository()
     try:
-        delivered = _send_to_step_functions(decided, request.reason)
+        delivered = _send_to_step_functions(decided, reason)
     except Exception:
         repository.reopen(decided)  # not taken by Step Functions: it may be decided again
         count("CallbackFailureCount")
         raise
     if not delivered:
-        repository.expire(approval_id, reason="Step Functions no longer waits for it", only_if=status)
+        repository.expire(
+            decided.approvalId, reason="Step Functions no longer waits for it", only_if=decided.status
+        )
         count("CallbackFailureCount")
         return _result(
             decided, "expired", "this approval has expired or was already handled; nothing changed"
         )
     count("CallbackSuccessCount")
     logger.info(
-        "approval decided", extra={"executionId": decided.executionId, "action": request.action, "via": via}
+        "approval decided",
+        extra={"executionId": decided.executionId, "action": decided.action, "via": decided.decidedVia},
     )
-    word = _PAST[request.action].capitalize()
-    return _result(decided, "decided", f"{word} by {decided.decidedBy} via {via} at {decided.decidedAt}")
+    word = _PAST[decided.action].capitalize()
+    return _result(
+        decided, "decided", f"{word} by {decided.decidedBy} via {decided.decidedVia} at {decided.decidedAt}"
+    )
+
+
+def _has_expired(approval: Approval) -> bool:
+    expires = datetime.strptime(approval.expiresAt, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return datetime.now(UTC) >= expires
 
 
 def _not_decided(approval: Approval) -> DecisionResult:
-    """Someone else decided first, or the pause expired."""
-    if approval.status == "PENDING":  # the condition failed on expiry
+    """Someone else decided first, or the pause expired. Only a pause whose expiry time has passed
+    is marked EXPIRED here (one Step Functions said is gone is marked so by _deliver)."""
+    if approval.status == "PENDING" and _has_expired(approval):
         ApprovalRepository().expire(approval.approvalId, reason="the pause expired before anyone decided")
         count("CallbackFailureCount")
         return _result(approval, "expired", "this approval has expired or was already handled")

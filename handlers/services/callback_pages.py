@@ -9,11 +9,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from handlers.errors import NotFoundError
+from handlers.errors import ConflictError, NotFoundError
 from handlers.models.approval import Approval, DecideApprovalRequest
 from handlers.rendering import render_html
 from handlers.repositories.approvals import ApprovalRepository
-from handlers.services.approvals import decide_approval
+from handlers.services.decisions import decide
 
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
@@ -75,9 +75,11 @@ def confirmation_page(params: CallbackParams) -> Page:
 def decide_page(params: CallbackParams) -> Page:
     request = DecideApprovalRequest(action=params.action, approvalId=params.approval)
     try:
-        result = decide_approval(request, by=None, via="email")
+        result = decide(request, by=None, via="email")
     except NotFoundError:
         return _not_found()
+    except ConflictError as exc:  # a decision that is being undone right now: try again
+        return error_page(409, "Please try again", exc.message)
     if result.outcome == "expired":
         return error_page(410, "This approval has expired", result.message)
     return Page(200, render_html("pages/result.html.j2", outcome=result.outcome, approval=result))

@@ -1,4 +1,4 @@
-"""Executions: start a plan, read progress, cancel."""
+"""Executions: start a plan, read progress (deciding and cancelling: handlers.services.decisions)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,11 @@ import uuid
 from handlers import aws
 from handlers.account_context import Caller
 from handlers.errors import ConflictError, NotFoundError, ValidationError
-from handlers.models.approval import Channel, DecideApprovalRequest
-from handlers.models.execution import TERMINAL_STATUSES, Execution, WaveProgress
+from handlers.models.execution import Execution, WaveProgress
 from handlers.observability import logger, now_iso
 from handlers.repositories.dynamo import Page
 from handlers.repositories.executions import ExecutionRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
-from handlers.services import approvals
 from handlers.services.lifecycle import finish_execution, release_if_ended
 from handlers.services.recovery_plans import get_recovery_plan
 from handlers.settings import get_settings
@@ -85,34 +83,3 @@ def start_execution(caller: Caller, plan_id: str, *, is_drill: bool = True) -> E
         "execution started", extra={"executionId": execution_id, "planId": plan.planId, "drill": is_drill}
     )
     return execution.model_copy(update={"stateMachineExecutionArn": arn})
-
-
-def cancel_execution(caller: Caller, execution_id: str) -> Execution:
-    """Cancel a running or paused execution. A paused one is cancelled through its approval
-    (the same exactly-once path as every other channel); a running one is stopped and recorded."""
-    execution = get_execution(caller, execution_id)
-    if execution.status in TERMINAL_STATUSES:
-        raise ConflictError(f"execution {execution_id} has already finished: {execution.status}")
-    approval_id = ExecutionRepository().pending_approval_id(execution_id)
-    if approval_id:
-        request = DecideApprovalRequest(action="cancel", approvalId=approval_id)
-        result = approvals.decide_approval(
-            request, by=caller.principal, via=_channel(caller), account_id=caller.account_id
-        )
-        if result.outcome != "expired":
-            return get_execution(caller, execution_id)
-    # Running, or paused on a token Step Functions no longer waits for (stopped elsewhere): no
-    # decision can end it, so stop it and record the end here (finish_execution records once).
-    if execution.stateMachineExecutionArn:
-        aws.client("stepfunctions").stop_execution(
-            executionArn=execution.stateMachineExecutionArn,
-            error="ExecutionCancelled",
-            cause=f"cancelled by {caller.principal}"[:256],
-        )
-    reason = f"cancelled by {caller.principal}"
-    finish_execution(execution_id, "CANCELLED", reason=reason, cancelled_by=caller)
-    return get_execution(caller, execution_id)
-
-
-def _channel(caller: Caller) -> Channel:
-    return "direct" if caller.source == "direct" else "slack" if caller.source == "slack" else "api"

@@ -67,7 +67,6 @@ def pause(task: PauseTask) -> dict[str, Any]:
         expiresAt=approval.expiresAt,
         resumeUrl=callback_url("resume", approval.approvalId),
         cancelUrl=callback_url("cancel", approval.approvalId),
-        approvalId=approval.approvalId,
     )
     return {"paused": True}
 
@@ -89,6 +88,7 @@ def record_decision(execution_id: str, wave_number: int, decision: DecisionOutpu
         channel=decision.decidedVia,
         decidedAt=decision.decidedAt,
         waveNumber=wave_number,
+        reason=decision.reason,
     )
     return ExecutionRepository().record_decision(execution_id, entry)
 

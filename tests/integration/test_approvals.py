@@ -234,7 +234,7 @@ def test_an_unexpected_failure_on_the_email_page_is_a_friendly_html_500(orchestr
     def broken(*_args, **_kwargs):
         raise RuntimeError("simulated outage")
 
-    monkeypatch.setattr(callback_pages, "decide_approval", broken)
+    monkeypatch.setattr(callback_pages, "decide", broken)
     # When the email form is posted
     status, body, headers = click(paused["links"]["resume"], "POST")
     # Then the person sees an HTML page, not JSON or a traceback, with the usual security headers

@@ -19,8 +19,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from sandbox import drs, faults, hooks
-from sandbox.drs_data import Estate
+from sandbox import faults, hooks
+from sandbox.drs_data import ACCOUNTS, Estate
 from sandbox.drs_faults import FaultyDrsEmulator
 from sandbox.slack_fake import DEFAULT_CHANNEL, SlackDown, SlackRecorder
 from sandbox.web import Routes
@@ -122,10 +122,9 @@ def test_drs_faults_answer_as_drs_does(fault: str, status: int, code: str) -> No
 
 
 def launch_of_failing_server(monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setattr(drs, "PENDING_SECONDS", 0.0)
-    monkeypatch.setattr(drs, "COMPLETED_AFTER_SECONDS", 0.0)
     estate = Estate.demo()
-    respond = FaultyDrsEmulator(estate).responder()
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", ACCOUNTS[0])  # unsigned calls act in the deployment's account
+    respond = FaultyDrsEmulator(estate, complete_after_polls=1).responder()
     failing = estate.failing_server_ids()[0]
     started = respond(
         "StartRecovery", drs_request("StartRecovery", {"sourceServers": [{"sourceServerID": failing}]})

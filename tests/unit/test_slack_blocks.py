@@ -5,7 +5,14 @@ from __future__ import annotations
 from bot import ids
 from bot.blocks.common import BLOCK_LIMIT, Reply, escape, paginate, section
 from bot.blocks.events import event_line, pause_outcome
-from bot.blocks.executions import Pause, decided_blocks, decision_line, pause_blocks, status_blocks
+from bot.blocks.executions import (
+    Pause,
+    decided_blocks,
+    decision_line,
+    parse_pause_value,
+    pause_blocks,
+    status_blocks,
+)
 
 
 def test_escape_neutralises_mentions_and_entities():
@@ -33,12 +40,19 @@ def test_pagination_says_how_many_are_shown():
     assert paginate(list(range(143)), 99).footer("/dr plans") == "showing 3 of 143 (page 8 of 8)"
 
 
-def test_pause_buttons_carry_the_approval_id_and_cancel_is_confirmed():
-    blocks = [b.to_dict() for b in pause_blocks(Pause("P", 2, "DB", "2030-01-01T14:02:00Z"), "a" * 43)]
+def test_pause_buttons_carry_the_execution_and_wave_and_cancel_is_confirmed():
+    execution_id = "0f8fad5b-d9cb-469f-a165-70867728950e"
+    blocks = [b.to_dict() for b in pause_blocks(Pause("P", 2, "DB", "2030-01-01T14:02:00Z"), execution_id)]
     resume, cancel = blocks[-1]["elements"]
-    assert (resume["action_id"], resume["value"]) == (ids.APPROVAL_RESUME, "a" * 43)
+    assert (resume["action_id"], resume["value"]) == (ids.APPROVAL_RESUME, f"{execution_id}:2")
+    assert parse_pause_value(resume["value"]) == (execution_id, 2)
     assert cancel["action_id"] == ids.APPROVAL_CANCEL and cancel["confirm"]["style"] == "danger"
     assert "14:02 UTC" in str(blocks)
+
+
+def test_a_pause_button_value_that_names_no_wave_is_refused():
+    for value in ("", "a" * 43, "abc:", ":2", "abc:two", "x" * 300 + ":2"):
+        assert parse_pause_value(value) is None
 
 
 def test_decided_pause_has_no_buttons_and_says_who_and_when():

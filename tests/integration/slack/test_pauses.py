@@ -28,7 +28,7 @@ def paused(orchestration, bot):
     orchestration.wait_for_event("pause")
     bot.pump()
     (message,) = [m for m in bot.fake.messages.values() if "blocks" in m and _buttons(m)]
-    return {"plan": plan, "executionId": execution_id, "message": message, "approvalId": _buttons(message)[0]}
+    return {"plan": plan, "executionId": execution_id, "message": message, "value": _buttons(message)[0]}
 
 
 def _buttons(message):
@@ -45,7 +45,7 @@ def test_the_pause_message_has_resume_and_cancel_buttons(paused, bot):
     (actions,) = [b for b in message["blocks"] if b["type"] == "actions"]
     resume, cancel = actions["elements"]
     assert (resume["action_id"], cancel["action_id"]) == (ids.APPROVAL_RESUME, ids.APPROVAL_CANCEL)
-    assert resume["value"] == cancel["value"] == paused["approvalId"] and len(resume["value"]) <= 2000
+    assert resume["value"] == cancel["value"] == paused["value"] and len(resume["value"]) <= 2000
     assert "confirm" in cancel and "confirm" not in resume
     assert message["thread_ts"] == parents(bot)[0]["ts"] and message["channel"] == CHANNEL
     assert HOSTILE in text_of(message) and "<!channel>" not in message["text"]
@@ -54,7 +54,7 @@ def test_the_pause_message_has_resume_and_cancel_buttons(paused, bot):
 def test_resume_from_slack_updates_the_message_and_the_run_finishes(paused, bot, orchestration):
     bot.click(
         ids.APPROVAL_RESUME,
-        paused["approvalId"],
+        paused["value"],
         user=APPROVER,
         user_name="alice",
         message_ts=paused["message"]["ts"],
@@ -76,7 +76,7 @@ def test_resume_from_slack_updates_the_message_and_the_run_finishes(paused, bot,
 
 
 def test_someone_who_is_not_an_approver_is_refused(paused, bot):
-    bot.click(ids.APPROVAL_RESUME, paused["approvalId"], user=VIEWER, message_ts=paused["message"]["ts"])
+    bot.click(ids.APPROVAL_RESUME, paused["value"], user=VIEWER, message_ts=paused["message"]["ts"])
     assert "Only this plan's approvers may resume or cancel" in bot.last_reply()
     assert f"<@{APPROVER}>" in bot.last_reply() and f"<@{OPERATOR}>" not in bot.last_reply()
     assert _buttons(bot.fake.messages[paused["message"]["ts"]])  # untouched
@@ -92,7 +92,7 @@ def test_a_decision_by_email_updates_the_slack_pause_message(paused, bot, orches
     message = bot.fake.messages[paused["message"]["ts"]]
     assert _buttons(message) == [] and "Cancelled by dr@example.com via email at" in text_of(message)
     # a late click is told who decided, and changes nothing
-    bot.click(ids.APPROVAL_RESUME, paused["approvalId"], user=APPROVER, message_ts=paused["message"]["ts"])
+    bot.click(ids.APPROVAL_RESUME, paused["value"], user=APPROVER, message_ts=paused["message"]["ts"])
     assert "Already cancelled by dr@example.com via email at" in text_of(
         bot.fake.messages[paused["message"]["ts"]]
     )
@@ -107,7 +107,7 @@ def test_slack_and_email_racing_have_one_winner_shown_in_both(paused, bot, orche
         barrier.wait()
         bot.click(
             ids.APPROVAL_RESUME,
-            paused["approvalId"],
+            paused["value"],
             user=APPROVER,
             user_name="alice",
             message_ts=paused["message"]["ts"],
@@ -141,7 +141,7 @@ def test_slack_errors_never_break_the_notifier(paused, bot, orchestration, aws, 
     aws.client("sns").subscribe(TopicArn=aws.alerts_topic_arn, Protocol="sqs", Endpoint=arn)
     bot.fake.fail("chat.update", "ratelimited", status=429, **{"Retry-After": "1"})
     bot.fake.fail("chat.postMessage", "not_in_channel")
-    bot.click(ids.APPROVAL_CANCEL, paused["approvalId"], user=APPROVER, message_ts=paused["message"]["ts"])
+    bot.click(ids.APPROVAL_CANCEL, paused["value"], user=APPROVER, message_ts=paused["message"]["ts"])
     execution_status(paused["executionId"], TERMINAL)
     orchestration.wait_for_event("cancel")
     bot.pump()  # the parent update is rate limited once (retried), the thread reply is refused
@@ -165,7 +165,7 @@ def test_a_decision_whose_message_cannot_be_updated_is_still_told_to_the_clicker
     # When an approver resumes from it
     bot.click(
         ids.APPROVAL_RESUME,
-        paused["approvalId"],
+        paused["value"],
         user=APPROVER,
         user_name="alice",
         message_ts=paused["message"]["ts"],

@@ -1,0 +1,186 @@
+"""Deciding an execution's pause, and what follows a winning decision.
+
+Every channel decides through ``handlers.services.approvals`` (one conditional write, one Step
+Functions call). The winner then records the decision on the execution at once (RUNNING again on
+resume, CANCELLED on cancel), so the channel can show the outcome that took effect instead of a
+stale PAUSED; the orchestrator records it too when the state machine receives the decision, and a
+conditional write keeps whichever comes first (see ``ExecutionRepository.record_decision``).
+
+People and automation that know only the execution (the API's ``resume``/``cancel``, the direct
+operations, the Slack buttons, whose value is the execution id and wave number and never the email
+approval id) decide its open pause here, in the caller's account only."""
+
+from __future__ import annotations
+
+from handlers import aws
+from handlers.account_context import Caller
+from handlers.errors import ConflictError
+from handlers.models.approval import Action, Channel, DecideApprovalRequest, DecisionResult
+from handlers.models.execution import TERMINAL_STATUSES, Decision, Execution
+from handlers.repositories.approvals import ApprovalRepository
+from handlers.repositories.executions import ExecutionRepository
+from handlers.services import approvals
+from handlers.services.execution_events import announce
+from handlers.services.executions import get_execution
+from handlers.services.lifecycle import finish_execution
+
+_PAST = {"resume": "resumed", "cancel": "cancelled"}
+
+
+def decide(
+    request: DecideApprovalRequest, *, by: str | None, via: Channel, account_id: str | None = None
+) -> DecisionResult:
+    """Decide by approval id or task token (email links, ``decide_approval``) and settle a win."""
+    result = approvals.decide_approval(request, by=by, via=via, account_id=account_id)
+    settle(result, request.reason)
+    return result
+
+
+def settle(result: DecisionResult, reason: str = "") -> Execution | None:
+    """After a winning decision: record it on the execution (once, whoever is first), end a
+    cancelled execution, announce a resume this call recorded. The execution as it is now."""
+    if result.outcome != "decided":
+        return None
+    decision = Decision(
+        action="resume" if result.action == "resume" else "cancel",
+        decidedBy=result.decidedBy,
+        channel=result.decidedVia,
+        decidedAt=result.decidedAt,
+        waveNumber=result.waveNumber,
+        reason=reason,
+    )
+    repository = ExecutionRepository()
+    recorded = repository.record_decision(result.executionId, decision)
+    if decision.action == "cancel":
+        finish_execution(result.executionId, "CANCELLED", reason=reason)  # records the end once
+    elif recorded is not None:
+        who = {"decidedBy": decision.decidedBy, "decidedVia": decision.channel}
+        announce(
+            recorded,
+            "resume",
+            waveNumber=decision.waveNumber,
+            decidedAt=decision.decidedAt,
+            **who,
+            reason=reason,
+        )
+    return repository.get(result.executionId)
+
+
+def open_pause(
+    caller: Caller,
+    execution_id: str,
+    action: Action,
+    *,
+    via: Channel,
+    wave_number: int | None = None,
+    reason: str = "",
+) -> tuple[Execution, DecisionResult | None]:
+    """Decide the open pause of an execution of the caller's account (another account's is not
+    found), and only the pause before ``wave_number`` when one is named (a Slack button). The
+    execution as read first, and the decision's result, or None when no such pause is open."""
+    execution = get_execution(caller, execution_id)
+    approval_id = ExecutionRepository().pending_approval_id(execution_id)
+    approval = ApprovalRepository().get(approval_id) if approval_id else None
+    if approval is None or (wave_number is not None and approval.waveNumber != wave_number):
+        return execution, None
+    request = DecideApprovalRequest(action=action, approvalId=approval.approvalId, reason=reason)
+    return execution, decide(request, by=caller.principal, via=via, account_id=caller.account_id)
+
+
+def decide_pause(caller: Caller, execution_id: str, wave_number: int, action: Action) -> DecisionResult:
+    """A Slack button: the pause before ``wave_number``, or who decided it when it is over."""
+    execution, result = open_pause(caller, execution_id, action, via="slack", wave_number=wave_number)
+    return result or _closed(execution, action, wave_number)
+
+
+def resume_execution(caller: Caller, execution_id: str, *, reason: str = "") -> Execution:
+    """Resume the open pause: the execution with the resume recorded, or 409 naming who won."""
+    execution, result = open_pause(caller, execution_id, "resume", via=channel_of(caller), reason=reason)
+    if result is None:
+        raise ConflictError(_not_paused(execution))
+    return _taken(caller, result, "resume")
+
+
+def cancel_execution(caller: Caller, execution_id: str, *, reason: str = "") -> Execution:
+    """Cancel a running or paused execution: CANCELLED when this call's cancel took effect, 409
+    naming who decided when another decision won. A paused one is cancelled through its approval;
+    a running one (or one whose pause Step Functions no longer waits for) is stopped here."""
+    execution, result = open_pause(caller, execution_id, "cancel", via=channel_of(caller), reason=reason)
+    if execution.status in TERMINAL_STATUSES:
+        raise ConflictError(finished_message(execution))
+    if result is not None and result.outcome != "expired":
+        return _taken(caller, result, "cancel")
+    if execution.stateMachineExecutionArn:
+        aws.client("stepfunctions").stop_execution(
+            executionArn=execution.stateMachineExecutionArn,
+            error="ExecutionCancelled",
+            cause=f"cancelled by {caller.principal}"[:256],
+        )
+    why = reason or f"cancelled by {caller.principal}"
+    if not finish_execution(execution_id, "CANCELLED", reason=why, cancelled_by=caller):
+        raise ConflictError(finished_message(get_execution(caller, execution_id)))
+    return get_execution(caller, execution_id)
+
+
+def channel_of(caller: Caller) -> Channel:
+    return "direct" if caller.source == "direct" else "slack" if caller.source == "slack" else "api"
+
+
+def conflict_message(result: DecisionResult, attempted: str) -> str:
+    """The 409 of a decision another one beat: who decided what, via which channel and when."""
+    past = _PAST.get(result.action, result.action)
+    return (
+        f"execution {result.executionId}: wave {result.waveNumber} was already {past} by "
+        f"{result.decidedBy} via {result.decidedVia} at {result.decidedAt}; this {attempted} changed nothing"
+    )
+
+
+def finished_message(execution: Execution) -> str:
+    return f"execution {execution.executionId} has already finished: {execution.status}{_last(execution)}"
+
+
+def _not_paused(execution: Execution) -> str:
+    if execution.status in TERMINAL_STATUSES:
+        return finished_message(execution)
+    return f"execution {execution.executionId} is not paused ({execution.status}){_last(execution)}"
+
+
+def _last(execution: Execution) -> str:
+    if not execution.decisions:
+        return ""
+    last = execution.decisions[-1]
+    past = _PAST[last.action]
+    return f"; wave {last.waveNumber} was {past} by {last.decidedBy} via {last.channel} at {last.decidedAt}"
+
+
+def _taken(caller: Caller, result: DecisionResult, attempted: str) -> Execution:
+    if result.outcome == "decided":
+        return get_execution(caller, result.executionId)
+    if result.outcome == "already_decided":
+        raise ConflictError(conflict_message(result, attempted))
+    raise ConflictError(
+        f"execution {result.executionId}: the pause before wave {result.waveNumber} can no longer be "
+        f"decided ({result.message})"
+    )
+
+
+def _closed(execution: Execution, action: Action, wave_number: int) -> DecisionResult:
+    """No open pause before ``wave_number``: who decided it, if anyone did."""
+    decided = [d for d in execution.decisions if d.waveNumber == wave_number]
+    last = decided[-1] if decided else None
+    return DecisionResult(
+        outcome="already_decided" if last else "expired",
+        action=last.action if last else action,
+        status="EXPIRED" if last is None else "RESUMED" if last.action == "resume" else "CANCELLED",
+        decidedBy=last.decidedBy if last else "",
+        decidedVia=last.channel if last else "",
+        decidedAt=last.decidedAt if last else "",
+        executionId=execution.executionId,
+        planId=execution.planId,
+        waveNumber=wave_number,
+        message="this pause is over; nothing changed",
+        planName=execution.planName,
+        isDrill=execution.isDrill,
+        startedBy=execution.startedBy,
+        startTime=execution.startTime,
+    )
