@@ -15,6 +15,10 @@ _EMAIL_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$")
 _EMAIL_DOMAIN_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 _ACCOUNT_ID = re.compile(ACCOUNT_ID_PATTERN)
 _ALLOWED_IN_TEXT = {"\n", "\r", "\t"}
+# Markup or a link in a name shown in emails, Slack messages and the audit trail: angle brackets
+# (HTML, Slack's <url|text> and <!channel>) and anything shaped like scheme://.
+_MARKUP = re.compile(r"[<>]|[A-Za-z][A-Za-z0-9+.-]*://")
+ACTOR_MAX_LENGTH = 128
 
 
 def is_valid_account_id(value: object) -> bool:
@@ -51,6 +55,25 @@ def _no_control_characters_except_line_breaks(value: str) -> str:
     return value
 
 
+def actor_problem(value: str) -> str | None:
+    """Why ``value`` cannot name who acted (``requestedBy``, ``decidedBy``), or None if it can:
+    1-128 printable characters, no control or format characters, no markup and no links."""
+    if not 1 <= len(value) <= ACTOR_MAX_LENGTH:
+        return f"must be 1 to {ACTOR_MAX_LENGTH} characters"
+    if not value.isprintable():
+        return "must be printable characters only (no line breaks or control characters)"
+    if _MARKUP.search(value):
+        return "must not contain markup or links (<, >, scheme://)"
+    return None
+
+
+def _actor(value: str) -> str:
+    problem = actor_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
 def _email(value: str) -> str:
     if not is_valid_email(value):
         raise ValueError("is not a valid email address (one @, a dotted domain, no spaces)")
@@ -74,3 +97,5 @@ Region = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")]
 SlackUserId = Annotated[str, StringConstraints(pattern=r"^[UW][A-Z0-9]{2,20}$")]
 SlackChannelId = Annotated[str, StringConstraints(pattern=r"^[CGD][A-Z0-9]{2,20}$")]
 Version = Annotated[int, Field(ge=1)]
+# Who acted, as recorded in the audit trail and shown in emails and Slack messages.
+Actor = Annotated[str, StringConstraints(strict=True), AfterValidator(_actor)]
