@@ -50,16 +50,12 @@ def resolve_waves(account_id: str, waves: list[WaveInput]) -> list[Wave]:
     resolved: list[Wave] = []
     for wave in waves:
         group = groups.get(wave.protectionGroupId)
-        if group is None:
+        # Another account's group is answered exactly like a missing one: the error must not
+        # confirm that it exists, nor name it or its account.
+        if group is None or group.accountId != account_id:
             raise ValidationError(
                 f"wave {wave.waveNumber}: protection group {wave.protectionGroupId} does not exist "
                 f"in account {account_id}"
-            )
-        if group.accountId != account_id:
-            raise ValidationError(
-                f"wave {wave.waveNumber}: protection group {group.groupName} ({group.groupId}) belongs to "
-                f"account {group.accountId}, but the plan is in account {account_id}; all of a plan's "
-                "groups must be in the plan's account"
             )
         resolved.append(
             Wave(

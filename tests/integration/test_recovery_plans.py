@@ -28,12 +28,16 @@ def test_create_stores_waves_with_group_names(groups):
     assert plan["accountId"] == ACCOUNT_A and plan["subscriptionStatus"] == "none"
 
 
-def test_a_group_from_another_account_is_refused_naming_both_accounts(groups):
+def test_a_group_from_another_account_is_refused_like_a_group_that_does_not_exist(groups):
+    # Given a group of another account
     _, foreign = call_api("POST", "/protection-groups", group_body("Foreign"), account=ACCOUNT_B)
+    # When a plan names it, and another plan names a group that exists nowhere
     status, error = call_api("POST", "/recovery-plans", plan_body([groups[0], foreign["groupId"]]))
+    _, missing = call_api("POST", "/recovery-plans", plan_body([groups[0], "no-such-group"]))
+    # Then both are refused alike: nothing confirms the foreign group, its name or its account
     assert status == 400
-    assert foreign["groupId"] in error["message"]
-    assert ACCOUNT_A in error["message"] and ACCOUNT_B in error["message"]
+    assert error["message"] == missing["message"].replace("no-such-group", foreign["groupId"])
+    assert ACCOUNT_B not in error["message"] and "Foreign" not in error["message"]
 
 
 def test_wave_numbers_must_run_from_one_without_gaps(groups):
