@@ -16,8 +16,8 @@ _EMAIL_DOMAIN_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])
 _ACCOUNT_ID = re.compile(ACCOUNT_ID_PATTERN)
 _ALLOWED_IN_TEXT = {"\n", "\r", "\t"}
 # Markup or a link in a name shown in emails, Slack messages and the audit trail: angle brackets
-# (HTML, Slack's <url|text> and <!channel>) and anything shaped like scheme://.
-_MARKUP = re.compile(r"[<>]|[A-Za-z][A-Za-z0-9+.-]*://")
+# (HTML, Slack's <url|text> and <!channel>) and any "://" (a link such as http://…).
+_MARKUP = re.compile(r"[<>]|://")
 ACTOR_MAX_LENGTH = 128
 
 
@@ -63,7 +63,7 @@ def actor_problem(value: str) -> str | None:
     if not value.isprintable():
         return "must be printable characters only (no line breaks or control characters)"
     if _MARKUP.search(value):
-        return "must not contain markup or links (<, >, scheme://)"
+        return "must not contain markup or links (<, >, ://)"
     return None
 
 
