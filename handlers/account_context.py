@@ -123,9 +123,9 @@ def validate_account_context_for_invocation(
     the ``REQUIRE_ACCOUNT_ID_FOR_DIRECT_INVOCATION`` flag is off."""
     settings = get_settings()
     requested = body.get("accountId")
-    if requested is not None and not isinstance(requested, str):
-        raise ValidationError("accountId must be a string of exactly 12 digits")
     if detect_invocation_source(event) == "direct":
+        if requested is not None and not isinstance(requested, str):
+            raise ValidationError("accountId must be a string of exactly 12 digits")
         account_id = requested
         if not account_id:
             if settings.require_account_id_for_direct_invocation or not default_account_id:
