@@ -26,7 +26,9 @@ WRITERS = 100
 def _call(operation: str, body: dict[str, Any]) -> Any:
     from handlers import direct
 
-    return direct.handle({"operation": operation, "body": {"accountId": ACCOUNT, **body}})
+    return direct.handle(
+        {"operation": operation, "body": {"accountId": ACCOUNT, "requestedBy": "benchmark", **body}}
+    )
 
 
 def _concurrently(work: Any, count: int) -> list[Any]:

@@ -25,7 +25,12 @@ def _create(n: int) -> float:
     from handlers.api import lambda_handler
     from tests.support.events import LambdaContext
 
-    body = {"accountId": ACCOUNT, "groupName": f"Bench {n}", "sourceServerIds": [f"s-{n:017x}"]}
+    body = {
+        "accountId": ACCOUNT,
+        "requestedBy": "benchmark",
+        "groupName": f"Bench {n}",
+        "sourceServerIds": [f"s-{n:017x}"],
+    }
     event = {"operation": "create_protection_group", "body": body}
     start = time.perf_counter()
     result = lambda_handler(event, LambdaContext())

@@ -35,6 +35,7 @@ def build_app() -> App:
     from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
     from bot.listeners import actions, commands, options, views
+    from bot.payloads import RejectMalformed
 
     client = WebClient(base_url=get_settings().slack_api_url, retry_handlers=[RateLimitErrorRetryHandler(1)])
     app = App(
@@ -46,6 +47,7 @@ def build_app() -> App:
         url_verification_enabled=True,
         ssl_check_enabled=True,
     )
+    app.use(RejectMalformed())  # after the signature check, before any listener reads the payload
     for listeners in (commands, actions, views, options):
         listeners.register(app)
     return app
@@ -60,7 +62,8 @@ def request_handler() -> SlackRequestHandler:
 def malformed(event: dict[str, Any]) -> bool:
     """A request Bolt would fail to read before checking the signature (a body that is not JSON,
     a ``payload`` that is not a JSON object, an object of the wrong shape): refused with a 400 up
-    front, not an unhandled error anyone could provoke unsigned. Bolt's own reader decides."""
+    front, not an unhandled error anyone could provoke unsigned. Bolt's own reader decides; the
+    payload's fields are checked after the signature (``bot.payloads.RejectMalformed``)."""
     try:
         to_bolt_request({**event, "headers": dict(event.get("headers") or {})})
     except (ValueError, TypeError, AttributeError, KeyError, IndexError):

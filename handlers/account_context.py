@@ -1,8 +1,11 @@
-"""Which account a request acts on, decided by how the Lambda was invoked.
+"""Which account a request acts on, and who acts, decided by how the Lambda was invoked.
 
-- API Gateway (the event has ``requestContext``): ``accountId`` may be omitted and then defaults to
-  the caller's Cognito claim ``custom:accountId``. A caller with a claim acts on that account only.
-- Direct invocation: ``accountId`` is required in the body (there is no identity to default from).
+- API Gateway (the event has ``requestContext``): the account is only the verified Cognito claim
+  ``custom:accountId`` (set by administrators; the app client cannot write it, see docs/deploy.md).
+  An identity without the claim is refused (403): the request never names the account for it, and
+  a request naming another account than the claim's is refused too.
+- Direct invocation: ``accountId`` is required in the body (there is no identity to default from),
+  and operations that record who acted require ``requestedBy`` (or ``decidedBy``).
 """
 
 from __future__ import annotations
@@ -11,9 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, TypedDict
 
-from handlers.errors import ValidationError
-from handlers.models.fields import is_valid_account_id
+from pydantic import BaseModel, ConfigDict
+
+from handlers.errors import ForbiddenError, ValidationError
+from handlers.models.fields import Actor, is_valid_account_id
 from handlers.settings import get_settings
+from handlers.validation import parse
 
 InvocationSource = Literal["api_gateway", "direct"]
 ACCOUNT_CLAIM = "custom:accountId"
@@ -22,6 +28,23 @@ DIRECT_ACCOUNT_REQUIRED = (
     "accountId is required for direct Lambda invocation: without API Gateway there is no caller "
     "identity to take the account from, so put the 12-digit accountId in the event body"
 )
+NO_ACCOUNT_CLAIM = (
+    f"the signed-in identity carries no {ACCOUNT_CLAIM} claim, so it may act on no account; an "
+    "administrator must set that attribute on the user (a request cannot name the account itself)"
+)
+DIRECT_ACTOR_REQUIRED = (
+    "requestedBy is required for direct invocation of this operation: it records who acted "
+    "(1-128 printable characters, no markup or links; decidedBy is accepted for decide_approval)"
+)
+
+
+class DirectActors(BaseModel):
+    """Who acts in a direct invocation; the same field rules wherever an actor is recorded."""
+
+    model_config = ConfigDict(extra="ignore", hide_input_in_errors=True)
+
+    requestedBy: Actor | None = None
+    decidedBy: Actor | None = None
 
 
 class AccountContextDict(TypedDict):
@@ -78,48 +101,74 @@ def get_invocation_metadata(event: dict[str, Any]) -> dict[str, Any]:
     return metadata
 
 
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def claimed_account(event: dict[str, Any]) -> str:
+    """The account of an API Gateway caller: its verified claim, or a 403 if it has none."""
+    claimed = _claims(event).get(ACCOUNT_CLAIM)
+    if not isinstance(claimed, str) or not claimed:
+        raise ForbiddenError(NO_ACCOUNT_CLAIM)
+    return claimed
+
+
 def validate_account_context_for_invocation(
     event: dict[str, Any], body: dict[str, Any], *, default_account_id: str | None = None
 ) -> AccountContextDict:
-    """Return the account context for this request or raise :class:`ValidationError`.
+    """Return the account context for this request or raise :class:`ValidationError` (or
+    :class:`ForbiddenError` for an API Gateway identity without an account claim).
 
     ``default_account_id`` (the function's own account) is used for direct invocations only when
     the ``REQUIRE_ACCOUNT_ID_FOR_DIRECT_INVOCATION`` flag is off."""
     settings = get_settings()
     requested = body.get("accountId")
     if detect_invocation_source(event) == "direct":
+        if requested is not None and not isinstance(requested, str):
+            raise ValidationError("accountId must be a string of exactly 12 digits")
         account_id = requested
         if not account_id:
             if settings.require_account_id_for_direct_invocation or not default_account_id:
                 raise ValidationError(DIRECT_ACCOUNT_REQUIRED)
             account_id = default_account_id
     else:
-        claimed = _claims(event).get(ACCOUNT_CLAIM)
-        account_id = requested or claimed
-        if not account_id:
-            raise ValidationError(
-                "accountId is missing: the request has none and the caller's identity carries no "
-                f"{ACCOUNT_CLAIM} claim"
-            )
         # Isolation, not format: ENABLE_ACCOUNT_CONTEXT_VALIDATION never lets a caller leave its account.
-        if claimed and requested and requested != claimed:
+        account_id = claimed_account(event)
+        if requested and requested != account_id:
             raise ValidationError("accountId must be the account of the signed-in caller")
     if settings.enable_account_context_validation and not is_valid_account_id(account_id):
-        raise ValidationError(f"accountId must be exactly 12 digits, got {str(account_id)[:40]!r}")
+        raise ValidationError(f"accountId must be exactly 12 digits, got {account_id[:40]!r}")
     return AccountContextDict(
-        accountId=str(account_id),
-        assumeRoleName=str(body.get("assumeRoleName") or ""),
-        externalId=str(body.get("externalId") or ""),
+        accountId=account_id,
+        assumeRoleName=_text(body.get("assumeRoleName")),
+        externalId=_text(body.get("externalId")),
     )
 
 
+def direct_actor(body: dict[str, Any], *, required: bool) -> str | None:
+    """``requestedBy`` (or ``decidedBy``) of a direct invocation, checked as an :data:`Actor`."""
+    actors = parse(DirectActors, body)
+    if actors.requestedBy and actors.decidedBy and actors.requestedBy != actors.decidedBy:
+        raise ValidationError("give requestedBy or decidedBy, not two different names")
+    actor = actors.requestedBy or actors.decidedBy
+    if actor is None and required:
+        raise ValidationError(DIRECT_ACTOR_REQUIRED)
+    return actor
+
+
 def caller_for_invocation(
-    event: dict[str, Any], body: dict[str, Any], *, default_account_id: str | None = None
+    event: dict[str, Any],
+    body: dict[str, Any],
+    *,
+    default_account_id: str | None = None,
+    actor_required: bool = False,
 ) -> Caller:
+    """The caller of a REST request (identity from the claims) or of a direct invocation (identity
+    from ``requestedBy``/``decidedBy``, required when ``actor_required``)."""
     context = validate_account_context_for_invocation(event, body, default_account_id=default_account_id)
     source = detect_invocation_source(event)
     if source == "api_gateway":
         principal = caller_identity(event) or "api-user"
     else:
-        principal = str(body.get("requestedBy") or "direct-invocation")[:128]
+        principal = direct_actor(body, required=actor_required) or "direct-invocation"
     return Caller(account_id=context["accountId"], principal=principal, source=source)

@@ -10,10 +10,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from handlers.account_context import caller_for_invocation
-from handlers.errors import DomainError, ValidationError
+from handlers.errors import DomainError, ForbiddenError, ValidationError
 from handlers.observability import count, logger
-from handlers.operations import OPERATIONS, run
-from handlers.validation import parse
+from handlers.operations import ACTOR_OPERATIONS, OPERATIONS, run
+from handlers.validation import check_nesting, parse
 
 
 class DirectEvent(BaseModel):
@@ -25,14 +25,20 @@ class DirectEvent(BaseModel):
 
 def handle(event: Any, default_account_id: str | None = None) -> Any:
     try:
+        check_nesting(event, "the event")
         request = parse(DirectEvent, event)
         if request.operation not in OPERATIONS:
             raise ValidationError(
                 f"unknown operation {request.operation[:64]!r}; valid operations: {', '.join(OPERATIONS)}"
             )
         try:
-            caller = caller_for_invocation(event, request.body, default_account_id=default_account_id)
-        except ValidationError:
+            caller = caller_for_invocation(
+                event,
+                request.body,
+                default_account_id=default_account_id,
+                actor_required=request.operation in ACTOR_OPERATIONS,
+            )
+        except (ValidationError, ForbiddenError):
             count("AccountValidationErrors")
             raise
         return run(request.operation, caller, request.body)

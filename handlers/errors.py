@@ -18,6 +18,13 @@ class ValidationError(DomainError):
     status = 400
 
 
+class ForbiddenError(DomainError):
+    """The caller's identity does not allow the request at all (no account claim)."""
+
+    code = "FORBIDDEN"
+    status = 403
+
+
 class NotFoundError(DomainError):
     code = "NOT_FOUND"
     status = 404

@@ -25,7 +25,7 @@ from handlers.services import recovery_plans as plans
 from handlers.validation import parse
 
 # Keys that describe the caller, not the operation: consumed by the account context.
-CONTEXT_KEYS = frozenset({"accountId", "requestedBy"})
+CONTEXT_KEYS = frozenset({"accountId", "requestedBy", "decidedBy"})
 
 Operation = Callable[[Caller, dict[str, Any]], Any]
 
@@ -189,6 +189,20 @@ OPERATIONS: dict[str, Operation] = {
     "export_configuration": export_configuration,
     "import_configuration": import_configuration,
 }
+
+
+# Operations that record who acted (createdBy, startedBy, "cancelled by", decidedBy): a direct
+# invocation of one of them must say who acts (``requestedBy``/``decidedBy``).
+ACTOR_OPERATIONS = frozenset(
+    {
+        "create_protection_group",
+        "create_recovery_plan",
+        "start_execution",
+        "cancel_execution",
+        "decide_approval",
+        "import_configuration",
+    }
+)
 
 
 def run(name: str, caller: Caller, body: dict[str, Any]) -> Any:

@@ -2,8 +2,9 @@
 and the function's proxy response back into HTTP.
 
 The Cognito authorizer is replaced by two headers: ``X-Sandbox-Account`` becomes the claim
-``custom:accountId`` (default: the first demo account) and ``X-Sandbox-User`` becomes ``email`` and
-``cognito:username``.
+``custom:accountId`` and ``X-Sandbox-User`` becomes ``email`` and ``cognito:username``. A request
+without ``X-Sandbox-Account`` stands for a signed-in identity with no account claim, which the API
+refuses (403 FORBIDDEN), so that rule can be tried locally; the sandbox's own clients send it.
 """
 
 from __future__ import annotations
@@ -46,15 +47,7 @@ def proxy_event(
         "identity": {"sourceIp": "127.0.0.1", "userAgent": headers.get("User-Agent", "")},
     }
     if claims:
-        user = headers.get(USER_HEADER) or DEFAULT_USER
-        context["authorizer"] = {
-            "claims": {
-                "custom:accountId": headers.get(ACCOUNT_HEADER) or default_account,
-                "email": user,
-                "cognito:username": user,
-                "sub": str(uuid.uuid5(uuid.NAMESPACE_URL, user)),
-            }
-        }
+        context["authorizer"] = {"claims": _claims(headers)}
     return {
         "resource": "/{proxy+}",
         "path": parts.path,
@@ -69,6 +62,21 @@ def proxy_event(
         "body": text,
         "isBase64Encoded": is_base64,
     }
+
+
+def _claims(headers: dict[str, str]) -> dict[str, str]:
+    user = _header(headers, USER_HEADER) or DEFAULT_USER
+    claims = {"email": user, "cognito:username": user, "sub": str(uuid.uuid5(uuid.NAMESPACE_URL, user))}
+    account = _header(headers, ACCOUNT_HEADER)
+    if account:
+        claims["custom:accountId"] = account
+    return claims
+
+
+def _header(headers: dict[str, str], name: str) -> str:
+    """HTTP header names are case-insensitive (urllib and browsers may send ``X-sandbox-account``)."""
+    wanted = name.lower()
+    return next((value for key, value in headers.items() if key.lower() == wanted), "")
 
 
 def _body_text(body: bytes) -> tuple[str | None, bool]:

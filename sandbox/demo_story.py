@@ -12,7 +12,7 @@ import urllib.request
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sandbox import slack_requests
+from sandbox import apigw, slack_requests
 
 if TYPE_CHECKING:
     from sandbox.demo import Timeline
@@ -45,7 +45,8 @@ class Story:
 
     # -- helpers ---------------------------------------------------------------------------------
     def api(self, method: str, path: str, body: Any = None, expect: tuple[int, ...] = (200,)) -> Any:
-        status, raw = http(method, self.info["apiUrl"] + path, body)
+        headers = {apigw.ACCOUNT_HEADER: self.info["accounts"][0]}
+        status, raw = http(method, self.info["apiUrl"] + path, body, headers)
         if status not in expect:
             raise AssertionError(f"{method} /api{path} answered {status}: {raw[:300]!r}")
         return json.loads(raw)

@@ -25,7 +25,7 @@ def function_name_from_path(path: str) -> str | None:
 def invoke(runtime: LambdaRuntime, name: str, body: bytes, invocation_type: str | None) -> Answer:
     try:
         event: Any = json.loads(body) if body.strip() else {}
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: brackets nested deeper than json can read
         return _error(400, "InvalidRequestContentException", "Could not parse request body into json")
     try:
         runtime.config(name)

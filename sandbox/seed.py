@@ -27,7 +27,8 @@ def seed(runtime: Any, api_function: str, estate: Estate) -> dict[str, Any]:
 
     def call(operation: str, body: dict[str, Any]) -> dict[str, Any]:
         result = runtime.invoke(
-            api_function, {"operation": operation, "body": {"accountId": account, **body}}
+            api_function,
+            {"operation": operation, "body": {"accountId": account, "requestedBy": "sandbox seed", **body}},
         )
         payload = json.loads(result.payload)
         if result.function_error or (isinstance(payload, dict) and "error" in payload):

@@ -25,6 +25,8 @@ from handlers.validation import describe
 
 EXIT_FAILED = 1
 EXIT_INVALID = 2
+# Who acts, as recorded in the audit trail of what an import creates (createdBy).
+ACTOR = "drs-chatops config CLI"
 
 
 class CliError(Exception):
@@ -137,7 +139,7 @@ def invoke(command: ConfigCommand, operation: str, body: dict[str, Any]) -> dict
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
-    event = {"operation": operation, "body": {"accountId": command.account_id, **body}}
+    event = {"operation": operation, "body": {"accountId": command.account_id, "requestedBy": ACTOR, **body}}
     try:
         client = boto3.client("lambda", region_name=command.region, endpoint_url=command.endpoint_url)
         response = client.invoke(FunctionName=command.function_name, Payload=json.dumps(event).encode())

@@ -8,6 +8,7 @@ from typing import Any
 from bot.blocks.catalog import candidates
 from bot.blocks.common import Reply, section
 from bot.lookup import PlanLookupError
+from bot.payloads import block_actions, view_submission
 from bot.subcommands import SlackUser
 from handlers.errors import DomainError
 from handlers.observability import count, logger
@@ -26,13 +27,19 @@ def user_from_command(command: dict[str, Any]) -> SlackUser:
 
 
 def user_from_body(body: dict[str, Any], channel_id: str = "") -> SlackUser:
-    """The clicker or submitter of an interactive payload (block_actions, view_submission)."""
-    user = body.get("user") or {}
-    channel = channel_id or str((body.get("channel") or body.get("container") or {}).get("channel_id", ""))
-    channel = channel or str((body.get("channel") or {}).get("id", ""))
+    """The clicker or submitter of an interactive payload (block_actions, view_submission), read
+    through the payload models of ``bot.payloads`` (the middleware already refused other shapes)."""
+    if body.get("type") == "view_submission":
+        user = view_submission(body).user
+        channel = channel_id
+    else:
+        clicked = block_actions(body)
+        user = clicked.user
+        channel = channel_id or (clicked.container.channel_id if clicked.container else "")
+        channel = channel or (clicked.channel.id if clicked.channel else "")
     return SlackUser(
-        user_id=str(user.get("id", "")),
-        user_name=str(user.get("username") or user.get("name") or ""),
+        user_id=user.id,
+        user_name=user.username or user.name or "",
         channel_id=channel,
         command=get_settings().slack_command,
     )

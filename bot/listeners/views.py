@@ -12,6 +12,7 @@ from bot import access, ids
 from bot.blocks.common import Reply, section
 from bot.blocks.modal import read_submission
 from bot.listeners.common import answer, user_from_body
+from bot.payloads import submission_values
 from bot.subcommands import caller_for
 from handlers.services import recovery_plans
 
@@ -26,7 +27,7 @@ def acknowledge(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
     if refusal:
         ack(response_action="errors", errors={ids.BLOCK_PLAN_NAME: refusal[:150]})
         return
-    _, errors = read_submission((view.get("state") or {}).get("values") or {}, channel)
+    _, errors = read_submission(submission_values(view), channel)
     if errors:
         ack(response_action="errors", errors=errors)
     else:
@@ -36,7 +37,7 @@ def acknowledge(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
 def create_plan(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
     channel = str(view.get("private_metadata", ""))
     user = user_from_body(body, channel)
-    request, errors = read_submission((view.get("state") or {}).get("values") or {}, channel)
+    request, errors = read_submission(submission_values(view), channel)
     if request is None or errors or access.operator_refusal(user.user_id, "create plans"):
         return  # the ack showed why
 

@@ -15,6 +15,10 @@ _EMAIL_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$")
 _EMAIL_DOMAIN_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 _ACCOUNT_ID = re.compile(ACCOUNT_ID_PATTERN)
 _ALLOWED_IN_TEXT = {"\n", "\r", "\t"}
+# Markup or a link in a name shown in emails, Slack messages and the audit trail: angle brackets
+# (HTML, Slack's <url|text> and <!channel>) and any "://" (a link such as http://…).
+_MARKUP = re.compile(r"[<>]|://")
+ACTOR_MAX_LENGTH = 128
 
 
 def is_valid_account_id(value: object) -> bool:
@@ -51,9 +55,22 @@ def _no_control_characters_except_line_breaks(value: str) -> str:
     return value
 
 
-def _no_markup(value: str) -> str:
-    if any(ch in value for ch in "<>&"):
-        raise ValueError("must not contain markup (<, > or &)")
+def actor_problem(value: str) -> str | None:
+    """Why ``value`` cannot name who acted (``requestedBy``, ``decidedBy``), or None if it can:
+    1-128 printable characters, no control or format characters, no markup and no links."""
+    if not 1 <= len(value) <= ACTOR_MAX_LENGTH:
+        return f"must be 1 to {ACTOR_MAX_LENGTH} characters"
+    if not value.isprintable():
+        return "must be printable characters only (no line breaks or control characters)"
+    if _MARKUP.search(value):
+        return "must not contain markup or links (<, >, ://)"
+    return None
+
+
+def _actor(value: str) -> str:
+    problem = actor_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 
@@ -73,13 +90,6 @@ Name = Annotated[
 Description = Annotated[
     str, StringConstraints(max_length=1000), AfterValidator(_no_control_characters_except_line_breaks)
 ]
-# Who acted, as a direct invocation names them (``decidedBy``): shown in Slack, pages and reports.
-Actor = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=128),
-    AfterValidator(_no_control_characters),
-    AfterValidator(_no_markup),
-]
 Reason = Annotated[
     str, StringConstraints(max_length=500), AfterValidator(_no_control_characters_except_line_breaks)
 ]
@@ -90,3 +100,5 @@ Region = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")]
 SlackUserId = Annotated[str, StringConstraints(pattern=r"^[UW][A-Z0-9]{2,20}$")]
 SlackChannelId = Annotated[str, StringConstraints(pattern=r"^[CGD][A-Z0-9]{2,20}$")]
 Version = Annotated[int, Field(ge=1)]
+# Who acted, as recorded in the audit trail and shown in emails and Slack messages.
+Actor = Annotated[str, StringConstraints(strict=True), AfterValidator(_actor)]

@@ -9,9 +9,10 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import APIGatewayRestResolver, Router
 
 from handlers.account_context import caller_for_invocation
-from handlers.errors import PayloadTooLargeError, ValidationError
+from handlers.errors import ForbiddenError, PayloadTooLargeError, ValidationError
 from handlers.observability import count
 from handlers.operations import run
+from handlers.validation import loads_object
 
 MAX_BODY_BYTES = 256 * 1024
 
@@ -22,13 +23,7 @@ def json_body(app: APIGatewayRestResolver | Router) -> dict[str, Any]:
         raise PayloadTooLargeError(f"the request body is larger than {MAX_BODY_BYTES // 1024} KB")
     if not raw.strip():
         return {}
-    try:
-        body = json.loads(raw)
-    except ValueError as exc:
-        raise ValidationError("the request body is not valid JSON") from exc
-    if not isinstance(body, dict):
-        raise ValidationError("the request body must be a JSON object")
-    return body
+    return loads_object(raw)
 
 
 def query(app: APIGatewayRestResolver | Router) -> dict[str, Any]:
@@ -47,7 +42,7 @@ def call(
 ) -> Response[str]:
     try:
         caller = caller_for_invocation(app.current_event.raw_event, body)
-    except ValidationError:
+    except (ValidationError, ForbiddenError):
         count("AccountValidationErrors")
         raise
     result = run(operation, caller, body)

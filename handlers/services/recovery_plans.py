@@ -54,7 +54,9 @@ def resolve_waves(account_id: str, waves: list[WaveInput]) -> list[Wave]:
     resolved: list[Wave] = []
     for wave in waves:
         group = groups.get(wave.protectionGroupId)
-        if group is None or group.accountId != account_id:  # another account's group: as if absent
+        # Another account's group is answered exactly like a missing one: the error must not
+        # confirm that it exists, nor name it or its account.
+        if group is None or group.accountId != account_id:
             raise ValidationError(
                 f"wave {wave.waveNumber}: protection group {wave.protectionGroupId} does not exist "
                 f"in account {account_id}"

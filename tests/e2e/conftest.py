@@ -45,8 +45,12 @@ class RunningSandbox:
     info: dict[str, Any]
     log_path: Path
 
-    def api(self, method: str, path: str, body: Any = None, *, account: str | None = None) -> Response:
-        headers = {"X-Sandbox-Account": account} if account else {}
+    def api(
+        self, method: str, path: str, body: Any = None, *, account: str | None = None, claim: bool = True
+    ) -> Response:
+        """Call the REST API as a user of ``account`` (default: the first demo account);
+        ``claim=False`` sends no X-Sandbox-Account: an identity without an account claim."""
+        headers = {"X-Sandbox-Account": account or self.info["accounts"][0]} if claim else {}
         return http(method, self.info["apiUrl"] + path, body, headers)
 
     def lambda_client(self) -> Any:

@@ -138,6 +138,16 @@ def test_drs_state_lists_each_accounts_servers_instances_and_jobs(sandbox: Runni
         )
 
 
+def test_a_request_without_the_account_header_is_forbidden(sandbox: RunningSandbox) -> None:
+    # Given a request without X-Sandbox-Account: a signed-in identity with no account claim
+    first = sandbox.info["accounts"][0]
+    # When it names the first account in the query string
+    response = sandbox.api("GET", f"/protection-groups?accountId={first}", claim=False)
+    # Then it is forbidden and sees none of that account's groups
+    assert response.status == 403 and response.json()["error"] == "FORBIDDEN"
+    assert "items" not in response.json()
+
+
 def test_unknown_sandbox_path_is_a_json_404(sandbox: RunningSandbox) -> None:
     response = http("GET", sandbox.info["lambdaEndpoint"] + "/no-such-page")
 

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from tests.conftest import ACCOUNT_A
 from tests.support.data import group_body
 from tests.support.events import call_api, invoke_direct
 
@@ -95,3 +96,40 @@ def test_an_unknown_route_is_a_json_404(aws):
 def test_a_bad_next_token_is_a_400(aws):
     status, error = call_api("GET", "/protection-groups?nextToken=%%%garbage")
     assert status == 400 and "nextToken" in error["message"]
+
+
+def _nested(depth: int = 50_000) -> list[object]:
+    value: list[object] = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+DEEP_BRACKETS = "[" * 50_000 + "]" * 50_000
+
+
+@pytest.mark.parametrize(
+    "raw", [DEEP_BRACKETS, '{"groupName": ' + DEEP_BRACKETS + "}", '{"a":' * 40 + "1" + "}" * 40]
+)
+def test_deeply_nested_json_through_rest_is_a_400_not_a_500(aws, raw):
+    # Given a body that nests objects or arrays far deeper than any request of the API
+    # When it is posted through API Gateway
+    status, error = call_api("POST", "/protection-groups", raw_body=raw)
+    # Then it is refused clearly
+    assert status == 400 and error["error"] == "VALIDATION_ERROR"
+    assert "nests objects and arrays deeper than" in error["message"]
+
+
+@pytest.mark.parametrize("key", ["accountId", "requestedBy", "groupName", "assumeRoleName"])
+def test_deeply_nested_values_through_direct_invocation_are_a_validation_error(aws, key):
+    result = invoke_direct(
+        "create_protection_group", {"accountId": ACCOUNT_A, **group_body(), key: _nested()}
+    )
+    assert result["error"] == "VALIDATION_ERROR" and "nests objects and arrays deeper" in result["message"]
+
+
+def test_deeply_nested_brackets_to_the_lambda_invoke_api_are_a_400():
+    from sandbox.invoke_api import invoke
+
+    status, headers, _ = invoke(None, "api", DEEP_BRACKETS.encode(), None)  # type: ignore[arg-type]
+    assert status == 400 and headers["x-amzn-ErrorType"] == "InvalidRequestContentException"

@@ -121,8 +121,9 @@ def test_delete_removes_the_group_and_frees_its_servers(aws):
 
 
 def test_direct_invocation_creates_and_reads_back(aws):
-    created = invoke_direct("create_protection_group", {"accountId": ACCOUNT_A, **group_body()})
-    assert created["accountId"] == ACCOUNT_A and created["createdBy"] == "direct-invocation"
+    body = {"accountId": ACCOUNT_A, "requestedBy": "runbook-7", **group_body()}
+    created = invoke_direct("create_protection_group", body)
+    assert created["accountId"] == ACCOUNT_A and created["createdBy"] == "runbook-7"
     fetched = invoke_direct("get_protection_group", {"accountId": ACCOUNT_A, "groupId": created["groupId"]})
     assert fetched == created
     other = invoke_direct("get_protection_group", {"accountId": ACCOUNT_B, "groupId": created["groupId"]})

@@ -29,16 +29,15 @@ def test_create_stores_waves_with_group_names(groups):
     assert plan["accountId"] == ACCOUNT_A and plan["subscriptionStatus"] == "none"
 
 
-def test_another_accounts_group_reads_exactly_like_a_group_that_does_not_exist(groups):
-    # Given a group of account B, and an id no group has
+def test_a_group_from_another_account_is_refused_like_a_group_that_does_not_exist(groups):
+    # Given a group of another account
     _, foreign = call_api("POST", "/protection-groups", group_body("Foreign"), account=ACCOUNT_B)
-    missing = "00000000-0000-4000-8000-000000000000"
-    # When account A names each in a plan
-    status, error = call_api("POST", "/recovery-plans", plan_body([foreign["groupId"]]))
-    _, unknown = call_api("POST", "/recovery-plans", plan_body([missing]))
-    # Then both are refused with the same sentence: nothing says the foreign group exists, or where
+    # When a plan names it, and another plan names a group that exists nowhere
+    status, error = call_api("POST", "/recovery-plans", plan_body([groups[0], foreign["groupId"]]))
+    _, missing = call_api("POST", "/recovery-plans", plan_body([groups[0], "no-such-group"]))
+    # Then both are refused alike: nothing confirms the foreign group, its name or its account
     assert status == 400
-    assert error["message"] == unknown["message"].replace(missing, foreign["groupId"])
+    assert error["message"] == missing["message"].replace("no-such-group", foreign["groupId"])
     assert ACCOUNT_B not in error["message"] and "Foreign" not in error["message"]
 
 

@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from handlers.account_context import detect_invocation_source, validate_account_context_for_invocation
-from handlers.errors import ValidationError
-from handlers.models.fields import is_valid_account_id, is_valid_email
+from handlers.errors import ForbiddenError, ValidationError
+from handlers.models.fields import actor_problem, is_valid_account_id, is_valid_email
 from tests.support.data import group_body, plan_body
 from tests.support.events import call_api
 
@@ -40,6 +40,26 @@ def test_direct_invocation_requires_account_id(body):
             validate_account_context_for_invocation({"operation": "x", "body": body}, body)
     else:
         assert validate_account_context_for_invocation({}, body)["accountId"] == body["accountId"]
+
+
+@given(
+    claims=st.dictionaries(st.sampled_from(["email", "sub", "cognito:username", "custom:other"]), st.text()),
+    requested=st.one_of(st.none(), st.from_regex(r"\A[0-9]{12}\Z"), st.text()),
+)
+def test_an_identity_without_the_account_claim_reaches_no_account(claims, requested):
+    # Given any API Gateway identity whose claims lack custom:accountId, naming any account or none
+    event = {"requestContext": {"authorizer": {"claims": claims}}}
+    body = {} if requested is None else {"accountId": requested}
+    # Then the request is forbidden: the account never comes from the request
+    with pytest.raises(ForbiddenError):
+        validate_account_context_for_invocation(event, body)
+
+
+@given(st.text(max_size=200))
+def test_an_actor_is_plain_printable_text_without_markup_or_links(value):
+    if actor_problem(value) is None:
+        assert 1 <= len(value) <= 128 and value.isprintable()
+        assert "<" not in value and ">" not in value and "://" not in value
 
 
 @given(st.one_of(st.text(), st.emails()))

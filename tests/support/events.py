@@ -67,9 +67,16 @@ def call_api(method: str, path: str, body: Any = None, **kwargs: Any) -> tuple[i
     return response["statusCode"], json.loads(payload) if payload else None
 
 
-def invoke_direct(operation: str, body: dict[str, Any]) -> Any:
+DIRECT_ACTOR = "runbook@example.com"
+
+
+def invoke_direct(operation: str, body: dict[str, Any], *, requested_by: str | None = DIRECT_ACTOR) -> Any:
+    """Direct invocation, naming ``requested_by`` as the actor (as a runbook must for operations that
+    record who acted) unless the body names one or ``requested_by`` is None."""
     from handlers.api import lambda_handler
 
+    if requested_by is not None and not {"requestedBy", "decidedBy"} & body.keys():
+        body = {"requestedBy": requested_by, **body}
     return lambda_handler({"operation": operation, "body": body}, LambdaContext())
 
 

@@ -10,7 +10,7 @@ from handlers.account_context import (
     get_invocation_metadata,
     validate_account_context_for_invocation,
 )
-from handlers.errors import ValidationError
+from handlers.errors import ForbiddenError, ValidationError
 from handlers.settings import get_settings
 from tests.support.events import api_event
 
@@ -27,9 +27,35 @@ def test_api_gateway_defaults_to_the_cognito_claim():
     assert context == {"accountId": "123456789012", "assumeRoleName": "", "externalId": ""}
 
 
-def test_api_gateway_without_claim_or_body_account_is_refused():
-    with pytest.raises(ValidationError, match="accountId is missing"):
+def test_api_gateway_without_claim_or_body_account_is_forbidden():
+    with pytest.raises(ForbiddenError, match="no custom:accountId claim"):
         validate_account_context_for_invocation(api_event("GET", "/x", account=None), {})
+
+
+@pytest.mark.parametrize("body", [{"accountId": "111111111111"}, {"accountId": ""}, {}])
+def test_an_identity_without_the_claim_never_takes_the_account_from_the_request(body):
+    # Given a signed-in identity whose claims carry only an email (no custom:accountId)
+    event = api_event("GET", "/x?accountId=111111111111", account=None)
+    # When the request names an account, in the body or not at all
+    # Then it is forbidden: the account comes from the verified claim or from nowhere
+    with pytest.raises(ForbiddenError) as error:
+        validate_account_context_for_invocation(event, body)
+    assert error.value.status == 403 and error.value.code == "FORBIDDEN"
+
+
+def test_a_claim_that_is_not_a_string_is_no_claim():
+    event = api_event("GET", "/x", account=None)
+    event["requestContext"]["authorizer"]["claims"]["custom:accountId"] = ["111111111111"]
+    with pytest.raises(ForbiddenError):
+        validate_account_context_for_invocation(event, {"accountId": "111111111111"})
+
+
+def test_an_account_id_that_is_not_a_string_is_a_validation_error_not_a_crash():
+    nested: list[object] = []
+    for _ in range(50_000):
+        nested = [nested]
+    with pytest.raises(ValidationError, match="accountId must be a string"):
+        validate_account_context_for_invocation({}, {"accountId": nested})
 
 
 def test_api_gateway_caller_cannot_act_on_another_account():
@@ -89,3 +115,31 @@ def test_the_caller_principal_comes_from_claims_or_requested_by():
     )
     direct = caller_for_invocation({}, {"accountId": "123456789012", "requestedBy": "runbook-42"})
     assert (direct.principal, direct.source) == ("runbook-42", "direct")
+
+
+def test_decided_by_names_the_direct_caller_too():
+    direct = caller_for_invocation({}, {"accountId": "123456789012", "decidedBy": "ana@example.com"})
+    assert direct.principal == "ana@example.com"
+
+
+def test_an_operation_that_records_an_actor_requires_one_in_direct_invocation():
+    with pytest.raises(ValidationError, match="requestedBy is required"):
+        caller_for_invocation({}, {"accountId": "123456789012"}, actor_required=True)
+
+
+@pytest.mark.parametrize(
+    "actor",
+    [
+        "ops\nStarted by: the CEO",
+        "see http://evil.example/approve",
+        "<https://evil.example|click>",
+        "tab\there",
+        "",
+        "x" * 129,
+        "right\u202eto-left",
+        42,
+    ],
+)
+def test_a_direct_actor_with_line_breaks_markup_or_links_is_refused(actor):
+    with pytest.raises(ValidationError, match="requestedBy"):
+        caller_for_invocation({}, {"accountId": "123456789012", "requestedBy": actor}, actor_required=True)

@@ -1,0 +1,144 @@
+"""Slack's interactive payloads, checked with pydantic at the boundary before any listener runs.
+
+A signed payload can still carry anything (a client bug, a replayed and edited request from someone
+holding the signing secret, a Slack change): ``actions`` that is not a list of objects, a view
+``state`` that is not ``{block: {action: element}}``. Bolt's own matchers and the listeners index
+into those structures, so a wrong type would be a 500. The check runs as a global Bolt middleware
+(:class:`RejectMalformed`: after the signature check, before listener matching) and answers 400
+instead; listeners then read the parsed models (:func:`block_actions`, :func:`view_submission`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pydantic
+from pydantic import BaseModel, ConfigDict, Field
+from slack_bolt import BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
+
+from handlers.models.fields import Actor
+from handlers.observability import count
+from handlers.validation import describe
+
+_LOOSE = ConfigDict(extra="ignore", hide_input_in_errors=True)
+
+
+class SlackUserRef(BaseModel):
+    model_config = _LOOSE
+    id: str = Field(max_length=32)
+    username: Actor | None = None
+    name: Actor | None = None
+
+
+class ChannelRef(BaseModel):
+    model_config = _LOOSE
+    id: str = Field(default="", max_length=32)
+
+
+class Container(BaseModel):
+    model_config = _LOOSE
+    channel_id: str = Field(default="", max_length=32)
+    message_ts: str = Field(default="", max_length=32)
+
+
+class MessageRef(BaseModel):
+    model_config = _LOOSE
+    ts: str = Field(default="", max_length=32)
+
+
+class Action(BaseModel):
+    model_config = _LOOSE
+    action_id: str = Field(max_length=255)
+    value: str = Field(default="", max_length=2000)  # Slack's limit for a button value
+
+
+class BlockActions(BaseModel):
+    model_config = _LOOSE
+    user: SlackUserRef
+    actions: list[Action] = Field(min_length=1, max_length=25)
+    channel: ChannelRef | None = None
+    container: Container | None = None
+    message: MessageRef | None = None
+
+
+class Option(BaseModel):
+    model_config = _LOOSE
+    value: str = Field(max_length=2000)
+
+
+class ElementState(BaseModel):
+    """What Slack reports for one input element of a submitted view."""
+
+    model_config = _LOOSE
+    value: str | None = Field(default=None, max_length=3000)
+    selected_option: Option | None = None
+    selected_options: list[Option] = Field(default_factory=list, max_length=100)
+    selected_users: list[str] = Field(default_factory=list, max_length=100)
+
+
+class ViewState(BaseModel):
+    model_config = _LOOSE
+    values: dict[str, dict[str, ElementState]] = Field(default_factory=dict)
+
+
+class View(BaseModel):
+    model_config = _LOOSE
+    callback_id: str = Field(default="", max_length=255)
+    private_metadata: str = Field(default="", max_length=3000)
+    state: ViewState = Field(default_factory=ViewState)
+
+
+class ViewSubmission(BaseModel):
+    model_config = _LOOSE
+    user: SlackUserRef
+    view: View
+
+
+_MODELS: dict[str, type[BaseModel]] = {"block_actions": BlockActions, "view_submission": ViewSubmission}
+
+
+def payload_problem(body: dict[str, Any]) -> str | None:
+    """Why this interactive payload has the wrong shape, or None (other kinds are not checked)."""
+    kind = body.get("type")
+    model = _MODELS.get(kind) if isinstance(kind, str) else None
+    if model is None:
+        return None
+    try:
+        model.model_validate(body)
+    except pydantic.ValidationError as exc:
+        return f"malformed {kind} payload: {describe(exc)}"
+    return None
+
+
+class RejectMalformed(Middleware):
+    """Bolt global middleware: a payload of the wrong shape is a 400 saying which field is wrong.
+    A class, not a function: Bolt would build a function's arguments (``action``, ``view``…) from
+    the very payload that has the wrong shape."""
+
+    def process(
+        self,
+        *,
+        req: BoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], BoltResponse],
+    ) -> BoltResponse | None:
+        problem = payload_problem(req.body)
+        if problem:
+            count("SlackMalformedPayload")
+            return BoltResponse(status=400, body=problem)
+        return next()
+
+
+def block_actions(body: dict[str, Any]) -> BlockActions:
+    return BlockActions.model_validate(body)
+
+
+def view_submission(body: dict[str, Any]) -> ViewSubmission:
+    return ViewSubmission.model_validate(body)
+
+
+def submission_values(view: dict[str, Any]) -> dict[str, Any]:
+    """The submitted view's ``state.values`` as checked plain data (what ``read_submission`` reads)."""
+    values: dict[str, Any] = View.model_validate(view).state.model_dump()["values"]
+    return values

@@ -1,0 +1,116 @@
+"""Account isolation in Slack, generated from the tables: every action id of bot/ids.py and every
+``/dr`` subcommand that names an item, sent from a channel bound to account B against account A's
+group, plan, paused execution and approval. B is told "not found" (lists show none of A's items)
+and nothing of A's changes. An action id or subcommand without a case here fails
+``test_every_*_has_a_case``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from bot import ids
+from bot.parsing import USAGE
+from tests.conftest import ACCOUNT_A, ACCOUNT_B
+from tests.integration.slack.conftest import text_of
+from tests.support.isolation import Estate, paused_estate, snapshot
+from tests.support.slack_requests import OPERATOR
+
+CHANNEL_B = "C0ACCOUNTB"
+DECISIONS_XFAIL = pytest.mark.xfail(strict=True, reason="fixed by the decisions branch")
+
+# Every constant of bot/ids.py that names an action or a view (block ids and the element id are
+# parts of views, not things a user sends).
+SENT_IDS = {
+    value
+    for name, value in vars(ids).items()
+    if name.isupper() and isinstance(value, str) and not name.startswith("BLOCK_") and name != "ELEMENT"
+}
+
+# action id -> the value of the button, built from A's items
+ACTION_CASES: dict[str, Callable[[Estate], str]] = {
+    ids.APPROVAL_RESUME: lambda a: a.approval_id,
+    ids.APPROVAL_CANCEL: lambda a: a.approval_id,
+    ids.RUN_RECOVERY_CONFIRM: lambda a: a.plan_id,
+    ids.CANCEL_EXECUTION_CONFIRM: lambda a: a.execution_id,
+}
+VIEW_CASES = {ids.PLAN_CREATE_VIEW}  # a plan form whose first wave is A's group (below)
+KNOWN_FAILING = {ids.APPROVAL_RESUME, ids.APPROVAL_CANCEL}  # decided in the approval's account
+
+# subcommand -> text sent, formatted with A's items; lists must show none of A's items
+COMMAND_CASES = {
+    "plan": "plan {a.plan_id}",
+    "run": "run {a.plan_id}",
+    "status": "status {a.execution_id}",
+    "cancel": "cancel {a.execution_id}",
+    "subscribe": "subscribe {a.plan_id} mallory@example.com",
+    "unsubscribe": "unsubscribe {a.plan_id}",
+    "groups": "groups",
+    "plans": "plans",
+}
+NAMES_NO_ITEM = {
+    "help": "shows the usage",
+    "account": "shows or binds the channel's account (operators only); reads no item",
+    "plan create": "opens the form; its submission is the plan_create view case",
+}
+
+
+@pytest.fixture
+def estate_a(orchestration, bot) -> Estate:
+    from handlers.services.channel_settings import set_channel_account
+
+    set_channel_account(CHANNEL_B, ACCOUNT_B, by="@setup")
+    return paused_estate(orchestration, ACCOUNT_A)
+
+
+def test_every_action_id_has_a_case():
+    assert set(ACTION_CASES) | VIEW_CASES == SENT_IDS, "add an isolation case for each new action id"
+
+
+def test_every_subcommand_has_a_case():
+    assert set(COMMAND_CASES) | set(NAMES_NO_ITEM) == set(USAGE), "add an isolation case for each subcommand"
+
+
+def _assert_told_nothing(text: str, a: Estate, *, listing: bool = False) -> None:
+    if not listing:
+        assert any(p in text.lower() for p in ("not found", "does not exist", "no plan named")), text
+    shown = a.secrets() if listing else [a.group_name, a.plan_name]
+    assert not [s for s in shown if s in text], f"B was shown A's items: {text[:300]}"
+
+
+@pytest.mark.parametrize(
+    "action_id",
+    [pytest.param(a, marks=DECISIONS_XFAIL) if a in KNOWN_FAILING else a for a in sorted(ACTION_CASES)],
+)
+def test_a_button_from_account_b_cannot_act_on_a(estate_a, orchestration, bot, action_id):
+    # Given A's paused execution, and an operator in a channel bound to account B
+    before = snapshot(orchestration.aws, ACCOUNT_A)
+    # When a button carrying one of A's ids is clicked there
+    bot.click(action_id, ACTION_CASES[action_id](estate_a), channel=CHANNEL_B, user=OPERATOR)
+    # Then the operator is told "not found" and nothing of A's changed
+    _assert_told_nothing(bot.last_reply(), estate_a)
+    assert snapshot(orchestration.aws, ACCOUNT_A) == before
+
+
+def test_the_plan_form_from_account_b_cannot_use_a_group_of_a(estate_a, orchestration, bot):
+    before = snapshot(orchestration.aws, ACCOUNT_A)
+    values = {
+        ids.BLOCK_PLAN_NAME: {ids.ELEMENT: {"type": "plain_text_input", "value": "B's plan"}},
+        ids.wave_block(1): {
+            ids.ELEMENT: {"type": "static_select", "selected_option": {"value": estate_a.group_id}}
+        },
+    }
+    bot.submit(values, channel=CHANNEL_B, user=OPERATOR)
+    (reply,) = bot.fake.calls_to("chat.postEphemeral")
+    _assert_told_nothing(text_of(reply), estate_a)
+    assert snapshot(orchestration.aws, ACCOUNT_A) == before
+    assert snapshot(orchestration.aws, ACCOUNT_B)["RECOVERY_PLANS_TABLE"] == []
+
+
+@pytest.mark.parametrize("name", sorted(COMMAND_CASES))
+def test_a_command_from_account_b_cannot_reach_a(estate_a, orchestration, bot, name):
+    before = snapshot(orchestration.aws, ACCOUNT_A)
+    bot.command(COMMAND_CASES[name].format(a=estate_a), channel=CHANNEL_B, user=OPERATOR)
+    _assert_told_nothing(bot.last_reply(), estate_a, listing=name in ("groups", "plans"))
+    assert snapshot(orchestration.aws, ACCOUNT_A) == before
