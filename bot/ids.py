@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-# Pause messages (contract: ARCHITECTURE 3.5). Button value = the approval id.
+# Pause messages (docs/architecture.md, Slack). Button value = "<executionId>:<waveNumber>": it acts
+# only through a signed request from an allowed approver, in the channel's account; never the email
+# approval id, which is a bearer credential.
 APPROVAL_RESUME = "approval_resume"
 APPROVAL_CANCEL = "approval_cancel"
 

@@ -95,7 +95,21 @@ class ViewSubmission(BaseModel):
     view: View
 
 
-_MODELS: dict[str, type[BaseModel]] = {"block_actions": BlockActions, "view_submission": ViewSubmission}
+class BlockSuggestion(BaseModel):
+    """An external select asking for options (the plan form's group picker)."""
+
+    model_config = _LOOSE
+    user: SlackUserRef
+    action_id: str = Field(max_length=255)
+    value: str = Field(default="", max_length=2000)
+    view: View | None = None
+
+
+_MODELS: dict[str, type[BaseModel]] = {
+    "block_actions": BlockActions,
+    "view_submission": ViewSubmission,
+    "block_suggestion": BlockSuggestion,
+}
 
 
 def payload_problem(body: dict[str, Any]) -> str | None:
@@ -136,6 +150,10 @@ def block_actions(body: dict[str, Any]) -> BlockActions:
 
 def view_submission(body: dict[str, Any]) -> ViewSubmission:
     return ViewSubmission.model_validate(body)
+
+
+def block_suggestion(body: dict[str, Any]) -> BlockSuggestion:
+    return BlockSuggestion.model_validate(body)
 
 
 def submission_values(view: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 from bot.blocks.catalog import candidates
 from bot.blocks.common import Reply, section
 from bot.lookup import PlanLookupError
-from bot.payloads import block_actions, view_submission
+from bot.payloads import block_actions, block_suggestion, view_submission
 from bot.subcommands import SlackUser
 from handlers.errors import DomainError
 from handlers.observability import count, logger
@@ -28,9 +28,13 @@ def user_from_command(command: dict[str, Any]) -> SlackUser:
 
 def user_from_body(body: dict[str, Any], channel_id: str = "") -> SlackUser:
     """The clicker or submitter of an interactive payload (block_actions, view_submission), read
-    through the payload models of ``bot.payloads`` (the middleware already refused other shapes)."""
+    through the payload models of ``bot.payloads`` (the middleware already refused other shapes);
+    block_suggestion carries no channel: the caller passes the form's channel."""
     if body.get("type") == "view_submission":
         user = view_submission(body).user
+        channel = channel_id
+    elif body.get("type") == "block_suggestion":
+        user = block_suggestion(body).user
         channel = channel_id
     else:
         clicked = block_actions(body)

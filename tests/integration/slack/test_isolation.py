@@ -18,7 +18,6 @@ from tests.support.isolation import Estate, paused_estate, snapshot
 from tests.support.slack_requests import OPERATOR
 
 CHANNEL_B = "C0ACCOUNTB"
-DECISIONS_XFAIL = pytest.mark.xfail(strict=True, reason="fixed by the decisions branch")
 
 # Every constant of bot/ids.py that names an action or a view (block ids and the element id are
 # parts of views, not things a user sends).
@@ -30,13 +29,14 @@ SENT_IDS = {
 
 # action id -> the value of the button, built from A's items
 ACTION_CASES: dict[str, Callable[[Estate], str]] = {
-    ids.APPROVAL_RESUME: lambda a: a.approval_id,
-    ids.APPROVAL_CANCEL: lambda a: a.approval_id,
+    # Pause buttons carry "<executionId>:<waveNumber>" (A's plan pauses before wave 2)
+    ids.APPROVAL_RESUME: lambda a: f"{a.execution_id}:2",
+    ids.APPROVAL_CANCEL: lambda a: f"{a.execution_id}:2",
     ids.RUN_RECOVERY_CONFIRM: lambda a: a.plan_id,
     ids.CANCEL_EXECUTION_CONFIRM: lambda a: a.execution_id,
 }
 VIEW_CASES = {ids.PLAN_CREATE_VIEW}  # a plan form whose first wave is A's group (below)
-KNOWN_FAILING = {ids.APPROVAL_RESUME, ids.APPROVAL_CANCEL}  # decided in the approval's account
+OPTIONS_CASES = {ids.WAVE_GROUP}  # the plan form's group picker asks for options (below)
 
 # subcommand -> text sent, formatted with A's items; lists must show none of A's items
 COMMAND_CASES = {
@@ -65,7 +65,9 @@ def estate_a(orchestration, bot) -> Estate:
 
 
 def test_every_action_id_has_a_case():
-    assert set(ACTION_CASES) | VIEW_CASES == SENT_IDS, "add an isolation case for each new action id"
+    assert set(ACTION_CASES) | VIEW_CASES | OPTIONS_CASES == SENT_IDS, (
+        "add an isolation case for each new action id"
+    )
 
 
 def test_every_subcommand_has_a_case():
@@ -81,7 +83,7 @@ def _assert_told_nothing(text: str, a: Estate, *, listing: bool = False) -> None
 
 @pytest.mark.parametrize(
     "action_id",
-    [pytest.param(a, marks=DECISIONS_XFAIL) if a in KNOWN_FAILING else a for a in sorted(ACTION_CASES)],
+    sorted(ACTION_CASES),
 )
 def test_a_button_from_account_b_cannot_act_on_a(estate_a, orchestration, bot, action_id):
     # Given A's paused execution, and an operator in a channel bound to account B
@@ -98,7 +100,7 @@ def test_the_plan_form_from_account_b_cannot_use_a_group_of_a(estate_a, orchestr
     values = {
         ids.BLOCK_PLAN_NAME: {ids.ELEMENT: {"type": "plain_text_input", "value": "B's plan"}},
         ids.wave_block(1): {
-            ids.ELEMENT: {"type": "static_select", "selected_option": {"value": estate_a.group_id}}
+            ids.WAVE_GROUP: {"type": "external_select", "selected_option": {"value": estate_a.group_id}}
         },
     }
     bot.submit(values, channel=CHANNEL_B, user=OPERATOR)
@@ -114,3 +116,25 @@ def test_a_command_from_account_b_cannot_reach_a(estate_a, orchestration, bot, n
     bot.command(COMMAND_CASES[name].format(a=estate_a), channel=CHANNEL_B, user=OPERATOR)
     _assert_told_nothing(bot.last_reply(), estate_a, listing=name in ("groups", "plans"))
     assert snapshot(orchestration.aws, ACCOUNT_A) == before
+
+
+def test_the_group_picker_in_account_bs_channel_offers_none_of_as_groups(estate_a, bot):
+    from sandbox.slack_requests import block_suggestion
+
+    # Given A's groups, and the plan form opened in a channel bound to account B
+    view = {"id": "V0ISOLATION", "type": "modal", "callback_id": ids.PLAN_CREATE_VIEW}
+    for typed in ("", estate_a.group_name[:6], estate_a.group_id):
+        # When the group picker asks for options matching A's group
+        body = block_suggestion(
+            user_id=OPERATOR,
+            user_name="oncall",
+            view={**view, "private_metadata": CHANNEL_B},
+            action_id=ids.WAVE_GROUP,
+            block_id=ids.wave_block(1),
+            value=typed,
+        )
+        response = bot.send(body)
+        # Then none of A's groups is offered
+        assert response["statusCode"] == 200, response
+        offered = response["body"]
+        assert estate_a.group_id not in offered and estate_a.group_name not in offered
