@@ -47,6 +47,7 @@ class Sandbox:
         self.aws: Any = None
         self.web: Any = None
         self.runtime: Any = None
+        self.drs_responder: Any = None
         self.deployment: Any = None
         self.functions: dict[str, str | None] = dict.fromkeys(("api", "orchestrator", "bot", "notifier"))
         self.ready = False  # /_sandbox/info answers 503 until start() (and seeding) finished
@@ -55,7 +56,7 @@ class Sandbox:
         began = time.monotonic()
         import boto3
 
-        from sandbox import deploy, drs, invoke_api, lambdas, slack_fake, sns_delivery, web
+        from sandbox import deploy, drs, drs_http, invoke_api, lambdas, slack_fake, sns_delivery, web
 
         # Bind both ports first: a busy port must fail here, clearly, not after moto has started
         # (or, for the AWS port, silently share another sandbox's moto).
@@ -64,9 +65,15 @@ class Sandbox:
         embedded_aws.ensure_port_free(self.host, self.aws_port)
         self.web = web.WebServer(self)
         self.aws = embedded_aws.EmbeddedAws(self.aws_port, self.aws_endpoint)
-        self.runtime = lambdas.LambdaRuntime(boto3.client("lambda"), self.aws_endpoint, FUNCTION_DEFAULTS)
+        # The functions run in worker processes that reach AWS, Lambda Invoke and DRS over HTTP; the
+        # hooks answer the same calls made in this process (moto's Step Functions engine, seeding).
+        self.drs_responder = drs.DrsEmulator(self.estate).responder()
+        workers_environment = embedded_aws.client_environment(
+            self.aws_endpoint, lambda_endpoint=self.base_url, drs_endpoint=self.base_url + drs_http.PREFIX
+        )
+        self.runtime = lambdas.LambdaRuntime(boto3.client("lambda"), workers_environment, FUNCTION_DEFAULTS)
         hooks.install("lambda", invoke_api.responder(self.runtime))
-        hooks.install("drs", drs.DrsEmulator(self.estate).responder())
+        hooks.install("drs", self.drs_responder)
         self.aws.start()
         log.info("DRS: %s, accounts %s", SIMULATED_LABEL, ", ".join(ACCOUNTS))
         sns_delivery.SnsDelivery(self.outbox, self.runtime).install()
@@ -79,7 +86,7 @@ class Sandbox:
         if self.web is not None:
             self.web.stop()
         if self.runtime is not None:
-            self.runtime.join(timeout=5)
+            self.runtime.stop()
         if self.aws is not None:
             self.aws.stop()
         hooks.uninstall_all()
