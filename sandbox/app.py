@@ -6,6 +6,7 @@ reverse. Both the CLI and the e2e tests (through the CLI, as a subprocess) use t
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 import time
@@ -21,6 +22,7 @@ PROJECT = "drs-chatops"
 ENVIRONMENT = "sandbox"
 SLACK_USERS = {"operator": "U0SANDBOXOP", "viewer": "U0SANDBOXVW"}
 SLACK_TEAM = "T0SANDBOX"
+SLACK_BOT_TOKEN = "xoxb-sandbox-token"  # noqa: S105 - the local fake Slack's
 # Settings a template may leave to the code's production default that would make the sandbox slow:
 # applied to a function's environment only where its template sets no value.
 FUNCTION_DEFAULTS = {"DRS_POLL_SECONDS": "2"}
@@ -50,6 +52,7 @@ class Sandbox:
         self.drs_responder: Any = None
         self.deployment: Any = None
         self.functions: dict[str, str | None] = dict.fromkeys(("api", "orchestrator", "bot", "notifier"))
+        self.slack_secret_arn = ""
         self.ready = False  # /_sandbox/info answers 503 until start() (and seeding) finished
 
     def start(self) -> None:
@@ -78,6 +81,7 @@ class Sandbox:
         log.info("DRS: %s, accounts %s", SIMULATED_LABEL, ", ".join(ACCOUNTS))
         sns_delivery.SnsDelivery(self.outbox, self.runtime).install()
         self.web.start()
+        self.slack_secret_arn = self._store_slack_secret(boto3.client("secretsmanager"))
         self.deployment = deploy.deploy_all(self.sandbox_values(), f"{PROJECT}-{ENVIRONMENT}")
         self._find_functions()
         self.started_in = time.monotonic() - began
@@ -100,8 +104,7 @@ class Sandbox:
             "CognitoUserPoolArn": f"arn:aws:cognito-idp:{region}:{ACCOUNTS[0]}:userpool/{region}_sandbox",
             "ApiGatewayUrl": f"{self.base_url}/api",
             "ApiUrl": f"{self.base_url}/api",
-            "SlackSigningSecret": self.signing_secret,
-            "SlackBotToken": "xoxb-sandbox-token",
+            "SlackSecretArn": self.slack_secret_arn,
             "SlackApiUrl": f"{self.base_url}/slack-api/",
             "SlackOperatorUserIds": SLACK_USERS["operator"],
             "OperatorUserIds": SLACK_USERS["operator"],
@@ -111,6 +114,13 @@ class Sandbox:
             "AlarmEmail": "ops@example.com",
             "DrsPollSeconds": "2",
         }
+
+    def _store_slack_secret(self, secretsmanager: Any) -> str:
+        """The Slack credentials as production keeps them: one JSON secret the bot reads at cold start."""
+        value = {"signingSecret": self.signing_secret, "botToken": SLACK_BOT_TOKEN}
+        name = f"{PROJECT}-{ENVIRONMENT}-slack"
+        created = secretsmanager.create_secret(Name=name, SecretString=json.dumps(value))
+        return str(created["ARN"])
 
     def _find_functions(self) -> None:
         lambda_client = self.runtime._client

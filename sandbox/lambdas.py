@@ -94,6 +94,10 @@ class FunctionPool:
         log.info("%s: cold start, worker %d ready in %.0f ms", self.config.name, worker.pid, _ms(began))
         return worker
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def release(self, worker: Worker, healthy: bool) -> None:
         with self._changed:
             if healthy and not self._closed and worker.process.poll() is None:
@@ -181,7 +185,7 @@ class LambdaRuntime:
             reply = worker.run(request, pool.config.timeout)
             healthy = True
         except WorkerError as exc:
-            log.error("%s: %s", pool.config.name, exc)
+            log.log(logging.INFO if pool.closed else logging.ERROR, "%s: %s", pool.config.name, exc)
             return _error_result(exc)
         finally:
             pool.release(worker, healthy)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import threading
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -149,6 +150,12 @@ class _Server(ThreadingHTTPServer):
     # connected at once, and the kernel reset the connections it could not queue.
     request_queue_size = 1024
     daemon_threads = True  # a request still running never holds up the sandbox's exit
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):  # the client went away: nothing to answer
+            log.debug("web: %s disconnected", client_address)
+            return
+        super().handle_error(request, client_address)
 
 
 class WebServer:
