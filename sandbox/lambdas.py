@@ -211,12 +211,15 @@ class LambdaRuntime:
 
     def _start_thread(self, target: Any, *args: Any) -> None:
         thread = threading.Thread(target=target, args=args, name="lambda-async", daemon=True)
-        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+        with self._pools_lock:  # asynchronous invocations arrive from many threads at once
+            self._threads = [t for t in self._threads if t.is_alive()] + [thread]
         thread.start()
 
     def join(self, timeout: float = 5.0) -> None:
         deadline = time.monotonic() + timeout
-        for thread in list(self._threads):
+        with self._pools_lock:
+            threads = list(self._threads)
+        for thread in threads:
             thread.join(max(0.0, deadline - time.monotonic()))
 
     def stop(self) -> None:
