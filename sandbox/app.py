@@ -6,6 +6,7 @@ reverse. Both the CLI and the e2e tests (through the CLI, as a subprocess) use t
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 import time
@@ -21,6 +22,7 @@ PROJECT = "drs-chatops"
 ENVIRONMENT = "sandbox"
 SLACK_USERS = {"operator": "U0SANDBOXOP", "viewer": "U0SANDBOXVW"}
 SLACK_TEAM = "T0SANDBOX"
+SLACK_BOT_TOKEN = "xoxb-sandbox-token"  # noqa: S105 - the local fake Slack's
 # Settings a template may leave to the code's production default that would make the sandbox slow:
 # applied to a function's environment only where its template sets no value.
 FUNCTION_DEFAULTS = {"DRS_POLL_SECONDS": "2"}
@@ -47,16 +49,18 @@ class Sandbox:
         self.aws: Any = None
         self.web: Any = None
         self.runtime: Any = None
+        self.drs_responder: Any = None
         self.deployment: Any = None
         self.drs: Any = None
         self.functions: dict[str, str | None] = dict.fromkeys(("api", "orchestrator", "bot", "notifier"))
+        self.slack_secret_arn = ""
         self.ready = False  # /_sandbox/info answers 503 until start() (and seeding) finished
 
     def start(self) -> None:
         began = time.monotonic()
         import boto3
 
-        from sandbox import deploy, drs_faults, invoke_api, lambdas, slack_fake, sns_delivery, web
+        from sandbox import deploy, drs_faults, drs_http, invoke_api, lambdas, slack_fake, sns_delivery, web
 
         # Bind both ports first: a busy port must fail here, clearly, not after moto has started
         # (or, for the AWS port, silently share another sandbox's moto).
@@ -68,15 +72,22 @@ class Sandbox:
         embedded_aws.ensure_port_free(self.host, self.aws_port)
         self.web = web.WebServer(self)
         self.aws = embedded_aws.EmbeddedAws(self.aws_port, self.aws_endpoint)
-        self.runtime = lambdas.LambdaRuntime(boto3.client("lambda"), self.aws_endpoint, FUNCTION_DEFAULTS)
-        hooks.install("lambda", invoke_api.responder(self.runtime))
+        # The functions run in worker processes that reach AWS, Lambda Invoke and DRS over HTTP; the
+        # hooks answer the same calls made in this process (moto's Step Functions engine, seeding).
         self.drs = drs_faults.FaultyDrsEmulator(self.estate)
-        hooks.install("drs", self.drs.responder())
+        self.drs_responder = self.drs.responder()
+        workers_environment = embedded_aws.client_environment(
+            self.aws_endpoint, lambda_endpoint=self.base_url, drs_endpoint=self.base_url + drs_http.PREFIX
+        )
+        self.runtime = lambdas.LambdaRuntime(boto3.client("lambda"), workers_environment, FUNCTION_DEFAULTS)
+        hooks.install("lambda", invoke_api.responder(self.runtime))
+        hooks.install("drs", self.drs_responder)
         faults.install_worker_hooks()
         self.aws.start()
         log.info("DRS: %s, accounts %s", SIMULATED_LABEL, ", ".join(ACCOUNTS))
         sns_delivery.SnsDelivery(self.outbox, self.runtime).install()
         self.web.start()
+        self.slack_secret_arn = self._store_slack_secret(boto3.client("secretsmanager"))
         self.deployment = deploy.deploy_all(self.sandbox_values(), f"{PROJECT}-{ENVIRONMENT}")
         self._find_functions()
         self.started_in = time.monotonic() - began
@@ -85,7 +96,7 @@ class Sandbox:
         if self.web is not None:
             self.web.stop()
         if self.runtime is not None:
-            self.runtime.join(timeout=5)
+            self.runtime.stop()
         if self.aws is not None:
             self.aws.stop()
         hooks.uninstall_all()
@@ -100,8 +111,7 @@ class Sandbox:
             "CognitoUserPoolArn": f"arn:aws:cognito-idp:{region}:{ACCOUNTS[0]}:userpool/{region}_sandbox",
             "ApiGatewayUrl": f"{self.base_url}/api",
             "ApiUrl": f"{self.base_url}/api",
-            "SlackSigningSecret": self.signing_secret,
-            "SlackBotToken": "xoxb-sandbox-token",
+            "SlackSecretArn": self.slack_secret_arn,
             "SlackApiUrl": f"{self.base_url}/slack-api/",
             "SlackOperatorUserIds": SLACK_USERS["operator"],
             "OperatorUserIds": SLACK_USERS["operator"],
@@ -111,6 +121,13 @@ class Sandbox:
             "AlarmEmail": "ops@example.com",
             "DrsPollSeconds": "2",
         }
+
+    def _store_slack_secret(self, secretsmanager: Any) -> str:
+        """The Slack credentials as production keeps them: one JSON secret the bot reads at cold start."""
+        value = {"signingSecret": self.signing_secret, "botToken": SLACK_BOT_TOKEN}
+        name = f"{PROJECT}-{ENVIRONMENT}-slack"
+        created = secretsmanager.create_secret(Name=name, SecretString=json.dumps(value))
+        return str(created["ARN"])
 
     def _find_functions(self) -> None:
         lambda_client = self.runtime._client

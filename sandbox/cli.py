@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
 import warnings
 from typing import Any
+
+from sandbox import extra
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,6 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if message := extra.missing_message("sandbox"):
+        print(message, file=sys.stderr)
+        return 2
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
@@ -37,7 +43,16 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
+    status = _serve(args, stop)
+    # Every port, thread and worker process is stopped by now. Tearing down the interpreter would
+    # still free moto's whole in-memory state object by object - seconds - so leave without it.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(status)
 
+
+def _serve(args: argparse.Namespace, stop: threading.Event) -> int:
     from sandbox.app import Sandbox
 
     sandbox = Sandbox(port=args.port, aws_port=args.aws_port, host=args.host)
@@ -47,6 +62,9 @@ def run(args: argparse.Namespace) -> int:
             from sandbox.seed import seed
 
             seed(sandbox.runtime, str(sandbox.functions["api"]), sandbox.estate)
+        for function in sandbox.functions.values():  # a warm worker each, started in the background
+            if function:
+                sandbox.runtime.warm(function)
         sandbox.ready = True
         _print_urls(sandbox.info())
         stop.wait()

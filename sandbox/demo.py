@@ -16,6 +16,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
+from sandbox import extra
 from sandbox.subprocess_sandbox import sandbox_subprocess
 
 START_TIMEOUT_SECONDS = 40
@@ -31,6 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if message := extra.missing_message("demo"):
+        print(message, file=sys.stderr)
+        return 2
     from sandbox.demo_story import Story
 
     print("drs-chatops demo: the whole story against a fresh sandbox (DRS and Slack simulated)", flush=True)

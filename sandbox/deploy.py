@@ -25,7 +25,7 @@ CODE_KEY = "lambda/bundle.zip"
 # What the sandbox serves in place of resource types moto's CloudFormation lacks or does not serve.
 PROVIDED_INSTEAD = {
     "AWS::Lambda::Url": "functions are reachable through the sandbox's Lambda Invoke API and /slack/events",
-    "AWS::SecretsManager::Secret": "secrets are passed to the stacks as sandbox parameter values",
+    "AWS::SecretsManager::Secret": "the sandbox stores its Slack secret through the Secrets Manager API",
     "AWS::CloudWatch::Alarm": "no alarms in the sandbox; errors are printed in the sandbox log",
     "AWS::ApiGateway::RestApi": "moto records the REST API; the sandbox serves its routes at /api",
     "AWS::ApiGateway::Authorizer": "X-Sandbox-Account / X-Sandbox-User headers become Cognito claims",
@@ -128,9 +128,9 @@ def _log_substitutes(concern: str, template: dict[str, Any]) -> None:
 
 
 def _upload_code_bundle(s3: Any) -> None:
-    """moto's Lambda wants real code at CodeBucket/CodeKey; the sandbox runs the handlers in process."""
+    """moto's Lambda wants real code at CodeBucket/CodeKey; the sandbox runs the handlers in its workers."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as bundle:
-        bundle.writestr("README.txt", "drs-chatops sandbox: handlers run in the sandbox process\n")
+        bundle.writestr("README.txt", "drs-chatops sandbox: handlers run in the sandbox's worker processes\n")
     s3.create_bucket(Bucket=CODE_BUCKET)
     s3.put_object(Bucket=CODE_BUCKET, Key=CODE_KEY, Body=buffer.getvalue())

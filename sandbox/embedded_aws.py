@@ -5,9 +5,10 @@ Order matters and is the reason this module exists:
 1. ``MOTO_PORT`` must be set *before moto is imported*: its Step Functions engine calls
    ``http://localhost:$MOTO_PORT`` for task integrations (``lambda:invoke`` and friends).
 2. Fake credentials, the region and ``AWS_ENDPOINT_URL`` go into the process environment, so every
-   boto3 client created afterwards - the sandbox's own and the handler code's - talks to moto and
-   can never reach real AWS. ``MOTO_ACCOUNT_ID`` makes the deployment live in the first demo account
-   (``GetCallerIdentity`` says so), which is where its own credentials act in the DRS emulator.
+   boto3 client created afterwards talks to moto and can never reach real AWS. The Lambda workers
+   get the same, fixed at their start (:func:`client_environment`). ``MOTO_ACCOUNT_ID`` makes the
+   deployment live in the first demo account (``GetCallerIdentity`` says so), which is where its own
+   credentials act in the DRS emulator.
 3. The botocore ``before-send`` hooks (Lambda Invoke, DRS) are installed before any client exists
    (see :mod:`sandbox.hooks`).
 """
@@ -50,6 +51,22 @@ def prepare_environment(aws_port: int) -> str:
     os.environ["AWS_CONFIG_FILE"] = os.devnull
     os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
     return endpoint
+
+
+def client_environment(endpoint: str, *, lambda_endpoint: str, drs_endpoint: str) -> dict[str, str]:
+    """The ``AWS_*`` variables of a process that calls the embedded AWS over HTTP (a Lambda worker):
+    fake credentials, the region, moto for every service but Lambda Invoke and DRS, which the
+    sandbox's web port serves."""
+    return {
+        **FAKE_CREDENTIALS,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ENDPOINT_URL_LAMBDA": lambda_endpoint,
+        "AWS_ENDPOINT_URL_DRS": drs_endpoint,
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
 
 
 def ensure_port_free(host: str, port: int) -> None:

@@ -1,14 +1,15 @@
 """botocore ``before-send`` hooks: answer some AWS calls in this process instead of over HTTP.
 
-Two services are answered here: Lambda ``Invoke`` (moto's Lambda needs Docker, absent here; the
-sandbox runs the function's handler in process, see :mod:`sandbox.lambdas`) and DRS (moto has no DRS;
-see :mod:`sandbox.drs`).
+Two services are answered here, for the calls made in the sandbox process itself (moto's Step
+Functions engine invoking a task's function, seeding): Lambda ``Invoke`` (moto's Lambda needs
+Docker, absent here; the sandbox runs the function in its worker processes, see
+:mod:`sandbox.lambdas`) and DRS (moto has no DRS; see :mod:`sandbox.drs`). The workers themselves
+reach both over HTTP, through the sandbox's web port.
 
-Handler code does not use ``boto3.DEFAULT_SESSION``: ``handlers.aws`` makes its own
-``boto3.session.Session``. A hook registered on one session's event emitter would miss those
-clients, so the hook is appended to ``botocore.handlers.BUILTIN_HANDLERS`` (which every session
-created afterwards registers, as moto's own ``mock_aws`` does) *and* registered on an already
-existing default session. It must be installed before any client is created.
+A hook registered on one session's event emitter would miss clients of other sessions, so the hook
+is appended to ``botocore.handlers.BUILTIN_HANDLERS`` (which every session created afterwards
+registers, as moto's own ``mock_aws`` does) *and* registered on an already existing default session.
+It must be installed before any client is created.
 """
 
 from __future__ import annotations

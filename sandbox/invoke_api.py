@@ -1,6 +1,7 @@
 """The Lambda Invoke API (``POST /2015-03-31/functions/{name}/invocations``), answered by the
-in-process runtime. Shared by the botocore hook (handler code and moto's Step Functions engine
-calling ``lambda.Invoke``) and by the sandbox's web port (``aws lambda invoke --endpoint-url``)."""
+function's worker processes (:mod:`sandbox.lambdas`). Shared by the botocore hook (moto's Step
+Functions engine calling ``lambda.Invoke`` in the sandbox process) and by the sandbox's web port
+(the workers' own ``lambda.Invoke``, e.g. Bolt's lazy listeners; ``aws lambda invoke --endpoint-url``)."""
 
 from __future__ import annotations
 

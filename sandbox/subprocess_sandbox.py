@@ -53,7 +53,7 @@ def sandbox_subprocess(log_path: Path, *extra_args: str, timeout: float = 40) ->
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
         try:
-            yield _wait_for_info(f"http://127.0.0.1:{port}/_sandbox/info", process, timeout)
+            yield wait_for_info(f"http://127.0.0.1:{port}/_sandbox/info", process, timeout)
         finally:
             process.send_signal(signal.SIGTERM)
             try:
@@ -63,7 +63,7 @@ def sandbox_subprocess(log_path: Path, *extra_args: str, timeout: float = 40) ->
                 process.wait()
 
 
-def _wait_for_info(url: str, process: subprocess.Popen[bytes], timeout: float) -> dict[str, Any]:
+def wait_for_info(url: str, process: subprocess.Popen[bytes], timeout: float) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -2,7 +2,8 @@
 
 Paths: ``/_sandbox/info``, ``/_sandbox/faults``, ``/api/...``, ``/slack/events``,
 ``/2015-03-31/functions/{name}/invocations``, ``/outbox`` (+``.json``), ``/slack-local``
-(+``/messages.json``); plus the fake Slack Web API under ``/slack-api/`` and ``/slack-response``.
+(+``/messages.json``); plus the fake Slack Web API under ``/slack-api/`` and ``/slack-response``, and
+the simulated DRS under ``/_sandbox/drs/`` (for the Lambda workers, :mod:`sandbox.drs_http`).
 A crash in a handler becomes a readable error on the response and in the log; the server keeps serving.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import threading
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,7 +20,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
-from sandbox import apigw, faults, invoke_api, pages, slack_fake, slack_local
+from sandbox import apigw, drs_http, faults, invoke_api, pages, slack_fake, slack_local
 from sandbox.drs_data import ACCOUNTS, SIMULATED_LABEL
 
 if TYPE_CHECKING:
@@ -52,6 +54,8 @@ class Routes:
             return (
                 _json(200, self.sandbox.info()) if self.sandbox.ready else _json(503, {"status": "starting"})
             )
+        if path.startswith(drs_http.PREFIX + "/"):
+            return drs_http.serve(self.sandbox.drs_responder, method, raw_path, headers, body)
         if path == "/api" or path.startswith("/api/"):
             return self.api(method, raw_path[len("/api") :] or "/", headers, body)
         name = invoke_api.function_name_from_path(path)
@@ -169,14 +173,26 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("web: " + format, *args)
 
 
+class _Server(ThreadingHTTPServer):
+    # The listen backlog. The standard library's default (5) overflowed when a few dozen clients
+    # connected at once, and the kernel reset the connections it could not queue.
+    request_queue_size = 1024
+    daemon_threads = True  # a request still running never holds up the sandbox's exit
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):  # the client went away: nothing to answer
+            log.debug("web: %s disconnected", client_address)
+            return
+        super().handle_error(request, client_address)
+
+
 class WebServer:
     def __init__(self, sandbox: Sandbox) -> None:
         handler = type("Handler", (_Handler,), {"routes": Routes(sandbox)})
         try:
-            self.server = ThreadingHTTPServer((sandbox.host, sandbox.port), handler)
+            self.server = _Server((sandbox.host, sandbox.port), handler)
         except OSError as exc:
             raise OSError(f"web port {sandbox.port} is in use: pick another with --port") from exc
-        self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, name="sandbox-web", daemon=True)
 
     def start(self) -> None:

@@ -18,9 +18,6 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
-[[ -x "$PYTHON" ]] || PYTHON="$(command -v python3)"
-BIN="$(dirname "$PYTHON")"
 BUILD="${BUILD_DIR:-$ROOT/build}"
 CAPABILITIES=(CAPABILITY_IAM CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND)
 REQUIRED=(DEPLOY_BUCKET CognitoUserPoolArn SlackSecretArn)
@@ -45,6 +42,23 @@ while [[ $# -gt 0 ]]; do
 done
 [[ -n "$ENVIRONMENT" ]] || { usage >&2; fail "name the environment, e.g. scripts/deploy.sh dev" 2; }
 [[ "$ENVIRONMENT" =~ ^[a-z0-9-]{1,16}$ ]] || fail "environment '$ENVIRONMENT': use 1-16 of a-z, 0-9, -" 2
+
+# --- the project's Python: $PYTHON, else .venv (made on first use, as every make target does) ---
+if [[ -z "${PYTHON:-}" ]]; then
+  PYTHON="$ROOT/.venv/bin/python"
+  if [[ ! -x "$PYTHON" ]]; then
+    say "no .venv yet: creating it with the project's dependencies (make .venv/.installed)"
+    command -v make >/dev/null \
+      || fail "no .venv and no make: python3 -m venv .venv && .venv/bin/pip install -e '.[dev]', then rerun" 1
+    make -C "$ROOT" .venv/.installed \
+      || fail "could not create .venv (make .venv/.installed failed, see above); then rerun, or: make validate" 1
+  fi
+fi
+[[ -x "$PYTHON" ]] || fail "PYTHON=$PYTHON is not an executable Python" 2
+"$PYTHON" -c 'import boto3, pydantic, slack_bolt, slack_sdk, aws_lambda_powertools, jinja2' 2>/dev/null \
+  || fail "$PYTHON lacks the project's dependencies: run make validate (it creates .venv), or pip install -e '.[dev]' into that Python" 1
+export PYTHON  # scripts/package.sh uses the same one
+BIN="$(dirname "$PYTHON")"
 
 # --- parameters -------------------------------------------------------------------------------
 declare -A P=()

@@ -112,3 +112,47 @@ def test_the_example_parameters_cover_every_required_root_parameter() -> None:
     }
     assert required - {"Environment", "CodeBucket", "CodeKey"} <= given
     assert os.access(DEPLOY, os.X_OK)
+
+
+def _script_in_a_fresh_clone(tmp_path: Path) -> Path:
+    """deploy.sh in a checkout that has no .venv yet (it finds the project from its own place)."""
+    clone = tmp_path / "clone"
+    (clone / "scripts").mkdir(parents=True)
+    shutil.copy(DEPLOY, clone / "scripts" / "deploy.sh")
+    return clone / "scripts" / "deploy.sh"
+
+
+def test_a_fresh_clone_creates_its_venv_before_validating(tmp_path: Path) -> None:
+    # Given a clone without .venv and a make that records its arguments (and fails: no index here)
+    script = _script_in_a_fresh_clone(tmp_path)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "make").write_text(f'#!/bin/sh\necho "$@" > {tmp_path}/make-args\nexit 1\n')
+    (bin_dir / "make").chmod(0o755)
+    env = {"PATH": f"{bin_dir}:{PATH_WITHOUT_AWS}", "HOME": str(tmp_path)}
+
+    # When validating without naming a Python
+    result = subprocess.run(
+        ["bash", str(script), "dev", "--validate-only"], capture_output=True, text=True, env=env, check=False
+    )
+
+    # Then it asked make for the venv, and says what failed and what to run
+    assert (tmp_path / "make-args").read_text().split() == ["-C", str(script.parents[1]), ".venv/.installed"]
+    assert "no .venv yet" in result.stdout
+    assert result.returncode == 1 and "make validate" in result.stderr
+    assert "PackageNotFoundError" not in result.stderr
+
+
+def test_a_python_without_the_dependencies_says_to_run_make_validate(tmp_path: Path) -> None:
+    bare = tmp_path / "bare-python"
+    bare.write_text(f'#!/bin/sh\nexec {sys.executable} -I -S "$@"\n')  # no site-packages
+    bare.chmod(0o755)
+    env = {"PATH": PATH_WITHOUT_AWS, "HOME": str(tmp_path), "PYTHON": str(bare)}
+
+    result = subprocess.run(
+        ["bash", str(DEPLOY), "dev", "--validate-only"], capture_output=True, text=True, env=env, check=False
+    )
+
+    assert result.returncode == 1
+    assert "lacks the project's dependencies: run make validate" in result.stderr
+    assert "PackageNotFoundError" not in result.stderr
