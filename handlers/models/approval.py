@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
+
+from handlers.models.base import Model
 
 ApprovalStatus = Literal["PENDING", "RESUMED", "CANCELLED", "EXPIRED"]
 Action = Literal["resume", "cancel"]
 Channel = Literal["email", "slack", "api", "direct"]
 
 
-class Approval(BaseModel):
+class Approval(Model):
     model_config = ConfigDict(extra="ignore")
 
     approvalId: str = Field(repr=False)
@@ -40,7 +42,7 @@ class Approval(BaseModel):
     startTime: str = ""
 
 
-class DecideApprovalRequest(BaseModel):
+class DecideApprovalRequest(Model):
     """``decide_approval``: by approval id (people) or by task token (automation)."""
 
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)  # ids and tokens are secrets
@@ -57,7 +59,7 @@ class DecideApprovalRequest(BaseModel):
         return self
 
 
-class DecisionResult(BaseModel):
+class DecisionResult(Model):
     """What every channel shows after a decision attempt. Never carries the token or approval id."""
 
     model_config = ConfigDict(extra="ignore")
