@@ -7,12 +7,14 @@ loads, read from ``sys.modules`` of a probe interpreter (project packages left o
 entry / floor is the price of the project's own modules (their code, the pydantic models they
 build, the Tracer they configure). Target: ratio <= 1.15 for each entry.
 
-Each measurement is a fresh interpreter timing its own imports in CPU time (interpreter start-up
-excluded; CPU time because the machine may be shared), entries and floors interleaved so drift hits
-all alike; figures are medians. The environment is a Lambda's (``LAMBDA_TASK_ROOT`` set), so the
-Tracer patches as it does there. Every module, project or third-party, loads from bytecode cached
-by the probe run (a private ``PYTHONPYCACHEPREFIX``): like for like, whatever
-``PYTHONDONTWRITEBYTECODE`` says.
+Each measurement is a fresh interpreter that imports the floor, then the entry (which then loads
+only project modules), timing both in CPU time: the floor and the entry's cost (floor + the rest)
+come from the same process, so load on a shared machine hits both alike. Entries are interleaved,
+and the figures are medians over the runs (the ratio: the median of the runs' ratios).
+
+The environment is a Lambda's (``LAMBDA_TASK_ROOT`` set), so the Tracer patches as it does there.
+Every module, project or third-party, loads from bytecode cached by the probe run (a private
+``PYTHONPYCACHEPREFIX``): like for like, whatever ``PYTHONDONTWRITEBYTECODE`` says.
 """
 
 from __future__ import annotations
@@ -46,14 +48,16 @@ print(json.dumps([m for m in sys.modules if m not in before and m.split(".")[0] 
 """
 TIMER = """
 import importlib, sys, time
-names = sys.argv[1:]
+entry, names = sys.argv[1], sys.argv[2:]
 t = time.process_time()
 for name in names:
     try:
         importlib.import_module(name)
     except ImportError:
         pass
-print(time.process_time() - t)
+floor = time.process_time() - t
+importlib.import_module(entry)
+print(floor, time.process_time() - t)
 """
 
 
@@ -71,24 +75,27 @@ def floor_modules(entry: str, cache: str) -> list[str]:
     return list(json.loads(_python(PROBE.format(entry=entry, project=PROJECT), cache=cache)))
 
 
-def import_seconds(modules: list[str], cache: str) -> float:
-    return float(_python(TIMER, *modules, cache=cache))
+def import_seconds(entry: str, floor: list[str], cache: str) -> tuple[float, float]:
+    """CPU seconds to import the floor, and the floor plus the entry, in one fresh interpreter."""
+    floor_s, entry_s = _python(TIMER, entry, *floor, cache=cache).split()
+    return float(floor_s), float(entry_s)
 
 
 def measure(runs: int = RUNS) -> dict[str, dict[str, float]]:
     with tempfile.TemporaryDirectory(prefix="cold-start-pycache-") as cache:
         floors = {entry: floor_modules(entry, cache) for entry in ENTRIES}
-        samples: dict[str, dict[str, list[float]]] = {e: {"entry": [], "floor": []} for e in ENTRIES}
+        samples: dict[str, list[tuple[float, float]]] = {entry: [] for entry in ENTRIES}
         for _ in range(runs):
             for entry in ENTRIES:
-                samples[entry]["entry"].append(import_seconds(["boto3", entry], cache))
-                samples[entry]["floor"].append(import_seconds(floors[entry], cache))
-    figures: dict[str, dict[str, float]] = {}
-    for entry, kinds in samples.items():
-        entry_ms = statistics.median(kinds["entry"]) * 1000
-        floor_ms = statistics.median(kinds["floor"]) * 1000
-        figures[entry] = {"entry_ms": entry_ms, "floor_ms": floor_ms, "ratio": entry_ms / floor_ms}
-    return figures
+                samples[entry].append(import_seconds(entry, floors[entry], cache))
+    return {
+        entry: {
+            "entry_ms": statistics.median(e for _, e in pairs) * 1000,
+            "floor_ms": statistics.median(f for f, _ in pairs) * 1000,
+            "ratio": statistics.median(e / f for f, e in pairs),
+        }
+        for entry, pairs in samples.items()
+    }
 
 
 def main() -> dict[str, dict[str, float]]:

@@ -12,9 +12,8 @@ from handlers.models.execution import OrchestratorTask
 from handlers.observability import logger, metrics, tracer
 from handlers.services import orchestration
 
-_PAYLOAD = TypeAdapter(
-    OrchestratorTask, config=ConfigDict(hide_input_in_errors=True)
-)  # tokens stay out of errors
+# Tokens stay out of errors; the union's validator is built by the first task, like the models'.
+_PAYLOAD = TypeAdapter(OrchestratorTask, config=ConfigDict(hide_input_in_errors=True, defer_build=True))
 _TASKS: dict[str, Callable[[Any], Any]] = {
     "start": orchestration.start,
     "pause": orchestration.pause,
