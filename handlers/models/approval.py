@@ -1,8 +1,6 @@
 """Approvals: custody of a paused execution's Step Functions task token."""
 
-from __future__ import annotations
-
-from typing import Literal
+from typing import Literal, Self
 
 from pydantic import ConfigDict, Field, model_validator
 
@@ -53,7 +51,7 @@ class DecideApprovalRequest(Model):
     reason: str = Field(default="", max_length=500)
 
     @model_validator(mode="after")
-    def _one_key(self) -> DecideApprovalRequest:
+    def _one_key(self) -> Self:
         if (self.approvalId is None) == (self.taskToken is None):
             raise ValueError("give exactly one of approvalId or taskToken")
         return self

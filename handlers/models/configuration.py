@@ -6,8 +6,6 @@ Fields an export carries but an import must not trust (subscription state, plan 
 accepted and ignored: the importing system works them out itself.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field

@@ -1,7 +1,5 @@
 """Executions of a Recovery Plan and the payloads Step Functions sends the orchestrator."""
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field

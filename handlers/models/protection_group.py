@@ -1,7 +1,5 @@
 """Protection Groups: a named set of DRS source servers in one AWS account."""
 
-from __future__ import annotations
-
 from collections import Counter
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """Recovery Plans: ordered waves of Protection Groups, all in the plan's account."""
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field
