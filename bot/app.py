@@ -19,7 +19,7 @@ from slack_bolt.adapter.aws_lambda.handler import to_bolt_request
 from slack_bolt.authorization import AuthorizeResult
 
 from bot.credentials import slack_credentials
-from handlers.observability import metrics
+from handlers.observability import metrics, tracer
 from handlers.settings import get_settings
 
 
@@ -71,6 +71,7 @@ def malformed(event: dict[str, Any]) -> bool:
     return False
 
 
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if malformed(event):

@@ -17,7 +17,7 @@ from bot.blocks.executions import Pause, decided_blocks, pause_blocks, status_bl
 from bot.delivery import deliver, web_client
 from handlers.account_context import Caller
 from handlers.errors import DomainError
-from handlers.observability import logger, metrics
+from handlers.observability import logger, metrics, tracer
 from handlers.repositories.executions import ExecutionRepository
 from handlers.services import executions, recovery_plans
 
@@ -26,6 +26,7 @@ EVENT_TYPES = frozenset(
 )
 
 
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, int]:
     done = 0

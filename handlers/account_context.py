@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, TypedDict
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from handlers.errors import ForbiddenError, ValidationError
+from handlers.models.base import Model
 from handlers.models.fields import Actor, is_valid_account_id
 from handlers.settings import get_settings
 from handlers.validation import parse
@@ -38,7 +39,7 @@ DIRECT_ACTOR_REQUIRED = (
 )
 
 
-class DirectActors(BaseModel):
+class DirectActors(Model):
     """Who acts in a direct invocation; the same field rules wherever an actor is recorded."""
 
     model_config = ConfigDict(extra="ignore", hide_input_in_errors=True)

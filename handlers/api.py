@@ -13,7 +13,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from handlers import direct
 from handlers.account_context import detect_invocation_source
 from handlers.errors import DomainError
-from handlers.observability import logger, metrics
+from handlers.observability import logger, metrics, tracer
 from handlers.routes import callback, executions
 from handlers.routes.crud import crud_router
 
@@ -51,6 +51,7 @@ def unexpected(_: Exception) -> Response[str]:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> Any:
     if detect_invocation_source(event) == "direct":

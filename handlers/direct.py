@@ -7,16 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from handlers.account_context import caller_for_invocation
 from handlers.errors import DomainError, ForbiddenError, ValidationError
+from handlers.models.base import Model
 from handlers.observability import count, logger
 from handlers.operations import ACTOR_OPERATIONS, OPERATIONS, run
 from handlers.validation import check_nesting, parse
 
 
-class DirectEvent(BaseModel):
+class DirectEvent(Model):
     model_config = ConfigDict(extra="ignore")
 
     operation: str = Field(min_length=1, max_length=64)

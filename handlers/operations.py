@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from handlers.account_context import Caller
 from handlers.errors import ValidationError
 from handlers.models.approval import Channel, DecideApprovalRequest
+from handlers.models.base import Model
 from handlers.models.execution import DecideExecutionRequest, ExecutionRef, StartExecutionRequest
 from handlers.models.protection_group import ProtectionGroupCreate, ProtectionGroupUpdate
 from handlers.models.recovery_plan import RecoveryPlanCreate, RecoveryPlanUpdate
@@ -30,27 +31,27 @@ CONTEXT_KEYS = frozenset({"accountId", "requestedBy", "decidedBy"})
 Operation = Callable[[Caller, dict[str, Any]], Any]
 
 
-class GroupRef(BaseModel):
+class GroupRef(Model):
     model_config = ConfigDict(extra="forbid")
     groupId: str = Field(min_length=1, max_length=128)
 
 
-class PlanRef(BaseModel):
+class PlanRef(Model):
     model_config = ConfigDict(extra="forbid")
     planId: str = Field(min_length=1, max_length=128)
 
 
-class ListRequest(BaseModel):
+class ListRequest(Model):
     model_config = ConfigDict(extra="forbid")
     limit: int = Field(default=50, ge=1, le=100)
     nextToken: str | None = Field(default=None, max_length=2048)
 
 
-class ExportRequest(BaseModel):
+class ExportRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
 
-class ImportRequest(BaseModel):
+class ImportRequest(Model):
     model_config = ConfigDict(extra="forbid")
     document: dict[str, Any]
     dryRun: bool = False

@@ -9,12 +9,11 @@ from typing import Any
 from pydantic import ConfigDict, TypeAdapter
 
 from handlers.models.execution import OrchestratorTask
-from handlers.observability import logger, metrics
+from handlers.observability import logger, metrics, tracer
 from handlers.services import orchestration
 
-_PAYLOAD = TypeAdapter(
-    OrchestratorTask, config=ConfigDict(hide_input_in_errors=True)
-)  # tokens stay out of errors
+# Tokens stay out of errors; the union's validator is built by the first task, like the models'.
+_PAYLOAD = TypeAdapter(OrchestratorTask, config=ConfigDict(hide_input_in_errors=True, defer_build=True))
 _TASKS: dict[str, Callable[[Any], Any]] = {
     "start": orchestration.start,
     "pause": orchestration.pause,
@@ -26,8 +25,10 @@ _TASKS: dict[str, Callable[[Any], Any]] = {
 
 
 @logger.inject_lambda_context(log_event=False)
+@tracer.capture_lambda_handler(capture_response=False)  # responses carry task tokens
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> Any:
     task = _PAYLOAD.validate_python(event)
     logger.append_keys(executionId=task.executionId, task=task.task)
+    tracer.put_annotation("executionId", task.executionId)  # find an execution's trace by its id
     return _TASKS[task.task](task)

@@ -23,9 +23,10 @@ ENVIRONMENT = "sandbox"
 SLACK_USERS = {"operator": "U0SANDBOXOP", "viewer": "U0SANDBOXVW"}
 SLACK_TEAM = "T0SANDBOX"
 SLACK_BOT_TOKEN = "xoxb-sandbox-token"  # noqa: S105 - the local fake Slack's
-# Settings a template may leave to the code's production default that would make the sandbox slow:
-# applied to a function's environment only where its template sets no value.
-FUNCTION_DEFAULTS = {"DRS_POLL_SECONDS": "2"}
+# Settings a template may leave to the code's production default that would make the sandbox slow
+# (or, for the X-Ray tracer, talk to a daemon that is not there): applied to a function's
+# environment only where its template sets no value.
+FUNCTION_DEFAULTS = {"DRS_POLL_SECONDS": "2", "POWERTOOLS_TRACE_DISABLED": "true"}
 FUNCTION_ROLES = {  # handler module -> key in /_sandbox/info "functions"
     "handlers.api": "api",
     "handlers.orchestrator": "orchestrator",

@@ -19,6 +19,7 @@ os.environ.update(
     AWS_REGION="us-east-1",
     POWERTOOLS_METRICS_NAMESPACE="DRSOrchestration",
     POWERTOOLS_DEV="false",
+    POWERTOOLS_TRACE_DISABLED="true",  # no X-Ray daemon here: the tracer patches and sends nothing
 )
 
 from handlers import aws as aws_clients

@@ -1,10 +1,10 @@
 """Approvals: custody of a paused execution's Step Functions task token."""
 
-from __future__ import annotations
+from typing import Literal, Self
 
-from typing import Literal
+from pydantic import ConfigDict, Field, model_validator
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from handlers.models.base import Model
 
 ApprovalStatus = Literal["PENDING", "RESUMED", "CANCELLED", "EXPIRED"]
 Action = Literal["resume", "cancel"]
@@ -14,7 +14,7 @@ Channel = Literal["email", "slack", "api", "direct"]
 LINK_HOLDER = "holder of the email link"
 
 
-class Approval(BaseModel):
+class Approval(Model):
     model_config = ConfigDict(extra="ignore")
 
     approvalId: str = Field(repr=False)
@@ -46,7 +46,7 @@ class Approval(BaseModel):
     startTime: str = ""
 
 
-class DecideApprovalRequest(BaseModel):
+class DecideApprovalRequest(Model):
     """``decide_approval``: by approval id (people) or by task token (automation)."""
 
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)  # ids and tokens are secrets
@@ -57,13 +57,13 @@ class DecideApprovalRequest(BaseModel):
     reason: str = Field(default="", max_length=500)
 
     @model_validator(mode="after")
-    def _one_key(self) -> DecideApprovalRequest:
+    def _one_key(self) -> Self:
         if (self.approvalId is None) == (self.taskToken is None):
             raise ValueError("give exactly one of approvalId or taskToken")
         return self
 
 
-class DecisionResult(BaseModel):
+class DecisionResult(Model):
     """What every channel shows after a decision attempt. Never carries the token or approval id."""
 
     model_config = ConfigDict(extra="ignore")

@@ -6,12 +6,11 @@ Fields an export carries but an import must not trust (subscription state, plan 
 accepted and ignored: the importing system works them out itself.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from handlers.models.base import Model
 from handlers.models.fields import AccountId, Region, Version
 from handlers.models.protection_group import ProtectionGroupCreate
 from handlers.models.recovery_plan import RecoveryPlanCreate
@@ -20,7 +19,7 @@ FORMAT_VERSION = 1
 ItemId = Annotated[str, Field(min_length=1, max_length=128)]  # ids are kept as they are
 
 
-class _Provenance(BaseModel):
+class _Provenance(Model):
     """What an export carries about an item's history; kept as it is on import."""
 
     createdAt: str = Field(default="", max_length=64)
@@ -54,7 +53,7 @@ class ImportedRecoveryPlan(RecoveryPlanCreate, _Provenance):
     statusReason: Any = None
 
 
-class ConfigurationDocument(BaseModel):
+class ConfigurationDocument(Model):
     model_config = ConfigDict(extra="forbid")
 
     formatVersion: Literal[1]
@@ -64,12 +63,12 @@ class ConfigurationDocument(BaseModel):
     recoveryPlans: list[ImportedRecoveryPlan] = Field(default_factory=list, max_length=5000)
 
 
-class ItemIds(BaseModel):
+class ItemIds(Model):
     protectionGroups: list[str] = Field(default_factory=list)
     recoveryPlans: list[str] = Field(default_factory=list)
 
 
-class ImportResult(BaseModel):
+class ImportResult(Model):
     dryRun: bool
     created: ItemIds = Field(default_factory=ItemIds)
     updated: ItemIds = Field(default_factory=ItemIds)

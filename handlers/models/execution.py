@@ -1,11 +1,10 @@
 """Executions of a Recovery Plan and the payloads Step Functions sends the orchestrator."""
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from handlers.models.base import Model
 from handlers.models.fields import Actor, Reason
 
 ExecutionStatus = Literal["RUNNING", "PAUSED", "SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"]
@@ -14,12 +13,12 @@ WaveStatus = Literal["PENDING", "WAITING_APPROVAL", "RUNNING", "COMPLETED", "FAI
 Outcome = Literal["SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"]
 
 
-class ServerLaunch(BaseModel):
+class ServerLaunch(Model):
     sourceServerId: str
     launchStatus: str = "PENDING"
 
 
-class WaveProgress(BaseModel):
+class WaveProgress(Model):
     waveNumber: int
     protectionGroupId: str
     protectionGroupName: str
@@ -33,7 +32,7 @@ class WaveProgress(BaseModel):
     message: str = ""
 
 
-class PendingApproval(BaseModel):
+class PendingApproval(Model):
     """What an execution shows of its pause; the approval id (a credential) is not part of it."""
 
     waveNumber: int
@@ -41,7 +40,7 @@ class PendingApproval(BaseModel):
     expiresAt: str
 
 
-class Decision(BaseModel):
+class Decision(Model):
     action: Literal["resume", "cancel"]
     decidedBy: str
     channel: str
@@ -50,7 +49,7 @@ class Decision(BaseModel):
     reason: str = ""
 
 
-class Execution(BaseModel):
+class Execution(Model):
     model_config = ConfigDict(extra="ignore")
 
     executionId: str
@@ -70,20 +69,20 @@ class Execution(BaseModel):
     statusReason: str = ""
 
 
-class StartExecutionRequest(BaseModel):
+class StartExecutionRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     planId: str = Field(min_length=1, max_length=128)
     isDrill: bool = True
 
 
-class ExecutionRef(BaseModel):
+class ExecutionRef(Model):
     model_config = ConfigDict(extra="forbid")
 
     executionId: str = Field(min_length=1, max_length=128)
 
 
-class DecideExecutionRequest(BaseModel):
+class DecideExecutionRequest(Model):
     """``resume_execution`` / ``cancel_execution``: the open pause of an execution, by its id.
     ``decidedBy`` names the decider of a direct invocation (through API Gateway it is the signed-in
     caller, and the route refuses the field)."""
@@ -98,12 +97,12 @@ class DecideExecutionRequest(BaseModel):
 # --- Step Functions -> orchestrator payloads (one model per task, discriminated on "task") ---
 
 
-class StartTask(BaseModel):
+class StartTask(Model):
     task: Literal["start"]
     executionId: str
 
 
-class PauseTask(BaseModel):
+class PauseTask(Model):
     model_config = ConfigDict(hide_input_in_errors=True)  # never echo a task token into an error
 
     task: Literal["pause"]
@@ -112,7 +111,7 @@ class PauseTask(BaseModel):
     taskToken: str = Field(min_length=1, max_length=4096, repr=False)
 
 
-class DecisionOutput(BaseModel):
+class DecisionOutput(Model):
     """What a decision hands Step Functions (SendTaskSuccess output / SendTaskFailure cause)."""
 
     action: Literal["resume", "cancel"]
@@ -122,31 +121,31 @@ class DecisionOutput(BaseModel):
     reason: str = ""
 
 
-class ResumedTask(BaseModel):
+class ResumedTask(Model):
     task: Literal["resumed"]
     executionId: str
     waveNumber: int
     decision: DecisionOutput
 
 
-class StartWaveTask(BaseModel):
+class StartWaveTask(Model):
     task: Literal["start_wave"]
     executionId: str
     waveNumber: int
 
 
-class PollWaveTask(BaseModel):
+class PollWaveTask(Model):
     task: Literal["poll_wave"]
     executionId: str
     waveNumber: int
 
 
-class StepError(BaseModel):
+class StepError(Model):
     Error: str = ""
     Cause: str = ""
 
 
-class FinishTask(BaseModel):
+class FinishTask(Model):
     task: Literal["finish"]
     executionId: str
     outcome: Outcome

@@ -1,8 +1,6 @@
 """Field rules shared by every model: one definition of what a valid account id, name, email or
 source server id is. Plain predicates first (tested without pydantic), then the annotated types."""
 
-from __future__ import annotations
-
 import re
 import unicodedata
 from typing import Annotated

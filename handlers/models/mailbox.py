@@ -1,13 +1,12 @@
 """A notification address and the one SNS subscription every plan naming it shares."""
 
-from __future__ import annotations
+from pydantic import Field
 
-from pydantic import BaseModel, Field
-
+from handlers.models.base import Model
 from handlers.models.recovery_plan import SubscriptionStatus
 
 
-class Mailbox(BaseModel):
+class Mailbox(Model):
     """One item of the notification-subscriptions table. ``version`` grows with every write, so a
     decision taken on one reading (subscribe, unsubscribe) is recorded only if nothing changed."""
 

@@ -1,12 +1,11 @@
 """Protection Groups: a named set of DRS source servers in one AWS account."""
 
-from __future__ import annotations
-
 from collections import Counter
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
+from handlers.models.base import Model
 from handlers.models.fields import (
     Description,
     ExternalId,
@@ -30,7 +29,7 @@ SourceServerIds = Annotated[
 ]
 
 
-class ProtectionGroup(BaseModel):
+class ProtectionGroup(Model):
     """A stored Protection Group, as returned to callers."""
 
     model_config = ConfigDict(extra="ignore")
@@ -49,7 +48,7 @@ class ProtectionGroup(BaseModel):
     version: int = 1
 
 
-class ProtectionGroupCreate(BaseModel):
+class ProtectionGroupCreate(Model):
     model_config = ConfigDict(extra="forbid")
 
     groupName: Name
@@ -60,7 +59,7 @@ class ProtectionGroupCreate(BaseModel):
     externalId: ExternalId = ""
 
 
-class ProtectionGroupUpdate(BaseModel):
+class ProtectionGroupUpdate(Model):
     """The fields a caller may change. ``groupId``, ``accountId`` and ``createdBy`` are not here,
     so no request can change them. ``version`` is the caller's view for optimistic locking."""
 

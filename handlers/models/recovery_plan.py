@@ -1,11 +1,10 @@
 """Recovery Plans: ordered waves of Protection Groups, all in the plan's account."""
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
+from handlers.models.base import Model
 from handlers.models.fields import (
     Description,
     Email,
@@ -20,7 +19,7 @@ from handlers.models.fields import (
 SubscriptionStatus = Literal["pending_confirmation", "confirmed", "none", "failed"]
 
 
-class WaveInput(BaseModel):
+class WaveInput(Model):
     model_config = ConfigDict(extra="forbid")
 
     waveNumber: int = Field(ge=1)
@@ -29,7 +28,7 @@ class WaveInput(BaseModel):
     protectionGroupName: str | None = None  # accepted for round-trips; the stored name wins
 
 
-class Wave(BaseModel):
+class Wave(Model):
     waveNumber: int
     protectionGroupId: str
     protectionGroupName: str
@@ -51,7 +50,7 @@ Waves = Annotated[list[WaveInput], Field(min_length=1, max_length=100), AfterVal
 Approvers = Annotated[list[SlackUserId], Field(max_length=50)]
 
 
-class RecoveryPlan(BaseModel):
+class RecoveryPlan(Model):
     """A stored Recovery Plan, as returned to callers."""
 
     model_config = ConfigDict(extra="ignore")
@@ -79,7 +78,7 @@ class RecoveryPlan(BaseModel):
     version: int = 1
 
 
-class RecoveryPlanCreate(BaseModel):
+class RecoveryPlanCreate(Model):
     model_config = ConfigDict(extra="forbid")
 
     planName: Name
@@ -92,7 +91,7 @@ class RecoveryPlanCreate(BaseModel):
     approvers: Approvers = Field(default_factory=list)
 
 
-class RecoveryPlanUpdate(BaseModel):
+class RecoveryPlanUpdate(Model):
     """The fields a caller may change; ``planId``/``accountId``/``createdBy`` are not among them."""
 
     model_config = ConfigDict(extra="forbid")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
-
 from handlers import aws
+from handlers.models.base import Model
 from handlers.repositories.dynamo import dynamo_errors, from_item, to_item
 
 
-class ChannelSettings(BaseModel):
+class ChannelSettings(Model):
     channelId: str
     accountId: str
     updatedBy: str

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from handlers.errors import ConflictError, NotFoundError
 from handlers.models.approval import Approval, DecideApprovalRequest
+from handlers.models.base import Model
 from handlers.rendering import render_html
 from handlers.repositories.approvals import ApprovalRepository
 from handlers.services.decisions import decide
@@ -27,7 +28,7 @@ SECURITY_HEADERS = {
 }
 
 
-class CallbackParams(BaseModel):
+class CallbackParams(Model):
     model_config = ConfigDict(extra="ignore")
 
     action: Literal["resume", "cancel"]
