@@ -20,6 +20,7 @@ from handlers.models.base import Model
 from handlers.models.execution import DecideExecutionRequest, ExecutionRef, StartExecutionRequest
 from handlers.models.protection_group import ProtectionGroupCreate, ProtectionGroupUpdate
 from handlers.models.recovery_plan import RecoveryPlanCreate, RecoveryPlanUpdate
+from handlers.repositories.dynamo import Page
 from handlers.services import decisions, executions
 from handlers.services import protection_groups as groups
 from handlers.services import recovery_plans as plans
@@ -61,6 +62,14 @@ def operation_body(body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if k not in CONTEXT_KEYS}
 
 
+def list_response(page: Page[Any]) -> dict[str, Any]:
+    """A page as REST and direct invocation return it: ``{"items": [...], "nextToken"?}``."""
+    body: dict[str, Any] = {"items": [_dump(item) for item in page.items]}
+    if page.next_token:
+        body["nextToken"] = page.next_token
+    return body
+
+
 def _dump(model: BaseModel) -> dict[str, Any]:
     return model.model_dump(mode="json")
 
@@ -75,9 +84,9 @@ def get_protection_group(caller: Caller, body: dict[str, Any]) -> dict[str, Any]
 
 def list_protection_groups(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     request = parse(ListRequest, body)
-    return groups.list_protection_groups(
-        caller, limit=request.limit, next_token=request.nextToken
-    ).to_response()
+    return list_response(
+        groups.list_protection_groups(caller, limit=request.limit, next_token=request.nextToken)
+    )
 
 
 def update_protection_group(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
@@ -99,7 +108,7 @@ def get_recovery_plan(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
 
 def list_recovery_plans(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     request = parse(ListRequest, body)
-    return plans.list_recovery_plans(caller, limit=request.limit, next_token=request.nextToken).to_response()
+    return list_response(plans.list_recovery_plans(caller, limit=request.limit, next_token=request.nextToken))
 
 
 def update_recovery_plan(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
@@ -137,7 +146,9 @@ def get_execution(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
 
 def list_executions(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     request = parse(ListRequest, body)
-    return executions.list_executions(caller, limit=request.limit, next_token=request.nextToken).to_response()
+    return list_response(
+        executions.list_executions(caller, limit=request.limit, next_token=request.nextToken)
+    )
 
 
 def cancel_execution(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:

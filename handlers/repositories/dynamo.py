@@ -8,7 +8,7 @@ import binascii
 import contextlib
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
@@ -20,21 +20,13 @@ from handlers.errors import ConflictError, DomainError, ValidationError
 T = TypeVar("T")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Page(Generic[T]):
+    """One page of models and the opaque token of the next (None on the last page). How a page is
+    shown to a caller is the entry points' business (``handlers.operations.list_response``)."""
+
     items: list[T]
     next_token: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def to_response(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"items": [_dump(i) for i in self.items]}
-        if self.next_token:
-            body["nextToken"] = self.next_token
-        return body
-
-
-def _dump(item: Any) -> Any:
-    return item.model_dump(mode="json") if isinstance(item, BaseModel) else item
 
 
 @contextlib.contextmanager
