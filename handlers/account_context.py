@@ -24,6 +24,7 @@ from handlers.validation import parse
 
 InvocationSource = Literal["api_gateway", "direct"]
 ACCOUNT_CLAIM = "custom:accountId"
+ACTOR_FIELDS = frozenset({"requestedBy", "decidedBy"})  # who acts, on a direct invocation
 
 DIRECT_ACCOUNT_REQUIRED = (
     "accountId is required for direct Lambda invocation: without API Gateway there is no caller "
@@ -35,7 +36,7 @@ NO_ACCOUNT_CLAIM = (
 )
 DIRECT_ACTOR_REQUIRED = (
     "requestedBy is required for direct invocation of this operation: it records who acted "
-    "(1-128 printable characters, no markup or links; decidedBy is accepted for decide_approval)"
+    "(1-128 printable characters, no markup or links; decidedBy is accepted too)"
 )
 
 
@@ -169,6 +170,9 @@ def caller_for_invocation(
     context = validate_account_context_for_invocation(event, body, default_account_id=default_account_id)
     source = detect_invocation_source(event)
     if source == "api_gateway":
+        named = sorted(ACTOR_FIELDS & body.keys())
+        if named:  # the signed-in caller acts; nobody names someone else through the API
+            raise ValidationError(f"{named[0]} is the signed-in caller here; leave it out of the request")
         principal = caller_identity(event) or "api-user"
     else:
         principal = direct_actor(body, required=actor_required) or "direct-invocation"

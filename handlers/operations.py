@@ -8,13 +8,11 @@ operation up by name (ARCHITECTURE 3.4); REST routes (``handlers.routes``) name 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from handlers.account_context import Caller
-from handlers.errors import ValidationError
 from handlers.models.approval import Channel, DecideApprovalRequest
 from handlers.models.base import Model
 from handlers.models.execution import DecideExecutionRequest, ExecutionRef, StartExecutionRequest
@@ -153,25 +151,12 @@ def list_executions(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
 
 def cancel_execution(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     request = parse(DecideExecutionRequest, body)
-    decider = _decider(caller, request)
-    return _dump(decisions.cancel_execution(decider, request.executionId, reason=request.reason))
+    return _dump(decisions.cancel_execution(caller, request.executionId, reason=request.reason))
 
 
 def resume_execution(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     request = parse(DecideExecutionRequest, body)
-    decider = _decider(caller, request)
-    return _dump(decisions.resume_execution(decider, request.executionId, reason=request.reason))
-
-
-def _decider(caller: Caller, request: DecideExecutionRequest) -> Caller:
-    """Who decides: the signed-in caller through API Gateway, ``decidedBy`` for a direct invocation."""
-    if caller.source != "direct":
-        if request.decidedBy is not None:
-            raise ValidationError("decidedBy is the signed-in caller here; leave it out of the body")
-        return caller
-    if request.decidedBy is None:
-        raise ValidationError("decidedBy is required for a direct invocation: name who decides")
-    return replace(caller, principal=request.decidedBy)
+    return _dump(decisions.resume_execution(caller, request.executionId, reason=request.reason))
 
 
 def decide_approval(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
@@ -211,6 +196,7 @@ ACTOR_OPERATIONS = frozenset(
         "create_recovery_plan",
         "start_execution",
         "cancel_execution",
+        "resume_execution",
         "decide_approval",
         "import_configuration",
     }

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field
 
 from handlers.models.base import Model
-from handlers.models.fields import Actor, Reason
+from handlers.models.fields import Reason
 
 ExecutionStatus = Literal["RUNNING", "PAUSED", "SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"]
 TERMINAL_STATUSES: frozenset[str] = frozenset({"SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"})
@@ -83,15 +83,14 @@ class ExecutionRef(Model):
 
 
 class DecideExecutionRequest(Model):
-    """``resume_execution`` / ``cancel_execution``: the open pause of an execution, by its id.
-    ``decidedBy`` names the decider of a direct invocation (through API Gateway it is the signed-in
-    caller, and the route refuses the field)."""
+    """``resume_execution`` / ``cancel_execution``: the open pause of an execution, by its id. Who
+    decides is the caller (handlers/account_context.py: the signed-in identity through API Gateway,
+    ``decidedBy``/``requestedBy`` on a direct invocation)."""
 
     model_config = ConfigDict(extra="forbid")
 
     executionId: str = Field(min_length=1, max_length=128)
     reason: Reason = ""
-    decidedBy: Actor | None = None
 
 
 # --- Step Functions -> orchestrator payloads (one model per task, discriminated on "task") ---

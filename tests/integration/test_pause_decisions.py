@@ -152,7 +152,7 @@ def test_a_lost_pause_announcement_can_be_resumed_by_direct_invocation(orchestra
     execution_id = paused_execution(orchestration)["executionId"]
     body = {"accountId": ACCOUNT_A, "executionId": execution_id}
     # A direct decision must name who decides
-    assert invoke_direct("resume_execution", body)["error"] == "VALIDATION_ERROR"
+    assert invoke_direct("resume_execution", body, requested_by=None)["error"] == "VALIDATION_ERROR"
     resumed = invoke_direct("resume_execution", {**body, "decidedBy": "runbook-automation"})
     assert resumed["status"] == "RUNNING"
     assert (resumed["decisions"][0]["decidedBy"], resumed["decisions"][0]["channel"]) == (
