@@ -130,7 +130,8 @@ def _cloudformation_state_machines_executable() -> None:
     import moto.stepfunctions.models as plain
     from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
-    plain.stepfunctions_backends = stepfunctions_parser_backends
+    # A module attribute swapped for another backend type that answers the same calls: setattr says so.
+    setattr(plain, "stepfunctions_backends", stepfunctions_parser_backends)  # noqa: B010
 
 
 def _moto_version() -> str:
