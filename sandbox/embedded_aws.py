@@ -21,9 +21,12 @@ import os
 import socket
 import urllib.request
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sandbox.drs_data import DEPLOYMENT_ACCOUNT
+
+if TYPE_CHECKING:  # imported in start(), once the environment is ready for moto
+    from moto.server import ThreadedMotoServer
 
 log = logging.getLogger("sandbox")
 
@@ -88,7 +91,7 @@ class PortInUseError(OSError):
 class EmbeddedAws:
     port: int
     endpoint: str
-    server: Any = None
+    server: ThreadedMotoServer | None = None
 
     def start(self) -> None:
         from moto.server import ThreadedMotoServer
