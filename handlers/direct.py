@@ -1,6 +1,7 @@
 """Direct invocation of the api Lambda: ``{"operation": "<name>", "body": {...}}``.
 
-Success returns the result object itself; failure returns ``{"error", "message"}`` (ARCHITECTURE 3.4).
+Success returns the result object itself; failure returns ``{"error", "message"}``
+(docs/architecture.md, 3.1).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 An operation takes the caller and a body (a dict: ids, fields, list parameters), validates the body
 with the operation's pydantic model, and calls one service function. Direct invocation looks the
-operation up by name (ARCHITECTURE 3.4); REST routes (``handlers.routes``) name the same operations.
+operation up by name (docs/architecture.md, 3.1); REST routes (``handlers.routes``) name the same operations.
 """
 
 from __future__ import annotations

@@ -91,8 +91,8 @@ def _body_text(body: bytes) -> tuple[str | None, bool]:
 def http_response(result: Any) -> tuple[int, dict[str, str], bytes]:
     """A Lambda proxy result -> (status, headers, body). Anything else is a 502, as API Gateway says."""
     if not isinstance(result, dict) or "statusCode" not in result:
-        body = json.dumps({"message": "Internal server error", "sandbox": "malformed Lambda proxy response"})
-        return 502, {"Content-Type": "application/json"}, body.encode()
+        problem = {"message": "Internal server error", "sandbox": "malformed Lambda proxy response"}
+        return 502, {"Content-Type": "application/json"}, json.dumps(problem).encode()
     headers = {k: str(v) for k, v in (result.get("headers") or {}).items()}
     for key, values in (result.get("multiValueHeaders") or {}).items():
         headers[key] = ", ".join(str(v) for v in values)

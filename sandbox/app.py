@@ -11,18 +11,21 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sandbox import embedded_aws, faults, hooks
+from sandbox import embedded_aws, faults, hooks, slack_fake
 from sandbox.drs_data import ACCOUNTS, SIMULATED_LABEL, Estate
+from sandbox.names import ENVIRONMENT, PROJECT, SLACK_BOT_TOKEN, SLACK_TEAM, SLACK_USERS
+from sandbox.outbox import Outbox
 from sandbox.slack_fake import DEFAULT_CHANNEL as DEMO_CHANNEL
 
+if TYPE_CHECKING:  # imported in start(): moto must not be imported before the embedded AWS is set up
+    from sandbox.deploy import Deployment
+    from sandbox.drs_faults import FaultyDrsEmulator
+    from sandbox.lambdas import LambdaRuntime
+    from sandbox.web import WebServer
+
 log = logging.getLogger("sandbox")
-PROJECT = "drs-chatops"
-ENVIRONMENT = "sandbox"
-SLACK_USERS = {"operator": "U0SANDBOXOP", "viewer": "U0SANDBOXVW"}
-SLACK_TEAM = "T0SANDBOX"
-SLACK_BOT_TOKEN = "xoxb-sandbox-token"  # noqa: S105 - the local fake Slack's
 # Settings a template may leave to the code's production default that would make the sandbox slow
 # (or, for the X-Ray tracer, talk to a daemon that is not there): applied to a function's
 # environment only where its template sets no value.
@@ -47,12 +50,16 @@ class Sandbox:
     def __post_init__(self) -> None:
         self.base_url = f"http://{self.host}:{self.port}"
         self.aws_endpoint = embedded_aws.prepare_environment(self.aws_port)
-        self.aws: Any = None
-        self.web: Any = None
-        self.runtime: Any = None
-        self.drs_responder: Any = None
-        self.deployment: Any = None
-        self.drs: Any = None
+        self.outbox = Outbox(self.base_url)
+        self.slack = slack_fake.SlackRecorder(
+            channels=[DEMO_CHANNEL], users=[*SLACK_USERS.values(), slack_fake.BOT_USER]
+        )
+        self.aws: embedded_aws.EmbeddedAws | None = None
+        self.web: WebServer | None = None
+        self.runtime: LambdaRuntime | None = None
+        self.drs_responder: hooks.Responder | None = None
+        self.deployment: Deployment | None = None
+        self.drs: FaultyDrsEmulator | None = None
         self.functions: dict[str, str | None] = dict.fromkeys(("api", "orchestrator", "bot", "notifier"))
         self.slack_secret_arn = ""
         self.ready = False  # /_sandbox/info answers 503 until start() (and seeding) finished
@@ -61,15 +68,11 @@ class Sandbox:
         began = time.monotonic()
         import boto3
 
-        from sandbox import deploy, drs_faults, drs_http, invoke_api, lambdas, slack_fake, sns_delivery, web
+        from sandbox import deploy, drs_faults, drs_http, invoke_api, lambdas, sns_delivery, web
 
         # Bind both ports first: a busy port must fail here, clearly, not after moto has started
         # (or, for the AWS port, silently share another sandbox's moto).
-        self.outbox = sns_delivery.Outbox(self.base_url)
         faults.prepare()  # before any worker starts: they inherit its path from the environment
-        self.slack = slack_fake.SlackRecorder(
-            channels=[DEMO_CHANNEL], users=[*SLACK_USERS.values(), slack_fake.BOT_USER]
-        )
         embedded_aws.ensure_port_free(self.host, self.aws_port)
         self.web = web.WebServer(self)
         self.aws = embedded_aws.EmbeddedAws(self.aws_port, self.aws_endpoint)
@@ -80,7 +83,8 @@ class Sandbox:
         workers_environment = embedded_aws.client_environment(
             self.aws_endpoint, lambda_endpoint=self.base_url, drs_endpoint=self.base_url + drs_http.PREFIX
         )
-        self.runtime = lambdas.LambdaRuntime(boto3.client("lambda"), workers_environment, FUNCTION_DEFAULTS)
+        lambda_client = boto3.client("lambda")
+        self.runtime = lambdas.LambdaRuntime(lambda_client, workers_environment, FUNCTION_DEFAULTS)
         hooks.install("lambda", invoke_api.responder(self.runtime))
         hooks.install("drs", self.drs_responder)
         faults.install_worker_hooks()
@@ -90,7 +94,7 @@ class Sandbox:
         self.web.start()
         self.slack_secret_arn = self._store_slack_secret(boto3.client("secretsmanager"))
         self.deployment = deploy.deploy_all(self.sandbox_values(), f"{PROJECT}-{ENVIRONMENT}")
-        self._find_functions()
+        self._find_functions(lambda_client, self.deployment)
         self.started_in = time.monotonic() - began
 
     def stop(self) -> None:
@@ -130,9 +134,14 @@ class Sandbox:
         created = secretsmanager.create_secret(Name=name, SecretString=json.dumps(value))
         return str(created["ARN"])
 
-    def _find_functions(self) -> None:
-        lambda_client = self.runtime._client
-        for name in self.deployment.physical_ids("AWS::Lambda::Function").values():
+    def started_runtime(self) -> LambdaRuntime:
+        """The Lambda runtime the deployed functions run in, once :meth:`start` brought it up."""
+        if self.runtime is None:
+            raise RuntimeError("the sandbox has not started: no Lambda runtime yet")
+        return self.runtime
+
+    def _find_functions(self, lambda_client: Any, deployment: Deployment) -> None:
+        for name in deployment.physical_ids("AWS::Lambda::Function").values():
             handler = lambda_client.get_function(FunctionName=name)["Configuration"]["Handler"]
             role = FUNCTION_ROLES.get(handler.rpartition(".")[0])
             if role:

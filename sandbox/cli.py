@@ -61,10 +61,10 @@ def _serve(args: argparse.Namespace, stop: threading.Event) -> int:
         if not args.empty:
             from sandbox.seed import seed
 
-            seed(sandbox.runtime, str(sandbox.functions["api"]), sandbox.estate)
+            seed(sandbox.started_runtime(), str(sandbox.functions["api"]), sandbox.estate)
         for function in sandbox.functions.values():  # a warm worker each, started in the background
             if function:
-                sandbox.runtime.warm(function)
+                sandbox.started_runtime().warm(function)
         sandbox.ready = True
         _print_urls(sandbox.info())
         stop.wait()

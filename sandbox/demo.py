@@ -17,13 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from sandbox import extra
+from sandbox.demo_story import Story
+from sandbox.demo_timeline import StepFailed, Timeline
 from sandbox.subprocess_sandbox import sandbox_subprocess
 
 START_TIMEOUT_SECONDS = 40
-
-
-class StepFailed(RuntimeError):
-    pass
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,8 +33,6 @@ def run(args: argparse.Namespace) -> int:
     if message := extra.missing_message("demo"):
         print(message, file=sys.stderr)
         return 2
-    from sandbox.demo_story import Story
-
     print("drs-chatops demo: the whole story against a fresh sandbox (DRS and Slack simulated)", flush=True)
     timeline = Timeline()
     with tempfile.TemporaryDirectory(prefix="drs-chatops-demo-") as tmp:
@@ -56,46 +52,6 @@ def run(args: argparse.Namespace) -> int:
             return 130
     timeline.done()
     return 0
-
-
-class Timeline:
-    """Prints each step as it checks out, with the seconds since the demo began."""
-
-    def __init__(self) -> None:
-        self.began = time.monotonic()
-        self.current = ""
-        self.steps = 0
-
-    def stamp(self) -> str:
-        return f"[{time.monotonic() - self.began:6.1f}s]"
-
-    @contextmanager
-    def step(self, name: str) -> Iterator[list[str]]:
-        """``with timeline.step("..") as notes: notes.append("detail")``; any exception fails it."""
-        self.current = name
-        notes: list[str] = []
-        try:
-            yield notes
-        except StepFailed:
-            raise
-        except Exception as exc:
-            raise StepFailed(f"{type(exc).__name__}: {exc}") from exc
-        self.steps += 1
-        print(f"{self.stamp()} ok   {name}", flush=True)
-        for note in notes:
-            print(f"{'':10}      {note}", flush=True)
-
-    def skip(self, name: str, why: str) -> None:
-        print(f"{self.stamp()} skip {name}: {why}", flush=True)
-
-    def fail(self, why: str) -> None:
-        print(f"{self.stamp()} FAIL {self.current}\n{'':15}{why}", flush=True)
-        print("demo: FAILED (exit 1)", flush=True)
-
-    def done(self) -> None:
-        print(
-            f"demo: all {self.steps} steps checked out in {time.monotonic() - self.began:.1f} s", flush=True
-        )
 
 
 @contextmanager

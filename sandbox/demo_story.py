@@ -10,12 +10,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from sandbox import apigw, slack_requests
-
-if TYPE_CHECKING:
-    from sandbox.demo import Timeline
+from sandbox.demo_timeline import Timeline
 
 T = TypeVar("T")
 EMAIL = "dr-demo@example.com"
@@ -209,9 +207,7 @@ class Story:
                 raise AssertionError(f"POST answered {status} without 'resumed': {page[:300]!r}")
             notes.append("POST /execution-callback -> 200, 'resumed'")
         with self.timeline.step("the execution finishes: SUCCEEDED, every wave COMPLETED") as notes:
-            final = self.wait(
-                "the end", lambda: (e := self.execution())["status"] not in ("RUNNING", "PAUSED") and e
-            )
+            final = self.wait("the end", self._ended_execution)
             if final["status"] != "SUCCEEDED":
                 raise AssertionError(f"the execution ended {final['status']}: {final.get('statusReason')}")
             notes.append(", ".join(f"wave {w['waveNumber']} {w['status']}" for w in final["waves"]))
@@ -225,6 +221,10 @@ class Story:
                 ts = self.pause_message["ts"]
                 updated = self.wait("the updated pause message", lambda: self._decided(ts))
                 notes.append(f"message ts {ts}: {' / '.join(_texts(updated))}")
+
+    def _ended_execution(self) -> dict[str, Any] | None:
+        execution = self.execution()
+        return None if execution["status"] in ("RUNNING", "PAUSED") else execution
 
     def _completion_mail(self) -> dict[str, Any] | None:
         found = [m for m in self.emails() if m["to"] == EMAIL and "completed" in m["subject"].lower()]

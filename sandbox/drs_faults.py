@@ -11,6 +11,7 @@ emulator of :mod:`sandbox.drs` without changing it.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from botocore.awsrequest import AWSPreparedRequest
@@ -39,14 +40,13 @@ class FaultyDrsEmulator(DrsEmulator):
             if job is not None:
                 job.failing = set()
 
-    def responder(self) -> Any:
+    def responder(self) -> Callable[[str, AWSPreparedRequest], Answer]:
         respond = super().responder()
 
         def faulty(operation: str, request: AWSPreparedRequest) -> Answer:
             fault = _FAULTS.get(faults.current().drs)
             if fault is None:
-                answer: Answer = respond(operation, request)
-                return answer
+                return respond(operation, request)
             status, code, message = fault
             headers = {"Content-Type": "application/json", "x-amzn-ErrorType": code}
             return status, headers, json.dumps({"message": message}).encode()

@@ -21,9 +21,12 @@ import os
 import socket
 import urllib.request
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sandbox.drs_data import DEPLOYMENT_ACCOUNT
+
+if TYPE_CHECKING:  # imported in start(), once the environment is ready for moto
+    from moto.server import ThreadedMotoServer
 
 log = logging.getLogger("sandbox")
 
@@ -88,7 +91,7 @@ class PortInUseError(OSError):
 class EmbeddedAws:
     port: int
     endpoint: str
-    server: Any = None
+    server: ThreadedMotoServer | None = None
 
     def start(self) -> None:
         from moto.server import ThreadedMotoServer
@@ -130,7 +133,8 @@ def _cloudformation_state_machines_executable() -> None:
     import moto.stepfunctions.models as plain
     from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
-    plain.stepfunctions_backends = stepfunctions_parser_backends
+    # A module attribute swapped for another backend type that answers the same calls: setattr says so.
+    setattr(plain, "stepfunctions_backends", stepfunctions_parser_backends)  # noqa: B010
 
 
 def _moto_version() -> str:

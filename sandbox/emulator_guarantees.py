@@ -13,7 +13,10 @@ from __future__ import annotations
 import functools
 import json
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # moto is imported at run time only once the embedded AWS has set it up
+    from moto.core.responses import ActionResult
 
 _MUTATING = (
     "put_item",
@@ -71,7 +74,7 @@ def make_sns_subscriptions_like_aws() -> None:
     original_subscribe = SNSResponse.subscribe
     original_field_match = FilterPolicyMatcher._field_match
 
-    def subscribe(self: Any) -> Any:
+    def subscribe(self: SNSResponse) -> ActionResult:
         existing = self.backend._find_subscription(
             self._get_param("TopicArn"), self._get_param("Endpoint"), self._get_param("Protocol")
         )
@@ -87,8 +90,9 @@ def make_sns_subscriptions_like_aws() -> None:
             for field, rules in source.items()
         )
 
-    SNSResponse.subscribe = subscribe
-    FilterPolicyMatcher._attributes_based_match = staticmethod(attributes_match)
+    # Patched on the classes (setattr: mypy rightly refuses assigning to a method otherwise).
+    setattr(SNSResponse, "subscribe", subscribe)  # noqa: B010
+    setattr(FilterPolicyMatcher, "_attributes_based_match", staticmethod(attributes_match))  # noqa: B010
     _sns_installed = True
 
 

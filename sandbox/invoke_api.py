@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -44,7 +45,7 @@ def invoke(runtime: LambdaRuntime, name: str, body: bytes, invocation_type: str 
     return 200, headers, result.payload
 
 
-def responder(runtime: LambdaRuntime) -> Any:
+def responder(runtime: LambdaRuntime) -> Callable[[str, AWSPreparedRequest], Answer | None]:
     """A :mod:`sandbox.hooks` responder for the ``lambda`` service: ``Invoke`` only."""
 
     def respond(operation: str, request: AWSPreparedRequest) -> Answer | None:

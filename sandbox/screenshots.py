@@ -9,8 +9,12 @@ from __future__ import annotations
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sandbox.subprocess_sandbox import CHROMIUM, CHROMIUM_ARGS
+
+if TYPE_CHECKING:  # Playwright is a dev tool, imported only when the screenshots are taken
+    from playwright.sync_api import FloatRect, Locator
 
 
 def main(base: str, out: Path) -> None:
@@ -37,12 +41,14 @@ def main(base: str, out: Path) -> None:
         mail = page.locator(".mail", has_text="Approval needed").first
         page.set_viewport_size({"width": 1000, "height": 820})
         mail.scroll_into_view_if_needed()
-        page.screenshot(path=str(out / "outbox.png"), clip=_around(page, mail))
+        page.screenshot(path=str(out / "outbox.png"), clip=_around(mail))
         browser.close()
 
 
-def _around(page: object, mail: object) -> dict[str, float]:
-    box = mail.bounding_box()  # type: ignore[attr-defined]
+def _around(mail: Locator) -> FloatRect:
+    box = mail.bounding_box()
+    if box is None:
+        raise RuntimeError("the approval email is not visible in /outbox")
     top = max(0.0, box["y"] - 240)
     return {"x": 0, "y": top, "width": 1000, "height": min(820.0, box["y"] + box["height"] + 20 - top)}
 

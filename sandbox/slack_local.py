@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import json
 import secrets
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sandbox import slack_requests, slack_rules
+from sandbox.names import SLACK_USERS
 from sandbox.slack_fake import DEFAULT_CHANNEL
-
-if TYPE_CHECKING:
-    from sandbox.app import Sandbox
+from sandbox.web_host import SlackLocalHost
 
 Answer = tuple[int, dict[str, str], bytes]
+Send = Callable[[dict[str, str], bytes], Answer]
 Role = Literal["operator", "viewer"]
 
 
@@ -69,6 +70,9 @@ class CloseInput(_Input):
     viewId: str = Field(pattern=r"^V\d+$")
 
 
+InputT = TypeVar("InputT", bound=_Input)
+
+
 def _json(status: int, value: Any) -> Answer:
     return status, {"Content-Type": "application/json"}, json.dumps(value, default=str).encode()
 
@@ -77,33 +81,36 @@ def _problem(status: int, error: str, message: str, **extra: Any) -> Answer:
     return _json(status, {"ok": False, "error": error, "message": message, **extra})
 
 
+def _validated(model: type[InputT], work: Callable[[InputT], Answer], body: bytes) -> Answer:
+    """``work(request)`` for a body that is a valid ``model``; a 400 naming the bad fields if not."""
+    try:
+        request = model.model_validate_json(body or b"{}")
+    except ValidationError as exc:
+        fields = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors())
+        return _problem(400, "VALIDATION_ERROR", f"not a valid request: {fields}")
+    return work(request)
+
+
 class SlackLocal:
-    def __init__(self, sandbox: Sandbox, send: Any) -> None:
+    def __init__(self, sandbox: SlackLocalHost, send: Send) -> None:
         """``send(headers, body) -> (status, headers, body)`` delivers to ``/slack/events``."""
         self.sandbox = sandbox
         self.send = send
 
     def handle(self, path: str, body: bytes) -> Answer:
-        route = {
-            "/slack-local/command": (CommandInput, self.command),
-            "/slack-local/action": (ActionInput, self.action),
-            "/slack-local/submit": (SubmitInput, self.submit),
-            "/slack-local/close": (CloseInput, self.close),
-            "/slack-local/options": (OptionsInput, self.options),
-        }.get(path)
+        routes: dict[str, Callable[[bytes], Answer]] = {
+            "/slack-local/command": lambda raw: _validated(CommandInput, self.command, raw),
+            "/slack-local/action": lambda raw: _validated(ActionInput, self.action, raw),
+            "/slack-local/submit": lambda raw: _validated(SubmitInput, self.submit, raw),
+            "/slack-local/close": lambda raw: _validated(CloseInput, self.close, raw),
+            "/slack-local/options": lambda raw: _validated(OptionsInput, self.options, raw),
+        }
+        route = routes.get(path)
         if route is None:
             return _problem(404, "NOT_FOUND", f"/slack-local serves no POST {path}")
-        model, work = route
-        try:
-            request = model.model_validate_json(body or b"{}")
-        except ValidationError as exc:
-            fields = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors())
-            return _problem(400, "VALIDATION_ERROR", f"not a valid request: {fields}")
-        return work(request)  # type: ignore[operator]
+        return route(body)
 
     def _user(self, role: str) -> tuple[str, str]:
-        from sandbox.app import SLACK_USERS
-
         return SLACK_USERS[role], f"sandbox-{role}"
 
     def _response_url(self, channel: str, ts: str = "-") -> str:

@@ -16,38 +16,16 @@ confirmation email a real subscriber would get is put in the outbox all the same
 from __future__ import annotations
 
 import json
-import threading
-import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sandbox.lambdas import LambdaRuntime
+from sandbox.outbox import Outbox
+
+if TYPE_CHECKING:  # moto is imported at run time only once the embedded AWS has set it up
+    from moto.sns.models import SNSBackend, Subscription
 
 EMAIL_PROTOCOLS = ("email", "email-json")
-
-
-class Outbox:
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self._emails: list[dict[str, Any]] = []
-        self._lock = threading.Lock()
-
-    def add(self, to: str, subject: str, body: str, kind: str, topic_arn: str) -> None:
-        email = {
-            "id": uuid.uuid4().hex[:12],
-            "to": to,
-            "subject": subject,
-            "body": body,
-            "sentAt": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "kind": kind,
-            "topicArn": topic_arn,
-        }
-        with self._lock:
-            self._emails.append(email)
-
-    def all(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return [dict(e) for e in self._emails]
 
 
 class SnsDelivery:
@@ -62,7 +40,7 @@ class SnsDelivery:
         original_publish = Subscription.publish
         original_subscribe = SNSBackend.subscribe
 
-        def publish(sub: Any, message: str, message_id: str, *args: Any, **kwargs: Any) -> None:
+        def publish(sub: Subscription, message: str, message_id: str, *args: Any, **kwargs: Any) -> None:
             if sub.protocol not in (*EMAIL_PROTOCOLS, "lambda"):
                 return original_publish(sub, message, message_id, *args, **kwargs)
             subject = kwargs.get("subject", args[0] if args else None)
@@ -75,18 +53,19 @@ class SnsDelivery:
             delivery.deliver(sub, message, message_id, subject, message_attributes or {})
             return None
 
-        def subscribe(backend: Any, topic_arn: str, endpoint: str, protocol: str) -> Any:
+        def subscribe(backend: SNSBackend, topic_arn: str, endpoint: str, protocol: str) -> Subscription:
             existed = backend._find_subscription(topic_arn, endpoint, protocol) is not None
             subscription = original_subscribe(backend, topic_arn, endpoint, protocol)
             if protocol in EMAIL_PROTOCOLS and not existed:
                 delivery.confirmation(subscription)
             return subscription
 
-        Subscription.publish = publish
-        SNSBackend.subscribe = subscribe
+        # Patched on the classes, as moto's server in this process creates its own instances.
+        setattr(Subscription, "publish", publish)  # noqa: B010 - mypy refuses assigning to a method
+        setattr(SNSBackend, "subscribe", subscribe)  # noqa: B010
 
     def deliver(
-        self, sub: Any, message: str, message_id: str, subject: str | None, attrs: dict[str, Any]
+        self, sub: Subscription, message: str, message_id: str, subject: str | None, attrs: dict[str, Any]
     ) -> None:
         if sub.protocol == "lambda":
             self.runtime.invoke_async(
@@ -106,7 +85,7 @@ class SnsDelivery:
             subject = subject or "AWS Notification Message"
             self.outbox.add(sub.endpoint, subject, message + footer, "notification", sub.topic_arn)
 
-    def confirmation(self, sub: Any) -> None:
+    def confirmation(self, sub: Subscription) -> None:
         display = getattr(sub.topic, "display_name", "") or sub.topic_arn.split(":")[-1]
         body = (
             f"You have chosen to subscribe to the topic:\n{sub.topic_arn}\n\n"
@@ -118,7 +97,7 @@ class SnsDelivery:
         self.outbox.add(sub.endpoint, subject, body, "confirmation", sub.topic_arn)
 
     def _lambda_event(
-        self, sub: Any, message: str, message_id: str, subject: str | None, attrs: dict[str, Any]
+        self, sub: Subscription, message: str, message_id: str, subject: str | None, attrs: dict[str, Any]
     ) -> dict[str, Any]:
         now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         sns = {

@@ -15,21 +15,31 @@ import sys
 import threading
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
 from sandbox import apigw, drs_http, faults, invoke_api, pages, slack_fake, slack_local
 from sandbox.drs_data import ACCOUNTS, SIMULATED_LABEL
-
-if TYPE_CHECKING:
-    from sandbox.app import Sandbox
+from sandbox.lambdas import LambdaRuntime
+from sandbox.web_host import WebHost
 
 log = logging.getLogger("sandbox.web")
 Answer = tuple[int, dict[str, str], bytes]
 JSON = {"Content-Type": "application/json"}
 HTML = {"Content-Type": "text/html; charset=utf-8"}
+T = TypeVar("T")
+
+
+class _Starting(Exception):
+    """A request needs a part of the sandbox that ``start()`` has not brought up yet."""
+
+
+def _started(part: T | None, name: str) -> T:
+    if part is None:
+        raise _Starting(name)
+    return part
 
 
 def _json(status: int, value: Any) -> Answer:
@@ -42,25 +52,32 @@ def _slack(reply: slack_fake.Reply) -> Answer:
 
 
 class Routes:
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: WebHost) -> None:
         self.sandbox = sandbox
         self.slack_local = slack_local.SlackLocal(
             sandbox, lambda headers, body: self.slack_events("/slack/events", headers, body)
         )
 
     def dispatch(self, method: str, raw_path: str, headers: dict[str, str], body: bytes) -> Answer:
+        try:
+            return self._route(method, raw_path, headers, body)
+        except _Starting as exc:
+            return _json(503, {"error": "STARTING", "message": f"the sandbox is starting: no {exc} yet"})
+
+    def _route(self, method: str, raw_path: str, headers: dict[str, str], body: bytes) -> Answer:
         path = urlsplit(raw_path).path
         if path == "/_sandbox/info":
             return (
                 _json(200, self.sandbox.info()) if self.sandbox.ready else _json(503, {"status": "starting"})
             )
         if path.startswith(drs_http.PREFIX + "/"):
-            return drs_http.serve(self.sandbox.drs_responder, method, raw_path, headers, body)
+            responder = _started(self.sandbox.drs_responder, "DRS emulator")
+            return drs_http.serve(responder, method, raw_path, headers, body)
         if path == "/api" or path.startswith("/api/"):
             return self.api(method, raw_path[len("/api") :] or "/", headers, body)
         name = invoke_api.function_name_from_path(path)
         if name is not None and method == "POST":
-            return invoke_api.invoke(self.sandbox.runtime, name, body, headers.get("X-Amz-Invocation-Type"))
+            return invoke_api.invoke(self._runtime(), name, body, headers.get("X-Amz-Invocation-Type"))
         if path == "/_sandbox/faults":
             return self.faults(method, body)
         if path.startswith("/slack-api/") and method == "POST":
@@ -127,11 +144,14 @@ class Routes:
         return self._proxy(function, event)
 
     def _proxy(self, function: str, event: dict[str, Any]) -> Answer:
-        result = self.sandbox.runtime.invoke(function, event)
+        result = self._runtime().invoke(function, event)
         if result.function_error:
             error = json.loads(result.payload)
             return _json(502, {"message": "Internal server error", "sandbox": f"{function} raised", **error})
         return apigw.http_response(json.loads(result.payload))
+
+    def _runtime(self) -> LambdaRuntime:
+        return _started(self.sandbox.runtime, "Lambda runtime")
 
 
 _INDEX_LINKS = [
@@ -187,7 +207,7 @@ class _Server(ThreadingHTTPServer):
 
 
 class WebServer:
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: WebHost) -> None:
         handler = type("Handler", (_Handler,), {"routes": Routes(sandbox)})
         try:
             self.server = _Server((sandbox.host, sandbox.port), handler)

@@ -1,4 +1,4 @@
-"""Backfill ``accountId`` on items written before accounts existed (seed design 6.1/6.2).
+"""Backfill ``accountId`` on items written before accounts existed (how to run it: docs/operations.md).
 
 Shared by ``scripts/backfill-protection-groups.py`` and ``scripts/backfill-recovery-plans.py``:
 arguments, tables, the report, and the Protection Group rules (plans: ``scripts.backfill_plans``).

@@ -1,4 +1,4 @@
-"""Recovery Plan backfill rules (seed design 6.2), run by ``scripts/backfill-recovery-plans.py``.
+"""Recovery Plan backfill rules, run by ``scripts/backfill-recovery-plans.py`` (docs/operations.md).
 
 A plan gets the account of its Protection Groups. Every wave's group must exist and already have an
 account (run the group backfill first). A plan whose groups span several accounts is marked

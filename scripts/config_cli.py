@@ -1,10 +1,11 @@
 """``drs-chatops config export FILE`` / ``drs-chatops config import FILE [--dry-run]``.
 
-Both call the api Lambda by direct invocation (``{"operation": ..., "body": {...}}``, ARCHITECTURE
-3.4) through the Lambda Invoke API, so they work against AWS and against the local sandbox
-(``--endpoint-url``). An import file is checked here first (valid JSON, the same pydantic model the
-Lambda uses) so a broken file fails fast without a call; the Lambda checks it again against the
-tables. Exit codes: 0 done, 1 the call failed, 2 bad arguments or a document that is not valid.
+Both call the api Lambda by direct invocation (``{"operation": ..., "body": {...}}``,
+docs/architecture.md 3.1) through the Lambda Invoke API, so they work against AWS and against the
+local sandbox (``--endpoint-url``). An import file is checked here first (valid JSON, the same
+pydantic model the Lambda uses) so a broken file fails fast without a call; the Lambda checks it
+again against the tables. Exit codes: 0 done, 1 the call failed, 2 bad arguments or a document that
+is not valid.
 """
 
 from __future__ import annotations

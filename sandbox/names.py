@@ -1,0 +1,12 @@
+"""Who the sandbox is: its project and environment names, and its Slack workspace's ids.
+
+At the bottom of the sandbox's layers (see ``tests/unit/test_sandbox_layers.py``): the process
+(:mod:`sandbox.app`) and the ``/slack-local`` page's back end (:mod:`sandbox.slack_local`) both
+read them, and neither may import the other for it.
+"""
+
+PROJECT = "drs-chatops"
+ENVIRONMENT = "sandbox"
+SLACK_USERS = {"operator": "U0SANDBOXOP", "viewer": "U0SANDBOXVW"}
+SLACK_TEAM = "T0SANDBOX"
+SLACK_BOT_TOKEN = "xoxb-sandbox-token"  # noqa: S105 - the local fake Slack's
