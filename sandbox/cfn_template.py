@@ -21,7 +21,7 @@ log = logging.getLogger("sandbox.deploy")
 CFN_DIR = Path(__file__).resolve().parents[1] / "cfn"
 
 
-class _Loader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships no types (types-PyYAML not installed)
+class _Loader(yaml.SafeLoader):
     pass
 
 
