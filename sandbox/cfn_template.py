@@ -37,7 +37,8 @@ def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any
     elif isinstance(node, yaml.MappingNode):
         value = loader.construct_mapping(node, deep=True)
     else:
-        raise yaml.constructor.ConstructorError(None, None, f"unexpected node after !{suffix}", node.start_mark)
+        problem = f"unexpected node after !{suffix}"
+        raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark)
     return {name: value}
 
 
