@@ -105,11 +105,13 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         operators_may("change subscriptions"),
     ),
 )
-BY_NAME: dict[str, Subcommand] = {s.name: s for s in SUBCOMMANDS}
 
 
 def subcommand(name: str) -> Subcommand:
-    return BY_NAME[name]
+    for row in SUBCOMMANDS:
+        if row.name == name:
+            return row
+    raise KeyError(name)
 
 
 def parse(text: str) -> Command:
