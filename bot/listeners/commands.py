@@ -34,7 +34,8 @@ def triage(text: str, user: SlackUser) -> tuple[Command | None, Reply | None]:
         return None, refusal
     if row.in_ack:
         reply = row.handle(user, command)
-        assert isinstance(reply, Reply), f"{row.name} is answered in the ack: it cannot open a form"
+        if not isinstance(reply, Reply):  # a form needs the lazy listener's client
+            raise TypeError(f"{row.name} is answered in the ack: its handler must return a Reply")
         return None, reply
     return command, None
 
