@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from handlers.settings import get_settings
 
@@ -31,6 +32,28 @@ def operator_refusal(user_id: str, what: str) -> str | None:
     if user_id in allowed:
         return None
     return f"Only operators may {what}: {people(allowed)}."
+
+
+@dataclass(frozen=True)
+class Permission:
+    """Who may run a subcommand: everyone (``what`` empty) or the operators, refused with
+    "Only operators may <what>: <the operators>"."""
+
+    what: str = ""
+
+    @property
+    def who(self) -> str:
+        return "operators" if self.what else "everyone"
+
+    def refusal(self, user_id: str) -> str | None:
+        return operator_refusal(user_id, self.what) if self.what else None
+
+
+EVERYONE = Permission()
+
+
+def operators_may(what: str) -> Permission:
+    return Permission(what)
 
 
 def deciders(approvers: Iterable[str]) -> frozenset[str]:

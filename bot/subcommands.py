@@ -1,19 +1,21 @@
-"""What each ``/dr`` subcommand does, once acknowledged: call the shared services, build a Reply.
-Runs in lazy listeners (never before the ack)."""
+"""What each ``/dr`` subcommand does, once acknowledged: call the shared services, build a Reply
+(or, for ``plan create``, the form to open). Runs in lazy listeners (never before the ack); the
+table in ``bot/subcommand_table.py`` says which handler serves which subcommand, and who may."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ConfirmObject
+from slack_sdk.models.views import View
 
 from bot import access, ids
 from bot.blocks import catalog
-from bot.blocks.common import Reply, context, markdown, paginate, plain, section
+from bot.blocks.common import Reply, context, paginate, plain, section
 from bot.blocks.executions import Pause, mode, pause_blocks, status_blocks, status_text
+from bot.blocks.modal import plan_create_view
 from bot.lookup import all_groups, all_plans, find_plan, last_execution
-from bot.parsing import Command, help_text
+from bot.parsing import Command
 from handlers.account_context import Caller
 from handlers.errors import NotFoundError, ValidationError
 from handlers.models.execution import Execution
@@ -53,10 +55,6 @@ def caller_for(user: SlackUser) -> Caller:
     return Caller(account_id=account, principal=user.principal, source="slack")
 
 
-def show_help(user: SlackUser, command: Command) -> Reply:
-    return Reply(help_text(user.command), [section(help_text(user.command))])
-
-
 def show_account(user: SlackUser, command: Command) -> Reply:
     account = channel_settings.channel_account(user.channel_id)
     if account:
@@ -69,6 +67,14 @@ def set_account(user: SlackUser, command: Command) -> Reply:
     return Reply(
         f"This channel now acts on account {command.target} (set by {user.principal}).", in_channel=True
     )
+
+
+def plan_form(user: SlackUser, command: Command) -> Reply | View:
+    """``plan create``: the form to open (the listener opens it with the request's trigger id)."""
+    groups = all_groups(caller_for(user))
+    if not groups:
+        return Reply("There are no protection groups in this channel's account: create one first.")
+    return plan_create_view(groups, user.channel_id)
 
 
 def list_groups(user: SlackUser, command: Command) -> Reply:
@@ -210,23 +216,3 @@ def _set_email(user: SlackUser, command: Command, email: str) -> Reply:
     else:
         text = f"{updated.planName}: email notifications stopped (was {plan.notificationEmail})."
     return Reply(text, [section(text), context(f"changed by {user.principal}")])
-
-
-def not_allowed(user: SlackUser, what: str) -> Reply | None:
-    refusal = access.operator_refusal(user.user_id, what)
-    return Reply(refusal, [markdown(refusal)]) if refusal else None
-
-
-SUBCOMMANDS: dict[str, Callable[[SlackUser, Command], Reply]] = {
-    "help": show_help,
-    "account": show_account,
-    "account set": set_account,
-    "groups": list_groups,
-    "plans": list_plans,
-    "plan": show_plan,
-    "run": run_plan,
-    "status": show_status,
-    "cancel": cancel_run,
-    "subscribe": subscribe,
-    "unsubscribe": unsubscribe,
-}

@@ -12,8 +12,9 @@ from slack_sdk.errors import SlackClientError
 from bot import access, ids
 from bot.blocks.common import Reply, escape, markdown
 from bot.blocks.executions import EXPIRED_LINE, Pause, decided_blocks, decision_line, parse_pause_value
-from bot.listeners.common import Respond, answer, user_from_body
-from bot.subcommands import SlackUser, caller_for, not_allowed, started
+from bot.listeners.common import Respond, answer, not_allowed, user_from_body
+from bot.subcommand_table import subcommand
+from bot.subcommands import SlackUser, caller_for, started
 from handlers.errors import NotFoundError
 from handlers.models.approval import Action, DecisionResult
 from handlers.models.recovery_plan import RecoveryPlan
@@ -95,7 +96,7 @@ def confirm_recovery(body: dict[str, Any], action: dict[str, Any], respond: Resp
     user = user_from_body(body)
 
     def work() -> Reply:
-        refusal = not_allowed(user, "start executions")
+        refusal = not_allowed(user, subcommand("run").permission)
         if refusal:
             return refusal
         execution = executions.start_execution(caller_for(user), str(action.get("value", "")), is_drill=False)
@@ -109,7 +110,7 @@ def confirm_cancel(body: dict[str, Any], action: dict[str, Any], respond: Respon
     user = user_from_body(body)
 
     def work() -> Reply:
-        refusal = not_allowed(user, "cancel executions")
+        refusal = not_allowed(user, subcommand("cancel").permission)
         if refusal:
             return refusal
         execution = decisions.cancel_execution(caller_for(user), str(action.get("value", "")))

@@ -1,5 +1,6 @@
-"""The slash command (``/dr``, configurable). The ack answers at once what needs no AWS call (bad
-input, help, refusals); everything else is answered by the lazy listener through ``respond``."""
+"""The slash command (``/dr``, configurable), dispatched through ``bot/subcommand_table.py``. The
+ack answers at once what needs no AWS call (bad input, help, refusals); everything else is answered
+by the lazy listener through ``respond``."""
 
 from __future__ import annotations
 
@@ -7,23 +8,14 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.models.views import View
 
 from bot.blocks.common import Reply
-from bot.blocks.modal import plan_create_view
-from bot.listeners.common import Respond, answer, user_from_command
-from bot.lookup import all_groups
-from bot.parsing import Command, ParseError, help_text, parse
-from bot.subcommands import SUBCOMMANDS, SlackUser, caller_for, not_allowed
+from bot.listeners.common import Respond, answer, not_allowed, user_from_command
+from bot.parsing import Command, ParseError
+from bot.subcommand_table import Outcome, explain, parse, subcommand
+from bot.subcommands import SlackUser
 from handlers.settings import get_settings
-
-_WHAT = {
-    "plan create": "create plans",
-    "run": "start executions",
-    "cancel": "cancel executions",
-    "subscribe": "change subscriptions",
-    "unsubscribe": "change subscriptions",
-    "account set": "set the channel's account",
-}
 
 
 def register(app: App) -> None:
@@ -35,13 +27,16 @@ def triage(text: str, user: SlackUser) -> tuple[Command | None, Reply | None]:
     try:
         command = parse(text)
     except ParseError as exc:
-        return None, Reply(exc.explain(user.command))
-    if command.name == "help":
-        return None, Reply(help_text(user.command))
-    if command.changes_things:
-        refusal = not_allowed(user, _WHAT[command.name])
-        if refusal:
-            return None, refusal
+        return None, Reply(explain(exc, user.command))
+    row = subcommand(command.name)
+    refusal = not_allowed(user, row.permission)
+    if refusal:
+        return None, refusal
+    if row.in_ack:
+        reply = row.handle(user, command)
+        if not isinstance(reply, Reply):  # a form needs the lazy listener's client
+            raise TypeError(f"{row.name} is answered in the ack: its handler must return a Reply")
+        return None, reply
     return command, None
 
 
@@ -58,15 +53,14 @@ def respond_to_command(command: dict[str, Any], respond: Respond, client: WebCli
     parsed, immediate = triage(str(command.get("text", "")), user)
     if parsed is None or immediate is not None:
         return  # the ack already answered
-    if parsed.name == "plan create":
-        answer(respond, lambda: open_plan_form(user, str(command.get("trigger_id", "")), client))
-    else:
-        answer(respond, lambda: SUBCOMMANDS[parsed.name](user, parsed))
+    handle = subcommand(parsed.name).handle
+    trigger_id = str(command.get("trigger_id", ""))
+    answer(respond, lambda: show(handle(user, parsed), client, trigger_id))
 
 
-def open_plan_form(user: SlackUser, trigger_id: str, client: WebClient) -> Reply | None:
-    groups = all_groups(caller_for(user))
-    if not groups:
-        return Reply("There are no protection groups in this channel's account: create one first.")
-    client.views_open(trigger_id=trigger_id, view=plan_create_view(groups, user.channel_id))
-    return None
+def show(outcome: Outcome, client: WebClient, trigger_id: str) -> Reply | None:
+    """A reply goes back through ``respond``; a form is opened (and nothing is said)."""
+    if isinstance(outcome, View):
+        client.views_open(trigger_id=trigger_id, view=outcome)
+        return None
+    return outcome

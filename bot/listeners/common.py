@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from bot.access import Permission
 from bot.blocks.catalog import candidates
-from bot.blocks.common import Reply, section
+from bot.blocks.common import Reply, markdown, section
 from bot.lookup import PlanLookupError
 from bot.payloads import block_actions, block_suggestion, view_submission
 from bot.subcommands import SlackUser
@@ -47,6 +48,12 @@ def user_from_body(body: dict[str, Any], channel_id: str = "") -> SlackUser:
         channel_id=channel,
         command=get_settings().slack_command,
     )
+
+
+def not_allowed(user: SlackUser, permission: Permission) -> Reply | None:
+    """The refusal, naming who may, when ``user`` lacks ``permission``."""
+    refusal = permission.refusal(user.user_id)
+    return Reply(refusal, [markdown(refusal)]) if refusal else None
 
 
 def error_reply(exc: DomainError) -> Reply:

@@ -8,13 +8,16 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import access, ids
+from bot import ids
 from bot.blocks.common import Reply, section
 from bot.blocks.modal import read_submission
 from bot.listeners.common import answer, user_from_body
 from bot.payloads import submission_values
+from bot.subcommand_table import subcommand
 from bot.subcommands import caller_for
 from handlers.services import recovery_plans
+
+CREATE_PLANS = subcommand("plan create").permission
 
 
 def register(app: App) -> None:
@@ -23,7 +26,7 @@ def register(app: App) -> None:
 
 def acknowledge(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
     channel = str(view.get("private_metadata", ""))
-    refusal = access.operator_refusal(user_from_body(body, channel).user_id, "create plans")
+    refusal = CREATE_PLANS.refusal(user_from_body(body, channel).user_id)
     if refusal:
         ack(response_action="errors", errors={ids.BLOCK_PLAN_NAME: refusal[:150]})
         return
@@ -38,7 +41,7 @@ def create_plan(body: dict[str, Any], view: dict[str, Any], client: WebClient) -
     channel = str(view.get("private_metadata", ""))
     user = user_from_body(body, channel)
     request, errors = read_submission(submission_values(view), channel)
-    if request is None or errors or access.operator_refusal(user.user_id, "create plans"):
+    if request is None or errors or CREATE_PLANS.refusal(user.user_id):
         return  # the ack showed why
 
     def post(**reply: Any) -> None:

@@ -14,7 +14,7 @@ from bot.blocks.common import Reply, paginate, section
 from bot.blocks.events import event_line
 from bot.blocks.executions import Pause, decided_blocks, pause_blocks, status_blocks
 from bot.blocks.modal import plan_create_view
-from bot.parsing import help_text
+from bot.subcommand_table import help_text
 from handlers.models.protection_group import ProtectionGroup
 from handlers.models.recovery_plan import RecoveryPlan
 from sandbox.slack_fake import SlackRecorder

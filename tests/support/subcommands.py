@@ -1,0 +1,19 @@
+"""One typed example per row of the ``/dr`` subcommand table (bot/subcommand_table.py), for tests
+that drive every row; a row without one fails tests/unit/test_subcommand_table.py."""
+
+from __future__ import annotations
+
+EXAMPLES = {
+    "help": "help",
+    "account": "account",
+    "account set": "account 111111111111",
+    "groups": "groups 2",
+    "plans": "plans",
+    "plan create": "plan create",
+    "plan": "plan Payments failover",
+    "run": "run Payments recovery",
+    "status": "status",
+    "cancel": "cancel exec-1",
+    "subscribe": "subscribe Payments a@example.com",
+    "unsubscribe": "unsubscribe Payments",
+}
