@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from tests.e2e.conftest import RunningSandbox, http
@@ -138,6 +139,36 @@ def metric_count(sandbox: RunningSandbox, name: str) -> int:
 
 
 def iso_to_epoch(value: str) -> float:
-    from datetime import datetime
-
     return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+def slack_local(sandbox: RunningSandbox, what: str, body: dict[str, Any]) -> Any:
+    """What the /slack-local page sends (``command``, ``action``): signed and delivered to the bot."""
+    page = sandbox.info["slackMessagesUrl"].removesuffix("/messages.json")
+    return http("POST", f"{page}/{what}", body)
+
+
+def button(message: dict[str, Any], action_id: str, execution_id: str) -> dict[str, str] | None:
+    """The ``blockId``/``value`` of ``message``'s button ``action_id`` for ``execution_id``."""
+    for block in message.get("blocks") or []:
+        for element in block.get("elements") or []:
+            if element.get("action_id") == action_id and execution_id in element.get("value", ""):
+                return {"blockId": block.get("block_id", ""), "value": element["value"]}
+    return None
+
+
+def lost_event(sandbox: RunningSandbox, plan_id: str, event_type: str) -> bool:
+    """Whether the log says the plan's ``event_type`` event could not be published (after retries)."""
+    return any(
+        r.get("message") == "notification failed"
+        and r.get("planId") == plan_id
+        and r.get("eventType") == event_type
+        for r in log_records(sandbox)
+    )
+
+
+def drs_jobs(sandbox: RunningSandbox, execution_id: str) -> list[dict[str, Any]]:
+    """The simulated DRS jobs the execution started (``drsStateUrl``, tagged with its id)."""
+    state = http("GET", sandbox.info["drsStateUrl"]).json()
+    jobs = state[sandbox.info["accounts"][0]]["jobs"]
+    return [j for j in jobs if j.get("tags", {}).get("drs-chatops:execution") == execution_id]

@@ -9,18 +9,21 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import RunningSandbox, http
+from tests.e2e.conftest import RunningSandbox
 from tests.e2e.runs import (
     HEALTHY,
     Plan,
     Runs,
+    button,
+    drs_jobs,
     iso_to_epoch,
-    log_records,
+    lost_event,
     mails_to,
     metric_count,
     run_messages,
     set_faults,
     slack_alerts,
+    slack_local,
     wait_for_status,
 )
 from tests.e2e.waiting import execution, slack_messages, wait_for, wait_until_finished
@@ -191,11 +194,13 @@ def test_a_persistent_drs_error_fails_the_run_naming_drs_and_frees_the_plan(
     execution_id = runs.start(plan)
     final = wait_until_finished(sandbox, execution_id)
 
-    # Then it ends FAILED saying DRS failed, the wave too, and the plan takes a new start
+    # Then it ends FAILED saying DRS failed, the wave too, the email says why, the plan takes a new start
     assert final["status"] == "FAILED"
-    assert "DRS StartRecovery" in final["statusReason"], final["statusReason"]
+    assert "DRS StartRecovery failed" in final["statusReason"], final["statusReason"]
     wave = final["waves"][0]
-    assert wave["status"] == "FAILED" and "DRS StartRecovery" in wave["message"], wave
+    assert wave["status"] == "FAILED" and "DRS StartRecovery failed" in wave["message"], wave
+    [mail] = wait_for(lambda: mails_to(sandbox, plan.email, "FAILED"), 15, "the failure email")
+    assert "DRS StartRecovery failed: InternalServerException" in mail["body"]
     faults(drs="ok")
     again = runs.start(plan)
     assert wait_until_finished(sandbox, again)["status"] == "SUCCEEDED"
@@ -225,31 +230,3 @@ def ended_in_slack(sandbox: RunningSandbox, plan: Plan) -> Any:
     parents, replies = run_messages(sandbox, plan)
     done = any(r["text"].endswith("Drill completed") for r in replies)
     return (parents, replies) if parents and done else None
-
-
-def slack_local(sandbox: RunningSandbox, what: str, body: dict[str, Any]) -> Any:
-    return http("POST", f"{sandbox.info['lambdaEndpoint']}/slack-local/{what}", body)
-
-
-def button(message: dict[str, Any], action_id: str, execution_id: str) -> dict[str, str] | None:
-    """The ``blockId``/``value`` of ``message``'s button ``action_id`` for ``execution_id``."""
-    for block in message.get("blocks") or []:
-        for element in block.get("elements") or []:
-            if element.get("action_id") == action_id and execution_id in element.get("value", ""):
-                return {"blockId": block.get("block_id", ""), "value": element["value"]}
-    return None
-
-
-def lost_event(sandbox: RunningSandbox, plan_id: str, event_type: str) -> bool:
-    return any(
-        r.get("message") == "notification failed"
-        and r.get("planId") == plan_id
-        and r.get("eventType") == event_type
-        for r in log_records(sandbox)
-    )
-
-
-def drs_jobs(sandbox: RunningSandbox, execution_id: str) -> list[dict[str, Any]]:
-    state = http("GET", sandbox.info["drsStateUrl"]).json()
-    jobs = state[sandbox.info["accounts"][0]]["jobs"]
-    return [j for j in jobs if j.get("tags", {}).get("drs-chatops:execution") == execution_id]
