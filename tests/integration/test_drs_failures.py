@@ -6,6 +6,9 @@ the sandbox's DRS emulator answering the chosen calls with an error."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sandbox.drs import Call, DrsError
 from tests.conftest import ACCOUNT_A
 from tests.support.data import group_body, plan_body
@@ -15,15 +18,15 @@ from tests.support.orchestration import wait_until
 TERMINAL = {"SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"}
 
 
-def _failing(operation: str):  # type: ignore[no-untyped-def]
-    def before(call: Call, body: dict) -> None:
+def _failing(operation: str) -> Callable[[Call, dict[str, Any]], None]:
+    def before(call: Call, body: dict[str, Any]) -> None:
         if call.operation == operation:
             raise DrsError(500, "InternalServerException", "simulated: DRS is failing")
 
     return before
 
 
-def _drill_to_the_end() -> dict:
+def _drill_to_the_end() -> dict[str, Any]:
     status, group = call_api("POST", "/protection-groups", group_body("Database tier"), account=ACCOUNT_A)
     assert status == 201, group
     status, plan = call_api("POST", "/recovery-plans", plan_body([group["groupId"]]), account=ACCOUNT_A)
@@ -31,7 +34,7 @@ def _drill_to_the_end() -> dict:
     status, started = call_api("POST", "/executions", {"planId": plan["planId"]}, account=ACCOUNT_A)
     assert status == 201, started
 
-    def probe():  # type: ignore[no-untyped-def]
+    def probe() -> dict[str, Any] | None:
         current = call_api("GET", f"/executions/{started['executionId']}", account=ACCOUNT_A)[1]
         return current if current["status"] in TERMINAL else None
 
