@@ -78,17 +78,20 @@ def test_a_pause_during_a_slack_outage_still_pauses_emails_and_alerts(
     # Given Slack is unreachable (down) or failing (HTTP 500)
     plan = runs.plan([runs.free_servers(1)], pause_before=1)
     alerts_before = len(slack_alerts(sandbox))
+    failures_before = metric_count(sandbox, "SlackDeliveryFailure")
     faults(slack=outage)
 
     # When a run pauses before its first wave
     execution_id = runs.start(plan)
     paused = wait_for_status(sandbox, execution_id, "PAUSED")
 
-    # Then the pause is recorded, its email arrives, and the operators are alerted: nothing in Slack
+    # Then the pause is recorded, its email arrives, and the operators are alerted (the alerts topic,
+    # and the metric cfn/monitoring.yaml alarms on): nothing reached Slack
     assert paused["pendingApproval"]["waveNumber"] == 1
     assert wait_for(lambda: mails_to(sandbox, plan.email, "Approval needed"), 15, "the pause email")
     alerts = wait_for(lambda: slack_alerts(sandbox)[alerts_before:], 20, "an operational alert")
     assert sandbox.info["slackChannelId"] in alerts[0]["body"]
+    wait_for(lambda: metric_count(sandbox, "SlackDeliveryFailure") > failures_before, 10, "the metric")
     assert run_messages(sandbox, plan) == ([], [])
 
 
