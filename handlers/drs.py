@@ -95,6 +95,24 @@ def client_for(target: DrsTarget, session_name: str, *, read_only: bool = False)
     )
 
 
+class DrsCallError(Exception):
+    """A DRS call that still failed after botocore's retries. Its message names DRS, the operation
+    and DRS's error, so an execution record that carries it says where the run failed."""
+
+    def __init__(self, operation: str, cause: ClientError | BotoCoreError) -> None:
+        super().__init__(f"DRS {operation} failed: {_describe(cause)}")
+        self.operation = operation
+
+
+def _describe(cause: ClientError | BotoCoreError) -> str:
+    if not isinstance(cause, ClientError):
+        return f"{type(cause).__name__}: {cause}"
+    error = cause.response.get("Error", {})
+    attempts = int(cause.response.get("ResponseMetadata", {}).get("RetryAttempts") or 0) + 1
+    tries = f" (after {attempts} attempts)" if attempts > 1 else ""
+    return f"{error.get('Code', 'Unknown')}: {error.get('Message', '')}{tries}"
+
+
 class PartialStartError(Exception):
     """A StartRecovery call failed after earlier calls had started jobs: those jobs are running."""
 
@@ -104,8 +122,9 @@ class PartialStartError(Exception):
 
 
 def start_recovery(client: Any, server_ids: list[str], *, is_drill: bool, tags: dict[str, str]) -> list[str]:
-    """Start recovery of ``server_ids`` in chunks of 200; returns the DRS job ids. A chunk that
-    fails after others started raises :class:`PartialStartError` carrying what did start."""
+    """Start recovery of ``server_ids`` in chunks of 200; returns the DRS job ids. A failed first
+    chunk raises :class:`DrsCallError`; a chunk that fails after others started raises
+    :class:`PartialStartError` carrying what did start."""
     job_ids: list[str] = []
     started: list[str] = []
     for start in range(0, len(server_ids), START_RECOVERY_LIMIT):
@@ -115,9 +134,10 @@ def start_recovery(client: Any, server_ids: list[str], *, is_drill: bool, tags: 
                 sourceServers=[{"sourceServerID": s} for s in chunk], isDrill=is_drill, tags=tags
             )
         except (ClientError, BotoCoreError) as exc:
+            error = DrsCallError("StartRecovery", exc)
             if not job_ids:
-                raise
-            raise PartialStartError(job_ids, started, exc) from exc
+                raise error from exc
+            raise PartialStartError(job_ids, started, error) from exc
         job_ids.append(str(response["job"]["jobID"]))
         started.extend(chunk)
     return job_ids
@@ -125,8 +145,11 @@ def start_recovery(client: Any, server_ids: list[str], *, is_drill: bool, tags: 
 
 def describe_jobs(client: Any, job_ids: list[str]) -> list[dict[str, Any]]:
     jobs: list[dict[str, Any]] = []
-    for page in client.get_paginator("describe_jobs").paginate(filters={"jobIDs": job_ids}):
-        jobs.extend(page.get("items", []))
+    try:
+        for page in client.get_paginator("describe_jobs").paginate(filters={"jobIDs": job_ids}):
+            jobs.extend(page.get("items", []))
+    except (ClientError, BotoCoreError) as exc:
+        raise DrsCallError("DescribeJobs", exc) from exc
     return jobs
 
 

@@ -108,12 +108,29 @@ def start_wave(task: StartWaveTask) -> dict[str, Any]:
     except drs.PartialStartError as exc:
         _record_partial_start(execution.executionId, started, group.sourceServerIds, exc)
         raise
+    except drs.DrsCallError as exc:  # nothing started: the wave failed, it was not skipped
+        _record_failed_start(execution.executionId, started, group.sourceServerIds, exc)
+        raise
     started = started.model_copy(
         update={"jobIds": job_ids, "servers": [ServerLaunch(sourceServerId=s) for s in group.sourceServerIds]}
     )
     ExecutionRepository().update_wave(execution.executionId, started)
     ExecutionRepository().update(execution.executionId, status="RUNNING")
     return {"jobIds": job_ids}
+
+
+def _record_failed_start(
+    execution_id: str, wave: WaveProgress, server_ids: list[str], error: drs.DrsCallError
+) -> None:
+    failed = wave.model_copy(
+        update={
+            "status": "FAILED",
+            "servers": [ServerLaunch(sourceServerId=s, launchStatus="NOT_STARTED") for s in server_ids],
+            "endTime": now_iso(),
+            "message": str(error)[:1000],
+        }
+    )
+    ExecutionRepository().update_wave(execution_id, failed)
 
 
 def _record_partial_start(

@@ -1,0 +1,235 @@
+"""Faults turned on during real runs in the sandbox (``/_sandbox/faults``), and what the product
+promises then: nothing lost, the execution record truthful, the operator told."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import RunningSandbox
+from tests.e2e.runs import (
+    HEALTHY,
+    Plan,
+    Runs,
+    button,
+    drs_jobs,
+    iso_to_epoch,
+    lost_event,
+    mails_to,
+    metric_count,
+    run_messages,
+    set_faults,
+    slack_alerts,
+    slack_local,
+    wait_for_status,
+)
+from tests.e2e.waiting import execution, slack_messages, wait_for, wait_until_finished
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def runs(sandbox: RunningSandbox) -> Iterator[Runs]:
+    created = Runs(sandbox)
+    yield created
+    created.clean_up()
+
+
+@pytest.fixture
+def faults(sandbox: RunningSandbox, runs: Runs) -> Iterator[Any]:
+    """Set faults during the test; healthy again before ``runs`` cleans up (and for other tests)."""
+    yield lambda **changes: set_faults(sandbox, **changes)
+    set_faults(sandbox, **HEALTHY)
+
+
+def test_slack_messages_of_a_run_arrive_once_after_a_rate_limit_lifts(
+    sandbox: RunningSandbox, runs: Runs, faults: Any
+) -> None:
+    # Given Slack answers every call with 429 and Retry-After: 1 as a run starts
+    plan = runs.plan([runs.free_servers(1)])
+    alerts_before = len(slack_alerts(sandbox))
+    faults(slack="ratelimited")
+    execution_id = runs.start(plan)
+    time.sleep(1.5)  # the start event meets the limit; the notifier waits Retry-After, 3 times at most
+
+    # When the limit lifts before the notifier's retries run out
+    faults(slack="ok")
+    lifted = time.time()
+    final = wait_until_finished(sandbox, execution_id)
+
+    # Then the run's messages arrive, after the limit, each once; the record and the message agree
+    assert final["status"] == "SUCCEEDED"
+    parents, replies = wait_for(lambda: ended_in_slack(sandbox, plan), 15, "the run's Slack messages")
+    assert len(parents) == 1 and parents[0]["receivedAt"] >= lifted
+    assert parents[0]["text"] == f"Drill {plan.name}: SUCCEEDED"
+    texts = [r["text"] for r in replies]
+    assert sum("Wave 1" in t and "completed" in t for t in texts) == 1, texts
+    assert sum(t.endswith("Drill completed") for t in texts) == 1, texts
+    assert len(slack_alerts(sandbox)) == alerts_before  # nothing was dropped
+
+
+@pytest.mark.parametrize("outage", ["down", "error"])
+def test_a_pause_during_a_slack_outage_still_pauses_emails_and_alerts(
+    sandbox: RunningSandbox, runs: Runs, faults: Any, outage: str
+) -> None:
+    # Given Slack is unreachable (down) or failing (HTTP 500)
+    plan = runs.plan([runs.free_servers(1)], pause_before=1)
+    alerts_before = len(slack_alerts(sandbox))
+    failures_before = metric_count(sandbox, "SlackDeliveryFailure")
+    faults(slack=outage)
+
+    # When a run pauses before its first wave
+    execution_id = runs.start(plan)
+    paused = wait_for_status(sandbox, execution_id, "PAUSED")
+
+    # Then the pause is recorded, its email arrives, and the operators are alerted (the alerts topic,
+    # and the metric cfn/monitoring.yaml alarms on): nothing reached Slack
+    assert paused["pendingApproval"]["waveNumber"] == 1
+    assert wait_for(lambda: mails_to(sandbox, plan.email, "Approval needed"), 15, "the pause email")
+    alerts = wait_for(lambda: slack_alerts(sandbox)[alerts_before:], 20, "an operational alert")
+    assert sandbox.info["slackChannelId"] in alerts[0]["body"]
+    wait_for(lambda: metric_count(sandbox, "SlackDeliveryFailure") > failures_before, 10, "the metric")
+    assert run_messages(sandbox, plan) == ([], [])
+
+
+def test_after_a_slack_outage_dr_status_offers_the_lost_pause_and_resumes_it(
+    sandbox: RunningSandbox, runs: Runs, faults: Any
+) -> None:
+    # Given a run paused while Slack was down: its pause message was never posted
+    plan = runs.plan([runs.free_servers(1)], pause_before=1)
+    faults(slack="down")
+    execution_id = runs.start(plan)
+    wait_for_status(sandbox, execution_id, "PAUSED")
+    wait_for(lambda: mails_to(sandbox, plan.email, "Approval needed"), 15, "the pause email")
+    faults(slack="ok")
+
+    # When an operator asks `/dr status <id>` once Slack is back
+    seen = len(slack_messages(sandbox))
+    assert slack_local(sandbox, "command", {"text": f"/dr status {execution_id}"}).status == 200
+    offer = wait_for(
+        lambda: [m for m in slack_messages(sandbox)[seen:] if button(m, "approval_resume", execution_id)],
+        15,
+        "the re-offered pause",
+    )[0]
+
+    # Then its Resume button decides the pause, and the run completes, recorded as resumed in Slack
+    resume = button(offer, "approval_resume", execution_id)
+    click = {"channel": offer["channel"], "ts": offer["ts"], "actionId": "approval_resume", **resume}
+    assert slack_local(sandbox, "action", click).status == 200
+    final = wait_until_finished(sandbox, execution_id)
+    assert final["status"] == "SUCCEEDED"
+    assert [(d["action"], d["channel"]) for d in final["decisions"]] == [("resume", "slack")]
+
+
+def test_a_lost_pause_email_leaves_the_run_paused_counted_and_resumable_by_the_api(
+    sandbox: RunningSandbox, runs: Runs, faults: Any
+) -> None:
+    # Given a run whose start was announced, then SNS fails while wave 1 runs
+    first, second = runs.free_servers(2)
+    plan = runs.plan([[first], [second]], pause_before=2, slack=False)
+    failures_before = metric_count(sandbox, "NotificationDeliveryFailure")
+    retries_before = metric_count(sandbox, "NotificationPublishRetry")
+    execution_id = runs.start(plan)
+    wait_for(lambda: mails_to(sandbox, plan.email, "started"), 15, "the start email")
+    wait_for(lambda: execution(sandbox, execution_id)["waves"][0]["jobIds"], 15, "wave 1 started")
+    faults(sns="error")
+
+    # When the run pauses before wave 2 and publishing the pause fails (after its retries)
+    paused = wait_for_status(sandbox, execution_id, "PAUSED")
+    wait_for(lambda: lost_event(sandbox, plan.plan_id, "pause"), 20, "the lost pause in the log")
+    faults(sns="ok")
+
+    # Then no email, the record still says PAUSED before wave 2, publishing was retried, and the
+    # failure is counted (the metric cfn/monitoring.yaml alarms on)
+    assert mails_to(sandbox, plan.email, "Approval needed") == []
+    assert paused["pendingApproval"]["waveNumber"] == 2
+    assert execution(sandbox, execution_id)["status"] == "PAUSED"
+    assert wait_for(
+        lambda: (
+            metric_count(sandbox, "NotificationDeliveryFailure") > failures_before
+            and metric_count(sandbox, "NotificationPublishRetry") >= retries_before + 3
+        ),
+        10,
+        "the retries and the failure counted",
+    )
+
+    # And the API decides it by execution id; the run completes
+    resumed = sandbox.api("POST", f"/executions/{execution_id}/resume", {"reason": "email lost"})
+    assert resumed.status == 200, resumed.body
+    final = wait_until_finished(sandbox, execution_id)
+    assert final["status"] == "SUCCEEDED"
+    assert [w["status"] for w in final["waves"]] == ["COMPLETED", "COMPLETED"]
+
+
+def test_a_brief_drs_throttle_is_retried_and_the_wave_completes(
+    sandbox: RunningSandbox, runs: Runs, faults: Any
+) -> None:
+    # Given DRS throttles every call as a run starts its wave
+    plan = runs.plan([runs.free_servers(1)], slack=False)
+    faults(drs="throttle")
+    execution_id = runs.start(plan)
+    time.sleep(3)
+
+    # When the throttling stops
+    faults(drs="ok")
+    lifted = time.time()
+    final = wait_until_finished(sandbox, execution_id)
+
+    # Then the wave completed with one DRS job, started by a retry after the throttle lifted
+    assert final["status"] == "SUCCEEDED"
+    assert final["waves"][0]["status"] == "COMPLETED"
+    jobs = drs_jobs(sandbox, execution_id)
+    assert len(jobs) == 1 and final["waves"][0]["jobIds"] == [jobs[0]["jobID"]]
+    assert iso_to_epoch(jobs[0]["creationDateTime"]) >= lifted - 0.5
+
+
+def test_a_persistent_drs_error_fails_the_run_naming_drs_and_frees_the_plan(
+    sandbox: RunningSandbox, runs: Runs, faults: Any
+) -> None:
+    # Given DRS answers every call with an internal error
+    plan = runs.plan([runs.free_servers(1)], slack=False)
+    faults(drs="error")
+
+    # When a run starts its wave
+    execution_id = runs.start(plan)
+    final = wait_until_finished(sandbox, execution_id)
+
+    # Then it ends FAILED saying DRS failed, the wave too, the email says why, the plan takes a new start
+    assert final["status"] == "FAILED"
+    assert "DRS StartRecovery failed" in final["statusReason"], final["statusReason"]
+    wave = final["waves"][0]
+    assert wave["status"] == "FAILED" and "DRS StartRecovery failed" in wave["message"], wave
+    [mail] = wait_for(lambda: mails_to(sandbox, plan.email, "FAILED"), 15, "the failure email")
+    assert "DRS StartRecovery failed: InternalServerException" in mail["body"]
+    faults(drs="ok")
+    again = runs.start(plan)
+    assert wait_until_finished(sandbox, again)["status"] == "SUCCEEDED"
+
+
+def test_failing_servers_fail_a_wave_and_launch_after_they_recover(
+    sandbox: RunningSandbox, runs: Runs, faults: Any
+) -> None:
+    # Given a plan whose wave holds a source server that fails to launch
+    failing = sandbox.info["failingSourceServers"][0]
+    plan = runs.plan([[failing, *runs.free_servers(1)]], slack=False)
+    first = wait_until_finished(sandbox, runs.start(plan))
+    assert first["status"] == "FAILED"
+    assert first["waves"][0]["status"] == "FAILED" and failing in first["waves"][0]["message"]
+
+    # When the failing servers recover and the plan runs again
+    faults(failingServers="recover")
+    second = wait_until_finished(sandbox, runs.start(plan))
+
+    # Then the new run launches every server
+    assert second["status"] == "SUCCEEDED"
+    assert {s["launchStatus"] for s in second["waves"][0]["servers"]} == {"LAUNCHED"}
+
+
+def ended_in_slack(sandbox: RunningSandbox, plan: Plan) -> Any:
+    """The run's Slack messages once its final reply is there, else None."""
+    parents, replies = run_messages(sandbox, plan)
+    done = any(r["text"].endswith("Drill completed") for r in replies)
+    return (parents, replies) if parents and done else None
