@@ -72,7 +72,8 @@ def test_sigterm_stops_the_sandbox_and_its_workers_in_under_two_seconds(tmp_path
         )
     try:
         info = wait_for_info(f"http://127.0.0.1:{port}/_sandbox/info", process, timeout=60)
-        assert http("GET", info["apiUrl"] + "/protection-groups").status == 200  # an api worker runs
+        account = {"X-Sandbox-Account": info["accounts"][0]}
+        assert http("GET", info["apiUrl"] + "/protection-groups", headers=account).status == 200  # api worker
         workers = children(process.pid)
         assert workers
 
