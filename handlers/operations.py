@@ -13,9 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from handlers.account_context import Caller
+from handlers.account_context import Caller, channel_of
 from handlers.errors import ValidationError
-from handlers.models.approval import Channel, DecideApprovalRequest
+from handlers.models.approval import DecideApprovalRequest
 from handlers.models.base import Model
 from handlers.models.execution import DecideExecutionRequest, ExecutionRef, StartExecutionRequest
 from handlers.models.protection_group import ProtectionGroupCreate, ProtectionGroupUpdate
@@ -165,8 +165,9 @@ def _decider(caller: Caller, request: DecideExecutionRequest) -> Caller:
 
 def decide_approval(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     request = parse(DecideApprovalRequest, body)
-    via: Channel = "direct" if caller.source == "direct" else "api"
-    result = decisions.decide(request, by=caller.principal, via=via, account_id=caller.account_id)
+    result = decisions.decide(
+        request, by=caller.principal, via=channel_of(caller), account_id=caller.account_id
+    )
     return _dump(result)
 
 
