@@ -9,7 +9,7 @@ label, the summary, the subject) is computed here and nowhere else."""
 
 from typing import Literal, Self, get_args
 
-from pydantic import ConfigDict, Field, computed_field
+from pydantic import ConfigDict, Field, computed_field, model_validator
 
 from handlers.models.base import Model
 from handlers.models.execution import Execution, ExecutionStatus, WaveProgress, WaveStatus
@@ -133,10 +133,14 @@ class ExecutionEvent(ExecutionSnapshot):
     def of(cls, execution: Execution, event_type: EventType = "start", **extra: object) -> Self:
         """The event ``event_type`` of ``execution`` as stored now; ``extra`` sets the event's own
         fields. A wave event names its protection group unless ``extra`` does."""
-        wave_number = extra.get("waveNumber")
-        group = next((w.protectionGroupName for w in execution.waves if w.waveNumber == wave_number), "")
-        fields = {**_fields_of(execution), "protectionGroupName": group, "eventType": event_type}
-        return cls.model_validate({**fields, **extra})
+        return cls.model_validate({**_fields_of(execution), "eventType": event_type, **extra})
+
+    @model_validator(mode="after")
+    def _name_the_group(self) -> Self:
+        """A wave event names its wave's protection group unless it names one itself."""
+        if not self.protectionGroupName and self.wave is not None:
+            self.protectionGroupName = self.wave.protectionGroupName
+        return self
 
     @property
     def wave(self) -> WaveSummary | None:
