@@ -119,7 +119,7 @@ def run_plan(user: SlackUser, command: Command) -> Reply:
 
 def started(user: SlackUser, execution: dict[str, object]) -> Reply:
     text = (
-        f"{user.principal} started a {mode_label(execution['isDrill'] is True).lower()} of "
+        f"{user.principal} started a {mode_label(bool(execution['isDrill'])).lower()} of "
         f"{execution['planName']}. "
         f"Progress: {user.command} status {execution['executionId']}"
     )
