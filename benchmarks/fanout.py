@@ -16,6 +16,7 @@ from benchmarks.support import ACCOUNT, REGION, moto_with_tables, quiet
 
 PLANS = 50
 EVENTS = 1000
+WAVES = (1, 2, 3)
 EVENT_TYPES = ("start", "pause", "resume", "wave_complete", "complete", "fail")
 
 
@@ -45,31 +46,35 @@ def _address(plan_id: str) -> str:
     return f"{plan_id}@example.com"
 
 
-def _details(plan_id: str, n: int) -> dict[str, Any]:
-    return {
-        "planId": plan_id,
-        "planName": f"Plan {plan_id}",
-        "executionId": f"exec-{n}",
-        "accountId": ACCOUNT,
-        "isDrill": True,
-        "startedBy": "bench",
-        "waveCount": 3,
-        "waveNumber": 2,
-        "protectionGroupName": "DB",
-        "requestedAt": "t",
-        "expiresAt": "t",
-        "resumeUrl": "https://x/r",
-        "cancelUrl": "https://x/c",
-        "decidedBy": "bench",
-        "decidedVia": "email",
-        "decidedAt": "t",
-        "endTime": "t",
-        "summary": "Waves:",
-        "reason": "r",
-        "launched": 1,
-        "total": 1,
-        "message": "m",
-    }
+def _event(plan_id: str, n: int, event_type: str) -> Any:
+    from handlers.models.events import ExecutionEvent
+
+    return ExecutionEvent.model_validate(
+        {
+            "eventType": event_type,
+            "planId": plan_id,
+            "planName": f"Plan {plan_id}",
+            "executionId": f"exec-{n}",
+            "accountId": ACCOUNT,
+            "isDrill": True,
+            "startedBy": "bench",
+            "waves": [
+                {"waveNumber": w, "protectionGroupName": "DB", "launched": 1, "total": 1} for w in (1, 2, 3)
+            ],
+            "waveNumber": 2,
+            "protectionGroupName": "DB",
+            "requestedAt": "t",
+            "expiresAt": "t",
+            "resumeUrl": "https://x/r",
+            "cancelUrl": "https://x/c",
+            "decidedBy": "bench",
+            "decidedVia": "email",
+            "decidedAt": "t",
+            "endTime": "t",
+            "reason": "r",
+            "message": "m",
+        }
+    )
 
 
 def _drain(sqs: Any, url: str) -> list[str]:
@@ -98,9 +103,7 @@ def measure() -> dict[str, Any]:
         for n in range(EVENTS):
             plan_id = random.choice(plan_ids)
             assert publish_recovery_plan_notification(
-                plan_id,
-                random.choice(EVENT_TYPES),
-                _details(plan_id, n),
+                _event(plan_id, n, random.choice(EVENT_TYPES)),
                 recipients=[recipient_id(_address(plan_id))],
             )
             sent[plan_id] += 1

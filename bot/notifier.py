@@ -4,75 +4,71 @@ One parent message per execution, kept current with ``chat.update``; each event 
 thread; the pause event a reply with Resume / Cancel buttons. Where the messages are is kept on the
 execution item (outside the model). A pause decided elsewhere (email, API) updates the Slack pause
 message when its resume/cancel event arrives. Nothing here raises out of the handler: Slack failures
-are retried or reported (``bot.delivery``), and a bad record is logged and skipped."""
+are retried or reported (``bot.delivery``), and a bad record is logged and skipped. Each record
+is parsed once into the :class:`~handlers.models.events.ExecutionEvent` the core published."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from bot.blocks.common import escape, section
-from bot.blocks.events import event_line, pause_outcome
-from bot.blocks.executions import Pause, decided_blocks, pause_blocks, status_blocks, status_text
+from bot.blocks.events import event_line, pause_of, pause_outcome
+from bot.blocks.executions import decided_blocks, pause_blocks, status_blocks, status_text
 from bot.delivery import deliver, web_client
 from handlers.account_context import Caller
 from handlers.errors import DomainError
+from handlers.models.events import ExecutionEvent, ExecutionSnapshot
 from handlers.observability import logger, metrics, tracer
 from handlers.repositories.executions import ExecutionRepository
 from handlers.services import executions, recovery_plans
-
-EVENT_TYPES = frozenset(
-    {"start", "pause", "resume", "cancel", "wave_complete", "wave_fail", "complete", "fail", "timeout"}
-)
 
 
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, int]:
     done = 0
-    for record in event.get("Records") or []:
-        details = _details(record)
-        if details is None:
-            continue
+    for execution_event in execution_events(event):
         try:
-            notify(details)
+            notify(execution_event)
             done += 1
         except DomainError as exc:  # the plan or execution is gone: nothing to show
             logger.warning("slack notification skipped", extra={"reason": exc.message})
     return {"notified": done}
 
 
-def _details(record: dict[str, Any]) -> dict[str, Any] | None:
-    try:
-        details = json.loads((record.get("Sns") or {}).get("Message") or "")
-    except ValueError:
-        logger.warning("not a JSON execution event; skipped")
-        return None
-    required = ("eventType", "executionId", "planId", "accountId")
-    if (
-        not isinstance(details, dict)
-        or details.get("eventType") not in EVENT_TYPES
-        or not all(details.get(k) for k in required)
-    ):
-        logger.warning("not an execution event; skipped")
-        return None
-    return details
+def execution_events(event: dict[str, Any]) -> list[ExecutionEvent]:
+    """The execution events in an SNS event (Powertools' ``SnsEnvelope``), one record at a time:
+    a record that is not an SNS notification carrying an execution event is logged and skipped."""
+    from aws_lambda_powertools.utilities.parser import envelopes  # first use, not cold start
+    from pydantic import ValidationError
+
+    parsed: list[ExecutionEvent] = []
+    records = event.get("Records") if isinstance(event, dict) else None
+    for index, record in enumerate(records if isinstance(records, list) else []):
+        try:
+            found = envelopes.SnsEnvelope().parse({"Records": [record]}, model=ExecutionEvent)
+        except ValidationError as exc:
+            fields = sorted({".".join(map(str, e["loc"])) for e in exc.errors(include_input=False)})
+            logger.warning("not an execution event; skipped", extra={"record": index, "fields": fields[:10]})
+            continue
+        parsed.extend(e for e in found if e is not None)
+    return parsed
 
 
-def notify(details: dict[str, Any]) -> None:
-    caller = Caller(account_id=str(details["accountId"]), principal="slack-notifier", source="system")
-    plan = recovery_plans.get_recovery_plan(caller, str(details["planId"]))
+def notify(event: ExecutionEvent) -> None:
+    caller = Caller(account_id=event.accountId, principal="slack-notifier", source="system")
+    plan = recovery_plans.get_recovery_plan(caller, event.planId)
     if not plan.slackChannelId:
         return
-    execution_id = str(details["executionId"])
-    refs = parent_message(execution_id, plan.slackChannelId, current_state(caller, details))
+    execution_id = event.executionId
+    refs = parent_message(execution_id, plan.slackChannelId, current_state(caller, event))
     if refs is None:
         return
     channel, parent = refs["slackChannel"], refs["slackParentTs"]
-    if details["eventType"] == "pause":
-        post_pause(execution_id, refs, details)
+    if event.eventType == "pause":
+        post_pause(execution_id, refs, event)
         return
-    line = event_line(details)
+    line = event_line(event)
     if line:
         deliver(
             lambda: web_client().chat_postMessage(
@@ -81,24 +77,20 @@ def notify(details: dict[str, Any]) -> None:
             channel=channel,
             what="thread reply",
         )
-    outcome = pause_outcome(details)
+    outcome = pause_outcome(event)
     if outcome and refs.get("slackPauseTs"):
-        close_pause(execution_id, channel, refs["slackPauseTs"], details, outcome)
+        close_pause(execution_id, channel, refs["slackPauseTs"], event, outcome)
 
 
-def current_state(caller: Caller, details: dict[str, Any]) -> dict[str, Any]:
+def current_state(caller: Caller, event: ExecutionEvent) -> ExecutionSnapshot:
     """The execution as stored now (events may arrive out of order); the event's view as fallback."""
     try:
-        stored = executions.get_execution(caller, str(details["executionId"])).model_dump()
+        return ExecutionSnapshot.of(executions.get_execution(caller, event.executionId))
     except DomainError:
-        return details
-    for wave in stored["waves"]:
-        wave["launched"] = sum(1 for s in wave["servers"] if s["launchStatus"] == "LAUNCHED")
-        wave["total"] = len(wave["servers"])
-    return stored
+        return event
 
 
-def parent_message(execution_id: str, channel: str, state: dict[str, Any]) -> dict[str, str] | None:
+def parent_message(execution_id: str, channel: str, state: ExecutionSnapshot) -> dict[str, str] | None:
     """Post the execution's parent message once (a conditional write picks one poster), else update it."""
     repository = ExecutionRepository()
     refs = repository.slack_refs(execution_id)
@@ -125,25 +117,11 @@ def parent_message(execution_id: str, channel: str, state: dict[str, Any]) -> di
     return parent_message(execution_id, channel, state)
 
 
-def _pause(details: dict[str, Any]) -> Pause:
-    return Pause(
-        plan_name=str(details.get("planName", "")),
-        wave_number=int(details.get("waveNumber") or 0),
-        group_name=str(details.get("protectionGroupName") or _group_of(details)),
-        expires_at=str(details.get("expiresAt", "")),
-    )
-
-
-def _group_of(details: dict[str, Any]) -> str:
-    waves = {w.get("waveNumber"): w.get("protectionGroupName", "") for w in details.get("waves") or []}
-    return str(waves.get(details.get("waveNumber"), ""))
-
-
-def post_pause(execution_id: str, refs: dict[str, str], details: dict[str, Any]) -> None:
+def post_pause(execution_id: str, refs: dict[str, str], event: ExecutionEvent) -> None:
     """The pause with its buttons, as a thread reply also shown in the channel. A redelivered
     pause event (SNS retries a failed Lambda) updates the message already posted for this wave
     instead of posting a second set of live buttons."""
-    pause = _pause(details)
+    pause = pause_of(event)
     channel, parent = refs["slackChannel"], refs["slackParentTs"]
     blocks = [b.to_dict() for b in pause_blocks(pause, execution_id)]
     text = escape(pause.text())
@@ -169,9 +147,9 @@ def post_pause(execution_id: str, refs: dict[str, str], details: dict[str, Any])
         )
 
 
-def close_pause(execution_id: str, channel: str, ts: str, details: dict[str, Any], outcome: str) -> None:
+def close_pause(execution_id: str, channel: str, ts: str, event: ExecutionEvent, outcome: str) -> None:
     """Buttons replaced by who decided (whichever channel it was) and when."""
-    blocks = [b.to_dict() for b in decided_blocks(_pause(details), outcome)]
+    blocks = [b.to_dict() for b in decided_blocks(pause_of(event), outcome)]
     deliver(
         lambda: web_client().chat_update(channel=channel, ts=ts, text=escape(outcome), blocks=blocks),
         channel=channel,

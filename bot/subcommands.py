@@ -12,12 +12,13 @@ from slack_sdk.models.views import View
 from bot import access, ids
 from bot.blocks import catalog
 from bot.blocks.common import Reply, context, paginate, plain, section
-from bot.blocks.executions import Pause, mode, pause_blocks, status_blocks, status_text
+from bot.blocks.executions import Pause, pause_blocks, status_blocks, status_text
 from bot.blocks.modal import plan_create_view
 from bot.lookup import all_groups, all_plans, find_plan, last_execution
 from bot.parsing import Command
 from handlers.account_context import Caller
 from handlers.errors import NotFoundError, ValidationError
+from handlers.models.events import ExecutionSnapshot, mode_label
 from handlers.models.execution import Execution
 from handlers.models.recovery_plan import RecoveryPlanUpdate
 from handlers.services import channel_settings, executions, recovery_plans
@@ -124,7 +125,8 @@ def run_plan(user: SlackUser, command: Command) -> Reply:
 
 def started(user: SlackUser, execution: dict[str, object]) -> Reply:
     text = (
-        f"{user.principal} started a {mode(bool(execution['isDrill'])).lower()} of {execution['planName']}. "
+        f"{user.principal} started a {mode_label(bool(execution['isDrill'])).lower()} of "
+        f"{execution['planName']}. "
         f"Progress: {user.command} status {execution['executionId']}"
     )
     return Reply(text, [section(text)], in_channel=True)
@@ -144,14 +146,11 @@ def show_status(user: SlackUser, command: Command) -> Reply:
             return Reply(f"No executions in account {caller.account_id} yet.")
         execution = recent[0]
         paused = [execution, *[e for e in recent[1:] if e.status == "PAUSED"][:MAX_OFFERED_PAUSES]]
-    dumped = execution.model_dump()
-    for wave in dumped["waves"]:
-        wave["launched"] = sum(1 for s in wave["servers"] if s["launchStatus"] == "LAUNCHED")
-        wave["total"] = len(wave["servers"])
-    blocks = status_blocks(dumped)
+    snapshot = ExecutionSnapshot.of(execution)
+    blocks = status_blocks(snapshot)
     for each in paused:
         blocks += pause_offer(user, caller, each)
-    return Reply(status_text(dumped), blocks)
+    return Reply(status_text(snapshot), blocks)
 
 
 def pause_offer(user: SlackUser, caller: Caller, execution: Execution) -> list[Block]:
@@ -176,7 +175,7 @@ def cancel_run(user: SlackUser, command: Command) -> Reply:
     if execution.status not in ("RUNNING", "PAUSED"):
         return Reply(f"Execution {execution.executionId} has already finished: {execution.status}.")
     return confirm_reply(
-        f"Cancel the {mode(execution.isDrill).lower()} of {execution.planName} ({execution.status})?",
+        f"Cancel the {mode_label(execution.isDrill).lower()} of {execution.planName} ({execution.status})?",
         ButtonElement(
             text="Cancel execution",
             action_id=ids.CANCEL_EXECUTION_CONFIRM,

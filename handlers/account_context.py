@@ -11,15 +11,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Literal, TypedDict
 
 from pydantic import ConfigDict
 
 from handlers.errors import ForbiddenError, ValidationError
+from handlers.models.approval import Channel
 from handlers.models.base import Model
 from handlers.models.fields import Actor, is_valid_account_id
 from handlers.settings import get_settings
+from handlers.timestamps import now_iso
 from handlers.validation import parse
 
 InvocationSource = Literal["api_gateway", "direct"]
@@ -64,6 +65,15 @@ class Caller:
     source: InvocationSource | Literal["slack", "email", "system"]
 
 
+_CHANNELS: dict[str, Channel] = {"direct": "direct", "slack": "slack", "email": "email"}
+
+
+def channel_of(caller: Caller) -> Channel:
+    """The channel a caller's decision or action is recorded under (``decidedVia``): ``direct``,
+    ``slack`` and ``email`` are themselves; API Gateway and anything else is ``api``."""
+    return _CHANNELS.get(caller.source, "api")
+
+
 def detect_invocation_source(event: Any) -> InvocationSource:
     return "api_gateway" if isinstance(event, dict) and "requestContext" in event else "direct"
 
@@ -89,7 +99,7 @@ def get_invocation_metadata(event: dict[str, Any]) -> dict[str, Any]:
     source = detect_invocation_source(event)
     metadata: dict[str, Any] = {
         "invocation_source": source,
-        "timestamp": datetime.now(UTC).isoformat(),
+        "timestamp": now_iso(),
     }
     if source == "api_gateway":
         request_context = event.get("requestContext") or {}

@@ -1,8 +1,9 @@
 """Execution events published to the execution-notifications topic.
 
-One SNS message per event with ``MessageStructure: json``: ``email`` (plain text from
-``templates/email/<event>.txt.j2``), ``lambda`` (the JSON details, for the Slack notifier) and
-``default``. Message attributes: ``recoveryPlanId``/``eventType``/``accountId`` for consumers that
+One SNS message per :class:`~handlers.models.events.ExecutionEvent` with ``MessageStructure: json``:
+``email`` (plain text from ``templates/email/<eventType>.txt.j2``), ``lambda`` (the event as JSON,
+which the Slack notifier parses back into the same model) and ``default``; the subject is the
+event's. Message attributes: ``recoveryPlanId``/``eventType``/``accountId`` for consumers that
 filter on them, and ``recipients`` (String.Array of recipient ids), which the per-address email
 subscriptions filter on (``handlers/subscriptions.py``). Publishing never raises: throttling, 5xx and
 network errors are retried; a failure is logged and counted, and the execution goes on.
@@ -13,15 +14,16 @@ from __future__ import annotations
 import json
 import random
 import time
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlencode
 
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
 
 from handlers import aws
 from handlers.errors import DomainError
+from handlers.models.events import ExecutionEvent
 from handlers.observability import count, logger
-from handlers.rendering import email_subject, render_text
+from handlers.rendering import render_text
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
 from handlers.settings import ConfigurationError, get_settings
 from handlers.subscriptions import RECIPIENTS, recipient_id
@@ -32,50 +34,19 @@ _THROTTLING = frozenset(
     {"Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded", "KMSThrottling"}
 )
 
-EventType = Literal[
-    "start", "pause", "resume", "cancel", "wave_complete", "wave_fail", "complete", "fail", "timeout"
-]
-
-_SUBJECTS: dict[str, str] = {
-    "start": "[DRS] {mode} started: {planName}",
-    "pause": "[DRS] Approval needed: {planName} paused before wave {waveNumber}",
-    "resume": "[DRS] Resumed: {planName} wave {waveNumber}",
-    "cancel": "[DRS] Cancelled: {planName}",
-    "wave_complete": "[DRS] Wave {waveNumber} completed: {planName}",
-    "wave_fail": "[DRS] Wave {waveNumber} FAILED: {planName}",
-    "complete": "[DRS] {mode} completed: {planName}",
-    "fail": "[DRS] {mode} FAILED: {planName}",
-    "timeout": "[DRS] Timed out waiting for approval: {planName}",
-}
-
 
 def callback_url(action: str, approval_id: str) -> str:
     base = (get_settings().api_gateway_url or "").rstrip("/")
     return f"{base}/execution-callback?{urlencode({'action': action, 'approval': approval_id})}"
 
 
-def subject_for(event_type: EventType, details: dict[str, Any]) -> str:
-    mode = "Drill" if details.get("isDrill", True) else "RECOVERY"
-    fields = {
-        "mode": mode,
-        "planName": details.get("planName", ""),
-        "waveNumber": details.get("waveNumber", ""),
-    }
-    return email_subject(_SUBJECTS[event_type].format(**fields))
+def build_message(event: ExecutionEvent) -> dict[str, str]:
+    """The ``MessageStructure: json`` message: the email body, and the event as JSON for Lambda."""
+    body = render_text(f"email/{event.eventType}.txt.j2", event=event)
+    return {"default": body, "email": body, "lambda": event.model_dump_json()}
 
 
-def build_message(event_type: EventType, details: dict[str, Any]) -> dict[str, str]:
-    body = render_text(f"email/{event_type}.txt.j2", details=details)
-    return {
-        "default": body,
-        "email": body,
-        "lambda": json.dumps({"eventType": event_type, **details}, default=str),
-    }
-
-
-def publish_recovery_plan_notification(
-    plan_id: str, event_type: EventType, details: dict[str, Any], *, recipients: list[str] | None = None
-) -> bool:
+def publish_recovery_plan_notification(event: ExecutionEvent, *, recipients: list[str] | None = None) -> bool:
     """Publish one event; True if SNS accepted it. Never raises: throttling, 5xx and network errors
     are retried (``PUBLISH_ATTEMPTS``), and an event that still could not be published is logged
     and counted (``NotificationDeliveryFailure``, alarmed in cfn/monitoring.yaml).
@@ -88,17 +59,17 @@ def publish_recovery_plan_notification(
     from jinja2 import TemplateError  # jinja2 loads on first use, not at cold start
 
     try:
-        request = _publish_request(plan_id, event_type, details, recipients)
+        request = _publish_request(event, recipients)
         _publish_with_retries(request)
     except (ClientError, BotoCoreError, ConfigurationError, TemplateError, DomainError) as exc:
         count("NotificationDeliveryFailure")
         logger.error(
             "notification failed",
-            extra={"planId": plan_id, "eventType": event_type, "error": type(exc).__name__},
+            extra={"planId": event.planId, "eventType": event.eventType, "error": type(exc).__name__},
         )
         return False
     count("NotificationDeliverySuccess")
-    logger.info("notification published", extra={"planId": plan_id, "eventType": event_type})
+    logger.info("notification published", extra={"planId": event.planId, "eventType": event.eventType})
     return True
 
 
@@ -122,19 +93,15 @@ def plan_recipients(plan_id: str) -> list[str]:
     return [recipient_id(plan.notificationEmail)] if plan and plan.notificationEmail else []
 
 
-def _publish_request(
-    plan_id: str, event_type: EventType, details: dict[str, Any], recipients: list[str] | None
-) -> dict[str, Any]:
+def _publish_request(event: ExecutionEvent, recipients: list[str] | None) -> dict[str, Any]:
     if recipients is None:
-        recipients = plan_recipients(plan_id)
+        recipients = plan_recipients(event.planId)
     return {
         "TopicArn": get_settings().require("execution_notifications_topic_arn"),
-        "Subject": subject_for(event_type, details),
-        "Message": json.dumps(build_message(event_type, details)),
+        "Subject": event.subject,
+        "Message": json.dumps(build_message(event)),
         "MessageStructure": "json",
-        "MessageAttributes": message_attributes(
-            plan_id, event_type, str(details.get("accountId", "")), recipients
-        ),
+        "MessageAttributes": message_attributes(event.planId, event.eventType, event.accountId, recipients),
     }
 
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from handlers.account_context import Caller
-from handlers.models.approval import Channel, DecideApprovalRequest
+from handlers.account_context import Caller, channel_of
+from handlers.models.approval import DecideApprovalRequest
 from handlers.models.base import Model
 from handlers.models.execution import DecideExecutionRequest, ExecutionRef, StartExecutionRequest
 from handlers.models.protection_group import ProtectionGroupCreate, ProtectionGroupUpdate
@@ -161,8 +161,9 @@ def resume_execution(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
 
 def decide_approval(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     request = parse(DecideApprovalRequest, body)
-    via: Channel = "direct" if caller.source == "direct" else "api"
-    result = decisions.decide(request, by=caller.principal, via=via, account_id=caller.account_id)
+    result = decisions.decide(
+        request, by=caller.principal, via=channel_of(caller), account_id=caller.account_id
+    )
     return _dump(result)
 
 

@@ -25,11 +25,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from handlers import drs
 from handlers.models.fields import is_valid_account_id
-from handlers.observability import now_iso
 from handlers.repositories.legacy import LegacyItemRepository
 from handlers.repositories.server_claims import ServerClaimRepository
 from handlers.services.source_servers import missing_source_servers
 from handlers.settings import get_settings
+from handlers.timestamps import now_iso
 from handlers.validation import describe
 
 BACKFILL_PRINCIPAL = "backfill"

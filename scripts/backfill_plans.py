@@ -15,8 +15,8 @@ from typing import Any
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
-from handlers.observability import now_iso
 from handlers.repositories.legacy import LegacyItemRepository
+from handlers.timestamps import now_iso
 from handlers.validation import describe
 from scripts.backfill import (
     BACKFILL_PRINCIPAL,

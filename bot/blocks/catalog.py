@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject
 
 from bot.blocks.common import PageOf, clip, context, header, section, sections
-from bot.blocks.executions import STATUS_ICONS, clock, mode
+from bot.blocks.executions import STATUS_ICONS, clock
+from handlers.models.events import mode_label
 from handlers.models.execution import Execution
 from handlers.models.recovery_plan import RecoveryPlan
 
@@ -69,7 +70,7 @@ def _last(execution: Execution | None) -> str:
         return "never run"
     icon = STATUS_ICONS.get(execution.status, "")
     return (
-        f"{icon} {mode(execution.isDrill)} {execution.status} · started {execution.startTime[:10]} "
+        f"{icon} {mode_label(execution.isDrill)} {execution.status} · started {execution.startTime[:10]} "
         f"{clock(execution.startTime)} by {execution.startedBy} · {execution.executionId}"
     )
 

@@ -1,47 +1,52 @@
-"""One line per execution event, for the thread under an execution's parent message."""
+"""What each execution event shows in Slack: a line in the thread under the execution's parent
+message, and how it ends an open pause message. :data:`LINES` has an entry for every
+``EventType`` (``tests/unit/test_event_types.py`` checks it)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
-from bot.blocks.executions import EXPIRED_LINE, decision_line, mode
+from bot.blocks.executions import EXPIRED_LINE, Pause, decision_line
+from handlers.models.events import EventType, ExecutionEvent
 
 
-def event_line(details: dict[str, Any]) -> str | None:
+def _wave(event: ExecutionEvent) -> str:
+    return f"Wave {event.waveNumber or '?'} ({event.protectionGroupName})"
+
+
+def decided(event: ExecutionEvent) -> str:
+    return decision_line(event.eventType, event.decidedBy, event.decidedVia, event.decidedAt)
+
+
+def pause_of(event: ExecutionEvent) -> Pause:
+    return Pause(event.planName, event.waveNumber or 0, event.protectionGroupName, event.expiresAt)
+
+
+# None: the event has no thread line of its own (the start is the parent message itself; the
+# pause is posted with its buttons, ``Pause.text`` being its line).
+LINES: dict[EventType, Callable[[ExecutionEvent], str | None]] = {
+    "start": lambda e: None,
+    "pause": lambda e: None,
+    "resume": lambda e: f"▶️ {decided(e)}",
+    "cancel": lambda e: f"🚫 {decided(e) if e.decidedBy else e.mode + ' cancelled'}",
+    "wave_complete": lambda e: f"✅ {_wave(e)} completed: {e.launched}/{e.total} servers launched",
+    "wave_fail": lambda e: f"❌ {_wave(e)} failed: {e.message or 'servers failed to launch'}",
+    "complete": lambda e: f"✅ {e.mode} completed",
+    "fail": lambda e: f"❌ {e.mode} failed: {e.reason or 'see the execution status'}",
+    "timeout": lambda e: f"⌛ Timed out waiting for approval before wave {e.waveNumber or '?'}",
+}
+
+
+def event_line(event: ExecutionEvent) -> str | None:
     """The thread reply for an event (None: the event has no reply of its own)."""
-    kind = str(details.get("eventType", ""))
-    wave = f"Wave {details.get('waveNumber', '?')} ({details.get('protectionGroupName', '')})"
-    run = mode(bool(details.get("isDrill", True)))
-    lines = {
-        "wave_complete": f"✅ {wave} completed: {_launched(details)} servers launched",
-        "wave_fail": f"❌ {wave} failed: {details.get('message') or 'servers failed to launch'}",
-        "resume": f"▶️ {decided(details)}",
-        "cancel": f"🚫 {decided(details) if details.get('decidedBy') else run + ' cancelled'}",
-        "complete": f"✅ {run} completed",
-        "fail": f"❌ {run} failed: {details.get('reason') or 'see the execution status'}",
-        "timeout": f"⌛ Timed out waiting for approval before wave {details.get('waveNumber', '?')}",
-    }
-    return lines.get(kind)
+    return LINES[event.eventType](event)
 
 
-def _launched(details: dict[str, Any]) -> str:
-    return f"{details.get('launched', 0)}/{details.get('total', 0)}"
-
-
-def decided(details: dict[str, Any]) -> str:
-    return decision_line(
-        str(details.get("eventType", "")),
-        str(details.get("decidedBy", "")),
-        str(details.get("decidedVia", "")),
-        str(details.get("decidedAt", "")),
-    )
-
-
-def pause_outcome(details: dict[str, Any]) -> str | None:
+def pause_outcome(event: ExecutionEvent) -> str | None:
     """How an event ends the open pause message, if it does."""
-    kind = details.get("eventType")
-    if kind in ("resume", "cancel") and details.get("decidedBy"):
-        return decided(details)
+    kind = event.eventType
+    if kind in ("resume", "cancel") and event.decidedBy:
+        return decided(event)
     if kind in ("timeout", "cancel", "fail", "complete"):
         return EXPIRED_LINE if kind == "timeout" else f"Closed: the execution ended ({kind})."
     return None

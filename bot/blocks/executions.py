@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -14,6 +13,8 @@ from slack_sdk.models.blocks import (
 
 from bot import ids
 from bot.blocks.common import context, header, plain, section, sections
+from handlers.models.events import ExecutionSnapshot, WaveSummary
+from handlers.timestamps import parse_iso
 
 WAVE_ICONS = {
     "PENDING": "⏳",
@@ -37,44 +38,44 @@ _PAST = {"resume": "Resumed", "cancel": "Cancelled"}
 
 def clock(iso: str) -> str:
     """``2024-05-01T14:02:09.123Z`` -> ``14:02 UTC`` (what people read in a channel)."""
-    return f"{iso[11:16]} UTC" if len(iso) >= 16 and iso[10] == "T" else iso
+    try:
+        return parse_iso(iso).strftime("%H:%M UTC")
+    except ValueError:
+        return iso
 
 
 def date_and_clock(iso: str) -> str:
     """``2024-05-01T14:02:09Z`` -> ``2024-05-01 14:02 UTC``: for deadlines, which may be days away."""
-    return f"{iso[:10]} {clock(iso)}" if len(iso) >= 16 and iso[10] == "T" else iso
+    try:
+        return parse_iso(iso).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return iso
 
 
-def mode(is_drill: bool) -> str:
-    return "Drill" if is_drill else "RECOVERY"
+def wave_line(wave: WaveSummary) -> str:
+    icon = WAVE_ICONS.get(wave.status, "•")
+    progress = f" · {wave.progress} servers launched" if wave.total else ""
+    pause = " · pause before" if wave.pauseBeforeExecution else ""
+    return f"{icon} Wave {wave.waveNumber}: {wave.protectionGroupName}{progress}{pause}"
 
 
-def wave_line(wave: dict[str, Any]) -> str:
-    icon = WAVE_ICONS.get(str(wave.get("status")), "•")
-    total = int(wave.get("total") or 0)
-    progress = f" · {wave.get('launched', 0)}/{total} servers launched" if total else ""
-    pause = " · pause before" if wave.get("pauseBeforeExecution") else ""
-    return f"{icon} Wave {wave['waveNumber']}: {wave.get('protectionGroupName', '')}{progress}{pause}"
-
-
-def status_blocks(execution: dict[str, Any]) -> list[Block]:
-    """An execution (``Execution.model_dump()`` or the notifier's event details) as blocks."""
-    icon = STATUS_ICONS.get(str(execution.get("status")), "•")
-    title = f"{icon} {mode(bool(execution.get('isDrill', True)))}: {execution.get('planName', '')}"
+def status_blocks(execution: ExecutionSnapshot) -> list[Block]:
+    """An execution (stored, or as an event saw it) as blocks: ``/dr status`` and the parent message."""
+    icon = STATUS_ICONS.get(execution.status, "•")
+    title = f"{icon} {execution.mode}: {execution.planName}"
     facts = (
-        f"{execution.get('status', '')} · started by {execution.get('startedBy', '')} "
-        f"at {clock(str(execution.get('startTime', '')))} · execution {execution.get('executionId', '')}"
+        f"{execution.status} · started by {execution.startedBy} "
+        f"at {clock(execution.startTime)} · execution {execution.executionId}"
     )
     blocks: list[Block] = [header(title), context(facts)]
-    blocks += sections(wave_line(w) for w in execution.get("waves", []))
-    if execution.get("statusReason"):
-        blocks.append(context(f"Reason: {execution['statusReason']}"))
+    blocks += sections(wave_line(w) for w in execution.waves)
+    if execution.statusReason:
+        blocks.append(context(f"Reason: {execution.statusReason}"))
     return blocks
 
 
-def status_text(execution: dict[str, Any]) -> str:
-    run = mode(bool(execution.get("isDrill", True)))
-    return f"{run} {execution.get('planName', '')}: {execution.get('status', '')}"
+def status_text(execution: ExecutionSnapshot) -> str:
+    return f"{execution.mode} {execution.planName}: {execution.status}"
 
 
 @dataclass(frozen=True)

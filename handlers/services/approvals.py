@@ -8,18 +8,18 @@ whichever channels race (email, Slack, API, direct invocation)."""
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, timedelta
 
 from botocore.exceptions import ClientError
 
-from handlers import aws
+from handlers import aws, timestamps
 from handlers.errors import ConflictError, NotFoundError
 from handlers.models.approval import LINK_HOLDER, Approval, Channel, DecideApprovalRequest, DecisionResult
 from handlers.models.execution import DecisionOutput, Execution, PendingApproval
-from handlers.observability import count, logger, now_iso
+from handlers.observability import count, logger
 from handlers.repositories.approvals import ApprovalRepository, token_hash
 from handlers.repositories.executions import ExecutionRepository
 from handlers.settings import get_settings
+from handlers.timestamps import now_iso
 
 EXPIRED_TOKEN_ERRORS = frozenset({"InvalidToken", "TaskTimedOut", "TaskDoesNotExist"})
 _PAST = {"resume": "resumed", "cancel": "cancelled"}
@@ -32,8 +32,7 @@ def open_approval(
     execution: Execution, wave_number: int, task_token: str, *, notification_email: str = ""
 ) -> Approval:
     """Store the token under a new approval id and mark the execution paused."""
-    now = datetime.now(UTC)
-    expires = now + timedelta(seconds=get_settings().approval_timeout_seconds)
+    expires = timestamps.after(get_settings().approval_timeout_seconds)
     approval = Approval(
         approvalId=secrets.token_urlsafe(32),
         taskToken=task_token,
@@ -43,7 +42,7 @@ def open_approval(
         accountId=execution.accountId,
         waveNumber=wave_number,
         createdAt=now_iso(),
-        expiresAt=expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        expiresAt=timestamps.format_iso(expires),
         ttl=int(expires.timestamp()) + 7 * 86400,  # keep decided records a week for audit
         planName=execution.planName,
         protectionGroupName=execution.waves[wave_number - 1].protectionGroupName,
@@ -135,8 +134,7 @@ def _deliver(decided: Approval, reason: str) -> DecisionResult:
 
 
 def _has_expired(approval: Approval) -> bool:
-    expires = datetime.strptime(approval.expiresAt, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    return datetime.now(UTC) >= expires
+    return timestamps.has_passed(approval.expiresAt)
 
 
 def _not_decided(approval: Approval) -> DecisionResult:

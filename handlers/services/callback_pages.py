@@ -4,11 +4,11 @@ link previewers fetch every link) and the decision for POST. Pages are autoescap
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
+from handlers import timestamps
 from handlers.errors import ConflictError, NotFoundError
 from handlers.models.approval import Approval, DecideApprovalRequest
 from handlers.models.base import Model
@@ -47,8 +47,9 @@ def _context(approval: Approval) -> dict[str, Any]:
 
 
 def _expired(approval: Approval) -> bool:
-    expires = datetime.strptime(approval.expiresAt, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    return approval.status == "EXPIRED" or (approval.status == "PENDING" and datetime.now(UTC) >= expires)
+    return approval.status == "EXPIRED" or (
+        approval.status == "PENDING" and timestamps.has_passed(approval.expiresAt)
+    )
 
 
 def _not_found() -> Page:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from handlers.errors import ValidationError
 from handlers.models.fields import is_valid_account_id
-from handlers.observability import logger, now_iso
+from handlers.observability import logger
 from handlers.repositories.channel_settings import ChannelSettings, ChannelSettingsRepository
 from handlers.settings import get_settings
+from handlers.timestamps import now_iso
 
 
 def channel_account(channel_id: str) -> str | None:

@@ -24,12 +24,13 @@ from handlers.models.configuration import (
 )
 from handlers.models.protection_group import ProtectionGroup
 from handlers.models.recovery_plan import RecoveryPlan, Wave, WaveInput
-from handlers.observability import logger, now_iso
+from handlers.observability import logger
 from handlers.repositories.protection_groups import ProtectionGroupRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
 from handlers.services import protection_groups as groups
 from handlers.services import recovery_plans as plans
 from handlers.services.configuration_checks import StoredItems, find_problems, invalid, load_document
+from handlers.timestamps import now_iso
 
 GROUP_CONTENT = {"groupName", "description", "region", "assumeRoleName", "externalId", "sourceServerIds"}
 PLAN_CONTENT = {

@@ -13,7 +13,7 @@ approval id) decide its open pause here, in the caller's account only."""
 from __future__ import annotations
 
 from handlers import aws
-from handlers.account_context import Caller
+from handlers.account_context import Caller, channel_of
 from handlers.errors import ConflictError
 from handlers.models.approval import Action, Channel, DecideApprovalRequest, DecisionResult
 from handlers.models.execution import TERMINAL_STATUSES, Decision, Execution
@@ -120,10 +120,6 @@ def cancel_execution(caller: Caller, execution_id: str, *, reason: str = "") -> 
     if not finish_execution(execution_id, "CANCELLED", reason=why, cancelled_by=caller):
         raise ConflictError(finished_message(get_execution(caller, execution_id)))
     return get_execution(caller, execution_id)
-
-
-def channel_of(caller: Caller) -> Channel:
-    return "direct" if caller.source == "direct" else "slack" if caller.source == "slack" else "api"
 
 
 def conflict_message(result: DecisionResult, attempted: str) -> str:

@@ -9,13 +9,14 @@ from handlers import aws
 from handlers.account_context import Caller
 from handlers.errors import ConflictError, NotFoundError, ValidationError
 from handlers.models.execution import Execution, WaveProgress
-from handlers.observability import logger, now_iso
+from handlers.observability import logger
 from handlers.repositories.dynamo import Page
 from handlers.repositories.executions import ExecutionRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
 from handlers.services.lifecycle import finish_execution, release_if_ended
 from handlers.services.recovery_plans import get_recovery_plan
 from handlers.settings import get_settings
+from handlers.timestamps import now_iso
 
 
 def get_execution(caller: Caller, execution_id: str) -> Execution:

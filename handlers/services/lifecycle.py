@@ -10,14 +10,15 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from handlers import aws
-from handlers.account_context import Caller
+from handlers.account_context import Caller, channel_of
+from handlers.models.events import EventType
 from handlers.models.execution import TERMINAL_STATUSES, Execution, Outcome, WaveProgress
-from handlers.notifications import EventType
-from handlers.observability import logger, now_iso
+from handlers.observability import logger
 from handlers.repositories.executions import ExecutionRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
 from handlers.services.approvals import expire_open_approval
 from handlers.services.execution_events import announce
+from handlers.timestamps import now_iso
 
 EVENT_FOR_OUTCOME: dict[str, EventType] = {
     "SUCCEEDED": "complete",
@@ -127,5 +128,5 @@ def _event_extra(execution: Execution, outcome: Outcome, reason: str, by: Caller
                 decidedBy=d.decidedBy, decidedVia=d.channel, decidedAt=d.decidedAt, waveNumber=d.waveNumber
             )
         elif by is not None:
-            extra.update(decidedBy=by.principal, decidedVia=by.source, decidedAt=now_iso())
+            extra.update(decidedBy=by.principal, decidedVia=channel_of(by), decidedAt=now_iso())
     return extra

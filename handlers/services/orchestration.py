@@ -21,15 +21,15 @@ from handlers.models.execution import (
     WaveProgress,
 )
 from handlers.notifications import callback_url
-from handlers.observability import now_iso
 from handlers.repositories.approvals import ApprovalRepository
 from handlers.repositories.executions import ExecutionRepository
 from handlers.repositories.protection_groups import ProtectionGroupRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
 from handlers.services import approvals
-from handlers.services.execution_events import announce, launched
+from handlers.services.execution_events import announce
 from handlers.services.lifecycle import finish_execution
 from handlers.settings import get_settings
+from handlers.timestamps import now_iso
 
 
 def _execution(execution_id: str) -> Execution:
@@ -62,7 +62,6 @@ def pause(task: PauseTask) -> dict[str, Any]:
         _execution(task.executionId),
         "pause",
         waveNumber=task.waveNumber,
-        protectionGroupName=wave.protectionGroupName,
         requestedAt=approval.createdAt,
         expiresAt=approval.expiresAt,
         resumeUrl=callback_url("resume", approval.approvalId),
@@ -192,14 +191,7 @@ def poll_wave(task: PollWaveTask) -> dict[str, str]:
     )
     ExecutionRepository().update_wave(execution.executionId, finished)
     current = _execution(task.executionId)
-    extra = {
-        "waveNumber": wave.waveNumber,
-        "protectionGroupName": wave.protectionGroupName,
-        "launched": launched(finished),
-        "total": len(servers),
-        "message": message,
-    }
-    announce(current, "wave_fail" if failed else "wave_complete", **extra)
+    announce(current, "wave_fail" if failed else "wave_complete", waveNumber=wave.waveNumber, message=message)
     return {"status": status}
 
 

@@ -9,7 +9,7 @@ from handlers import drs
 from handlers.account_context import Caller
 from handlers.errors import ConflictError, DomainError, NotFoundError
 from handlers.models.protection_group import ProtectionGroup, ProtectionGroupCreate, ProtectionGroupUpdate
-from handlers.observability import count, logger, now_iso
+from handlers.observability import count, logger
 from handlers.repositories.dynamo import Page
 from handlers.repositories.protection_groups import ProtectionGroupRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
@@ -17,6 +17,7 @@ from handlers.repositories.server_claims import TRANSACTION_LIMIT, ServerClaimRe
 from handlers.services.rules import expected_version
 from handlers.services.source_servers import require_source_servers
 from handlers.settings import get_settings
+from handlers.timestamps import now_iso
 
 # Changing any of these can make a server unknown where DRS is now called: checked again.
 DRS_FIELDS = frozenset({"sourceServerIds", "region", "assumeRoleName", "externalId"})

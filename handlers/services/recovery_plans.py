@@ -19,12 +19,13 @@ from handlers.models.recovery_plan import (
     Wave,
     WaveInput,
 )
-from handlers.observability import count, logger, now_iso
+from handlers.observability import count, logger
 from handlers.repositories.dynamo import Page
 from handlers.repositories.protection_groups import ProtectionGroupRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
 from handlers.services import mailboxes
 from handlers.services.rules import expected_version
+from handlers.timestamps import now_iso
 
 
 def get_recovery_plan(caller: Caller, plan_id: str, *, refresh_subscription: bool = False) -> RecoveryPlan:

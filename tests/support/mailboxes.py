@@ -20,6 +20,7 @@ from handlers.notifications import publish_recovery_plan_notification
 from handlers.services import protection_groups, recovery_plans
 from handlers.subscriptions import normalized, recipient_id
 from tests.support.data import group_body
+from tests.support.sns import sample_event
 
 
 def caller(account: str) -> Caller:
@@ -89,16 +90,8 @@ def announce(plan_id: str, account: str, n: int) -> str:
     """Publish one event of ``plan_id`` the way executions do; returns the name it carries (in its
     subject), which tells the events apart."""
     name = f"run-{plan_id[:8]}-{n}"
-    details = {
-        "planId": plan_id,
-        "planName": name,
-        "executionId": name,
-        "accountId": account,
-        "isDrill": True,
-        "startedBy": "tester",
-        "waveCount": 1,
-    }
-    assert publish_recovery_plan_notification(plan_id, "start", details)
+    event = sample_event(planId=plan_id, planName=name, executionId=name, accountId=account)
+    assert publish_recovery_plan_notification(event)
     return name
 
 

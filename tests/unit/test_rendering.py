@@ -5,8 +5,10 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers.notifications import build_message, subject_for
+from handlers.models.events import EVENT_TYPES
+from handlers.notifications import build_message
 from handlers.rendering import email_subject, render_html
+from tests.support.sns import sample_event
 
 
 @given(st.text())
@@ -17,25 +19,16 @@ def test_subjects_are_ascii_single_line_and_short(text):
 
 
 def test_subject_names_the_plan_and_mode():
-    assert (
-        subject_for("start", {"planName": "Payments", "isDrill": False}) == "[DRS] RECOVERY started: Payments"
-    )
-    assert subject_for("pause", {"planName": "Café ☕", "waveNumber": 2}).startswith(
+    assert sample_event(planName="Payments", isDrill=False).subject == "[DRS] RECOVERY started: Payments"
+    assert sample_event(eventType="pause", planName="Café ☕", waveNumber=2).subject.startswith(
         "[DRS] Approval needed: Cafe"
     )
 
 
 def test_every_event_type_renders_a_plain_text_email():
-    details = {
+    fields = {
         "planName": "<b>P</b>",
-        "planId": "p",
-        "executionId": "e",
-        "accountId": "111111111111",
-        "isDrill": True,
-        "startedBy": "ana",
-        "waveCount": 2,
         "waveNumber": 2,
-        "protectionGroupName": "DB",
         "requestedAt": "t",
         "expiresAt": "t",
         "resumeUrl": "https://x/r",
@@ -44,24 +37,11 @@ def test_every_event_type_renders_a_plain_text_email():
         "decidedVia": "slack",
         "decidedAt": "t",
         "endTime": "t",
-        "summary": "Waves:",
         "reason": "r",
-        "launched": 1,
-        "total": 2,
         "message": "m",
     }
-    for event in (
-        "start",
-        "pause",
-        "resume",
-        "cancel",
-        "wave_complete",
-        "wave_fail",
-        "complete",
-        "fail",
-        "timeout",
-    ):
-        message = build_message(event, details)
+    for event_type in EVENT_TYPES:
+        message = build_message(sample_event(eventType=event_type, **fields))
         assert "<b>P</b>" in message["email"]  # plain text: shown verbatim, not escaped
         assert message["default"] == message["email"]
 

@@ -15,9 +15,11 @@ from bot.blocks.events import event_line
 from bot.blocks.executions import Pause, decided_blocks, pause_blocks, status_blocks
 from bot.blocks.modal import plan_create_view
 from bot.subcommand_table import help_text
+from handlers.models.events import ExecutionSnapshot
 from handlers.models.protection_group import ProtectionGroup
 from handlers.models.recovery_plan import RecoveryPlan
 from sandbox.slack_fake import SlackRecorder
+from tests.support.sns import sample_event
 
 CHANNEL = "C0LIMITS"
 LONG = "Ω<&>" + "n" * 251  # 255 characters, with markup and a non-ASCII letter
@@ -80,27 +82,31 @@ def plan(waves: int) -> RecoveryPlan:
     )
 
 
-def execution(waves: int) -> dict[str, Any]:
-    return {
-        "executionId": "e" * 36,
-        "planName": LONG,
-        "status": "FAILED",
-        "isDrill": False,
-        "startedBy": "@" + "u" * 254,
-        "startTime": WHEN,
-        "statusReason": "why " * 2000,
-        "waves": [
-            {
-                "waveNumber": n,
-                "protectionGroupName": LONG,
-                "status": "FAILED",
-                "launched": 999,
-                "total": 1000,
-                "pauseBeforeExecution": True,
-            }
-            for n in range(1, waves + 1)
-        ],
-    }
+def execution(waves: int) -> ExecutionSnapshot:
+    return ExecutionSnapshot.model_validate(
+        {
+            "executionId": "e" * 36,
+            "planId": "p",
+            "accountId": "111111111111",
+            "planName": LONG,
+            "status": "FAILED",
+            "isDrill": False,
+            "startedBy": "@" + "u" * 254,
+            "startTime": WHEN,
+            "statusReason": "why " * 2000,
+            "waves": [
+                {
+                    "waveNumber": n,
+                    "protectionGroupName": LONG,
+                    "status": "FAILED",
+                    "launched": 999,
+                    "total": 1000,
+                    "pauseBeforeExecution": True,
+                }
+                for n in range(1, waves + 1)
+            ],
+        }
+    )
 
 
 def shown(blocks: list[Block]) -> str:
@@ -132,7 +138,7 @@ def test_pause_and_decided_messages_fit_with_long_names() -> None:
 
 
 def test_thread_lines_fit_with_long_reasons() -> None:
-    line = event_line({"eventType": "fail", "reason": "r" * 10_000, "isDrill": True}) or ""
+    line = event_line(sample_event(eventType="fail", reason="r" * 10_000)) or ""
     post([section(line)], line[:40_000])
 
 

@@ -13,6 +13,7 @@ from bot.blocks.executions import (
     pause_blocks,
     status_blocks,
 )
+from tests.support.sns import sample_event
 
 
 def test_escape_neutralises_mentions_and_entities():
@@ -66,29 +67,23 @@ def test_decided_pause_has_no_buttons_and_says_who_and_when():
 
 
 def test_status_shows_an_emoji_and_progress_per_wave():
-    execution = {
-        "planName": "P",
-        "status": "RUNNING",
-        "isDrill": True,
-        "waves": [
+    execution = sample_event(
+        planName="P",
+        waves=[
             {"waveNumber": 1, "protectionGroupName": "DB", "status": "COMPLETED", "launched": 2, "total": 2},
             {"waveNumber": 2, "protectionGroupName": "App", "status": "RUNNING", "launched": 1, "total": 3},
         ],
-    }
+    )
     text = str([b.to_dict() for b in status_blocks(execution)])
     assert "✅ Wave 1: DB · 2/2 servers launched" in text and "🔄 Wave 2: App · 1/3 servers launched" in text
 
 
 def test_event_lines_and_pause_outcomes():
-    assert event_line({"eventType": "start"}) is None
-    assert "Wave 3 (Web) failed: boom" in (
-        event_line(
-            {"eventType": "wave_fail", "waveNumber": 3, "protectionGroupName": "Web", "message": "boom"}
-        )
-        or ""
-    )
-    assert "expired" in (pause_outcome({"eventType": "timeout"}) or "")
-    assert pause_outcome({"eventType": "wave_complete"}) is None
+    assert event_line(sample_event()) is None
+    failed = sample_event(eventType="wave_fail", waveNumber=3, protectionGroupName="Web", message="boom")
+    assert "Wave 3 (Web) failed: boom" in (event_line(failed) or "")
+    assert "expired" in (pause_outcome(sample_event(eventType="timeout")) or "")
+    assert pause_outcome(sample_event(eventType="wave_complete")) is None
 
 
 def test_a_pause_deadline_shows_its_date_not_only_the_time():

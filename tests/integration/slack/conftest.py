@@ -33,6 +33,7 @@ from tests.support.slack_requests import (
     signed_event,
     view_body,
 )
+from tests.support.sns import sns_event
 
 
 def _reset_bot_caches() -> None:
@@ -76,7 +77,7 @@ class Bot:
 
         pending, self.delivered = self.published[self.delivered :], len(self.published)
         for message in pending:
-            lambda_handler({"Records": [{"Sns": {"Message": message}}]}, BotContext())
+            lambda_handler(sns_event(message), BotContext())
         return len(pending)
 
 

@@ -14,6 +14,7 @@ from tests.integration.slack.conftest import Bot
 from tests.support.data import group_body, plan_body
 from tests.support.events import call_api
 from tests.support.slack_requests import CHANNEL, BotContext
+from tests.support.sns import sns_event
 
 
 @pytest.fixture
@@ -44,7 +45,7 @@ def start_event(orchestration: Any, bot: Bot) -> str:
 def notify(message: str) -> dict[str, int]:
     from bot.notifier import lambda_handler
 
-    result: dict[str, int] = lambda_handler({"Records": [{"Sns": {"Message": message}}]}, BotContext())
+    result: dict[str, int] = lambda_handler(sns_event(message), BotContext())
     return result
 
 

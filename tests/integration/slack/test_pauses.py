@@ -14,6 +14,7 @@ from tests.integration.slack.test_commands import HOSTILE, make_plan
 from tests.integration.test_executions import TERMINAL, click, execution_status, pause_links
 from tests.support.events import call_api
 from tests.support.slack_requests import APPROVER, CHANNEL, OPERATOR, VIEWER
+from tests.support.sns import sns_event
 
 
 @pytest.fixture
@@ -183,7 +184,7 @@ def test_a_redelivered_pause_event_updates_the_pause_message_instead_of_posting_
     from tests.integration.slack.conftest import BotContext
 
     pause_event = next(m for m in bot.published if json.loads(m)["eventType"] == "pause")
-    lambda_handler({"Records": [{"Sns": {"Message": pause_event}}]}, BotContext())
+    lambda_handler(sns_event(pause_event), BotContext())
     # Then there is still exactly one message with live buttons, and it was updated in place
     assert len([m for m in bot.fake.messages.values() if _buttons(m)]) == 1
     assert any(c["ts"] == paused["message"]["ts"] for c in bot.fake.calls_to("chat.update"))

@@ -1,0 +1,166 @@
+"""Execution events: one model shared by the SNS publisher (``handlers/notifications.py``), the
+emails (``templates/email/<eventType>.txt.j2`` render its fields), the Slack notifier
+(``bot/notifier.py`` parses it out of the SNS record) and ``/dr status`` (the snapshot part).
+
+``EventType`` lists every event once. Adding one means: its subject in :data:`SUBJECTS`, its email
+template and its Slack line (``bot/blocks/events.py``); ``tests/unit/test_event_types.py`` names
+whatever is missing. What is derived from an execution (a wave's launched/total, the Drill/RECOVERY
+label, the summary, the subject) is computed here and nowhere else."""
+
+from typing import Literal, Self, get_args
+
+from pydantic import ConfigDict, Field, computed_field, model_validator
+
+from handlers.models.base import Model
+from handlers.models.execution import Execution, ExecutionStatus, WaveProgress, WaveStatus
+
+EventType = Literal[
+    "start", "pause", "resume", "cancel", "wave_complete", "wave_fail", "complete", "fail", "timeout"
+]
+EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
+
+SUBJECTS: dict[EventType, str] = {
+    "start": "[DRS] {mode} started: {planName}",
+    "pause": "[DRS] Approval needed: {planName} paused before wave {waveNumber}",
+    "resume": "[DRS] Resumed: {planName} wave {waveNumber}",
+    "cancel": "[DRS] Cancelled: {planName}",
+    "wave_complete": "[DRS] Wave {waveNumber} completed: {planName}",
+    "wave_fail": "[DRS] Wave {waveNumber} FAILED: {planName}",
+    "complete": "[DRS] {mode} completed: {planName}",
+    "fail": "[DRS] {mode} FAILED: {planName}",
+    "timeout": "[DRS] Timed out waiting for approval: {planName}",
+}
+_STATUS_WORDS = {"COMPLETED": "completed", "FAILED": "FAILED", "RUNNING": "running", "CANCELLED": "cancelled"}
+
+
+def mode_label(is_drill: bool) -> str:
+    """What a run is called everywhere: ``Drill``, or ``RECOVERY`` in capitals (a real failover)."""
+    return "Drill" if is_drill else "RECOVERY"
+
+
+def launched_count(wave: WaveProgress) -> int:
+    return sum(1 for s in wave.servers if s.launchStatus == "LAUNCHED")
+
+
+class WaveSummary(Model):
+    waveNumber: int
+    protectionGroupName: str = ""
+    status: WaveStatus = "PENDING"
+    pauseBeforeExecution: bool = False
+    launched: int = 0
+    total: int = 0
+
+    @classmethod
+    def of(cls, wave: WaveProgress) -> Self:
+        return cls(
+            waveNumber=wave.waveNumber,
+            protectionGroupName=wave.protectionGroupName,
+            status=wave.status,
+            pauseBeforeExecution=wave.pauseBeforeExecution,
+            launched=launched_count(wave),
+            total=len(wave.servers),
+        )
+
+    @property
+    def progress(self) -> str:
+        return f"{self.launched}/{self.total}"
+
+
+def _fields_of(execution: Execution) -> dict[str, object]:
+    return {**execution.model_dump(exclude={"waves"}), "waves": [WaveSummary.of(w) for w in execution.waves]}
+
+
+class ExecutionSnapshot(Model):
+    """An execution as people are shown it: the Slack parent message and ``/dr status``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    executionId: str = Field(min_length=1)
+    planId: str = Field(min_length=1)
+    planName: str = ""
+    accountId: str = Field(min_length=1)
+    isDrill: bool = True
+    status: ExecutionStatus = "RUNNING"
+    startedBy: str = ""
+    startTime: str = ""
+    endTime: str = ""
+    statusReason: str = ""
+    waves: list[WaveSummary] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, execution: Execution) -> Self:
+        return cls.model_validate(_fields_of(execution))
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def mode(self) -> str:
+        return mode_label(self.isDrill)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def waveCount(self) -> int:
+        return len(self.waves)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def summary(self) -> str:
+        """The waves as the emails list them."""
+        lines = ["Waves:"]
+        for wave in self.waves:
+            progress = f" ({wave.progress} launched)" if wave.total else ""
+            status = _STATUS_WORDS.get(wave.status, wave.status.lower().replace("_", " "))
+            lines.append(f"  {wave.waveNumber}. {wave.protectionGroupName}: {status}{progress}")
+        return "\n".join(lines)
+
+
+class ExecutionEvent(ExecutionSnapshot):
+    """One event of an execution: the snapshot when it happened and what the event adds."""
+
+    eventType: EventType
+    waveNumber: int | None = None
+    protectionGroupName: str = ""
+    requestedAt: str = ""
+    expiresAt: str = ""
+    resumeUrl: str = ""
+    cancelUrl: str = ""
+    decidedBy: str = ""
+    decidedVia: str = ""
+    decidedAt: str = ""
+    reason: str = ""
+    message: str = ""
+
+    @classmethod
+    def of(cls, execution: Execution, event_type: EventType = "start", **extra: object) -> Self:
+        """The event ``event_type`` of ``execution`` as stored now; ``extra`` sets the event's own
+        fields. A wave event names its protection group unless ``extra`` does."""
+        return cls.model_validate({**_fields_of(execution), "eventType": event_type, **extra})
+
+    @model_validator(mode="after")
+    def _name_the_group(self) -> Self:
+        """A wave event names its wave's protection group unless it names one itself."""
+        if not self.protectionGroupName and self.wave is not None:
+            self.protectionGroupName = self.wave.protectionGroupName
+        return self
+
+    @property
+    def wave(self) -> WaveSummary | None:
+        """The wave the event is about, if it is about one."""
+        return next((w for w in self.waves if w.waveNumber == self.waveNumber), None)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def launched(self) -> int:
+        return self.wave.launched if self.wave else 0
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def total(self) -> int:
+        return self.wave.total if self.wave else 0
+
+    @property
+    def subject(self) -> str:
+        """The email subject (SNS-safe: ASCII, one line, at most 100 characters)."""
+        from handlers.rendering import email_subject
+
+        fields = {"mode": self.mode, "planName": self.planName, "waveNumber": self.waveNumber or ""}
+        return email_subject(SUBJECTS[self.eventType].format(**fields))

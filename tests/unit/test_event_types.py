@@ -1,0 +1,42 @@
+"""Every execution event type is shown everywhere: adding one to ``EventType`` fails here until it
+has an email subject, an email template and a Slack line."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.blocks.events import LINES, event_line
+from handlers.models.events import EVENT_TYPES, SUBJECTS
+from handlers.notifications import build_message
+from handlers.rendering import TEMPLATES
+from tests.support.sns import sample_event
+
+
+@pytest.mark.parametrize("event_type", EVENT_TYPES)
+def test_every_event_type_has_a_subject_an_email_and_a_slack_line(event_type: str) -> None:
+    # Given one event of each type
+    event = sample_event(eventType=event_type, waveNumber=1)
+    # Then it has its subject, its email template and its entry in the Slack lines
+    assert event_type in SUBJECTS, f"add the subject of {event_type!r} to handlers/models/events.SUBJECTS"
+    template = TEMPLATES / "email" / f"{event_type}.txt.j2"
+    assert template.exists(), f"add {template.relative_to(TEMPLATES.parent)}"
+    assert event_type in LINES, f"add the Slack line of {event_type!r} to bot/blocks/events.LINES"
+    # and each renders
+    assert event.subject.startswith("[DRS] ") and "Payments" in event.subject
+    assert "Payments" in build_message(event)["email"]
+    event_line(event)
+
+
+def test_no_subject_template_or_slack_line_names_an_unknown_event_type() -> None:
+    templates = {p.name.removesuffix(".txt.j2") for p in (TEMPLATES / "email").glob("[!_]*.txt.j2")}
+    assert set(SUBJECTS) == set(LINES) == templates == set(EVENT_TYPES)
+
+
+def test_derived_values_come_from_the_event_once() -> None:
+    # Given a completed first wave (1 of 2 servers launched) of a real recovery
+    event = sample_event(eventType="wave_complete", waveNumber=1, isDrill=False)
+    # Then its launched/total, group, label and subject are derived from its waves and mode
+    assert (event.launched, event.total, event.mode) == (1, 2, "RECOVERY")
+    assert event.protectionGroupName == "DB"
+    assert event.subject == "[DRS] Wave 1 completed: Payments"
+    assert event_line(event) == "✅ Wave 1 (DB) completed: 1/2 servers launched"
