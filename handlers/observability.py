@@ -12,7 +12,6 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
-
 logger = Logger(service="drs-chatops")
 metrics = Metrics(namespace="DRSOrchestration", service="drs-chatops")
 tracer = Tracer(service="drs-chatops", patch_modules=("botocore", "httplib"))
