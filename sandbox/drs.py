@@ -25,9 +25,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sandbox import drs_snapshots
 from sandbox.drs_calls import Call, DrsError, account_of, caller_of
 from sandbox.drs_data import SIMULATED_LABEL, Estate
-from sandbox.drs_shapes import SIMULATED_TAGS, Job, recovery_instance_shape, source_server_shape
+from sandbox.drs_shapes import (
+    SIMULATED_TAGS,
+    Job,
+    recovery_instance_shape,
+    source_server_shape,
+    terminate_job_shape,
+)
 
 log = logging.getLogger("sandbox.drs")
 MAX_SERVERS_PER_CALL = 200
@@ -46,6 +53,8 @@ class DrsEmulator:
 
     def __post_init__(self) -> None:
         self._jobs: dict[str, Job] = {}
+        self._terminated: dict[str, float] = {}  # recovery instance id -> when it was terminated
+        self._terminate_jobs: list[dict[str, Any]] = []  # (account, job shape) of TERMINATE jobs
         self._lock = threading.Lock()
 
     # -- operations ------------------------------------------------------------------------------
@@ -82,7 +91,13 @@ class DrsEmulator:
             jobs = [j for j in jobs if not wanted or j.job_id in wanted]
             for job in jobs:
                 job.polls += 1
-            return {"items": [j.shape(now) for j in sorted(jobs, key=lambda j: -j.started)]}
+            items = [j.shape(now) for j in sorted(jobs, key=lambda j: -j.started)]
+            items += [
+                t["job"]
+                for t in self._terminate_jobs
+                if t["account"] == account and (not wanted or t["job"]["jobID"] in wanted)
+            ]
+            return {"items": items}
 
     def describe_source_servers(self, account: str, body: dict[str, Any]) -> dict[str, Any]:
         wanted = (body.get("filters") or {}).get("sourceServerIDs") or []
@@ -94,12 +109,52 @@ class DrsEmulator:
         return {"items": [source_server_shape(s, self._last_launch(account, s.server_id)) for s in servers]}
 
     def describe_recovery_instances(self, account: str, body: dict[str, Any]) -> dict[str, Any]:
-        now = time.time()
+        """Recovery instances exist from their launch until they are terminated."""
+        wanted = set((body.get("filters") or {}).get("recoveryInstanceIDs") or [])
+        items = [
+            shape
+            for shape in self._instances(account)
+            if shape["recoveryInstanceID"] not in self._terminated
+            and (not wanted or shape["recoveryInstanceID"] in wanted)
+        ]
+        return {"items": items}
+
+    def describe_recovery_snapshots(self, account: str, body: dict[str, Any]) -> dict[str, Any]:
+        server_id = str(body.get("sourceServerID") or "")
+        if self.estate.find(account, server_id) is None:
+            raise DrsError(404, "ResourceNotFoundException", f"source server not found: {server_id[:40]}")
+        return drs_snapshots.describe(server_id, body, drs_snapshots.now())
+
+    def terminate_recovery_instances(self, account: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Terminate recovery instances of ``account`` (the sandbox terminates at once). An id that
+        is not a live instance of this account is refused, so nothing is terminated twice."""
+        requested = [str(i) for i in body.get("recoveryInstanceIDs") or []]
+        if not 1 <= len(requested) <= MAX_SERVERS_PER_CALL:
+            limit = MAX_SERVERS_PER_CALL
+            raise DrsError(400, "ValidationException", f"recoveryInstanceIDs must hold 1 to {limit}")
         with self._lock:
-            jobs = [j for j in self._jobs.values() if j.account_id == account]
-        return {
-            "items": [recovery_instance_shape(job, sid, now) for job in jobs for sid in job.launched(now)]
-        }
+            live = {
+                shape["recoveryInstanceID"]: shape
+                for shape in self._instances(account)
+                if shape["recoveryInstanceID"] not in self._terminated
+            }
+            unknown = [i for i in requested if i not in live]
+            if unknown:
+                raise DrsError(
+                    404, "ResourceNotFoundException", f"recovery instances not found: {unknown[:5]}"
+                )
+            now = time.time()
+            for instance_id in requested:
+                self._terminated[instance_id] = now
+            job = terminate_job_shape(account, [live[i] for i in requested], now)
+            self._terminate_jobs.append({"account": account, "job": job})
+        log.info("[simulated DRS] %s: terminated %d recovery instances", account, len(requested))
+        return {"job": job}
+
+    def _instances(self, account: str) -> list[dict[str, Any]]:
+        now = time.time()
+        jobs = [j for j in list(self._jobs.values()) if j.account_id == account]
+        return [recovery_instance_shape(job, sid, now) for job in jobs for sid in job.launched(now)]
 
     def _last_launch(self, account: str, server_id: str) -> str:
         now = time.time()
@@ -131,7 +186,7 @@ class DrsEmulator:
                     for s in self.estate.in_account(account)
                 ],
                 "recoveryInstances": [
-                    _instance_summary(recovery_instance_shape(job, sid, now))
+                    _instance_summary(recovery_instance_shape(job, sid, now), self._terminated)
                     for job in mine
                     for sid in job.launched(now)
                 ],
@@ -148,6 +203,8 @@ class DrsEmulator:
             "DescribeJobs": self.describe_jobs,
             "DescribeSourceServers": self.describe_source_servers,
             "DescribeRecoveryInstances": self.describe_recovery_instances,
+            "DescribeRecoverySnapshots": self.describe_recovery_snapshots,
+            "TerminateRecoveryInstances": self.terminate_recovery_instances,
         }
 
         def respond(operation: str, request: Any) -> Answer:
@@ -183,12 +240,13 @@ def _body(raw: bytes | str | None) -> dict[str, Any]:
     return body
 
 
-def _instance_summary(instance: dict[str, Any]) -> dict[str, Any]:
+def _instance_summary(instance: dict[str, Any], terminated: dict[str, float]) -> dict[str, Any]:
+    gone = instance["recoveryInstanceID"] in terminated
     return {
         "recoveryInstanceID": instance["recoveryInstanceID"],
         "sourceServerID": instance["sourceServerID"],
         "isDrill": instance["isDrill"],
-        "state": instance["ec2InstanceState"],
+        "state": "TERMINATED" if gone else instance["ec2InstanceState"],
         "jobID": instance["jobID"],
     }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -103,6 +104,29 @@ def recovery_instance_shape(job: Job, server_id: str, now: float) -> dict[str, A
         "isDrill": job.is_drill,
         "originEnvironment": "ON_PREMISES",
         "pointInTimeSnapshotDateTime": iso(job.started),
+        "tags": dict(SIMULATED_TAGS),
+    }
+
+
+def terminate_job_shape(account_id: str, instances: list[dict[str, Any]], now: float) -> dict[str, Any]:
+    """The TERMINATE job of ``TerminateRecoveryInstances``, completed (the sandbox terminates at once)."""
+    job_id = "drsjob-" + uuid.uuid4().hex[:17]
+    return {
+        "jobID": job_id,
+        "arn": f"arn:aws:drs:{REGION}:{account_id}:job/{job_id}",
+        "type": "TERMINATE",
+        "initiatedBy": "TERMINATE_RECOVERY_INSTANCES",
+        "creationDateTime": iso(now),
+        "endDateTime": iso(now),
+        "status": "COMPLETED",
+        "participatingServers": [
+            {
+                "sourceServerID": i["sourceServerID"],
+                "recoveryInstanceID": i["recoveryInstanceID"],
+                "launchStatus": "TERMINATED",
+            }
+            for i in instances
+        ],
         "tags": dict(SIMULATED_TAGS),
     }
 

@@ -12,12 +12,11 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import botocore.session
 import pytest
-from botocore.validate import ParamValidator
 
 from sandbox.drs import DrsEmulator
 from sandbox.drs_data import ACCOUNTS, Estate
+from tests.support.drs_model import MODEL, OwnKeysRequest, assert_valid_output, valid_input
 
 OWN, OTHER = ACCOUNTS
 # Every DRS operation the product calls (handlers/drs.py) and an input for it.
@@ -31,13 +30,6 @@ PRODUCT_CALLS = {
     "DescribeJobs": lambda servers: {"filters": {}},
     "DescribeRecoveryInstances": lambda servers: {},
 }
-MODEL = botocore.session.get_session().get_service_model("drs")
-
-
-class _Request:
-    def __init__(self, body: dict[str, Any]) -> None:
-        self.headers = {"Authorization": "AWS4-HMAC-SHA256 Credential=AKIAOWN/20250101/us-east-1/drs/aws4"}
-        self.body = json.dumps(body).encode()
 
 
 @pytest.fixture
@@ -47,13 +39,11 @@ def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[DrsEmulator]:
 
 
 def _ask(emulator: DrsEmulator, operation: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    status, _, raw = emulator.responder()(operation, _Request(body))
+    status, _, raw = emulator.responder()(operation, OwnKeysRequest(body))
     return status, json.loads(raw)
 
 
-def _assert_valid(operation: str, answer: dict[str, Any]) -> None:
-    report = ParamValidator().validate(answer, MODEL.operation_model(operation).output_shape)
-    assert not report.has_errors(), report.generate_report()
+_assert_valid = assert_valid_output
 
 
 @pytest.mark.parametrize("operation", list(PRODUCT_CALLS))
@@ -64,7 +54,7 @@ def test_every_answer_the_product_can_get_matches_the_drs_model(emulator, operat
     _ask(emulator, "DescribeJobs", {})
     # When the product's call is made
     request = PRODUCT_CALLS[operation](servers)
-    assert not ParamValidator().validate(request, MODEL.operation_model(operation).input_shape).has_errors()
+    assert valid_input(operation, request)
     status, answer = _ask(emulator, operation, request)
     # Then it succeeded with a body botocore's model accepts, and holds something to check
     assert status == MODEL.operation_model(operation).http.get("responseCode", 200)
@@ -115,7 +105,7 @@ def test_keys_of_a_role_in_a_third_account_act_there_not_in_the_deployments(emul
         sts = boto3.client("sts", region_name="us-east-1")
         role = "arn:aws:iam::333333333333:role/drs-chatops-drs-access"
         key = sts.assume_role(RoleArn=role, RoleSessionName="test")["Credentials"]["AccessKeyId"]
-        request = _Request({"filters": {}})
+        request = OwnKeysRequest({"filters": {}})
         request.headers["Authorization"] = f"AWS4-HMAC-SHA256 Credential={key}/20250101/us-east-1/drs/aws4"
         # When they list source servers
         status, _, raw = emulator.responder()("DescribeSourceServers", request)

@@ -30,6 +30,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "names",
                 "drs_data",
                 "drs_shapes",
+                "drs_snapshots",
                 "drs_calls",
                 "slack_rules",
                 "slack_requests",

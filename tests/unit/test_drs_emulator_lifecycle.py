@@ -1,0 +1,106 @@
+"""The DRS emulator's recovery snapshots (hourly, 7 days) and recovery instances (exist until
+terminated), answered only in shapes botocore's ``drs`` model accepts, per account."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from sandbox.drs import DrsEmulator
+from sandbox.drs_data import ACCOUNTS, Estate
+from tests.support.drs_model import MODEL, OwnKeysRequest
+from tests.support.drs_model import assert_valid_output as _assert_valid
+
+OWN, OTHER = ACCOUNTS
+
+
+@pytest.fixture
+def emulator(monkeypatch: pytest.MonkeyPatch) -> DrsEmulator:
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", OWN)  # the deployment's own keys act in the first account
+    return DrsEmulator(Estate.demo(), complete_after_polls=1)
+
+
+def ask(emulator: DrsEmulator, operation: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    status, _, raw = emulator.responder()(operation, OwnKeysRequest(body))
+    return status, json.loads(raw)
+
+
+def launched_instances(emulator: DrsEmulator, servers: list[str]) -> list[str]:
+    ask(
+        emulator,
+        "StartRecovery",
+        {"sourceServers": [{"sourceServerID": s} for s in servers], "isDrill": True},
+    )
+    ask(emulator, "DescribeJobs", {})
+    _, instances = ask(emulator, "DescribeRecoveryInstances", {})
+    return [i["recoveryInstanceID"] for i in instances["items"]]
+
+
+def test_every_server_has_an_hourly_snapshot_for_the_last_seven_days(emulator):
+    server = sorted(emulator.estate.servers[OWN])[0]
+    seen: list[dict[str, Any]] = []
+    token: str | None = None
+    while True:  # the product pages with nextToken; so does this
+        body: dict[str, Any] = {
+            "sourceServerID": server,
+            "maxResults": 50,
+            **({"nextToken": token} if token else {}),
+        }
+        status, page = ask(emulator, "DescribeRecoverySnapshots", body)
+        assert status == 200
+        _assert_valid("DescribeRecoverySnapshots", page)
+        seen += page["items"]
+        token = page.get("nextToken")
+        if not token:
+            break
+    times = [datetime.fromisoformat(s["timestamp"].replace("Z", "+00:00")) for s in seen]
+    assert times == sorted(times)
+    assert all(b - a == timedelta(hours=1) for a, b in itertools.pairwise(times))
+    assert datetime.now(UTC) - times[0] >= timedelta(days=7) - timedelta(hours=1)
+    assert datetime.now(UTC) - times[-1] < timedelta(hours=1)
+
+
+def test_snapshots_filtered_by_time_newest_first(emulator):
+    server = sorted(emulator.estate.servers[OWN])[0]
+    until = datetime.now(UTC) - timedelta(hours=30, minutes=20)
+    body = {
+        "sourceServerID": server,
+        "filters": {"toDateTime": until.isoformat()},
+        "order": "DESC",
+        "maxResults": 1,
+    }
+    _, page = ask(emulator, "DescribeRecoverySnapshots", body)
+    (latest,) = page["items"]
+    taken = datetime.fromisoformat(latest["timestamp"].replace("Z", "+00:00"))
+    assert taken <= until < taken + timedelta(hours=1)
+
+
+def test_another_accounts_server_has_no_snapshots_here(emulator):
+    foreign = sorted(emulator.estate.servers[OTHER])[0]
+    status, answer = ask(emulator, "DescribeRecoverySnapshots", {"sourceServerID": foreign})
+    assert status == 404 and answer["code"] == "ResourceNotFoundException"
+
+
+def test_recovery_instances_exist_until_terminated_and_terminate_once(emulator):
+    servers = sorted(emulator.estate.healthy_server_ids(OWN))[:2]
+    instances = launched_instances(emulator, servers)
+    assert len(instances) == 2
+
+    status, terminated = ask(emulator, "TerminateRecoveryInstances", {"recoveryInstanceIDs": instances[:1]})
+    assert status == MODEL.operation_model("TerminateRecoveryInstances").http["responseCode"]
+    _assert_valid("TerminateRecoveryInstances", terminated)
+    assert terminated["job"]["type"] == "TERMINATE"
+
+    _, left = ask(emulator, "DescribeRecoveryInstances", {})
+    assert [i["recoveryInstanceID"] for i in left["items"]] == instances[1:]
+    again, _ = ask(emulator, "TerminateRecoveryInstances", {"recoveryInstanceIDs": instances[:1]})
+    assert again == 404  # a terminated instance is not terminated twice
+    state = emulator.state()[OWN]["recoveryInstances"]
+    assert {i["recoveryInstanceID"]: i["state"] for i in state} == {
+        instances[0]: "TERMINATED",
+        instances[1]: "RUNNING",
+    }
