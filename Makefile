@@ -53,8 +53,10 @@ asl: $(ASL_STAMP)
 	@files=$$(node $(ASL_TOOLS)/substitute.mjs cfn build/asl) && \
 	  $(ASL_TOOLS)/node_modules/.bin/asl-validator $$(printf -- '--json-path %s ' $$files)
 
+## The suite runs in 4 processes (pytest-xdist): most tests wait on Step Functions and DRS polling
+## rather than compute, so 4 fit 2 cores. Each process gets its own moto and its own sandbox.
 unit: $(STAMP) browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n 4
 
 ## make browser: Debian's Chromium for the headless-browser e2e tests (installed when root, else
 ## a message saying what to install; the tests never skip for want of it, and never `playwright install`)
