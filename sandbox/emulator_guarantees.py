@@ -4,7 +4,10 @@ moto's DynamoDB does not make a conditional write atomic across threads: measure
 one ``PENDING -> DECIDED`` conditional update produced two winners in 1 trial of 30. Real DynamoDB
 never does. Rather than weaken the product's checks to suit the emulator, every mutating call of
 moto's DynamoDB backend is serialized under one lock, so condition check and write happen together
-as they do in AWS. SNS: see :func:`make_sns_subscriptions_like_aws`. Used by the tests and by the
+as they do in AWS. So is every whole DynamoDB request: moto turns an item into its response after
+the backend call returns, and a concurrent write to the same item then broke that with
+"dictionary changed size during iteration" (seen in a racing-plans test); real DynamoDB reads and
+returns an item atomically. SNS: see :func:`make_sns_subscriptions_like_aws`. Used by the tests and by the
 sandbox.
 """
 
@@ -46,6 +49,16 @@ def make_dynamodb_writes_atomic() -> None:
                 return __original(self, *args, **kwargs)
 
         setattr(DynamoDBBackend, name, serialized)
+    from moto.dynamodb.responses import DynamoHandler
+
+    original_call = DynamoHandler.call_action
+
+    @functools.wraps(original_call)
+    def call_serialized(self: Any) -> Any:
+        with _lock:
+            return original_call(self)
+
+    setattr(DynamoHandler, "call_action", call_serialized)  # noqa: B010
     _installed = True
 
 
