@@ -116,7 +116,7 @@ def cancel_execution(caller: Caller, execution_id: str, *, reason: str = "") -> 
             error="ExecutionCancelled",
             cause=f"cancelled by {caller.principal}"[:256],
         )
-    why = reason or f"cancelled by {caller.principal}"
+    why = f"cancelled by {caller.principal}" + (f": {reason}" if reason else "")
     if not finish_execution(execution_id, "CANCELLED", reason=why, cancelled_by=caller):
         raise ConflictError(finished_message(get_execution(caller, execution_id)))
     return get_execution(caller, execution_id)

@@ -73,12 +73,18 @@ def test_a_cancel_racing_an_email_resume_is_done_or_a_409_naming_the_winner(
     for thread in threads:
         thread.join()
     # Then the cancel is either done (the execution it returns is CANCELLED, and so it ends) or a
-    # 409 naming the email resume that won (and the run goes on to succeed): never a 200 on a loss
+    # 409 naming the email resume that won (and the run goes on to succeed): never a 200 on a loss.
+    # A cancel that arrives just after the resume won the pause stops the running execution: done
+    # too, and the record says both (the resume decision, then who cancelled the run).
     status, body = answers["api"]
     final = execution_status(execution_id, TERMINAL)
     if status == 200:
         assert body["status"] == "CANCELLED" and final["status"] == "CANCELLED"
-        assert body["decisions"][-1]["decidedBy"] == "oncall@example.com"
+        decided = [(d["action"], d["decidedBy"]) for d in final["decisions"]]
+        if decided == [("resume", "dr@example.com")]:
+            assert final["statusReason"] == "cancelled by oncall@example.com: race drill"
+        else:
+            assert decided == [("cancel", "oncall@example.com")]
     else:
         assert status == 409 and body["error"] == "CONFLICT", body
         winner = CONFLICT.match(body["message"])
