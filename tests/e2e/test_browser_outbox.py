@@ -6,20 +6,15 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.conftest import RunningSandbox
-from tests.e2e.waiting import emails, execution, seeded_plan, wait_for, wait_until_finished
+from tests.e2e.waiting import execution, paused_drill, resume_link, wait_for, wait_until_finished
 
 pytestmark = pytest.mark.e2e
 
 
 def test_the_pause_emails_resume_link_confirms_then_resumes(sandbox: RunningSandbox, page: object) -> None:
     # Given a seeded drill paused before wave 2, its pause email in the outbox
-    started = sandbox.api("POST", "/executions", {"planId": seeded_plan(sandbox)["planId"]})
-    assert started.status in (200, 201, 202), started.body
-    execution_id = started.json()["executionId"]
-    wait_for(lambda: execution(sandbox, execution_id)["status"] == "PAUSED", what="PAUSED")
-    wait_for(
-        lambda: [m for m in emails(sandbox) if execution_id in m["body"] and "action=resume" in m["body"]]
-    )
+    execution_id = paused_drill(sandbox)
+    resume_link(sandbox, execution_id)  # the pause email is in the outbox
 
     # When the outbox is opened and the email's Resume link followed
     page.goto(sandbox.info["outboxUrl"])  # type: ignore[attr-defined]

@@ -1,51 +1,22 @@
 """A drill of the seeded three-wave plan through the sandbox: it pauses before wave 2, the pause
-email's link resumes it, and it succeeds. Skipped until the orchestration stack is deployed."""
+email's link resumes it, and it succeeds; and racing decisions on one pause have one winner."""
 
 from __future__ import annotations
 
-import re
-import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pytest
 
 from tests.e2e.conftest import RunningSandbox, http
+from tests.e2e.waiting import execution, paused_drill, resume_link, wait_until_finished
 
 pytestmark = pytest.mark.e2e
 
 
-def wait_for(check: Any, timeout: float = 25.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.3)
-    raise AssertionError("condition not met in time")
-
-
-def execution(sandbox: RunningSandbox, execution_id: str) -> dict[str, Any]:
-    return dict(sandbox.api("GET", f"/executions/{execution_id}").json())
-
-
 def test_paused_drill_resumes_from_the_email_link(sandbox: RunningSandbox) -> None:
-    plans = sandbox.api("GET", "/recovery-plans").json()["items"]
-    plan = next(p for p in plans if p["planName"] == "Payments failover")
-    started = sandbox.api("POST", "/executions", {"planId": plan["planId"], "isDrill": True})
-    assert started.status in (200, 201, 202), started.body
-    execution_id = started.json()["executionId"]
-
-    wait_for(lambda: execution(sandbox, execution_id)["status"] == "PAUSED")
-    mail = wait_for(
-        lambda: [
-            m
-            for m in http("GET", sandbox.info["outboxUrl"] + ".json").json()
-            if execution_id in m["body"] and "action=resume" in m["body"]
-        ]
-    )[0]
-    link = re.findall(r"https?://\S+action=resume\S+", mail["body"])[0]
+    execution_id = paused_drill(sandbox)
+    link = resume_link(sandbox, execution_id)
     confirm_page = http("GET", link)
     assert confirm_page.status == 200
     assert execution(sandbox, execution_id)["status"] == "PAUSED"  # GET changes nothing
@@ -55,29 +26,15 @@ def test_paused_drill_resumes_from_the_email_link(sandbox: RunningSandbox) -> No
     decided = http("POST", link.split("?")[0], form, {"Content-Type": "application/x-www-form-urlencoded"})
 
     assert decided.status == 200
-    final = wait_for(
-        lambda: (e := execution(sandbox, execution_id))["status"] != "PAUSED" and e["endTime"] and e
-    )
+    final = wait_until_finished(sandbox, execution_id)
     assert final["status"] == "SUCCEEDED"
     assert [w["status"] for w in final["waves"]] == ["COMPLETED"] * 3
 
 
 def test_racing_decisions_on_one_pause_have_one_winner(sandbox: RunningSandbox) -> None:
     # Given a paused drill and its approval, reached by the api function's workers over HTTP
-    plans = sandbox.api("GET", "/recovery-plans").json()["items"]
-    plan = next(p for p in plans if p["planName"] == "Payments failover")
-    execution_id = sandbox.api("POST", "/executions", {"planId": plan["planId"], "isDrill": True}).json()[
-        "executionId"
-    ]
-    wait_for(lambda: execution(sandbox, execution_id)["status"] == "PAUSED")
-    mail = wait_for(
-        lambda: [
-            m
-            for m in http("GET", sandbox.info["outboxUrl"] + ".json").json()
-            if execution_id in m["body"] and "action=resume" in m["body"]
-        ]
-    )[0]
-    link = re.findall(r"https?://\S+action=resume\S+", mail["body"])[0]
+    execution_id = paused_drill(sandbox)
+    link = resume_link(sandbox, execution_id)
     approval = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)["approval"][0]
 
     # When twelve decisions (resume and cancel) arrive at once
@@ -93,7 +50,5 @@ def test_racing_decisions_on_one_pause_have_one_winner(sandbox: RunningSandbox) 
 
     # Then exactly one decided; every other caller is told it was already decided
     assert sorted(outcomes) == ["already decided"] * 11 + ["won"], outcomes
-    final = wait_for(
-        lambda: (e := execution(sandbox, execution_id))["status"] != "PAUSED" and e["endTime"] and e, 40
-    )
+    final = wait_until_finished(sandbox, execution_id)
     assert final["status"] in ("SUCCEEDED", "CANCELLED")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -44,3 +45,21 @@ def emails(sandbox: RunningSandbox) -> list[dict[str, Any]]:
 
 def slack_messages(sandbox: RunningSandbox) -> list[dict[str, Any]]:
     return list(http("GET", sandbox.info["slackMessagesUrl"]).json())
+
+
+def paused_drill(sandbox: RunningSandbox) -> str:
+    """Start a drill of the seeded plan and wait until it pauses; its execution id."""
+    started = sandbox.api("POST", "/executions", {"planId": seeded_plan(sandbox)["planId"], "isDrill": True})
+    assert started.status in (200, 201, 202), started.body
+    execution_id = str(started.json()["executionId"])
+    wait_for(lambda: execution(sandbox, execution_id)["status"] == "PAUSED", what="PAUSED")
+    return execution_id
+
+
+def resume_link(sandbox: RunningSandbox, execution_id: str) -> str:
+    """The Resume link of the execution's pause email, once the email is in the outbox."""
+    mail = wait_for(
+        lambda: [m for m in emails(sandbox) if execution_id in m["body"] and "action=resume" in m["body"]],
+        what="the pause email",
+    )[0]
+    return str(re.findall(r"https?://\S+action=resume\S+", mail["body"])[0])
