@@ -13,7 +13,7 @@ import pytest
 
 from handlers.notifications import publish_recovery_plan_notification
 from tests.conftest import ACCOUNT_A
-from tests.support.sns import delivered, sample_event, sns_event, sns_record
+from tests.support.sns import delivered, pause_event, sns_event, sns_record
 
 
 @pytest.fixture
@@ -30,23 +30,11 @@ def publishes(aws: Any) -> Any:
     session.events.unregister("provide-client-params.sns.Publish", capture)
 
 
-def pause_event() -> Any:
-    return sample_event(
-        eventType="pause",
-        accountId=ACCOUNT_A,
-        waveNumber=2,
-        requestedAt="2026-05-01T14:02:09.123456Z",
-        expiresAt="2026-05-02T14:02:09.123456Z",
-        resumeUrl="https://x/r",
-        cancelUrl="https://x/c",
-    )
-
-
 def test_the_notifier_reads_back_the_event_the_publisher_sent(publishes: list[dict[str, Any]]) -> None:
     from bot.notifier import execution_events
 
     # Given a pause event
-    event = pause_event()
+    event = pause_event(ACCOUNT_A)
     # When it is published, and SNS delivers it to the notifier's Lambda subscription
     assert publish_recovery_plan_notification(event, recipients=["r-1"])
     (request,) = publishes
@@ -60,7 +48,7 @@ def test_the_published_message_keeps_its_subject_attributes_and_fields(
     publishes: list[dict[str, Any]],
 ) -> None:
     # Given a published pause event
-    assert publish_recovery_plan_notification(pause_event(), recipients=["r-1"])
+    assert publish_recovery_plan_notification(pause_event(ACCOUNT_A), recipients=["r-1"])
     (request,) = publishes
     # Then the subject and message attributes are the ones subscriptions filter on
     assert request["Subject"] == "[DRS] Approval needed: Payments paused before wave 2"
@@ -86,7 +74,7 @@ def test_a_malformed_record_is_logged_and_skipped_and_the_rest_are_read(caplog: 
     from bot.notifier import execution_events
 
     # Given a batch with records that carry no execution event around one that does
-    good = pause_event().model_dump_json()
+    good = pause_event(ACCOUNT_A).model_dump_json()
     no_account = json.dumps({**json.loads(good), "accountId": ""})
     unknown_type = json.dumps({**json.loads(good), "eventType": "exploded"})
     not_sns = {"Sns": {"Message": good}}  # no envelope fields: not a record SNS delivers
@@ -118,7 +106,7 @@ def test_the_sandbox_delivers_an_event_the_notifier_reads() -> None:
     # Given the sandbox's SNS delivery to a Lambda subscription
     delivery = SnsDelivery(Outbox("http://127.0.0.1:4566"), None)  # type: ignore[arg-type]
     subscription = SimpleNamespace(topic_arn="arn:aws:sns:us-east-1:1:t", arn="arn:aws:sns:us-east-1:1:t:s")
-    event = pause_event()
+    event = pause_event(ACCOUNT_A)
     attributes = {"eventType": {"Type": "String", "Value": "pause"}}
     # When it hands the function the event's Lambda message
     lambda_event = delivery._lambda_event(

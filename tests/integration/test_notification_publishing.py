@@ -18,7 +18,7 @@ from tests.support.data import group_body, plan_body
 from tests.support.events import call_api
 from tests.support.mailboxes import announce, create_plan, make_group, product_policy, received, tap
 from tests.support.orchestration import wait_until
-from tests.support.sns import sample_event
+from tests.support.sns import pause_event
 
 THROTTLED = ClientError(
     {
@@ -102,7 +102,7 @@ def test_a_publish_that_keeps_failing_is_counted_and_never_raises(aws, flaky):
     # Given SNS failing with 5xx on every attempt
     flaky.errors, flaky.always = [UNAVAILABLE], True
     # When an event is published
-    published = notifications.publish_recovery_plan_notification(_pause_event())
+    published = notifications.publish_recovery_plan_notification(pause_event(ACCOUNT_A))
     # Then the caller gets False after every attempt, and the failure is counted for the alarm
     assert published is False
     assert flaky.attempts == notifications.PUBLISH_ATTEMPTS
@@ -113,7 +113,7 @@ def test_a_refused_publish_is_not_retried(aws, flaky):
     # Given SNS refusing the publish (not a transient error)
     flaky.errors, flaky.always = [FORBIDDEN], True
     # When an event is published, Then it is tried once and counted as failed
-    assert notifications.publish_recovery_plan_notification(_pause_event()) is False
+    assert notifications.publish_recovery_plan_notification(pause_event(ACCOUNT_A)) is False
     assert flaky.attempts == 1 and flaky.metrics["NotificationDeliveryFailure"] == 1
 
 
@@ -143,15 +143,3 @@ def _raise(error: Exception) -> Any:
         raise error
 
     return publish
-
-
-def _pause_event() -> Any:
-    return sample_event(
-        eventType="pause",
-        accountId=ACCOUNT_A,
-        waveNumber=2,
-        requestedAt="t",
-        expiresAt="t",
-        resumeUrl="https://x/r",
-        cancelUrl="https://x/c",
-    )

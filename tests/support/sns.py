@@ -76,3 +76,16 @@ def sample_event(**overrides: Any) -> Any:
     from handlers.models.events import ExecutionEvent
 
     return ExecutionEvent.model_validate(event_fields(**overrides))
+
+
+def pause_event(account_id: str = "111111111111") -> Any:
+    """A sample pause event of ``account_id``: wave 2, with Resume / Cancel links."""
+    return sample_event(
+        eventType="pause",
+        accountId=account_id,
+        waveNumber=2,
+        requestedAt="2026-05-01T14:02:09.123456Z",
+        expiresAt="2026-05-02T14:02:09.123456Z",
+        resumeUrl="https://x/r",
+        cancelUrl="https://x/c",
+    )
