@@ -9,6 +9,7 @@ another account use those. Jobs complete on their second ``DescribeJobs`` read.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from sandbox.drs_data import Estate, SourceServer
 NUMBERED = re.compile(r"^s-[0-9a-f]{17}$")
 NUMBERED_BELOW = 10**9
 COMPLETE_AFTER_POLLS = 2
+_batches = itertools.count(1)
 
 
 @dataclass
@@ -46,6 +48,17 @@ def numbered_estate(*accounts: str) -> NumberedEstate:
     estate = NumberedEstate(numbered_accounts=accounts)
     estate.servers = Estate.demo().servers
     return estate
+
+
+def add_tagged_servers(drs: DrsEmulator, account: str, count: int, tags: dict[str, str]) -> list[str]:
+    """``count`` new source servers of ``account`` carrying ``tags`` (ids numbered from 10^9 up, so
+    they never collide with ``tests/support/data.py``'s ``server_id()``); their ids, sorted."""
+    start = NUMBERED_BELOW + next(_batches) * 100_000
+    ids = [f"s-{start + n:017x}" for n in range(count)]
+    for n, sid in enumerate(ids):
+        hostname = f"tagged-{start + n}.example.internal"
+        drs.estate.add(SourceServer(account, sid, hostname, tags={"Name": hostname, **tags}))
+    return sorted(ids)
 
 
 def emulator(*accounts: str) -> DrsEmulator:
