@@ -20,6 +20,7 @@ from handlers.models.execution import (
     StartWaveTask,
     WaveProgress,
 )
+from handlers.models.protection_group import ProtectionGroup
 from handlers.notifications import callback_url
 from handlers.repositories.approvals import ApprovalRepository
 from handlers.repositories.executions import ExecutionRepository
@@ -27,6 +28,7 @@ from handlers.repositories.protection_groups import ProtectionGroupRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
 from handlers.services import approvals
 from handlers.services.execution_events import announce
+from handlers.services.group_servers import group_server_ids
 from handlers.services.lifecycle import finish_execution
 from handlers.settings import get_settings
 from handlers.timestamps import now_iso
@@ -92,34 +94,72 @@ def record_decision(execution_id: str, wave_number: int, decision: DecisionOutpu
     return ExecutionRepository().record_decision(execution_id, entry)
 
 
+class NoSourceServersError(Exception):
+    """A wave's tag group selected no source servers when the wave started."""
+
+
 def start_wave(task: StartWaveTask) -> dict[str, Any]:
+    """Start a wave's recovery. A tag group is resolved again here, in the group's account: the
+    wave launches, and records, the servers that carry its tags at this moment
+    (``servers``, ``resolvedFromTags``), whatever readiness saw earlier."""
     execution = _execution(task.executionId)
     wave = execution.waves[task.waveNumber - 1]
     group = ProtectionGroupRepository().get(wave.protectionGroupId)
     plan = RecoveryPlanRepository().get(execution.planId)
     if group is None or plan is None:
         raise NotFoundError(f"wave {task.waveNumber}: its protection group or plan no longer exists")
-    client = drs.client_for(drs.target_for(group, plan), execution.executionId)
+    target = drs.target_for(group, plan)
+    client = drs.client_for(target, execution.executionId)
     tags = {"drs-chatops:execution": execution.executionId, "drs-chatops:wave": str(task.waveNumber)}
-    started = wave.model_copy(update={"status": "RUNNING", "region": group.region, "startTime": now_iso()})
+    started = wave.model_copy(
+        update={
+            "status": "RUNNING",
+            "region": group.region,
+            "startTime": now_iso(),
+            "resolvedFromTags": dict(group.serverSelectionTags) if group.serverSelectionTags else None,
+        }
+    )
+    server_ids = _wave_servers(execution.executionId, started, group, target, client)
     try:
-        job_ids = drs.start_recovery(client, group.sourceServerIds, is_drill=execution.isDrill, tags=tags)
+        job_ids = drs.start_recovery(client, server_ids, is_drill=execution.isDrill, tags=tags)
     except drs.PartialStartError as exc:
-        _record_partial_start(execution.executionId, started, group.sourceServerIds, exc)
+        _record_partial_start(execution.executionId, started, server_ids, exc)
         raise
     except drs.DrsCallError as exc:  # nothing started: the wave failed, it was not skipped
-        _record_failed_start(execution.executionId, started, group.sourceServerIds, exc)
+        _record_failed_start(execution.executionId, started, server_ids, exc)
         raise
     started = started.model_copy(
-        update={"jobIds": job_ids, "servers": [ServerLaunch(sourceServerId=s) for s in group.sourceServerIds]}
+        update={"jobIds": job_ids, "servers": [ServerLaunch(sourceServerId=s) for s in server_ids]}
     )
     ExecutionRepository().update_wave(execution.executionId, started)
     ExecutionRepository().update(execution.executionId, status="RUNNING")
     return {"jobIds": job_ids}
 
 
+def _wave_servers(
+    execution_id: str, wave: WaveProgress, group: ProtectionGroup, target: drs.DrsTarget, client: Any
+) -> list[str]:
+    """The wave's servers now (:func:`group_server_ids`); a tag group that selects none fails the
+    wave, recorded with the tags and the account it looked in."""
+    try:
+        server_ids = group_server_ids(group, target, client=client)
+    except drs.DrsCallError as exc:
+        _record_failed_start(execution_id, wave, [], exc)
+        raise
+    if not server_ids:
+        tags = ", ".join(f"{k}={v}" for k, v in (group.serverSelectionTags or {}).items())
+        error = NoSourceServersError(
+            f"wave {wave.waveNumber}: protection group {group.groupName} selects no source servers: "
+            f"none carries the tags {tags} in DRS in account {target.account_id} ({target.region}) "
+            "at the wave's start"
+        )
+        _record_failed_start(execution_id, wave, [], error)
+        raise error
+    return server_ids
+
+
 def _record_failed_start(
-    execution_id: str, wave: WaveProgress, server_ids: list[str], error: drs.DrsCallError
+    execution_id: str, wave: WaveProgress, server_ids: list[str], error: Exception
 ) -> None:
     failed = wave.model_copy(
         update={

@@ -184,3 +184,52 @@ def test_backfill_keeps_a_legacy_tag_group_and_refuses_one_the_api_would_refuse(
     assert "L2 (legacy-both): not given account" in out and "not both" in out
     assert "L3 (legacy-aws)" in out and "reserved for AWS" in out
     assert "accountId" not in table.get_item(Key={"groupId": "legacy-both"})["Item"]
+
+
+def test_a_tag_groups_servers_are_listed_with_hostname_replication_lag_and_tags(aws):
+    # Given three servers tagged App=crm and a tag group selecting them
+    servers = add_tagged_servers(aws.drs, ACCOUNT_A, 3, {"App": "crm"})
+    _, group = call_api("POST", "/protection-groups", tag_group_body("CRM", {"App": "crm"}))
+    # When its servers are listed over REST and by direct invocation
+    status, listed = call_api("GET", f"/protection-groups/{group['groupId']}/servers")
+    direct = invoke_direct("list_group_servers", {"accountId": ACCOUNT_A, "groupId": group["groupId"]})
+    # Then both show each server as DRS describes it now
+    assert status == 200
+    assert (listed["selection"], listed["serverSelectionTags"]) == ("tags", {"App": "crm"})
+    assert [s["sourceServerId"] for s in listed["items"]] == servers
+    first = listed["items"][0]
+    assert first["hostname"].startswith("tagged-") and first["replicationState"] == "CONTINUOUS"
+    assert first["lagDuration"] == "PT2S" and first["tags"]["App"] == "crm"
+    assert {k: v for k, v in direct.items() if k != "resolvedAt"} == {
+        k: v for k, v in listed.items() if k != "resolvedAt"
+    }
+
+
+def test_a_group_of_ids_lists_its_servers_and_marks_one_drs_no_longer_knows(aws):
+    servers = add_tagged_servers(aws.drs, ACCOUNT_A, 2, {"App": "ids"})
+    _, group = call_api("POST", "/protection-groups", {"groupName": "Ids", "sourceServerIds": servers})
+    del aws.drs.estate.servers[ACCOUNT_A][servers[1]]  # removed from DRS since the group was made
+    status, listed = call_api("GET", f"/protection-groups/{group['groupId']}/servers")
+    assert status == 200 and listed["selection"] == "ids" and "serverSelectionTags" not in listed
+    assert [(s["sourceServerId"], s["inDrs"]) for s in listed["items"]] == [
+        (servers[0], True),
+        (servers[1], False),
+    ]
+    assert "tags" not in listed["items"][0]
+
+
+def test_listing_servers_when_drs_fails_is_a_clear_error_not_a_stack_trace(aws):
+    from sandbox.drs_calls import DrsError
+
+    _, group = call_api("POST", "/protection-groups", tag_group_body())
+
+    def throttle(call: Any, body: dict[str, Any]) -> None:
+        raise DrsError(400, "AccessDeniedException", "not allowed")
+
+    aws.drs.before = throttle
+    status, error = call_api("GET", f"/protection-groups/{group['groupId']}/servers")
+    assert (status, error["error"]) == (500, "INTERNAL_ERROR")
+    assert (
+        "could not be looked up in DRS in account" in error["message"] and "AccessDenied" in error["message"]
+    )
+    assert "Traceback" not in error["message"]
