@@ -8,6 +8,7 @@ from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject
 
 from bot.blocks.common import PageOf, clip, context, header, section, sections
 from bot.blocks.executions import STATUS_ICONS, clock
+from bot.blocks.groups import selection_label
 from handlers.models.events import mode_label
 from handlers.models.execution import Execution
 from handlers.models.recovery_plan import RecoveryPlan
@@ -17,7 +18,9 @@ def group_list(page: PageOf, command: str, account_id: str) -> list[Block]:
     if not page.total:
         return [section(f"No protection groups in account {account_id} yet.")]
     lines = [
-        f"• {g.groupName} · {len(g.sourceServerIds)} servers · {g.region} · {g.groupId}" for g in page.items
+        f"• {g.groupName} · {selection_label(g.serverSelectionTags, len(g.sourceServerIds))} · {g.region} · "
+        f"{g.groupId}"
+        for g in page.items
     ]
     return [
         header(f"Protection groups in {account_id}"),
