@@ -109,12 +109,14 @@ def show_group(user: SlackUser, command: Command) -> Reply:
 def show_plan(user: SlackUser, command: Command) -> Reply:
     caller = caller_for(user)
     plan = find_plan(caller, command.target)
-    groups = {g.groupId: len(g.sourceServerIds) for g in all_groups(caller)}
+    stored = all_groups(caller)
+    groups = {g.groupId: len(g.sourceServerIds) for g in stored}
+    tags = {g.groupId: g.serverSelectionTags for g in stored if g.serverSelectionTags}
     servers = {w.protectionGroupId: groups.get(w.protectionGroupId, 0) for w in plan.waves}
     people = access.people(access.deciders(plan.approvers)) or "nobody (no operators configured)"
     if not plan.approvers:
         people += " (operators: the plan names no approvers)"
-    details = catalog.plan_details(plan, servers, last_execution(caller, plan.planId), people)
+    details = catalog.plan_details(plan, servers, last_execution(caller, plan.planId), people, tags)
     return Reply(f"Recovery plan {plan.planName}", details)
 
 

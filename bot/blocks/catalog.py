@@ -41,10 +41,22 @@ def plan_list(page: PageOf, command: str, account_id: str) -> list[Block]:
 
 
 def plan_details(
-    plan: RecoveryPlan, servers: dict[str, int], last: Execution | None, people: str
+    plan: RecoveryPlan,
+    servers: dict[str, int],
+    last: Execution | None,
+    people: str,
+    tags: dict[str, dict[str, str]] | None = None,
 ) -> list[Block]:
+    """``servers``: a group of ids' server count; ``tags``: a tag group's tags (resolved at run time,
+    so shown as its tags, not a count)."""
+    tags = tags or {}
     waves = [
-        f"{w.waveNumber}. {w.protectionGroupName} · {servers.get(w.protectionGroupId, 0)} servers"
+        f"{w.waveNumber}. {w.protectionGroupName} · "
+        + (
+            f"servers tagged {selection_label(tags[w.protectionGroupId]).removeprefix('tags ')}"
+            if w.protectionGroupId in tags
+            else f"{servers.get(w.protectionGroupId, 0)} servers"
+        )
         + (" · pauses before" if w.pauseBeforeExecution else "")
         for w in plan.waves
     ]

@@ -1,4 +1,5 @@
 """One protection group in Slack (``/dr group``): how it selects servers, and each server's state.
+Everything is plain text (bot/blocks/common.py): tags and hostnames are shown as they are.
 
 Up to :data:`LISTED_SERVERS` servers are listed one a line; a larger group is summarised (how many
 in each replication state, the ones not replicating continuously first) so the message stays
@@ -11,7 +12,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block
 
-from bot.blocks.common import clip, context, escape, header, limit_blocks, section, sections
+from bot.blocks.common import clip, context, header, limit_blocks, section, sections
 
 LISTED_SERVERS = 40
 SHOWN_WHEN_SUMMARISED = 10
@@ -30,7 +31,7 @@ def group_details(details: dict[str, Any], command: str) -> list[Block]:
     items: list[dict[str, Any]] = details["items"]
     tags = details.get("serverSelectionTags")
     how = (
-        f"Selects the servers tagged {escape(selection_label(tags).removeprefix('tags '))} "
+        f"Selects the servers tagged {selection_label(tags).removeprefix('tags ')} "
         f"(resolved now: {len(items)} servers)"
         if tags
         else f"{len(items)} source servers, by id"
@@ -57,7 +58,7 @@ def _line(server: dict[str, Any]) -> str:
     state = server["replicationState"] or "unknown"
     icon = "" if state == HEALTHY else "⚠️ "
     lag = f" · lag {server['lagDuration']}" if server.get("lagDuration") else ""
-    hostname = escape(server["hostname"] or "(no hostname)")
+    hostname = server["hostname"] or "(no hostname)"
     return clip(f"• {hostname} · {server['sourceServerId']} · {icon}{state}{lag}", 300)
 
 

@@ -49,3 +49,26 @@ def test_an_unknown_group_gets_candidates_and_no_name_gets_usage(bot, aws):
     assert "did you mean" in bot.last_reply() and "Web shop" in bot.last_reply()
     response = bot.command("group")
     assert "which group?" in str(response)
+
+
+def test_tags_are_shown_as_plain_text_never_as_a_mention(bot, aws):
+    add_tagged_servers(aws.drs, ACCOUNT_A, 1, {"Owner": "<!channel>"})
+    call_api("POST", "/protection-groups", tag_group_body("Loud", {"Owner": "<!channel>"}))
+    bot.command("group Loud")
+    reply = _reply(bot)
+    texts = [e for b in reply["blocks"] for e in [b.get("text") or {}, *(b.get("elements") or [])] if e]
+    assert any("<!channel>" in t.get("text", "") for t in texts)
+    assert all(t["type"] == "plain_text" for t in texts if "<!channel>" in t.get("text", ""))
+
+
+def test_a_plan_shows_a_tag_groups_tags_instead_of_a_server_count(bot, aws):
+    from tests.support.data import plan_body
+
+    _, group = call_api("POST", "/protection-groups", tag_group_body("Web", {"Tier": "web"}))
+    call_api("POST", "/recovery-plans", plan_body([group["groupId"]], name="Tagged plan"))
+    bot.command("plan Tagged plan")
+    text = text_of(_reply(bot))
+    assert (
+        "1. Web · servers tagged Tier=web" in text
+        and "0 servers" not in text.split("Waves")[1].split("\n")[1]
+    )
