@@ -34,6 +34,27 @@ def group_server_ids(
     return drs.resolve_tags(client, group.serverSelectionTags)
 
 
+class NoSourceServersError(Exception):
+    """A wave's group selected no source servers when the wave started (a tag group whose tags no
+    server carries then; a group of ids stored without ids, which the API never writes)."""
+
+
+def wave_server_ids(
+    group: ProtectionGroup, target: drs.DrsTarget, client: Any, wave_number: int
+) -> list[str]:
+    """:func:`group_server_ids` at a wave's start; none is :class:`NoSourceServersError`, whose
+    message names the tags and the account DRS was asked in."""
+    server_ids = group_server_ids(group, target, client=client)
+    if server_ids:
+        return server_ids
+    tags = ", ".join(f"{k}={v}" for k, v in (group.serverSelectionTags or {}).items())
+    where = f"in DRS in account {target.account_id} ({target.region})"
+    why = f"none carries the tags {tags} {where} at the wave's start" if tags else "it names none"
+    raise NoSourceServersError(
+        f"wave {wave_number}: protection group {group.groupName} selects no source servers: {why}"
+    )
+
+
 def describe_group_servers(group: ProtectionGroup, target: drs.DrsTarget) -> list[dict[str, Any]]:
     """DRS's records of the group's servers (one ``DescribeSourceServers`` pass): for a tag group
     the servers its tags select, for a group of ids its ids (an id DRS no longer knows is kept,

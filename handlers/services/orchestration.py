@@ -20,7 +20,6 @@ from handlers.models.execution import (
     StartWaveTask,
     WaveProgress,
 )
-from handlers.models.protection_group import ProtectionGroup
 from handlers.notifications import callback_url
 from handlers.repositories.approvals import ApprovalRepository
 from handlers.repositories.executions import ExecutionRepository
@@ -28,7 +27,7 @@ from handlers.repositories.protection_groups import ProtectionGroupRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
 from handlers.services import approvals
 from handlers.services.execution_events import announce
-from handlers.services.group_servers import group_server_ids
+from handlers.services.group_servers import NoSourceServersError, wave_server_ids
 from handlers.services.lifecycle import finish_execution
 from handlers.settings import get_settings
 from handlers.timestamps import now_iso
@@ -94,10 +93,6 @@ def record_decision(execution_id: str, wave_number: int, decision: DecisionOutpu
     return ExecutionRepository().record_decision(execution_id, entry)
 
 
-class NoSourceServersError(Exception):
-    """A wave's tag group selected no source servers when the wave started."""
-
-
 def start_wave(task: StartWaveTask) -> dict[str, Any]:
     """Start a wave's recovery. A tag group is resolved again here, in the group's account: the
     wave launches, and records, the servers that carry its tags at this moment
@@ -119,7 +114,11 @@ def start_wave(task: StartWaveTask) -> dict[str, Any]:
             "resolvedFromTags": dict(group.serverSelectionTags) if group.serverSelectionTags else None,
         }
     )
-    server_ids = _wave_servers(execution.executionId, started, group, target, client)
+    try:
+        server_ids = wave_server_ids(group, target, client, task.waveNumber)
+    except (drs.DrsCallError, NoSourceServersError) as exc:  # nothing to start, or DRS not answering
+        _record_failed_start(execution.executionId, started, [], exc)
+        raise
     try:
         job_ids = drs.start_recovery(client, server_ids, is_drill=execution.isDrill, tags=tags)
     except drs.PartialStartError as exc:
@@ -134,28 +133,6 @@ def start_wave(task: StartWaveTask) -> dict[str, Any]:
     ExecutionRepository().update_wave(execution.executionId, started)
     ExecutionRepository().update(execution.executionId, status="RUNNING")
     return {"jobIds": job_ids}
-
-
-def _wave_servers(
-    execution_id: str, wave: WaveProgress, group: ProtectionGroup, target: drs.DrsTarget, client: Any
-) -> list[str]:
-    """The wave's servers now (:func:`group_server_ids`); a tag group that selects none fails the
-    wave, recorded with the tags and the account it looked in."""
-    try:
-        server_ids = group_server_ids(group, target, client=client)
-    except drs.DrsCallError as exc:
-        _record_failed_start(execution_id, wave, [], exc)
-        raise
-    if not server_ids:
-        tags = ", ".join(f"{k}={v}" for k, v in (group.serverSelectionTags or {}).items())
-        error = NoSourceServersError(
-            f"wave {wave.waveNumber}: protection group {group.groupName} selects no source servers: "
-            f"none carries the tags {tags} in DRS in account {target.account_id} ({target.region}) "
-            "at the wave's start"
-        )
-        _record_failed_start(execution_id, wave, [], error)
-        raise error
-    return server_ids
 
 
 def _record_failed_start(

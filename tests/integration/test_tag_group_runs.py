@@ -83,3 +83,23 @@ def test_a_tag_group_that_selects_nothing_at_its_wave_start_fails_the_wave_sayin
     assert ACCOUNT_A in wave["message"]
     assert "selects no source servers" in done["statusReason"]
     assert aws.drs.started == []
+
+
+def test_drs_refusing_the_lookup_at_wave_start_fails_the_wave_naming_drs(orchestration, aws):
+    from sandbox.drs_calls import DrsError
+
+    add_tagged_servers(aws.drs, ACCOUNT_A, 2, {"App": "denied"})
+    _, group = call_api("POST", "/protection-groups", tag_group_body("Denied", {"App": "denied"}))
+    _, plan = call_api("POST", "/recovery-plans", plan_body([group["groupId"]]))
+
+    def deny_lookups(call, body):
+        if call.operation == "DescribeSourceServers":
+            raise DrsError(403, "AccessDeniedException", "not authorized to perform DescribeSourceServers")
+
+    aws.drs.before = deny_lookups
+    done = execution_status(start(plan)["executionId"], {"SUCCEEDED", "FAILED"})
+    assert done["status"] == "FAILED"
+    [wave] = done["waves"]
+    assert wave["status"] == "FAILED" and wave["resolvedFromTags"] == {"App": "denied"}
+    assert "DRS DescribeSourceServers failed: AccessDeniedException" in wave["message"]
+    assert aws.drs.started == []
