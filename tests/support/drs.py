@@ -5,6 +5,10 @@ Its estate is the sandbox's demo estate plus, in each test account (``tests/conf
 server id - the ids ``tests/support/data.py``'s ``server_id()`` makes (``s-`` + 17 hex digits,
 value below 10^9). A demo server id exists only in its own account, as in DRS: tests that play
 another account use those. Jobs complete on their second ``DescribeJobs`` read.
+
+:func:`add_tagged_servers` adds servers carrying given tags to an account (1,000 at once is fine:
+``DescribeSourceServers`` pages them like DRS), for tag groups, retagging (``estate.retag``) and the
+benchmarks.
 """
 
 from __future__ import annotations
