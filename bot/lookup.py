@@ -49,6 +49,42 @@ def find_plan(caller: Caller, ref: str) -> RecoveryPlan:
     raise PlanLookupError(f"no plan named {ref!r} in account {caller.account_id}", _pairs(plans))
 
 
+class GroupLookupError(PlanLookupError):
+    """No group, or more than one, answers to the name; ``candidates`` are (name, id) pairs."""
+
+
+def find_group(caller: Caller, ref: str) -> ProtectionGroup:
+    """A group of the caller's account by id, exact name, then name ignoring case."""
+    ref = ref.strip()
+    try:
+        return protection_groups.get_protection_group(caller, ref)
+    except NotFoundError:
+        pass
+    groups = all_groups(caller)
+    for fold in (False, True):
+        matches = [
+            g for g in groups if (g.groupName.casefold() == ref.casefold() if fold else g.groupName == ref)
+        ]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise GroupLookupError(
+                f"{len(matches)} groups are named {ref!r}; name one by its id", _group_pairs(matches)
+            )
+    partial = [g for g in groups if ref.casefold() in g.groupName.casefold()]
+    if partial:
+        raise GroupLookupError(
+            f"no group is named {ref!r}; did you mean one of these?", _group_pairs(partial)
+        )
+    raise GroupLookupError(
+        f"protection group {ref!r} not found in account {caller.account_id}", _group_pairs(groups)
+    )
+
+
+def _group_pairs(groups: list[ProtectionGroup]) -> list[tuple[str, str]]:
+    return [(g.groupName, g.groupId) for g in groups[:MAX_CANDIDATES]]
+
+
 def last_execution(caller: Caller, plan_id: str) -> Execution | None:
     """The plan's newest execution: the account's executions, newest first, page by page (another
     plan's recent runs must not hide it)."""

@@ -85,6 +85,13 @@ def plan_name(name: str, rest: list[str]) -> Command:
     return Command(name, target=" ".join(rest))
 
 
+def group_name(name: str, rest: list[str]) -> Command:
+    """``group <name|id>``: the rest of the words name a protection group."""
+    if not rest:
+        raise ParseError("which group? give its name or id", name)
+    return Command(name, target=" ".join(rest))
+
+
 def run(name: str, rest: list[str]) -> Command:
     recovery = False
     if rest and rest[-1].lower() in ("drill", "recovery"):

@@ -56,6 +56,12 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand(
         "groups", "{cmd} groups [page]: list protection groups", parsing.page, subcommands.list_groups
     ),
+    Subcommand(
+        "group",
+        "{cmd} group <name|id>: the group's servers with hostname, replication state and lag",
+        parsing.group_name,
+        subcommands.show_group,
+    ),
     Subcommand("plans", "{cmd} plans [page]: list recovery plans", parsing.page, subcommands.list_plans),
     Subcommand(
         "plan create",

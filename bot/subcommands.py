@@ -11,10 +11,11 @@ from slack_sdk.models.views import View
 
 from bot import access, ids
 from bot.blocks import catalog
+from bot.blocks import groups as group_blocks
 from bot.blocks.common import Reply, context, paginate, plain, section
 from bot.blocks.executions import Pause, pause_blocks, status_blocks, status_text
 from bot.blocks.modal import plan_create_view
-from bot.lookup import all_groups, all_plans, find_plan, last_execution
+from bot.lookup import all_groups, all_plans, find_group, find_plan, last_execution
 from bot.parsing import Command
 from handlers.account_context import Caller
 from handlers.errors import NotFoundError, ValidationError
@@ -94,15 +95,28 @@ def list_plans(user: SlackUser, command: Command) -> Reply:
     )
 
 
+def show_group(user: SlackUser, command: Command) -> Reply:
+    """``group <name|id>``: the group's servers as DRS reports them now (a tag group resolved)."""
+    from handlers.services.group_servers import list_group_servers
+
+    caller = caller_for(user)
+    details = list_group_servers(caller, find_group(caller, command.target).groupId)
+    return Reply(
+        f"Protection group {details['groupName']}", group_blocks.group_details(details, user.command)
+    )
+
+
 def show_plan(user: SlackUser, command: Command) -> Reply:
     caller = caller_for(user)
     plan = find_plan(caller, command.target)
-    groups = {g.groupId: len(g.sourceServerIds) for g in all_groups(caller)}
+    stored = all_groups(caller)
+    groups = {g.groupId: len(g.sourceServerIds) for g in stored}
+    tags = {g.groupId: g.serverSelectionTags for g in stored if g.serverSelectionTags}
     servers = {w.protectionGroupId: groups.get(w.protectionGroupId, 0) for w in plan.waves}
     people = access.people(access.deciders(plan.approvers)) or "nobody (no operators configured)"
     if not plan.approvers:
         people += " (operators: the plan names no approvers)"
-    details = catalog.plan_details(plan, servers, last_execution(caller, plan.planId), people)
+    details = catalog.plan_details(plan, servers, last_execution(caller, plan.planId), people, tags)
     return Reply(f"Recovery plan {plan.planName}", details)
 
 

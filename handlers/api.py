@@ -14,12 +14,13 @@ from handlers import direct
 from handlers.account_context import detect_invocation_source
 from handlers.errors import DomainError
 from handlers.observability import logger, metrics, tracer
-from handlers.routes import callback, executions
+from handlers.routes import callback, executions, group_servers
 from handlers.routes.crud import crud_router
 
 app = APIGatewayRestResolver()
 app.include_router(crud_router("/protection-groups", "groupId", "protection_group"))
 app.include_router(crud_router("/recovery-plans", "planId", "recovery_plan"))
+app.include_router(group_servers.router)
 app.include_router(executions.router)
 app.include_router(callback.router)
 

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 START_RECOVERY_LIMIT = 200  # DRS StartRecovery takes at most 200 source servers per call
 DESCRIBE_FILTER_LIMIT = 200  # DescribeSourceServers filters.sourceServerIDs holds at most 200 ids
+DESCRIBE_PAGE_SIZE = 200  # maxResults asked for: a filter of 200 ids is one page
 # A session that may only look source servers up (group validation needs nothing more): intersected
 # with the target role's permissions, whatever those are.
 READ_ONLY_SESSION_POLICY = json.dumps(
@@ -153,12 +154,53 @@ def describe_jobs(client: Any, job_ids: list[str]) -> list[dict[str, Any]]:
     return jobs
 
 
+def source_servers(client: Any, server_ids: list[str] | None = None) -> list[dict[str, Any]]:
+    """The one reader of ``DescribeSourceServers``: every page (botocore's paginator), all of the
+    account's source servers or, with ``server_ids``, those of them DRS knows (200 ids a filter).
+    A failure after botocore's retries raises :class:`DrsCallError`."""
+    if server_ids is not None and not server_ids:
+        return []
+    filters = (
+        [
+            {"sourceServerIDs": server_ids[i : i + DESCRIBE_FILTER_LIMIT]}
+            for i in range(0, len(server_ids), DESCRIBE_FILTER_LIMIT)
+        ]
+        if server_ids
+        else [None]
+    )
+    servers: list[dict[str, Any]] = []
+    paginator = client.get_paginator("describe_source_servers")
+    try:
+        for chunk in filters:
+            kwargs: dict[str, Any] = {"PaginationConfig": {"PageSize": DESCRIBE_PAGE_SIZE}}
+            if chunk:
+                kwargs["filters"] = chunk
+            for page in paginator.paginate(**kwargs):
+                servers.extend(page.get("items", []))
+    except (ClientError, BotoCoreError) as exc:
+        raise DrsCallError("DescribeSourceServers", exc) from exc
+    return servers
+
+
+def matches_tags(server: dict[str, Any], tags: dict[str, str]) -> bool:
+    """True iff ``server`` carries every ``Key: Value`` of ``tags`` (exact, case-sensitive, as DRS
+    compares tags) and is not archived (an archived server cannot be recovered)."""
+    own = server.get("tags") or {}
+    return not server.get("isArchived") and all(own.get(key) == value for key, value in tags.items())
+
+
+def servers_with_tags(client: Any, tags: dict[str, str]) -> list[dict[str, Any]]:
+    """The account's source servers that carry all of ``tags``. DescribeSourceServers has no tag
+    filter, so every page is read and the tags compared here."""
+    return [server for server in source_servers(client) if matches_tags(server, tags)]
+
+
+def resolve_tags(client: Any, tags: dict[str, str]) -> list[str]:
+    """The ids of the account's source servers that carry all of ``tags``, sorted."""
+    return sorted(str(server["sourceServerID"]) for server in servers_with_tags(client, tags))
+
+
 def unknown_source_servers(client: Any, server_ids: list[str]) -> list[str]:
     """The ids DRS does not know in the client's account and region (in the order given)."""
-    found: set[str] = set()
-    for start in range(0, len(server_ids), DESCRIBE_FILTER_LIMIT):
-        chunk = server_ids[start : start + DESCRIBE_FILTER_LIMIT]
-        pages = client.get_paginator("describe_source_servers").paginate(filters={"sourceServerIDs": chunk})
-        for page in pages:
-            found.update(str(item.get("sourceServerID")) for item in page.get("items", []))
+    found = {str(item.get("sourceServerID")) for item in source_servers(client, server_ids)}
     return [server for server in server_ids if server not in found]

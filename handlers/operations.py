@@ -95,6 +95,12 @@ def delete_protection_group(caller: Caller, body: dict[str, Any]) -> dict[str, A
     return groups.delete_protection_group(caller, parse(GroupRef, body).groupId)
 
 
+def list_group_servers(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    from handlers.services import group_servers
+
+    return group_servers.list_group_servers(caller, parse(GroupRef, body).groupId)
+
+
 def create_recovery_plan(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     return _dump(plans.create_recovery_plan(caller, parse(RecoveryPlanCreate, body)))
 
@@ -173,6 +179,7 @@ OPERATIONS: dict[str, Operation] = {
     "list_protection_groups": list_protection_groups,
     "update_protection_group": update_protection_group,
     "delete_protection_group": delete_protection_group,
+    "list_group_servers": list_group_servers,
     "create_recovery_plan": create_recovery_plan,
     "get_recovery_plan": get_recovery_plan,
     "list_recovery_plans": list_recovery_plans,

@@ -16,6 +16,7 @@ Every job and server carries the tag ``sandbox:simulated = true``.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import threading
@@ -38,6 +39,8 @@ from sandbox.drs_shapes import (
 
 log = logging.getLogger("sandbox.drs")
 MAX_SERVERS_PER_CALL = 200
+DEFAULT_PAGE_SIZE = 100  # the emulator's page when maxResults is absent (DRS documents none)
+MAX_PAGE_SIZE = 1000
 Answer = tuple[int, dict[str, str], bytes]
 
 
@@ -100,13 +103,28 @@ class DrsEmulator:
             return {"items": items}
 
     def describe_source_servers(self, account: str, body: dict[str, Any]) -> dict[str, Any]:
-        wanted = (body.get("filters") or {}).get("sourceServerIDs") or []
+        """DRS's filters (``sourceServerIDs``, ``hardwareId``, ``stagingAccountIDs``; DRS has no
+        tag filter) and pages: ``maxResults`` per page (default :data:`DEFAULT_PAGE_SIZE`), an
+        opaque ``nextToken`` while more remain."""
+        filters = body.get("filters") or {}
+        wanted = filters.get("sourceServerIDs") or []
         if wanted:
             found = [self.estate.find(account, str(sid)) for sid in dict.fromkeys(wanted)]
             servers = [s for s in found if s is not None]
         else:
             servers = self.estate.in_account(account)
-        return {"items": [source_server_shape(s, self._last_launch(account, s.server_id)) for s in servers]}
+        if filters.get("hardwareId"):  # the emulator's servers have no hardware ids: nothing matches
+            servers = []
+        if filters.get("stagingAccountIDs"):  # every simulated server stages in its own account
+            servers = [s for s in servers if s.account_id in filters["stagingAccountIDs"]]
+        start, size = _page(body)
+        page = servers[start : start + size]
+        answer: dict[str, Any] = {
+            "items": [source_server_shape(s, self._last_launch(account, s.server_id)) for s in page]
+        }
+        if start + size < len(servers):
+            answer["nextToken"] = _token(start + size)
+        return answer
 
     def describe_recovery_instances(self, account: str, body: dict[str, Any]) -> dict[str, Any]:
         """Recovery instances exist from their launch until they are terminated."""
@@ -181,6 +199,7 @@ class DrsEmulator:
                         "sourceServerID": s.server_id,
                         "hostname": s.hostname,
                         "replicationState": s.replication_state,
+                        "tags": dict(s.tags),
                         "lastLaunchResult": self._last_launch(account, s.server_id),
                     }
                     for s in self.estate.in_account(account)
@@ -238,6 +257,25 @@ def _body(raw: bytes | str | None) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise DrsError(400, "ValidationException", "the request body is not a JSON object")
     return body
+
+
+def _page(body: dict[str, Any]) -> tuple[int, int]:
+    """(offset, size) of the page a describe request asks for; a bad value is DRS's 400."""
+    size = body.get("maxResults", DEFAULT_PAGE_SIZE)
+    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+        raise DrsError(400, "ValidationException", "maxResults must be a positive integer")
+    token = body.get("nextToken") or ""
+    if not token:
+        return 0, min(size, MAX_PAGE_SIZE)
+    try:
+        offset = int(base64.urlsafe_b64decode(str(token).encode()).decode().removeprefix("offset:"))
+    except ValueError as exc:
+        raise DrsError(400, "ValidationException", "nextToken is not a token this API issued") from exc
+    return max(offset, 0), min(size, MAX_PAGE_SIZE)
+
+
+def _token(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
 
 
 def _instance_summary(instance: dict[str, Any], terminated: dict[str, float]) -> dict[str, Any]:

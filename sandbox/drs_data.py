@@ -8,7 +8,8 @@ deployment's own (the sandbox runs moto as that account, see ``sandbox.embedded_
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 SIMULATED_LABEL = "simulated DRS (sandbox emulator; no real servers are launched)"
 ACCOUNTS = ("111111111111", "222222222222")
@@ -16,7 +17,14 @@ DEPLOYMENT_ACCOUNT = ACCOUNTS[0]
 SERVERS_PER_ACCOUNT = 24
 FAILING_PER_FIRST_ACCOUNT = 2
 REGION = "us-east-1"
-TIERS = ("db", "app", "web", "cache", "batch", "mq")
+# Every server is tagged ``Tier`` (and its hostname starts with the tier): a third of each account
+# per tier, in blocks: app (0-7), web (8-15), db (16-23). The first account's failing servers are
+# the last two, so ``Tier=web`` selects servers that launch (the sandbox's tag-group drill).
+TIERS = ("app", "web", "db")
+
+
+def tier_of(index: int, count: int = 24) -> str:
+    return TIERS[min(index * len(TIERS) // max(count, 1), len(TIERS) - 1)]
 
 
 def server_id(account_id: str, index: int) -> str:
@@ -31,6 +39,7 @@ class SourceServer:
     hostname: str
     fails_to_launch: bool = False
     replication_state: str = "CONTINUOUS"
+    tags: Mapping[str, str] = field(default_factory=dict)  # the server's own tags (DRS TagResource)
 
     @property
     def arn(self) -> str:
@@ -50,14 +59,27 @@ class Estate:
                 sid = server_id(account, i)
                 # The last servers of the first account always fail: demos and tests need failures.
                 failing = n == 0 and i >= SERVERS_PER_ACCOUNT - FAILING_PER_FIRST_ACCOUNT
-                hostname = f"{TIERS[i % len(TIERS)]}-{i:02d}.acct{n + 1}.example.internal"
-                servers[sid] = SourceServer(account, sid, hostname, fails_to_launch=failing)
+                tier = tier_of(i, SERVERS_PER_ACCOUNT)
+                hostname = f"{tier}-{i:02d}.acct{n + 1}.example.internal"
+                tags = {"Name": hostname, "Tier": tier}
+                servers[sid] = SourceServer(account, sid, hostname, fails_to_launch=failing, tags=tags)
             estate.servers[account] = servers
         return estate
 
     def find(self, account_id: str, server_id: str) -> SourceServer | None:
         """The server ``server_id`` of ``account_id``; ``None`` if that account has no such server."""
         return self.servers.get(account_id, {}).get(server_id)
+
+    def add(self, server: SourceServer) -> None:
+        self.servers.setdefault(server.account_id, {})[server.server_id] = server
+
+    def retag(self, account_id: str, server_id: str, tags: Mapping[str, str]) -> None:
+        """Replace a server's tags (what DRS TagResource/UntagResource would leave)."""
+        self.add(replace(self.servers[account_id][server_id], tags=dict(tags)))
+
+    def tags(self) -> dict[str, dict[str, str]]:
+        """Server id -> its tags, every account (the sandbox's ``sourceServerTags``)."""
+        return {s.server_id: dict(s.tags) for servers in self.servers.values() for s in servers.values()}
 
     def in_account(self, account_id: str) -> list[SourceServer]:
         return list(self.servers.get(account_id, {}).copy().values())  # copy: atomic if one is added

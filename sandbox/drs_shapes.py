@@ -76,7 +76,7 @@ def source_server_shape(server: SourceServer, last_launch: str) -> dict[str, Any
     return {
         "sourceServerID": server.server_id,
         "arn": server.arn,
-        "tags": {**SIMULATED_TAGS, "Name": server.hostname},
+        "tags": {"Name": server.hostname, **server.tags, **SIMULATED_TAGS},
         "lastLaunchResult": last_launch,
         "dataReplicationInfo": {
             "dataReplicationState": server.replication_state,

@@ -13,7 +13,9 @@ from sandbox.slack_fake import DEFAULT_CHANNEL
 
 log = logging.getLogger("sandbox.seed")
 SUBSCRIBER = "dr-team@example.com"
-TIERS = (("Database tier", 0), ("Application tier", 4), ("Web tier", 8))
+# (name, first index among the account's healthy servers): each group's servers carry the matching
+# ``Tier`` tag (sandbox/drs_data.py: app 0-7, web 8-15, db 16-23).
+TIERS = (("Database tier", 16), ("Application tier", 0), ("Web tier", 8))
 SERVERS_PER_GROUP = 4
 
 

@@ -11,6 +11,10 @@ claimed in the server-claims table, so "one group per server per account" holds 
 server another group already holds leaves the group unresolved (and unchanged). So does a server DRS
 does not know in the group's account (looked up there as the API does, ``handlers.drs.target``):
 a group never gets an account whose DRS does not have its servers.
+
+A tag group (``serverSelectionTags``) keeps its tags as they are: it claims no servers and is not
+looked up in DRS (its tags are resolved when it runs). Tags beyond DRS's limits, or a group with both
+ids and tags, leave the group unresolved with the reason, since the API would refuse it.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from handlers import drs
 from handlers.models.fields import is_valid_account_id
+from handlers.models.protection_group import BOTH_SELECTIONS, SelectionTags
 from handlers.repositories.legacy import LegacyItemRepository
 from handlers.repositories.server_claims import ServerClaimRepository
 from handlers.services.source_servers import missing_source_servers
@@ -112,6 +117,20 @@ class LegacyGroup(BaseModel):
     externalId: str = ""
     region: str = ""
     sourceServerIds: list[str] = Field(default_factory=list)
+    serverSelectionTags: dict[str, str] | None = None
+
+
+def selection_problem(group: LegacyGroup) -> str | None:
+    """Why the API would refuse how ``group`` selects its servers (None: it would accept it)."""
+    if not group.serverSelectionTags:
+        return None
+    if group.sourceServerIds:
+        return BOTH_SELECTIONS
+    try:
+        pydantic.TypeAdapter(SelectionTags).validate_python(group.serverSelectionTags)
+    except pydantic.ValidationError as exc:
+        return f"serverSelectionTags: {describe(exc)}"
+    return None
 
 
 class GroupOptions(CommonOptions):
@@ -158,7 +177,9 @@ class GroupBackfill:
             return self.report.add(
                 "unresolved", label, "cannot determine accountId (no role ARN; pass --default-account-id)"
             )
-        conflict = self.check_drs(account, group) or self.check_servers(account, group)
+        conflict = (
+            selection_problem(group) or self.check_drs(account, group) or self.check_servers(account, group)
+        )
         if conflict is None and self.options.apply:
             conflict = self.claim(account, group)
         if conflict:

@@ -8,6 +8,7 @@ from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject
 
 from bot.blocks.common import PageOf, clip, context, header, section, sections
 from bot.blocks.executions import STATUS_ICONS, clock
+from bot.blocks.groups import selection_label
 from handlers.models.events import mode_label
 from handlers.models.execution import Execution
 from handlers.models.recovery_plan import RecoveryPlan
@@ -17,7 +18,9 @@ def group_list(page: PageOf, command: str, account_id: str) -> list[Block]:
     if not page.total:
         return [section(f"No protection groups in account {account_id} yet.")]
     lines = [
-        f"• {g.groupName} · {len(g.sourceServerIds)} servers · {g.region} · {g.groupId}" for g in page.items
+        f"• {g.groupName} · {selection_label(g.serverSelectionTags, len(g.sourceServerIds))} · {g.region} · "
+        f"{g.groupId}"
+        for g in page.items
     ]
     return [
         header(f"Protection groups in {account_id}"),
@@ -38,10 +41,22 @@ def plan_list(page: PageOf, command: str, account_id: str) -> list[Block]:
 
 
 def plan_details(
-    plan: RecoveryPlan, servers: dict[str, int], last: Execution | None, people: str
+    plan: RecoveryPlan,
+    servers: dict[str, int],
+    last: Execution | None,
+    people: str,
+    tags: dict[str, dict[str, str]] | None = None,
 ) -> list[Block]:
+    """``servers``: a group of ids' server count; ``tags``: a tag group's tags (resolved at run time,
+    so shown as its tags, not a count)."""
+    tags = tags or {}
     waves = [
-        f"{w.waveNumber}. {w.protectionGroupName} · {servers.get(w.protectionGroupId, 0)} servers"
+        f"{w.waveNumber}. {w.protectionGroupName} · "
+        + (
+            f"servers tagged {selection_label(tags[w.protectionGroupId]).removeprefix('tags ')}"
+            if w.protectionGroupId in tags
+            else f"{servers.get(w.protectionGroupId, 0)} servers"
+        )
         + (" · pauses before" if w.pauseBeforeExecution else "")
         for w in plan.waves
     ]

@@ -8,7 +8,7 @@ accepted and ignored: the importing system works them out itself.
 
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
 
 from handlers.models.base import Model
 from handlers.models.fields import AccountId, Region, Version
@@ -36,6 +36,19 @@ class ImportedProtectionGroup(ProtectionGroupCreate, _Provenance):
     groupId: ItemId
     accountId: AccountId
     region: Region  # required here: an exported group always has one
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unused_selection_absent(cls, data: Any) -> Any:
+        """An export shows a group as the API does: a tag group with ``sourceServerIds: []``, a
+        group of ids with ``serverSelectionTags: null``. The unused one is read as absent."""
+        if isinstance(data, dict):
+            data = dict(data)
+            if data.get("sourceServerIds") == [] and data.get("serverSelectionTags"):
+                del data["sourceServerIds"]
+            if "serverSelectionTags" in data and data["serverSelectionTags"] is None:
+                del data["serverSelectionTags"]
+        return data
 
 
 class ImportedRecoveryPlan(RecoveryPlanCreate, _Provenance):

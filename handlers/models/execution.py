@@ -30,6 +30,8 @@ class WaveProgress(Model):
     startTime: str = ""
     endTime: str = ""
     message: str = ""
+    # A tag group's tags, as the wave resolved them at its start (``servers``: what they selected).
+    resolvedFromTags: dict[str, str] | None = None
 
 
 class PendingApproval(Model):

@@ -1,9 +1,14 @@
-"""Protection Groups: a named set of DRS source servers in one AWS account."""
+"""Protection Groups: a named set of DRS source servers in one AWS account.
+
+A group names its servers one of two ways, never both: ``sourceServerIds`` (a fixed list, checked
+against DRS when the group is created or changed) or ``serverSelectionTags`` (``{"Key": "Value"}``,
+every pair must match; resolved against DRS in the group's account whenever servers are needed -
+at readiness and again at each wave's start - so tags that match nothing yet are accepted here)."""
 
 from collections import Counter
-from typing import Annotated
+from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from handlers.models.base import Model
 from handlers.models.fields import (
@@ -14,6 +19,7 @@ from handlers.models.fields import (
     RoleName,
     SourceServerId,
     Version,
+    has_control_characters,
 )
 
 
@@ -28,6 +34,38 @@ SourceServerIds = Annotated[
     list[SourceServerId], Field(min_length=1, max_length=1000), AfterValidator(_unique_servers)
 ]
 
+# DRS's tag rules (as for every AWS resource tag): keys 1-128 characters, values 0-256, at most 50
+# tags, and the ``aws:`` prefix (any case) is reserved for AWS.
+MAX_SELECTION_TAGS = 50
+
+
+def _tag_key(key: str) -> str:
+    if key.lower().startswith("aws:"):
+        raise ValueError("tag keys starting with 'aws:' are reserved for AWS")
+    if has_control_characters(key):
+        raise ValueError("must not contain control characters")
+    return key
+
+
+def _tag_value(value: str) -> str:
+    if has_control_characters(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+TagKey = Annotated[str, StringConstraints(min_length=1, max_length=128), AfterValidator(_tag_key)]
+TagValue = Annotated[str, StringConstraints(max_length=256), AfterValidator(_tag_value)]
+SelectionTags = Annotated[dict[TagKey, TagValue], Field(min_length=1, max_length=MAX_SELECTION_TAGS)]
+BOTH_SELECTIONS = "give sourceServerIds or serverSelectionTags, not both"
+
+
+def exactly_one_selection(ids: Any, tags: Any) -> None:
+    """A group selects its servers by ids or by tags: exactly one of the two."""
+    if ids and tags:
+        raise ValueError(BOTH_SELECTIONS)
+    if not ids and not tags:
+        raise ValueError("give sourceServerIds (a list of ids) or serverSelectionTags (a tag map)")
+
 
 class ProtectionGroup(Model):
     """A stored Protection Group, as returned to callers."""
@@ -41,7 +79,8 @@ class ProtectionGroup(Model):
     region: str
     assumeRoleName: str = ""
     externalId: str = ""
-    sourceServerIds: list[str]
+    sourceServerIds: list[str] = Field(default_factory=list)  # empty for a tag group
+    serverSelectionTags: dict[str, str] | None = None  # None for a group of ids
     createdAt: str
     updatedAt: str
     createdBy: str
@@ -53,10 +92,16 @@ class ProtectionGroupCreate(Model):
 
     groupName: Name
     description: Description = ""
-    sourceServerIds: SourceServerIds
+    sourceServerIds: SourceServerIds | None = None
+    serverSelectionTags: SelectionTags | None = None
     region: Region | None = None
     assumeRoleName: RoleName = ""
     externalId: ExternalId = ""
+
+    @model_validator(mode="after")
+    def _one_selection(self) -> Self:
+        exactly_one_selection(self.sourceServerIds, self.serverSelectionTags)
+        return self
 
 
 class ProtectionGroupUpdate(Model):
@@ -70,6 +115,13 @@ class ProtectionGroupUpdate(Model):
     groupName: Name | None = None
     description: Description | None = None
     sourceServerIds: SourceServerIds | None = None
+    serverSelectionTags: SelectionTags | None = None  # setting one of these two replaces the other
     region: Region | None = None
     assumeRoleName: RoleName | None = None
     externalId: ExternalId | None = None
+
+    @model_validator(mode="after")
+    def _not_both(self) -> Self:
+        if self.sourceServerIds and self.serverSelectionTags:
+            raise ValueError(BOTH_SELECTIONS)
+        return self

@@ -32,7 +32,15 @@ from handlers.services import recovery_plans as plans
 from handlers.services.configuration_checks import StoredItems, find_problems, invalid, load_document
 from handlers.timestamps import now_iso
 
-GROUP_CONTENT = {"groupName", "description", "region", "assumeRoleName", "externalId", "sourceServerIds"}
+GROUP_CONTENT = {
+    "groupName",
+    "description",
+    "region",
+    "assumeRoleName",
+    "externalId",
+    "sourceServerIds",
+    "serverSelectionTags",
+}
 PLAN_CONTENT = {
     "planName",
     "description",
@@ -78,12 +86,12 @@ def _import_groups(
 ) -> None:
     for imported in document.protectionGroups:
         current = stored.groups[imported.groupId]
-        content = imported.model_dump(include=GROUP_CONTENT)
+        content = _group_content(imported)
         if current is None:
             result.created.protectionGroups.append(imported.groupId)
             if not result.dryRun:
                 groups.insert_group(_new_group(caller, imported))
-        elif current.model_dump(include=GROUP_CONTENT) == content:
+        elif _group_content(current) == content:
             result.skipped.protectionGroups.append(imported.groupId)
         else:
             result.updated.protectionGroups.append(imported.groupId)
@@ -110,6 +118,14 @@ def _import_plans(
                 plans.replace_plan(current, current.model_copy(update=changes))
 
 
+def _group_content(group: ProtectionGroup | ImportedProtectionGroup) -> dict[str, Any]:
+    """What a caller decides about a group, the unused way of selecting servers made empty."""
+    content = group.model_dump(include=GROUP_CONTENT)
+    content["sourceServerIds"] = content["sourceServerIds"] or []
+    content["serverSelectionTags"] = content["serverSelectionTags"] or None
+    return content
+
+
 def _plan_content(plan: RecoveryPlan | ImportedRecoveryPlan) -> dict[str, Any]:
     """What a caller decides about a plan; derived fields (group names, subscription) left out."""
     content = plan.model_dump(include=PLAN_CONTENT)
@@ -123,6 +139,7 @@ def _new_group(caller: Caller, imported: ImportedProtectionGroup) -> ProtectionG
     return ProtectionGroup.model_validate(
         {
             **imported.model_dump(),
+            **_group_content(imported),
             "accountId": caller.account_id,
             "createdAt": imported.createdAt or now,
             "updatedAt": imported.updatedAt or now,

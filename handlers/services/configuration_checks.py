@@ -115,6 +115,8 @@ def _server_problems(caller: Caller, document: ConfigurationDocument) -> list[st
     problems: list[str] = []
     first_group: dict[str, str] = {}
     for group in document.protectionGroups:
+        if not group.sourceServerIds:  # a tag group claims no servers
+            continue
         for server in group.sourceServerIds:
             owner = first_group.setdefault(server, group.groupId)
             if owner != group.groupId:
@@ -128,6 +130,8 @@ def _unknown_servers(caller: Caller, document: ConfigurationDocument) -> list[st
     """Every group's servers must exist in DRS in the caller's account and the group's region."""
     problems: list[str] = []
     for group in document.protectionGroups:
+        if not group.sourceServerIds:  # a tag group is resolved when it runs, not on import
+            continue
         target = drs.target(caller.account_id, group.region, group.assumeRoleName, group.externalId)
         missing = missing_source_servers(target, group.sourceServerIds, f"import-{group.groupId}")
         problems += [f"protection group {group.groupId}: {message}" for message in missing]

@@ -27,6 +27,7 @@ from handlers.repositories.protection_groups import ProtectionGroupRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
 from handlers.services import approvals
 from handlers.services.execution_events import announce
+from handlers.services.group_servers import NoSourceServersError, wave_server_ids
 from handlers.services.lifecycle import finish_execution
 from handlers.settings import get_settings
 from handlers.timestamps import now_iso
@@ -93,25 +94,41 @@ def record_decision(execution_id: str, wave_number: int, decision: DecisionOutpu
 
 
 def start_wave(task: StartWaveTask) -> dict[str, Any]:
+    """Start a wave's recovery. A tag group is resolved again here, in the group's account: the
+    wave launches, and records, the servers that carry its tags at this moment
+    (``servers``, ``resolvedFromTags``), whatever readiness saw earlier."""
     execution = _execution(task.executionId)
     wave = execution.waves[task.waveNumber - 1]
     group = ProtectionGroupRepository().get(wave.protectionGroupId)
     plan = RecoveryPlanRepository().get(execution.planId)
     if group is None or plan is None:
         raise NotFoundError(f"wave {task.waveNumber}: its protection group or plan no longer exists")
-    client = drs.client_for(drs.target_for(group, plan), execution.executionId)
+    target = drs.target_for(group, plan)
+    client = drs.client_for(target, execution.executionId)
     tags = {"drs-chatops:execution": execution.executionId, "drs-chatops:wave": str(task.waveNumber)}
-    started = wave.model_copy(update={"status": "RUNNING", "region": group.region, "startTime": now_iso()})
+    started = wave.model_copy(
+        update={
+            "status": "RUNNING",
+            "region": group.region,
+            "startTime": now_iso(),
+            "resolvedFromTags": dict(group.serverSelectionTags) if group.serverSelectionTags else None,
+        }
+    )
     try:
-        job_ids = drs.start_recovery(client, group.sourceServerIds, is_drill=execution.isDrill, tags=tags)
+        server_ids = wave_server_ids(group, target, client, task.waveNumber)
+    except (drs.DrsCallError, NoSourceServersError) as exc:  # nothing to start, or DRS not answering
+        _record_failed_start(execution.executionId, started, [], exc)
+        raise
+    try:
+        job_ids = drs.start_recovery(client, server_ids, is_drill=execution.isDrill, tags=tags)
     except drs.PartialStartError as exc:
-        _record_partial_start(execution.executionId, started, group.sourceServerIds, exc)
+        _record_partial_start(execution.executionId, started, server_ids, exc)
         raise
     except drs.DrsCallError as exc:  # nothing started: the wave failed, it was not skipped
-        _record_failed_start(execution.executionId, started, group.sourceServerIds, exc)
+        _record_failed_start(execution.executionId, started, server_ids, exc)
         raise
     started = started.model_copy(
-        update={"jobIds": job_ids, "servers": [ServerLaunch(sourceServerId=s) for s in group.sourceServerIds]}
+        update={"jobIds": job_ids, "servers": [ServerLaunch(sourceServerId=s) for s in server_ids]}
     )
     ExecutionRepository().update_wave(execution.executionId, started)
     ExecutionRepository().update(execution.executionId, status="RUNNING")
@@ -119,7 +136,7 @@ def start_wave(task: StartWaveTask) -> dict[str, Any]:
 
 
 def _record_failed_start(
-    execution_id: str, wave: WaveProgress, server_ids: list[str], error: drs.DrsCallError
+    execution_id: str, wave: WaveProgress, server_ids: list[str], error: Exception
 ) -> None:
     failed = wave.model_copy(
         update={

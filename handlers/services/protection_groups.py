@@ -1,9 +1,18 @@
-"""Protection Group operations."""
+"""Protection Group operations.
+
+A group of ids claims its servers (``ServerClaimRepository``: a server belongs to at most one group
+of an account, enforced by conditional writes). A tag group claims nothing: which servers its tags
+select changes whenever someone retags a server in DRS, so no claim made at create time could stay
+true. Overlaps involving a tag group are found when servers are resolved (the readiness check that
+a server is in one group of a plan), not here. Nor is a tag group checked against DRS on create or
+update: tags that select nothing yet are accepted (a plan using it is not ready until they do).
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 from handlers import drs
 from handlers.account_context import Caller
@@ -21,6 +30,7 @@ from handlers.timestamps import now_iso
 
 # Changing any of these can make a server unknown where DRS is now called: checked again.
 DRS_FIELDS = frozenset({"sourceServerIds", "region", "assumeRoleName", "externalId"})
+SELECTION_FIELDS = ("sourceServerIds", "serverSelectionTags")
 
 
 def get_protection_group(caller: Caller, group_id: str) -> ProtectionGroup:
@@ -53,13 +63,15 @@ def create_protection_group(caller: Caller, request: ProtectionGroupCreate) -> P
         region=request.region or get_settings().aws_region,
         assumeRoleName=request.assumeRoleName,
         externalId=request.externalId,
-        sourceServerIds=request.sourceServerIds,
+        sourceServerIds=request.sourceServerIds or [],
+        serverSelectionTags=request.serverSelectionTags,
         createdAt=now,
         updatedAt=now,
         createdBy=caller.principal,
         version=1,
     )
-    require_source_servers(drs.target_for(group), group.sourceServerIds, f"validate-{group.groupId}")
+    if group.sourceServerIds:
+        require_source_servers(drs.target_for(group), group.sourceServerIds, f"validate-{group.groupId}")
     return insert_group(group)
 
 
@@ -79,13 +91,26 @@ def insert_group(group: ProtectionGroup) -> ProtectionGroup:
 def update_protection_group(caller: Caller, request: ProtectionGroupUpdate) -> ProtectionGroup:
     current = get_protection_group(caller, request.groupId)
     expected_version(f"protection group {current.groupId}", current.version, request.version)
-    changes = request.model_dump(exclude_unset=True, exclude={"groupId", "version"})
+    changes = _selection_changes(request.model_dump(exclude_unset=True, exclude={"groupId", "version"}))
     changed = current.model_copy(update=changes)
-    if changes.keys() & DRS_FIELDS:
+    if changes.keys() & DRS_FIELDS and changed.sourceServerIds:
         require_source_servers(
             drs.target_for(changed), changed.sourceServerIds, f"validate-{current.groupId}"
         )
     return replace_group(current, changed)
+
+
+def _selection_changes(changes: dict[str, Any]) -> dict[str, Any]:
+    """Setting ids turns a group into a group of ids, setting tags into a tag group (``null`` for
+    either changes nothing)."""
+    for field in SELECTION_FIELDS:
+        if field in changes and changes[field] is None:
+            del changes[field]
+    if changes.get("serverSelectionTags"):
+        changes["sourceServerIds"] = []
+    if changes.get("sourceServerIds"):
+        changes["serverSelectionTags"] = None
+    return changes
 
 
 def replace_group(current: ProtectionGroup, changed: ProtectionGroup) -> ProtectionGroup:

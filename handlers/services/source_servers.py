@@ -19,15 +19,22 @@ def missing_source_servers(target: drs.DrsTarget, server_ids: list[str], session
     try:
         client = drs.client_for(target, session_name, read_only=True)
         unknown = drs.unknown_source_servers(client, server_ids)
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "error")
-        via = f" through role {target.role_arn}" if target.assume_role_name else ""
-        return [f"the source servers could not be looked up {where}{via}: {code}"]
-    except BotoCoreError as exc:
-        return [f"the source servers could not be looked up {where}: {type(exc).__name__}"]
+    except drs.DrsCallError as exc:
+        return [lookup_failed(target, where, exc.__cause__)]
+    except (ClientError, BotoCoreError) as exc:  # assuming the role failed
+        return [lookup_failed(target, where, exc)]
     if not unknown:
         return []
     return [f"source servers not found {where}: {', '.join(unknown)}"]
+
+
+def lookup_failed(target: drs.DrsTarget, where: str, exc: BaseException | None) -> str:
+    """Why DRS could not be asked: DRS's error code (never its full message), and the role used."""
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code", "error")
+        via = f" through role {target.role_arn}" if target.assume_role_name else ""
+        return f"the source servers could not be looked up {where}{via}: {code}"
+    return f"the source servers could not be looked up {where}: {type(exc).__name__}"
 
 
 def require_source_servers(target: drs.DrsTarget, server_ids: list[str], session_name: str) -> None:

@@ -26,6 +26,7 @@ CONTRACT_KEYS = {
     "accounts",
     "sourceServers",
     "failingSourceServers",
+    "sourceServerTags",
     "outboxUrl",
     "slackMessagesUrl",
     "drsStateUrl",

@@ -54,6 +54,9 @@ OP_CASES: dict[str, OpCase] = {
     "delete_protection_group": OpCase(
         lambda a: {"groupId": a.group_id}, "not_found", ("DELETE", "/protection-groups/{group_id}")
     ),
+    "list_group_servers": OpCase(
+        lambda a: {"groupId": a.group_id}, "not_found", ("GET", "/protection-groups/{group_id}/servers")
+    ),
     "create_recovery_plan": OpCase(
         lambda a: plan_body([a.group_id], name="B's plan"), "refused_as_missing", ("POST", "/recovery-plans")
     ),

@@ -16,6 +16,13 @@ def group_body(name: str = "Database tier", servers: int = 2, **extra: Any) -> d
     return {"groupName": name, "sourceServerIds": [server_id() for _ in range(servers)], **extra}
 
 
+def tag_group_body(
+    name: str = "Web tier", tags: dict[str, str] | None = None, **extra: Any
+) -> dict[str, Any]:
+    """A tag group: selects the servers that carry all of ``tags`` (default: a tag no server has)."""
+    return {"groupName": name, "serverSelectionTags": tags or {"App": f"app-{next(_serial)}"}, **extra}
+
+
 def plan_body(group_ids: list[str], name: str = "Payments failover", **extra: Any) -> dict[str, Any]:
     waves = [
         {"waveNumber": i, "protectionGroupId": gid, "pauseBeforeExecution": i == 2}

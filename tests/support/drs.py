@@ -5,10 +5,15 @@ Its estate is the sandbox's demo estate plus, in each test account (``tests/conf
 server id - the ids ``tests/support/data.py``'s ``server_id()`` makes (``s-`` + 17 hex digits,
 value below 10^9). A demo server id exists only in its own account, as in DRS: tests that play
 another account use those. Jobs complete on their second ``DescribeJobs`` read.
+
+:func:`add_tagged_servers` adds servers carrying given tags to an account (1,000 at once is fine:
+``DescribeSourceServers`` pages them like DRS), for tag groups, retagging (``estate.retag``) and the
+benchmarks.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +29,7 @@ from sandbox.drs_data import Estate, SourceServer
 NUMBERED = re.compile(r"^s-[0-9a-f]{17}$")
 NUMBERED_BELOW = 10**9
 COMPLETE_AFTER_POLLS = 2
+_batches = itertools.count(1)
 
 
 @dataclass
@@ -46,6 +52,17 @@ def numbered_estate(*accounts: str) -> NumberedEstate:
     estate = NumberedEstate(numbered_accounts=accounts)
     estate.servers = Estate.demo().servers
     return estate
+
+
+def add_tagged_servers(drs: DrsEmulator, account: str, count: int, tags: dict[str, str]) -> list[str]:
+    """``count`` new source servers of ``account`` carrying ``tags`` (ids numbered from 10^9 up, so
+    they never collide with ``tests/support/data.py``'s ``server_id()``); their ids, sorted."""
+    start = NUMBERED_BELOW + next(_batches) * 100_000
+    ids = [f"s-{start + n:017x}" for n in range(count)]
+    for n, sid in enumerate(ids):
+        hostname = f"tagged-{start + n}.example.internal"
+        drs.estate.add(SourceServer(account, sid, hostname, tags={"Name": hostname, **tags}))
+    return sorted(ids)
 
 
 def emulator(*accounts: str) -> DrsEmulator:

@@ -8,6 +8,7 @@ EXAMPLES = {
     "account": "account",
     "account set": "account 111111111111",
     "groups": "groups 2",
+    "group": "group Web tier",
     "plans": "plans",
     "plan create": "plan create",
     "plan": "plan Payments failover",

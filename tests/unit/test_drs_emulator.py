@@ -112,3 +112,71 @@ def test_keys_of_a_role_in_a_third_account_act_there_not_in_the_deployments(emul
     # Then the call acted in that account (no servers), as that role
     assert (status, json.loads(raw)) == (200, {"items": []})
     assert (emulator.calls[-1].account, emulator.calls[-1].role_arn) == ("333333333333", role)
+
+
+def _pages(emulator: DrsEmulator, request: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every page of DescribeSourceServers, following nextToken; each checked against the model."""
+    pages: list[dict[str, Any]] = []
+    token = None
+    while True:
+        body = {**request, **({"nextToken": token} if token else {})}
+        assert valid_input("DescribeSourceServers", body)
+        status, page = _ask(emulator, "DescribeSourceServers", body)
+        assert status == 200, page
+        _assert_valid("DescribeSourceServers", page)
+        pages.append(page)
+        token = page.get("nextToken")
+        if not token:
+            return pages
+
+
+def test_source_servers_come_in_pages_of_max_results_with_a_next_token(emulator):
+    # Given an account with 24 servers
+    # When they are read 10 at a time
+    pages = _pages(emulator, {"maxResults": 10})
+    # Then there are 3 pages (10, 10, 4), the last without a token, every server once
+    assert [len(p["items"]) for p in pages] == [10, 10, 4]
+    assert "nextToken" not in pages[-1]
+    ids = [s["sourceServerID"] for p in pages for s in p["items"]]
+    assert sorted(ids) == sorted(emulator.estate.servers[OWN])
+
+
+def test_an_id_filter_pages_too_and_a_bad_token_or_size_is_a_400(emulator):
+    servers = sorted(emulator.estate.servers[OWN])
+    pages = _pages(emulator, {"filters": {"sourceServerIDs": servers[:5]}, "maxResults": 2})
+    assert [len(p["items"]) for p in pages] == [2, 2, 1]
+    assert _ask(emulator, "DescribeSourceServers", {"nextToken": "not-a-token"})[0] == 400
+    assert _ask(emulator, "DescribeSourceServers", {"maxResults": 0})[0] == 400
+
+
+def test_the_other_filters_drs_has_are_answered(emulator):
+    # DRS filters by ids, hardware id and staging account (it has no tag filter)
+    assert set(MODEL.operation_model("DescribeSourceServers").input_shape.members["filters"].members) == {
+        "sourceServerIDs",
+        "hardwareId",
+        "stagingAccountIDs",
+    }
+    assert _ask(emulator, "DescribeSourceServers", {"filters": {"hardwareId": "i-0abc"}})[1] == {"items": []}
+    staged = {"filters": {"stagingAccountIDs": [OWN]}, "maxResults": 100}
+    assert len(_ask(emulator, "DescribeSourceServers", staged)[1]["items"]) == 24
+
+
+def test_every_server_carries_a_tier_tag_matching_its_hostname_in_every_account(emulator):
+    for account in ACCOUNTS:
+        servers = emulator.estate.in_account(account)
+        assert {s.tags["Tier"] for s in servers} == {"db", "app", "web"}, account
+        assert all(s.hostname.startswith(s.tags["Tier"] + "-") for s in servers)
+    # DescribeSourceServers answers with them
+    [page] = _pages(emulator, {"maxResults": 100})
+    assert all(item["tags"]["Tier"] in {"db", "app", "web"} for item in page["items"])
+    # the servers that always fail are never Tier=web (the sandbox's tag-group drill succeeds)
+    failing = emulator.estate.failing_server_ids()
+    assert failing and all(emulator.estate.find(OWN, sid).tags["Tier"] != "web" for sid in failing)
+
+
+def test_a_retagged_server_answers_with_its_new_tags(emulator):
+    server = sorted(emulator.estate.servers[OWN])[0]
+    emulator.estate.retag(OWN, server, {"Tier": "web", "App": "shop"})
+    _, answer = _ask(emulator, "DescribeSourceServers", {"filters": {"sourceServerIDs": [server]}})
+    _assert_valid("DescribeSourceServers", answer)
+    assert {"Tier": "web", "App": "shop"}.items() <= answer["items"][0]["tags"].items()

@@ -41,6 +41,7 @@ OPTIONS_CASES = {ids.WAVE_GROUP}  # the plan form's group picker asks for option
 # subcommand -> text sent, formatted with A's items; lists must show none of A's items
 COMMAND_CASES = {
     "plan": "plan {a.plan_id}",
+    "group": "group {a.group_id}",
     "run": "run {a.plan_id}",
     "status": "status {a.execution_id}",
     "cancel": "cancel {a.execution_id}",
