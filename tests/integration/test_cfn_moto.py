@@ -132,6 +132,7 @@ def test_the_target_account_role_deploys(aws: Any) -> None:
         {
             "OrchestratorRoleArn": "arn:aws:iam::123456789012:role/orchestrator",
             "ApiRoleArn": "arn:aws:iam::123456789012:role/api",
+            "BotRoleArn": "arn:aws:iam::123456789012:role/bot",
             "ExternalId": "x" * 24,
         },
     )
