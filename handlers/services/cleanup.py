@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from handlers import drs, recovery_instances
 from handlers.account_context import Caller, channel_of
-from handlers.errors import ConflictError
+from handlers.errors import ConflictError, NotFoundError
 from handlers.models.execution import TERMINAL_STATUSES, Cleanup, Execution, WaveProgress
 from handlers.models.protection_group import ProtectionGroup
 from handlers.models.recovery_plan import RecoveryPlan
@@ -26,7 +26,6 @@ from handlers.repositories.execution_cleanup import ExecutionCleanupRepository
 from handlers.repositories.executions import ExecutionRepository
 from handlers.repositories.protection_groups import ProtectionGroupRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
-from handlers.services.executions import get_execution
 from handlers.timestamps import format_iso, now, now_iso
 
 STALE_CLAIM = timedelta(minutes=15)  # longer than any function runs: such a claim's caller died
@@ -36,6 +35,15 @@ VERIFY_DELAYS = (0.0, 1.0, 2.0, 4.0)  # seconds before each look for instances s
 def cleanup_execution(caller: Caller, execution_id: str) -> Execution:
     """``POST /executions/{id}/cleanup``, ``cleanup_execution``, ``/dr cleanup`` and the button."""
     return clean_up(get_execution(caller, execution_id), by=caller.principal, via=channel_of(caller))
+
+
+def get_execution(caller: Caller, execution_id: str) -> Execution:
+    """The caller's execution (another account's is not found); handlers.services.executions has
+    the same, but importing it would bring starting executions into the orchestrator."""
+    execution = ExecutionRepository().get(execution_id)
+    if execution is None or execution.accountId != caller.account_id:
+        raise NotFoundError(f"execution {execution_id} not found")
+    return execution
 
 
 def clean_up(execution: Execution, *, by: str, via: str) -> Execution:

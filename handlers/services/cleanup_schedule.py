@@ -21,9 +21,8 @@ from handlers.observability import count, logger
 from handlers.repositories.execution_cleanup import ExecutionCleanupRepository
 from handlers.repositories.executions import ExecutionRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
-from handlers.services.cleanup import clean_up, refuse_if_not_cleanable
+from handlers.services.cleanup import clean_up, get_execution, refuse_if_not_cleanable
 from handlers.services.execution_events import announce
-from handlers.services.executions import get_execution
 from handlers.settings import ConfigurationError
 from handlers.timestamps import format_iso, has_passed, now, parse_iso
 
