@@ -214,3 +214,25 @@ def test_scheduling_expression_never_fires_early() -> None:
     assert (
         expression(moment.replace(microsecond=0)) == f"at({format_iso(moment.replace(microsecond=0))[:19]})"
     )
+
+
+def test_the_period_is_validated_and_travels_with_export_and_import(aws: Any) -> None:
+    from tests.support.events import call_api, invoke_direct
+
+    # Given plans may say 0 (never) to 43200 minutes (30 days), nothing else
+    plan = plan_with_groups(drillCleanupAfterMinutes=90)
+    assert plan["drillCleanupAfterMinutes"] == 90
+    for bad in (-1, 43201, "soon", True):
+        body = {"version": plan["version"], "drillCleanupAfterMinutes": bad}
+        status, answer = call_api("PUT", f"/recovery-plans/{plan['planId']}", body, account=ACCOUNT_A)
+        assert status == 400 and "drillCleanupAfterMinutes" in answer["message"], (bad, answer)
+    # When the account's configuration is exported, the period changed in it, and imported again
+    document = invoke_direct("export_configuration", {"accountId": ACCOUNT_A})
+    [exported] = document["recoveryPlans"]
+    assert exported["drillCleanupAfterMinutes"] == 90
+    exported["drillCleanupAfterMinutes"] = 120
+    result = invoke_direct("import_configuration", {"accountId": ACCOUNT_A, "document": document})
+    # Then the import saw the change and the plan has it
+    assert result["updated"]["recoveryPlans"] == [plan["planId"]], result
+    status, stored = call_api("GET", f"/recovery-plans/{plan['planId']}", account=ACCOUNT_A)
+    assert stored["drillCleanupAfterMinutes"] == 120
