@@ -118,14 +118,14 @@ def test_direct_invocation_needs_requested_by(aws: Any) -> None:
 
 
 def test_two_concurrent_cleanups_terminate_each_instance_once(aws: Any) -> None:
-    # Given a finished drill and a DRS that answers terminations slowly (a wide race window)
+    # Given a finished drill and a DRS that takes its time to terminate (a wide race window)
     drill = finished_execution(plan_with_groups(servers=(3, 2)))
     requests = _terminations(aws)
     slow = aws.drs.before
 
     def slowly(call: Call, body: dict[str, Any]) -> None:
-        if call.operation == "DescribeRecoveryInstances":
-            threading.Event().wait(0.2)
+        if call.operation == "TerminateRecoveryInstances":  # the other caller reads DRS meanwhile
+            threading.Event().wait(0.3)
         slow(call, body)
 
     aws.drs.before = slowly
