@@ -12,6 +12,11 @@ APPROVAL_CANCEL = "approval_cancel"
 RUN_RECOVERY_CONFIRM = "run_recovery_confirm"
 CANCEL_EXECUTION_CONFIRM = "cancel_execution_confirm"
 
+# A finished drill's cleanup (its final message, /dr cleanup, the cleanup reminder) and the
+# reminder's keep. Value = execution id; acts only for operators, in the channel's account.
+DRILL_CLEANUP = "drill_cleanup"
+DRILL_KEEP = "drill_keep"
+
 # The "plan create" modal.
 PLAN_CREATE_VIEW = "plan_create"
 BLOCK_PLAN_NAME = "plan_name"

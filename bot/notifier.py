@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.blocks.common import escape, section
-from bot.blocks.events import event_line, pause_of, pause_outcome
+from bot.blocks.events import event_line, pause_of, pause_outcome, reminder_blocks, reminder_text
 from bot.blocks.executions import decided_blocks, pause_blocks, status_blocks, status_text
 from bot.delivery import deliver, web_client
 from handlers.account_context import Caller
@@ -67,6 +67,9 @@ def notify(event: ExecutionEvent) -> None:
     channel, parent = refs["slackChannel"], refs["slackParentTs"]
     if event.eventType == "pause":
         post_pause(execution_id, refs, event)
+        return
+    if event.eventType == "cleanup_reminder":
+        post_reminder(refs, event)
         return
     line = event_line(event)
     if line:
@@ -145,6 +148,19 @@ def post_pause(execution_id: str, refs: dict[str, str], event: ExecutionEvent) -
         ExecutionRepository().set_slack_refs(
             execution_id, slackPauseTs=str(posted["ts"]), slackPauseWave=str(pause.wave_number)
         )
+
+
+def post_reminder(refs: dict[str, str], event: ExecutionEvent) -> None:
+    """The cleanup reminder, a thread reply with its Keep / Clean up buttons."""
+    channel, parent = refs["slackChannel"], refs["slackParentTs"]
+    blocks = [b.to_dict() for b in reminder_blocks(event)]
+    deliver(
+        lambda: web_client().chat_postMessage(
+            channel=channel, thread_ts=parent, text=escape(reminder_text(event)), blocks=blocks
+        ),
+        channel=channel,
+        what="cleanup reminder",
+    )
 
 
 def close_pause(execution_id: str, channel: str, ts: str, event: ExecutionEvent, outcome: str) -> None:

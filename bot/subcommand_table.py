@@ -97,6 +97,13 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         operators_may("cancel executions"),
     ),
     Subcommand(
+        "cleanup",
+        "{cmd} cleanup <executionId>: terminate the recovery instances a finished drill launched",
+        parsing.execution_id(optional=False),
+        subcommands.cleanup_drill,
+        operators_may("clean drills up"),
+    ),
+    Subcommand(
         "subscribe",
         "{cmd} subscribe <plan> <email>: send the plan's notifications to an email address",
         parsing.subscribe,

@@ -13,7 +13,14 @@ from bot import access, ids
 from bot.blocks import catalog
 from bot.blocks import groups as group_blocks
 from bot.blocks.common import Reply, context, paginate, plain, section
-from bot.blocks.executions import Pause, pause_blocks, status_blocks, status_text
+from bot.blocks.executions import (
+    Pause,
+    cleanup_blocks,
+    cleanup_line,
+    pause_blocks,
+    status_blocks,
+    status_text,
+)
 from bot.blocks.modal import plan_create_view
 from bot.lookup import all_groups, all_plans, find_group, find_plan, last_execution
 from bot.parsing import Command
@@ -23,6 +30,7 @@ from handlers.models.events import ExecutionSnapshot, mode_label
 from handlers.models.execution import Execution
 from handlers.models.recovery_plan import RecoveryPlanUpdate
 from handlers.services import channel_settings, executions, recovery_plans
+from handlers.services.cleanup import refuse_if_not_cleanable
 
 
 @dataclass(frozen=True)
@@ -199,6 +207,17 @@ def cancel_run(user: SlackUser, command: Command) -> Reply:
         title="Cancel the execution?",
         confirm="Cancel execution",
     )
+
+
+def cleanup_drill(user: SlackUser, command: Command) -> Reply:
+    """``/dr cleanup <executionId>``: what the drill left, behind a Clean up button and its confirm."""
+    execution = executions.get_execution(caller_for(user), command.target)
+    snapshot = ExecutionSnapshot.of(execution)
+    refuse_if_not_cleanable(execution)
+    if execution.cleanup is not None and execution.cleanup.status == "COMPLETED":
+        return Reply(cleanup_line(snapshot))
+    question = f"Clean up the drill of {execution.planName} ({execution.status})?"
+    return Reply(question, [section(question), *cleanup_blocks(snapshot)])
 
 
 def confirm_reply(question: str, button: ButtonElement, *, title: str, confirm: str) -> Reply:

@@ -43,6 +43,25 @@ READ_ONLY_SESSION_POLICY = json.dumps(
 )
 
 
+# A session that may only find and terminate a drill's recovery instances (handlers/services/cleanup.py).
+CLEANUP_SESSION_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "drs:DescribeJobs",
+                    "drs:DescribeRecoveryInstances",
+                    "drs:TerminateRecoveryInstances",
+                ],
+                "Resource": "*",
+            }
+        ],
+    }
+)
+
+
 @dataclass(frozen=True)
 class DrsTarget:
     account_id: str
@@ -70,8 +89,11 @@ def target_for(group: ProtectionGroup, plan: RecoveryPlan | None = None, region:
     return target(group.accountId, region or group.region, role_name, external_id)
 
 
-def client_for(target: DrsTarget, session_name: str, *, read_only: bool = False) -> Any:
-    """A DRS client acting in ``target.account_id`` only."""
+def client_for(
+    target: DrsTarget, session_name: str, *, read_only: bool = False, session_policy: str = ""
+) -> Any:
+    """A DRS client acting in ``target.account_id`` only (``read_only``, or a ``session_policy``,
+    narrows an assumed role's session further)."""
     from botocore.config import Config
 
     config = Config(retries={"mode": "standard", "max_attempts": 8})
@@ -83,8 +105,8 @@ def client_for(target: DrsTarget, session_name: str, *, read_only: bool = False)
     }
     if target.external_id:
         kwargs["ExternalId"] = target.external_id
-    if read_only:
-        kwargs["Policy"] = READ_ONLY_SESSION_POLICY
+    if read_only or session_policy:
+        kwargs["Policy"] = READ_ONLY_SESSION_POLICY if read_only else session_policy
     credentials = aws.client("sts").assume_role(**kwargs)["Credentials"]
     return aws.new_client(
         "drs",

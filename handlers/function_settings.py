@@ -28,6 +28,9 @@ REQUIRED: dict[str, tuple[str, frozenset[str]]] = {
                 "execution_notifications_topic_arn",
                 "state_machine_arn",
                 "api_gateway_url",  # callback links in notifications a cancel publishes
+                "schedule_group_name",  # one-time schedules of drill cleanup
+                "orchestrator_function_arn",
+                "scheduler_role_arn",
             }
         ),
     ),
@@ -41,6 +44,9 @@ REQUIRED: dict[str, tuple[str, frozenset[str]]] = {
                 "approvals_table",
                 "execution_notifications_topic_arn",
                 "api_gateway_url",  # Resume / Cancel links in pause emails
+                "schedule_group_name",  # one-time schedules of drill cleanup
+                "orchestrator_function_arn",
+                "scheduler_role_arn",
             }
         ),
     ),
@@ -57,6 +63,9 @@ REQUIRED: dict[str, tuple[str, frozenset[str]]] = {
                 "execution_notifications_topic_arn",
                 "state_machine_arn",
                 "slack_secret_arn",
+                "schedule_group_name",  # one-time schedules of drill cleanup
+                "orchestrator_function_arn",
+                "scheduler_role_arn",
             }
         ),
     ),
@@ -84,6 +93,9 @@ NOT_USED: dict[str, dict[str, str]] = {
         "execution_notifications_topic_arn": "the notifier consumes execution events, never publishes them",
         "state_machine_arn": "the notifier never starts or signals an execution",
         "notification_subscriptions_table": "the notifier never changes a plan's notification address",
+        "schedule_group_name": "the notifier never ends an execution, so it schedules no cleanup",
+        "orchestrator_function_arn": "the notifier never ends an execution, so it schedules no cleanup",
+        "scheduler_role_arn": "the notifier never ends an execution, so it schedules no cleanup",
     },
 }
 

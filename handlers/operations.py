@@ -165,6 +165,12 @@ def resume_execution(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     return _dump(decisions.resume_execution(caller, request.executionId, reason=request.reason))
 
 
+def cleanup_execution(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    from handlers.services import cleanup
+
+    return _dump(cleanup.cleanup_execution(caller, parse(ExecutionRef, body).executionId))
+
+
 def decide_approval(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     request = parse(DecideApprovalRequest, body)
     result = decisions.decide(
@@ -191,6 +197,7 @@ OPERATIONS: dict[str, Operation] = {
     "cancel_execution": cancel_execution,
     "resume_execution": resume_execution,
     "decide_approval": decide_approval,
+    "cleanup_execution": cleanup_execution,
     "export_configuration": export_configuration,
     "import_configuration": import_configuration,
 }
@@ -207,6 +214,7 @@ ACTOR_OPERATIONS = frozenset(
         "resume_execution",
         "decide_approval",
         "import_configuration",
+        "cleanup_execution",
     }
 )
 

@@ -10,7 +10,7 @@ from pydantic import ConfigDict, TypeAdapter
 
 from handlers.models.execution import OrchestratorTask
 from handlers.observability import logger, metrics, tracer
-from handlers.services import orchestration
+from handlers.services import cleanup_schedule, orchestration
 
 # Tokens stay out of errors; the union's validator is built by the first task, like the models'.
 _PAYLOAD = TypeAdapter(OrchestratorTask, config=ConfigDict(hide_input_in_errors=True, defer_build=True))
@@ -21,6 +21,8 @@ _TASKS: dict[str, Callable[[Any], Any]] = {
     "start_wave": orchestration.start_wave,
     "poll_wave": orchestration.poll_wave,
     "finish": orchestration.finish,
+    "cleanup_reminder": cleanup_schedule.cleanup_reminder,
+    "scheduled_cleanup": cleanup_schedule.scheduled_cleanup,
 }
 
 

@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     operational_alerts_topic_arn: str | None = None
     state_machine_arn: str | None = None
     api_gateway_url: str | None = None
+    # One-time schedules (handlers/schedules.py): their group, the function they invoke, and the
+    # role EventBridge Scheduler invokes it with.
+    schedule_group_name: str | None = None
+    orchestrator_function_arn: str | None = None
+    scheduler_role_arn: str | None = None
 
     approval_timeout_seconds: int = 86400
     drs_poll_seconds: int = 30

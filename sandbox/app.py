@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # imported in start(): moto must not be imported before the e
     from sandbox.deploy import Deployment
     from sandbox.drs_faults import FaultyDrsEmulator
     from sandbox.lambdas import LambdaRuntime
+    from sandbox.scheduler import SchedulerRunner
     from sandbox.web import WebServer
 
 log = logging.getLogger("sandbox")
@@ -60,6 +61,7 @@ class Sandbox:
         self.drs_responder: hooks.Responder | None = None
         self.deployment: Deployment | None = None
         self.drs: FaultyDrsEmulator | None = None
+        self.scheduler: SchedulerRunner | None = None
         self.functions: dict[str, str | None] = dict.fromkeys(("api", "orchestrator", "bot", "notifier"))
         self.slack_secret_arn = ""
         self.ready = False  # /_sandbox/info answers 503 until start() (and seeding) finished
@@ -68,7 +70,7 @@ class Sandbox:
         began = time.monotonic()
         import boto3
 
-        from sandbox import deploy, drs_faults, drs_http, invoke_api, lambdas, sns_delivery, web
+        from sandbox import deploy, drs_faults, drs_http, invoke_api, lambdas, scheduler, sns_delivery, web
 
         # Bind both ports first: a busy port must fail here, clearly, not after moto has started
         # (or, for the AWS port, silently share another sandbox's moto).
@@ -95,9 +97,14 @@ class Sandbox:
         self.slack_secret_arn = self._store_slack_secret(boto3.client("secretsmanager"))
         self.deployment = deploy.deploy_all(self.sandbox_values(), f"{PROJECT}-{ENVIRONMENT}")
         self._find_functions(lambda_client, self.deployment)
+        group = self.deployment.outputs.get("ScheduleGroupName", f"{PROJECT}-{ENVIRONMENT}")
+        self.scheduler = scheduler.SchedulerRunner(boto3.client("scheduler"), self.runtime, group)
+        self.scheduler.start()
         self.started_in = time.monotonic() - began
 
     def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.stop()
         if self.web is not None:
             self.web.stop()
         if self.runtime is not None:

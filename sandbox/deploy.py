@@ -33,6 +33,8 @@ PROVIDED_INSTEAD = {
     "AWS::SNS::Subscription": "the sandbox subscribes through the SNS API after the stack is created",
     "AWS::Logs::QueryDefinition": "no saved Logs Insights queries: the sandbox log is the log",
     "AWS::ApiGateway::Account": "no API Gateway access logs in the sandbox: the sandbox log is the log",
+    "AWS::Scheduler::ScheduleGroup": "the sandbox creates the group through the Scheduler API and "
+    "runs its schedules itself (sandbox/scheduler.py)",
     "AWS::WAFv2::WebACL": "no per-client WAF limit in the sandbox (a single local client)",
     "AWS::WAFv2::WebACLAssociation": "no per-client WAF limit in the sandbox (a single local client)",
 }

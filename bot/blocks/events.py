@@ -6,7 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.blocks.executions import EXPIRED_LINE, Pause, decision_line
+from slack_sdk.models.blocks import ActionsBlock, Block
+
+from bot.blocks.common import section
+from bot.blocks.executions import (
+    EXPIRED_LINE,
+    Pause,
+    cleanup_button,
+    date_and_clock,
+    decision_line,
+    keep_button,
+)
 from handlers.models.events import EventType, ExecutionEvent
 
 
@@ -34,6 +44,7 @@ LINES: dict[EventType, Callable[[ExecutionEvent], str | None]] = {
     "complete": lambda e: f"✅ {e.mode} completed",
     "fail": lambda e: f"❌ {e.mode} failed: {e.reason or 'see the execution status'}",
     "timeout": lambda e: f"⌛ Timed out waiting for approval before wave {e.waveNumber or '?'}",
+    "cleanup_reminder": lambda e: None,  # posted with its Keep / Clean up buttons (reminder_blocks)
 }
 
 
@@ -50,3 +61,22 @@ def pause_outcome(event: ExecutionEvent) -> str | None:
     if kind in ("timeout", "cancel", "fail", "complete"):
         return EXPIRED_LINE if kind == "timeout" else f"Closed: the execution ended ({kind})."
     return None
+
+
+def reminder_text(event: ExecutionEvent) -> str:
+    return (
+        f"🧹 The recovery instances of this drill of {event.planName} will be terminated at "
+        f"{date_and_clock(event.cleanupDueAt)}."
+    )
+
+
+def reminder_blocks(event: ExecutionEvent) -> list[Block]:
+    """The cleanup reminder: Keep (postpones by the plan's period) and Clean up (now)."""
+    buttons = [
+        *([keep_button(event.executionId, event.keepMinutes)] if event.keepMinutes else []),
+        cleanup_button(event.executionId, event.planName),
+    ]
+    return [
+        section(reminder_text(event)),
+        ActionsBlock(block_id=f"reminder:{event.executionId}", elements=buttons),
+    ]

@@ -71,7 +71,54 @@ def status_blocks(execution: ExecutionSnapshot) -> list[Block]:
     blocks += sections(wave_line(w) for w in execution.waves)
     if execution.statusReason:
         blocks.append(context(f"Reason: {execution.statusReason}"))
-    return blocks
+    return blocks + cleanup_blocks(execution)
+
+
+def cleanup_blocks(execution: ExecutionSnapshot) -> list[Block]:
+    """A finished drill's cleanup: its result, or a Clean up button (with a confirm dialog)."""
+    if not execution.isDrill or execution.status in ("RUNNING", "PAUSED"):
+        return []
+    done = execution.cleanup
+    if done is not None and done.status != "FAILED":
+        return [context(cleanup_line(execution))]
+    lines = [cleanup_line(execution)] if done is not None else []
+    if execution.cleanupDueAt:
+        lines.append(
+            f"Recovery instances are cleaned up automatically at {date_and_clock(execution.cleanupDueAt)}."
+        )
+    button = cleanup_button(execution.executionId, execution.planName)
+    actions = ActionsBlock(block_id=f"cleanup:{execution.executionId}", elements=[button])
+    return [*(context(line) for line in lines), actions]
+
+
+def cleanup_line(execution: ExecutionSnapshot) -> str:
+    done = execution.cleanup
+    if done is None:
+        return ""
+    who = f"{done.requestedBy} via {done.requestedVia}"
+    if done.status == "IN_PROGRESS":
+        return f"🧹 Cleanup in progress, requested by {who} at {clock(done.requestedAt)}."
+    icon = "🧹" if done.status == "COMPLETED" else "⚠️"
+    verb = "Cleaned up" if done.status == "COMPLETED" else "Cleanup FAILED"
+    return f"{icon} {verb} by {who} at {clock(done.completedAt)}: {done.message}"
+
+
+def cleanup_button(execution_id: str, plan_name: str) -> ButtonElement:
+    confirm = ConfirmObject(
+        title="Clean the drill up?",
+        text=plain(f"This terminates every recovery instance the drill of {plan_name} launched.", 300),
+        confirm="Terminate instances",
+        deny="Keep them",
+        style="danger",
+    )
+    return ButtonElement(
+        text="Clean up", action_id=ids.DRILL_CLEANUP, value=execution_id, style="danger", confirm=confirm
+    )
+
+
+def keep_button(execution_id: str, minutes: int) -> ButtonElement:
+    period = f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"
+    return ButtonElement(text=f"Keep for another {period}", action_id=ids.DRILL_KEEP, value=execution_id)
 
 
 def status_text(execution: ExecutionSnapshot) -> str:

@@ -12,10 +12,19 @@ from typing import Literal, Self, get_args
 from pydantic import ConfigDict, Field, computed_field, model_validator
 
 from handlers.models.base import Model
-from handlers.models.execution import Execution, ExecutionStatus, WaveProgress, WaveStatus
+from handlers.models.execution import Cleanup, Execution, ExecutionStatus, WaveProgress, WaveStatus
 
 EventType = Literal[
-    "start", "pause", "resume", "cancel", "wave_complete", "wave_fail", "complete", "fail", "timeout"
+    "start",
+    "pause",
+    "resume",
+    "cancel",
+    "wave_complete",
+    "wave_fail",
+    "complete",
+    "fail",
+    "timeout",
+    "cleanup_reminder",
 ]
 EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
 
@@ -29,6 +38,7 @@ SUBJECTS: dict[EventType, str] = {
     "complete": "[DRS] {mode} completed: {planName}",
     "fail": "[DRS] {mode} FAILED: {planName}",
     "timeout": "[DRS] Timed out waiting for approval: {planName}",
+    "cleanup_reminder": "[DRS] Drill instances will be cleaned up soon: {planName}",
 }
 _STATUS_WORDS = {"COMPLETED": "completed", "FAILED": "FAILED", "RUNNING": "running", "CANCELLED": "cancelled"}
 
@@ -86,6 +96,8 @@ class ExecutionSnapshot(Model):
     endTime: str = ""
     statusReason: str = ""
     waves: list[WaveSummary] = Field(default_factory=list)
+    cleanup: Cleanup | None = None
+    cleanupDueAt: str = ""
 
     @classmethod
     def of(cls, execution: Execution) -> Self:
@@ -128,6 +140,7 @@ class ExecutionEvent(ExecutionSnapshot):
     decidedAt: str = ""
     reason: str = ""
     message: str = ""
+    keepMinutes: int = 0  # cleanup_reminder: how long a keep postpones the cleanup
 
     @classmethod
     def of(cls, execution: Execution, event_type: EventType = "start", **extra: object) -> Self:

@@ -42,6 +42,18 @@ class PendingApproval(Model):
     expiresAt: str
 
 
+class Cleanup(Model):
+    """Terminating a finished drill's recovery instances (handlers/services/cleanup.py)."""
+
+    status: Literal["IN_PROGRESS", "COMPLETED", "FAILED"]
+    requestedBy: str
+    requestedVia: str
+    requestedAt: str
+    completedAt: str = ""
+    terminatedInstanceIds: list[str] = Field(default_factory=list)
+    message: str = ""
+
+
 class Decision(Model):
     action: Literal["resume", "cancel"]
     decidedBy: str
@@ -69,6 +81,8 @@ class Execution(Model):
     pendingApproval: PendingApproval | None = None
     decisions: list[Decision] = Field(default_factory=list)
     statusReason: str = ""
+    cleanup: Cleanup | None = None
+    cleanupDueAt: str = ""  # when a finished drill's instances are cleaned up automatically
 
 
 class StartExecutionRequest(Model):
@@ -154,7 +168,30 @@ class FinishTask(Model):
     recordError: StepError | None = None  # set when recording ``outcome`` failed (outcome is then FAILED)
 
 
+class CleanupReminderTask(Model):
+    """A one-time schedule (handlers/schedules.py): remind that a drill's cleanup is due soon."""
+
+    task: Literal["cleanup_reminder"]
+    executionId: str
+    dueAt: str
+
+
+class ScheduledCleanupTask(Model):
+    """A one-time schedule: clean a drill up if its ``cleanupDueAt`` has passed (a keep moved it)."""
+
+    task: Literal["scheduled_cleanup"]
+    executionId: str
+    dueAt: str
+
+
 OrchestratorTask = Annotated[
-    StartTask | PauseTask | ResumedTask | StartWaveTask | PollWaveTask | FinishTask,
+    StartTask
+    | PauseTask
+    | ResumedTask
+    | StartWaveTask
+    | PollWaveTask
+    | FinishTask
+    | CleanupReminderTask
+    | ScheduledCleanupTask,
     Field(discriminator="task"),
 ]

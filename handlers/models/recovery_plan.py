@@ -48,6 +48,9 @@ def _ordered_waves(waves: list[WaveInput]) -> list[WaveInput]:
 
 Waves = Annotated[list[WaveInput], Field(min_length=1, max_length=100), AfterValidator(_ordered_waves)]
 Approvers = Annotated[list[SlackUserId], Field(max_length=50)]
+# How long after a drill ends its recovery instances are terminated (0: never; at most 30 days).
+DEFAULT_DRILL_CLEANUP_MINUTES = 1440
+CleanupMinutes = Annotated[int, Field(ge=0, le=43200, strict=True)]
 
 
 class RecoveryPlan(Model):
@@ -70,6 +73,7 @@ class RecoveryPlan(Model):
     waves: list[Wave]
     slackChannelId: str = ""
     approvers: list[str] = Field(default_factory=list)
+    drillCleanupAfterMinutes: int = DEFAULT_DRILL_CLEANUP_MINUTES
     status: Literal["valid", "invalid"] = "valid"
     statusReason: str = ""
     createdAt: str
@@ -89,6 +93,7 @@ class RecoveryPlanCreate(Model):
     notificationEmail: Email | Literal[""] = ""
     slackChannelId: SlackChannelId | Literal[""] = ""
     approvers: Approvers = Field(default_factory=list)
+    drillCleanupAfterMinutes: CleanupMinutes = DEFAULT_DRILL_CLEANUP_MINUTES
 
 
 class RecoveryPlanUpdate(Model):
@@ -106,3 +111,4 @@ class RecoveryPlanUpdate(Model):
     notificationEmail: Email | Literal[""] | None = None
     slackChannelId: SlackChannelId | Literal[""] | None = None
     approvers: Approvers | None = None
+    drillCleanupAfterMinutes: CleanupMinutes | None = None

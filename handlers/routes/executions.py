@@ -33,3 +33,8 @@ def cancel(executionId: str) -> Response[str]:
 @router.post("/executions/<executionId>/resume")
 def resume(executionId: str) -> Response[str]:
     return call(router, "resume_execution", with_path_id(json_body(router), "executionId", executionId))
+
+
+@router.post("/executions/<executionId>/cleanup")
+def cleanup(executionId: str) -> Response[str]:
+    return call(router, "cleanup_execution", with_path_id(json_body(router), "executionId", executionId))

@@ -49,6 +49,7 @@ PLAN_CONTENT = {
     "notificationEmail",
     "slackChannelId",
     "approvers",
+    "drillCleanupAfterMinutes",
 }
 
 

@@ -53,6 +53,11 @@ def finish_execution(
         return False
     final = executions.get(execution_id) or execution
     announce(final, EVENT_FOR_OUTCOME[outcome], **_event_extra(execution, outcome, reason, cancelled_by))
+    if final.isDrill:
+        # imported here: the cleanup services build on the executions service, which imports this
+        from handlers.services.cleanup_schedule import plan_cleanup
+
+        plan_cleanup(final)
     logger.info("execution finished", extra={"executionId": execution_id, "outcome": outcome})
     return True
 

@@ -44,9 +44,12 @@ class Runs:
         assert len(free) >= count, f"only {len(free)} unclaimed source servers left"
         return free[:count]
 
-    def plan(self, waves: list[list[str]], *, pause_before: int | None = None, slack: bool = True) -> Plan:
+    def plan(
+        self, waves: list[list[str]], *, pause_before: int | None = None, slack: bool = True, **extra: Any
+    ) -> Plan:
         """A plan of one group per wave (``waves``: each wave's servers), pausing before wave
-        ``pause_before``, with its own email subscriber and (``slack``) the sandbox channel."""
+        ``pause_before``, with its own email subscriber and (``slack``) the sandbox channel;
+        ``extra``: more plan fields."""
         tag = uuid.uuid4().hex[:8]
         group_ids = []
         for n, servers in enumerate(waves, start=1):
@@ -64,6 +67,7 @@ class Runs:
         }
         if slack:
             body["slackChannelId"] = self.sandbox.info["slackChannelId"]
+        body.update(extra)
         created = self.sandbox.api("POST", "/recovery-plans", body)
         assert created.status == 201, created.body
         plan = Plan(created.json()["planId"], body["planName"], body["notificationEmail"], group_ids)

@@ -38,6 +38,8 @@ MOTO_LACKS = {
     "AWS::ApiGateway::Stage": "tests/unit/test_templates_resources.py (throttling, tracing)",
     "AWS::CloudWatch::Alarm": "tests/unit/test_templates_resources.py (alarm actions) and cfn-lint",
     "AWS::Logs::QueryDefinition": "tests/unit/test_templates_resources.py (queries) and cfn-lint",
+    "AWS::Scheduler::ScheduleGroup": "the sandbox creates it through the Scheduler API (sandbox/scheduler.py); "
+    "cfn-lint",
     "AWS::SNS::Subscription": "the sandbox subscribes itself (sandbox/cfn_subscriptions.py); cfn-lint",
     "AWS::WAFv2::WebACL": "tests/unit/test_templates_resources.py (per-client callback rate rule)",
     "AWS::WAFv2::WebACLAssociation": "tests/unit/test_templates_resources.py (every stage has the web ACL)",
@@ -132,6 +134,7 @@ def test_the_target_account_role_deploys(aws: Any) -> None:
         {
             "OrchestratorRoleArn": "arn:aws:iam::123456789012:role/orchestrator",
             "ApiRoleArn": "arn:aws:iam::123456789012:role/api",
+            "BotRoleArn": "arn:aws:iam::123456789012:role/bot",
             "ExternalId": "x" * 24,
         },
     )

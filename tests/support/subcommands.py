@@ -15,6 +15,7 @@ EXAMPLES = {
     "run": "run Payments recovery",
     "status": "status",
     "cancel": "cancel exec-1",
+    "cleanup": "cleanup exec-1",
     "subscribe": "subscribe Payments a@example.com",
     "unsubscribe": "unsubscribe Payments",
 }

@@ -57,6 +57,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "invoke_api",
                 "drs_http",
                 "sns_delivery",
+                "scheduler",
                 "embedded_aws",
                 "cfn_subscriptions",
                 "deploy",

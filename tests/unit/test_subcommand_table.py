@@ -57,6 +57,7 @@ def test_changing_subcommands_are_for_operators_and_say_what() -> None:
         "plan create": "create plans",
         "run": "start executions",
         "cancel": "cancel executions",
+        "cleanup": "clean drills up",
         "subscribe": "change subscriptions",
         "unsubscribe": "change subscriptions",
     }

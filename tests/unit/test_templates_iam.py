@@ -31,6 +31,7 @@ STAR_RESOURCE_ALLOWED = {
     "xray:GetSamplingTargets": "X-Ray has no resource-level permissions",
     "drs:DescribeJobs": "a List action with no resource type",
     "drs:DescribeSourceServers": "a List action with no resource type",
+    "drs:DescribeRecoveryInstances": "a List action with no resource type",
     "drs:CreateRecoveryInstanceForDrs": "a permission-only action StartRecovery performs on instances "
     "it creates",
 }
@@ -103,10 +104,12 @@ def test_star_resource_only_for_actions_that_allow_nothing_narrower(
 
 
 def test_assume_role_only_on_the_drs_role_pattern() -> None:
-    # the orchestrator runs recoveries in other accounts; the api looks their servers up (read-only)
+    # the orchestrator runs recoveries in other accounts; the api looks their servers up (read-only);
+    # the api, the bot and the orchestrator (on schedule) clean drills up there (cleanup session policy)
     assuming = [(t, o, s) for t, o, s in STATEMENTS if "sts:AssumeRole" in _actions(s)]
     assert sorted((t, o) for t, o, _ in assuming) == [
         ("api.yaml", "ApiFunctionRole"),
+        ("bot.yaml", "BotFunctionRole"),
         ("orchestration.yaml", "OrchestratorFunctionRole"),
     ]
     for _, _, statement in assuming:
@@ -160,7 +163,9 @@ def _secret_policy_is_conditional(body: dict[str, Any], role_id: str) -> bool:
 def test_the_target_account_role_trusts_only_the_stacks_two_roles_with_an_external_id() -> None:
     role = load_template("drs-target-role.yaml")["Resources"]["DrsAccessRole"]["Properties"]
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
-    assert trust["Principal"] == {"AWS": [{"Ref": "OrchestratorRoleArn"}, {"Ref": "ApiRoleArn"}]}
+    assert trust["Principal"] == {
+        "AWS": [{"Ref": "OrchestratorRoleArn"}, {"Ref": "ApiRoleArn"}, {"Ref": "BotRoleArn"}]
+    }
     assert trust["Condition"] == {"StringEquals": {"sts:ExternalId": {"Ref": "ExternalId"}}}
     assert load_template("drs-target-role.yaml")["Parameters"]["RoleName"]["Default"].startswith(
         load_template("orchestration.yaml")["Parameters"]["DrsRoleNamePattern"]["Default"].rstrip("*")

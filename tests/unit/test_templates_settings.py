@@ -138,7 +138,6 @@ TUNING_NOT_USED: dict[str, dict[str, str]] = {
     "BotFunction": {
         "enable_account_context_validation": "the account comes from the channel, not from a request body",
         "require_account_id_for_direct_invocation": "Slack requests are never direct invocations",
-        "drs_default_role_name": "the bot never creates or changes a group and never calls DRS itself",
     },
     "NotifierFunction": {
         "approval_timeout_seconds": "the notifier neither starts executions nor creates approvals",
@@ -146,6 +145,7 @@ TUNING_NOT_USED: dict[str, dict[str, str]] = {
         "enable_notification_publishing": "the notifier consumes execution events, never publishes them",
         "enable_account_context_validation": "the account comes from the execution event",
         "require_account_id_for_direct_invocation": "invoked by SNS, never directly by a user",
+        "drs_default_role_name": "the notifier never calls DRS (cleanup is reachable, never run, from it)",
     },
 }
 

@@ -34,6 +34,8 @@ ACTION_CASES: dict[str, Callable[[Estate], str]] = {
     ids.APPROVAL_CANCEL: lambda a: f"{a.execution_id}:2",
     ids.RUN_RECOVERY_CONFIRM: lambda a: a.plan_id,
     ids.CANCEL_EXECUTION_CONFIRM: lambda a: a.execution_id,
+    ids.DRILL_CLEANUP: lambda a: a.execution_id,
+    ids.DRILL_KEEP: lambda a: a.execution_id,
 }
 VIEW_CASES = {ids.PLAN_CREATE_VIEW}  # a plan form whose first wave is A's group (below)
 OPTIONS_CASES = {ids.WAVE_GROUP}  # the plan form's group picker asks for options (below)
@@ -45,6 +47,7 @@ COMMAND_CASES = {
     "run": "run {a.plan_id}",
     "status": "status {a.execution_id}",
     "cancel": "cancel {a.execution_id}",
+    "cleanup": "cleanup {a.execution_id}",
     "subscribe": "subscribe {a.plan_id} mallory@example.com",
     "unsubscribe": "unsubscribe {a.plan_id}",
     "groups": "groups",

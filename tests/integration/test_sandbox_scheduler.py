@@ -1,0 +1,63 @@
+"""The sandbox's EventBridge Scheduler runner (sandbox/scheduler.py) on moto's Scheduler: it fires
+a one-time schedule once it is due, exactly once, and deletes it; driven here by ``tick`` with a
+chosen time, and its target run in process (the orchestrator's entry point)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from handlers.orchestrator import lambda_handler as orchestrator
+from handlers.repositories.executions import ExecutionRepository
+from handlers.timestamps import parse_iso
+from sandbox.scheduler import SchedulerRunner, due
+from tests.conftest import ACCOUNT_A
+from tests.integration.test_automatic_cleanup import GROUP, _ended_drill, scheduler  # noqa: F401
+from tests.support.drills import live_instances, plan_with_groups
+from tests.support.events import LambdaContext
+
+
+class InProcessRuntime:
+    """What the runner needs of the sandbox's Lambda runtime: ``invoke_async``, run here at once."""
+
+    def __init__(self) -> None:
+        self.invoked: list[tuple[str, Any]] = []
+
+    def invoke_async(self, arn: str, event: Any) -> None:
+        self.invoked.append((arn, event))
+        orchestrator(event, LambdaContext())
+
+
+def test_due_reads_at_expressions_only() -> None:
+    now = datetime(2026, 12, 1, 10, 0, 0, tzinfo=UTC)
+    assert due("at(2026-12-01T10:00:00)", now) and due("at(2026-12-01T09:59:59)", now)
+    assert not due("at(2026-12-01T10:00:01)", now)
+    assert not due("rate(5 minutes)", now) and not due("at(garbage)", now)
+
+
+def test_the_runner_fires_the_automatic_cleanup_at_its_time_once(
+    aws: Any,
+    scheduler: Any,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given an ended drill whose cleanup and reminder are scheduled
+    drill = _ended_drill(plan_with_groups())
+    runtime = InProcessRuntime()
+    runner = SchedulerRunner(aws.client("scheduler"), runtime, GROUP)  # type: ignore[arg-type]
+    due_at = parse_iso(drill.cleanupDueAt)
+    # When the runner looks before anything is due: nothing fires
+    assert runner.tick(due_at - timedelta(hours=2)) == []
+    # When it looks an hour before: the reminder fires (and is gone), the cleanup waits
+    assert runner.tick(due_at - timedelta(minutes=59)) == [f"cleanup-reminder-{drill.executionId}"]
+    assert len(live_instances(aws.drs, ACCOUNT_A, drill)) == 3
+    # When it looks at the due time (the product's clock agreeing)
+    monkeypatch.setattr("handlers.timestamps.now", lambda: due_at + timedelta(seconds=2))
+    assert runner.tick(due_at + timedelta(seconds=2)) == [f"cleanup-{drill.executionId}"]
+    # Then the drill is cleaned up by the schedule, and nothing is left to fire again
+    record = ExecutionRepository().get(drill.executionId).cleanup  # type: ignore[union-attr]
+    assert record is not None and record.status == "COMPLETED" and record.requestedBy == "schedule"
+    assert live_instances(aws.drs, ACCOUNT_A, drill) == []
+    assert runner.tick(due_at + timedelta(days=10)) == []
+    assert [event["task"] for _, event in runtime.invoked] == ["cleanup_reminder", "scheduled_cleanup"]
