@@ -87,6 +87,10 @@ NOT_USED: dict[str, dict[str, str]] = {
     "BotFunction": {
         "server_claims_table": "the bot lists protection groups; it never creates, changes or deletes one",
     },
+    "OrchestratorFunction": {
+        "server_claims_table": "the orchestrator reads groups to resolve their servers; claims change only "
+        "when a group is created, changed or deleted",
+    },
     "NotifierFunction": {
         "protection_groups_table": "the notifier reads only the plan and the execution",
         "approvals_table": "pause buttons carry the approval id from the event; nothing is looked up",
