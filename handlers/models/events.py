@@ -12,7 +12,7 @@ from typing import Literal, Self, get_args
 from pydantic import ConfigDict, Field, computed_field, model_validator
 
 from handlers.models.base import Model
-from handlers.models.execution import Execution, ExecutionStatus, WaveProgress, WaveStatus
+from handlers.models.execution import Execution, ExecutionStatus, Rto, WaveProgress, WaveStatus
 
 EventType = Literal[
     "start", "pause", "resume", "cancel", "wave_complete", "wave_fail", "complete", "fail", "timeout"
@@ -85,6 +85,7 @@ class ExecutionSnapshot(Model):
     startTime: str = ""
     endTime: str = ""
     statusReason: str = ""
+    rto: Rto | None = None
     waves: list[WaveSummary] = Field(default_factory=list)
 
     @classmethod
@@ -100,6 +101,14 @@ class ExecutionSnapshot(Model):
     @property
     def waveCount(self) -> int:
         return len(self.waves)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def rtoLine(self) -> str:
+        """``RTO 14 min (target 30) ✓`` once the execution has ended (empty before)."""
+        from handlers.rto import summary
+
+        return summary(self.rto)
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -16,6 +16,8 @@ Outcome = Literal["SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"]
 class ServerLaunch(Model):
     sourceServerId: str
     launchStatus: str = "PENDING"
+    recoveryInstanceId: str = ""
+    launchedAt: str = ""  # when a poll first saw it LAUNCHED
 
 
 class WaveProgress(Model):
@@ -30,6 +32,16 @@ class WaveProgress(Model):
     startTime: str = ""
     endTime: str = ""
     message: str = ""
+    pausedAt: str = ""  # when the pause before this wave (if any) opened
+
+
+class Rto(Model):
+    """Measured recovery time (handlers/rto.py): start to the last server launched."""
+
+    measuredSeconds: int | None = None  # whole seconds (DynamoDB stores no floats)
+    excludingApprovalSeconds: int | None = None
+    targetSeconds: int | None = None
+    met: bool | None = None
 
 
 class PendingApproval(Model):
@@ -67,6 +79,7 @@ class Execution(Model):
     pendingApproval: PendingApproval | None = None
     decisions: list[Decision] = Field(default_factory=list)
     statusReason: str = ""
+    rto: Rto | None = None
 
 
 class StartExecutionRequest(Model):

@@ -48,6 +48,7 @@ def _ordered_waves(waves: list[WaveInput]) -> list[WaveInput]:
 
 Waves = Annotated[list[WaveInput], Field(min_length=1, max_length=100), AfterValidator(_ordered_waves)]
 Approvers = Annotated[list[SlackUserId], Field(max_length=50)]
+TargetRtoMinutes = Annotated[int, Field(ge=1, le=10080)]
 
 
 class RecoveryPlan(Model):
@@ -70,6 +71,7 @@ class RecoveryPlan(Model):
     waves: list[Wave]
     slackChannelId: str = ""
     approvers: list[str] = Field(default_factory=list)
+    targetRtoMinutes: int | None = None
     status: Literal["valid", "invalid"] = "valid"
     statusReason: str = ""
     createdAt: str
@@ -89,6 +91,7 @@ class RecoveryPlanCreate(Model):
     notificationEmail: Email | Literal[""] = ""
     slackChannelId: SlackChannelId | Literal[""] = ""
     approvers: Approvers = Field(default_factory=list)
+    targetRtoMinutes: TargetRtoMinutes | None = None
 
 
 class RecoveryPlanUpdate(Model):
@@ -106,3 +109,4 @@ class RecoveryPlanUpdate(Model):
     notificationEmail: Email | Literal[""] | None = None
     slackChannelId: SlackChannelId | Literal[""] | None = None
     approvers: Approvers | None = None
+    targetRtoMinutes: TargetRtoMinutes | None = None
