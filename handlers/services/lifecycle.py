@@ -18,6 +18,7 @@ from handlers.repositories.executions import ExecutionRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
 from handlers.services.approvals import expire_open_approval
 from handlers.services.execution_events import announce
+from handlers.services.report_store import store_report
 from handlers.timestamps import now_iso
 
 EVENT_FOR_OUTCOME: dict[str, EventType] = {
@@ -55,6 +56,7 @@ def finish_execution(
         return False
     final = executions.get(execution_id) or execution
     announce(final, EVENT_FOR_OUTCOME[outcome], **_event_extra(execution, outcome, reason, cancelled_by))
+    store_report(final)
     logger.info("execution finished", extra={"executionId": execution_id, "outcome": outcome})
     return True
 
