@@ -170,7 +170,8 @@ def get_execution_report(caller: Caller, body: dict[str, Any]) -> dict[str, Any]
     from handlers.services import report_formats, reports
 
     request = parse(ReportRequest, body)
-    report = reports.get_report(caller, request.executionId)
+    # another account's execution is not found (get_execution), like a missing one
+    report = reports.build_report(executions.get_execution(caller, request.executionId))
     if request.format == "json":
         return report
     render, content_type = {

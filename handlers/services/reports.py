@@ -12,19 +12,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from handlers.account_context import Caller
 from handlers.models.execution import Execution, ServerLaunch, WaveProgress
 from handlers.timestamps import parse_iso
 
 _DECISION_EVENTS = {"resume": "resumed", "cancel": "cancelled", "retry": "retried", "skip": "skipped"}
-
-
-def get_report(caller: Caller, execution_id: str) -> dict[str, Any]:
-    """The report of an execution of the caller's account (another account's: not found)."""
-    # imported here: executions -> lifecycle -> report_store -> this module
-    from handlers.services.executions import get_execution
-
-    return build_report(get_execution(caller, execution_id))
 
 
 def build_report(execution: Execution) -> dict[str, Any]:
