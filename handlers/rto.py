@@ -7,8 +7,9 @@ it, or the start) to its decision's ``decidedAt``; a pause still open when the r
 the end. Only the part of a pause before the last launch counts, and overlapping pauses count once.
 
 ``met`` compares the wall-clock measure with the plan's target (the conservative reading: the time
-the business waited). It is None without a target, and False when a target exists but not every
-server launched (a recovery that did not finish did not meet its objective)."""
+the business waited). It is None without a target, and False when a target exists but the run did
+not recover everything (not SUCCEEDED, or a required server not launched): a recovery that did not
+finish did not meet its objective, however fast its first waves were."""
 
 from __future__ import annotations
 
@@ -30,9 +31,15 @@ def launch_times(execution: Execution) -> list[datetime]:
     ]
 
 
-def all_launched(execution: Execution) -> bool:
+def recovered(execution: Execution) -> bool:
+    """Every wave ran and every required server launched (optional ones may fail)."""
     servers = [s for wave in execution.waves for s in wave.servers]
-    return bool(servers) and all(s.launchStatus == "LAUNCHED" for s in servers)
+    required = [s for s in servers if not getattr(s, "optional", False)]
+    return (
+        execution.status == "SUCCEEDED"
+        and bool(servers)
+        and all(s.launchStatus == "LAUNCHED" for s in required)
+    )
 
 
 def pauses(execution: Execution, end_time: str = "") -> list[Interval]:
@@ -86,7 +93,7 @@ def compute(execution: Execution, target_minutes: int | None, *, end_time: str =
     start, last = parse_iso(execution.startTime), max(launched)
     measured = max(0.0, (last - start).total_seconds())
     waited = overlap_seconds(pauses(execution, end_time), start, last)
-    met = None if target is None else (all_launched(execution) and measured <= target)
+    met = None if target is None else (recovered(execution) and measured <= target)
     return Rto(
         measuredSeconds=round(measured),
         excludingApprovalSeconds=round(max(0.0, measured - waited)),

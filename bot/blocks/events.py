@@ -24,7 +24,7 @@ def pause_of(event: ExecutionEvent) -> Pause:
 
 def _rto_first(event: ExecutionEvent, line: str) -> str:
     """The final message leads with the measured RTO against the target."""
-    return f"*{event.rtoLine}*\n{line}" if event.rtoLine else line
+    return f"{event.rtoLine}\n{line}" if event.rtoLine else line
 
 
 # None: the event has no thread line of its own (the start is the parent message itself; the

@@ -54,7 +54,7 @@ def resumed(wave_number: int, minutes: float) -> Decision:
 
 def test_without_pauses_the_rto_is_start_to_the_last_launch() -> None:
     # Given two waves whose last server launched 14 minutes after the start
-    run = execution([wave(1, [3, 5], endTime=at(6)), wave(2, [14, 9], endTime=at(15))])
+    run = execution([wave(1, [3, 5], endTime=at(6)), wave(2, [14, 9], endTime=at(15))], status="SUCCEEDED")
     # When the RTO is computed against a 30-minute target
     measured = rto.compute(run, 30)
     # Then it is 14 minutes either way and meets the target
@@ -112,9 +112,17 @@ def test_no_launch_is_not_measured_and_misses_a_target() -> None:
 
 
 def test_a_run_with_a_failed_server_misses_its_target_however_fast() -> None:
-    run = execution([wave(1, [2, None])])
+    run = execution([wave(1, [2, None])], status="FAILED")
     measured = rto.compute(run, 30)
     assert measured.measuredSeconds == 120 and measured.met is False
+
+
+def test_a_run_cancelled_before_its_last_wave_misses_its_target() -> None:
+    # Given wave 1 launched in 3 minutes, then the run was cancelled before wave 2 started
+    run = execution([wave(1, [3]), wave(2, [])], status="CANCELLED")
+    # Then the target is missed: wave 2 was never recovered
+    measured = rto.compute(run, 30)
+    assert measured.measuredSeconds == 180 and measured.met is False
 
 
 def test_without_a_target_met_is_null_and_the_line_says_so() -> None:

@@ -43,6 +43,7 @@ COMMAND_CASES = {
     "plan": "plan {a.plan_id}",
     "run": "run {a.plan_id}",
     "status": "status {a.execution_id}",
+    "report": "report {a.execution_id}",
     "cancel": "cancel {a.execution_id}",
     "subscribe": "subscribe {a.plan_id} mallory@example.com",
     "unsubscribe": "unsubscribe {a.plan_id}",
