@@ -200,3 +200,26 @@ def test_a_bucket_that_refuses_writes_does_not_lose_the_ending(orchestration, aw
     assert wait_until(lambda: len(counted) == 2, 10)
     assert len(attempts) == 2 * report_store.ATTEMPTS and counted == ["ReportWriteFailures"] * 2
     assert "complete" in orchestration.event_types()
+
+
+def test_the_completion_email_leads_with_the_rto_against_the_target(orchestration, resumed_run):
+    complete = orchestration.wait_for_event("complete")
+    first_line = complete["body"].splitlines()[0]
+    assert first_line.startswith("RTO ") and first_line.endswith("(target 30) ✓"), first_line
+
+
+@pytest.mark.parametrize("bad", [0, 10081, -5, "thirty", 1.5])
+def test_a_target_rto_out_of_range_is_a_400(aws, bad):
+    groups = [call_api("POST", "/protection-groups", group_body("Tier 0"))[1]["groupId"]]
+    status, error = call_api("POST", "/recovery-plans", plan_body(groups, targetRtoMinutes=bad))
+    assert status == 400 and "targetRtoMinutes" in error["message"], error
+
+
+def test_a_target_rto_is_stored_shown_and_cleared(aws):
+    groups = [call_api("POST", "/protection-groups", group_body("Tier 0"))[1]["groupId"]]
+    plan = call_api("POST", "/recovery-plans", plan_body(groups, targetRtoMinutes=10080))[1]
+    assert call_api("GET", f"/recovery-plans/{plan['planId']}")[1]["targetRtoMinutes"] == 10080
+    update = {"version": plan["version"], "targetRtoMinutes": None}
+    status, updated = call_api("PUT", f"/recovery-plans/{plan['planId']}", update)
+    assert status == 200 and updated["targetRtoMinutes"] is None
+    assert plan_body(groups)["planName"] and "targetRtoMinutes" in call_api("GET", "/recovery-plans")[1]["items"][0]
