@@ -93,8 +93,9 @@ def timeline(execution: Execution) -> list[dict[str, str]]:
     start = f"{mode} of {execution.planName} started by {execution.startedBy} via {execution.startedVia}"
     if getattr(execution, "forced", False):
         start += " (forced past failed readiness checks)"
-    if getattr(execution, "pointInTime", None):
-        start += f" from point in time {execution.pointInTime}"  # type: ignore[attr-defined]
+    point_in_time = getattr(execution, "pointInTime", None)
+    if point_in_time:
+        start += f" from point in time {point_in_time}"
     events.append((execution.startTime, "execution_started", start))
     for wave in execution.waves:
         events.extend(_wave_events(wave))

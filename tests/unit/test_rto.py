@@ -130,3 +130,23 @@ def test_without_a_target_met_is_null_and_the_line_says_so() -> None:
     assert measured.targetSeconds is None and measured.met is None
     assert rto.summary(measured) == "RTO 14 min (no target)"
     assert rto.summary(None) == ""
+
+
+def test_the_final_slack_line_and_email_lead_with_the_rto() -> None:
+    from bot.blocks.events import event_line
+    from handlers.models.events import ExecutionEvent
+    from handlers.rendering import render_text
+
+    # Given a drill that ended with its RTO recorded (14 minutes against 30)
+    run = execution(
+        [wave(1, [14])],
+        status="SUCCEEDED",
+        endTime=at(15),
+        rto=rto.compute(execution([wave(1, [14])], status="SUCCEEDED"), 30),
+    )
+    event = ExecutionEvent.of(run, "complete")
+    # Then the Slack thread line and the email both start with it
+    assert event_line(event) == "RTO 14 min (target 30) ✓\n✅ Drill completed"
+    assert render_text("email/complete.txt.j2", event=event).startswith("RTO 14 min (target 30) ✓\n")
+    # and an event of a run without an RTO (not ended) is unchanged
+    assert event_line(ExecutionEvent.of(execution([wave(1, [14])]), "complete")) == "✅ Drill completed"
