@@ -66,7 +66,8 @@ def safe_cell(value: Any) -> str:
     return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
 
 
-def to_html(report: dict[str, Any]) -> str:
+def to_html(report: dict[str, Any], *, for_response: bool = True) -> str:
+    """The page; ``for_response=False`` (the bucket copy) skips the response size limit."""
     rto = Rto.model_validate(report["rto"]) if report.get("rto") else None
     timeline, note = folded_timeline(report)
     servers = [s for wave in report["waves"] for s in wave["servers"]]
@@ -82,7 +83,7 @@ def to_html(report: dict[str, Any]) -> str:
         expand_limit=EXPAND_LIMIT,
         generated_at=now_iso(),
     )
-    return checked_size(page)
+    return checked_size(page) if for_response else page
 
 
 def folded_timeline(report: dict[str, Any]) -> tuple[list[dict[str, str]], str]:

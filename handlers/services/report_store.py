@@ -40,7 +40,7 @@ def store_report(execution: Execution) -> bool:
     report = build_report(execution)
     bodies = {
         "json": (json.dumps(report, indent=1), "application/json"),
-        "html": (to_html(report), "text/html; charset=utf-8"),
+        "html": (to_html(report, for_response=False), "text/html; charset=utf-8"),
     }
     written = [
         _put(bucket, report_key(execution.accountId, execution.executionId, ext), body, content_type)

@@ -99,3 +99,15 @@ def test_a_small_report_shows_every_server_and_event() -> None:
     page = report_formats.to_html(report)
     assert page.count("<details open>") == 2 and "servers_launched" not in page
     assert page.count("server_launched") == 19  # the first server of wave 1 failed (index 0)
+
+
+def test_a_report_over_the_response_limit_is_a_413_but_its_bucket_copy_is_still_rendered(monkeypatch) -> None:
+    import pytest
+
+    from handlers.errors import PayloadTooLargeError
+
+    report = build_report(big_execution())
+    monkeypatch.setattr(report_formats, "MAX_BYTES", 10_000)
+    with pytest.raises(PayloadTooLargeError, match="format=csv"):
+        report_formats.to_html(report)
+    assert len(report_formats.to_html(report, for_response=False)) > 10_000
