@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from benchmarks import cold_start, concurrency, decisions, executions, fanout, latency, slack, tags
+from benchmarks import cold_start, concurrency, decisions, executions, fanout, latency, reports, slack, tags
 
 
 def main() -> None:
-    for benchmark in (cold_start, latency, concurrency, decisions, executions, fanout, slack, tags):
+    for benchmark in (cold_start, latency, concurrency, decisions, executions, fanout, slack, tags, reports):
         benchmark.main()
         print()
 

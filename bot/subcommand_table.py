@@ -90,6 +90,12 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         subcommands.show_status,
     ),
     Subcommand(
+        "report",
+        "{cmd} report <executionId>: evidence report: RTO against the target, waves, decisions",
+        parsing.execution_id(optional=False),
+        subcommands.show_report,
+    ),
+    Subcommand(
         "cancel",
         "{cmd} cancel <executionId>: cancel a running or paused execution",
         parsing.execution_id(optional=False),

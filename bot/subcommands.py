@@ -175,6 +175,20 @@ def show_status(user: SlackUser, command: Command) -> Reply:
     return Reply(status_text(snapshot), blocks)
 
 
+def show_report(user: SlackUser, command: Command) -> Reply:
+    """The evidence report of an execution of the channel's account (another account's: not found)."""
+    from bot.blocks.reports import report_blocks
+    from handlers.services.reports import build_report
+    from handlers.settings import get_settings
+
+    report = build_report(executions.get_execution(caller_for(user), command.target))
+    settings = get_settings()
+    blocks = report_blocks(
+        report, api_url=settings.api_gateway_url or "", bucket=settings.reports_bucket or ""
+    )
+    return Reply(f"Evidence report: {report['planName']} ({report['status']})", blocks)
+
+
 def pause_offer(user: SlackUser, caller: Caller, execution: Execution) -> list[Block]:
     """An open pause with its buttons for a user who may decide it, or who may."""
     pending = execution.pendingApproval

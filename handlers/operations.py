@@ -8,7 +8,7 @@ operation up by name (docs/architecture.md, 3.1); REST routes (``handlers.routes
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -44,6 +44,12 @@ class ListRequest(Model):
     model_config = ConfigDict(extra="forbid")
     limit: int = Field(default=50, ge=1, le=100)
     nextToken: str | None = Field(default=None, max_length=2048)
+
+
+class ReportRequest(Model):
+    model_config = ConfigDict(extra="forbid")
+    executionId: str = Field(min_length=1, max_length=128)
+    format: Literal["json", "html", "csv"] = "json"
 
 
 class ExportRequest(Model):
@@ -171,6 +177,27 @@ def cleanup_execution(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     return _dump(cleanup.cleanup_execution(caller, parse(ExecutionRef, body).executionId))
 
 
+def get_execution_report(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    """JSON: the report itself. HTML/CSV: ``{"executionId", "format", "contentType", "content"}``."""
+    from handlers.services import report_formats, reports
+
+    request = parse(ReportRequest, body)
+    # another account's execution is not found (get_execution), like a missing one
+    report = reports.build_report(executions.get_execution(caller, request.executionId))
+    if request.format == "json":
+        return report
+    render, content_type = {
+        "html": (report_formats.to_html, "text/html; charset=utf-8"),
+        "csv": (report_formats.to_csv, "text/csv; charset=utf-8"),
+    }[request.format]
+    return {
+        "executionId": request.executionId,
+        "format": request.format,
+        "contentType": content_type,
+        "content": render(report),
+    }
+
+
 def decide_approval(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     request = parse(DecideApprovalRequest, body)
     result = decisions.decide(
@@ -198,6 +225,7 @@ OPERATIONS: dict[str, Operation] = {
     "resume_execution": resume_execution,
     "decide_approval": decide_approval,
     "cleanup_execution": cleanup_execution,
+    "get_execution_report": get_execution_report,
     "export_configuration": export_configuration,
     "import_configuration": import_configuration,
 }

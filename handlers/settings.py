@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     execution_notifications_topic_arn: str | None = None
     operational_alerts_topic_arn: str | None = None
     state_machine_arn: str | None = None
+    reports_bucket: str | None = None  # evidence reports of ended executions (cfn/data.yaml ReportsBucket)
     api_gateway_url: str | None = None
     # One-time schedules (handlers/schedules.py): their group, the function they invoke, and the
     # role EventBridge Scheduler invokes it with.

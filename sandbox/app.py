@@ -173,6 +173,7 @@ class Sandbox:
             "functions": dict(self.functions),
             "stateMachineArn": machines[0] if machines else None,
             "topicArn": outputs.get("ExecutionNotificationsTopicArn"),
+            "reportsBucket": outputs.get("ReportsBucketName"),
             "tables": resources("AWS::DynamoDB::Table"),
             "accounts": list(ACCOUNTS),
             "sourceServers": self.estate.source_server_ids(),

@@ -60,6 +60,7 @@ def seed(runtime: Any, api_function: str, estate: Estate) -> dict[str, Any]:
             "waves": waves,
             "notificationEmail": SUBSCRIBER,
             "slackChannelId": DEFAULT_CHANNEL,
+            "targetRtoMinutes": 30,
         },
     )
     log.info("seeded %d groups and plan %r in account %s", len(groups), plan.get("planName"), account)

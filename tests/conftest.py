@@ -29,6 +29,7 @@ from tests.support.cfn import create_tables
 
 ACCOUNT_A = "111111111111"
 ACCOUNT_B = "222222222222"
+REPORTS_BUCKET = "drs-chatops-reports-test"
 ACCOUNT_C = "333333333333"  # a third account (tests/property uses it)
 
 
@@ -66,6 +67,8 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsEnv]:
         sns = boto3.client("sns", region_name="us-east-1")
         topic = sns.create_topic(Name="execution-notifications")["TopicArn"]
         alerts = sns.create_topic(Name="operational-alerts")["TopicArn"]
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=REPORTS_BUCKET)
+        monkeypatch.setenv("REPORTS_BUCKET", REPORTS_BUCKET)
         for name, value in tables.items():
             monkeypatch.setenv(name, value)
         monkeypatch.setenv("EXECUTION_NOTIFICATIONS_TOPIC_ARN", topic)

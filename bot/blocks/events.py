@@ -32,18 +32,25 @@ def pause_of(event: ExecutionEvent) -> Pause:
     return Pause(event.planName, event.waveNumber or 0, event.protectionGroupName, event.expiresAt)
 
 
+def _rto_first(event: ExecutionEvent, line: str) -> str:
+    """The final message leads with the measured RTO against the target."""
+    return f"{event.rtoLine}\n{line}" if event.rtoLine else line
+
+
 # None: the event has no thread line of its own (the start is the parent message itself; the
 # pause is posted with its buttons, ``Pause.text`` being its line).
 LINES: dict[EventType, Callable[[ExecutionEvent], str | None]] = {
     "start": lambda e: None,
     "pause": lambda e: None,
     "resume": lambda e: f"▶️ {decided(e)}",
-    "cancel": lambda e: f"🚫 {decided(e) if e.decidedBy else e.mode + ' cancelled'}",
+    "cancel": lambda e: _rto_first(e, f"🚫 {decided(e) if e.decidedBy else e.mode + ' cancelled'}"),
     "wave_complete": lambda e: f"✅ {_wave(e)} completed: {e.launched}/{e.total} servers launched",
     "wave_fail": lambda e: f"❌ {_wave(e)} failed: {e.message or 'servers failed to launch'}",
-    "complete": lambda e: f"✅ {e.mode} completed",
-    "fail": lambda e: f"❌ {e.mode} failed: {e.reason or 'see the execution status'}",
-    "timeout": lambda e: f"⌛ Timed out waiting for approval before wave {e.waveNumber or '?'}",
+    "complete": lambda e: _rto_first(e, f"✅ {e.mode} completed"),
+    "fail": lambda e: _rto_first(e, f"❌ {e.mode} failed: {e.reason or 'see the execution status'}"),
+    "timeout": lambda e: _rto_first(
+        e, f"⌛ Timed out waiting for approval before wave {e.waveNumber or '?'}"
+    ),
     "cleanup_reminder": lambda e: None,  # posted with its Keep / Clean up buttons (reminder_blocks)
 }
 

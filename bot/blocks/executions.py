@@ -68,6 +68,8 @@ def status_blocks(execution: ExecutionSnapshot) -> list[Block]:
         f"at {clock(execution.startTime)} · execution {execution.executionId}"
     )
     blocks: list[Block] = [header(title), context(facts)]
+    if execution.rtoLine:
+        blocks.append(section(execution.rtoLine))
     blocks += sections(wave_line(w) for w in execution.waves)
     if execution.statusReason:
         blocks.append(context(f"Reason: {execution.statusReason}"))

@@ -12,7 +12,7 @@ from typing import Literal, Self, get_args
 from pydantic import ConfigDict, Field, computed_field, model_validator
 
 from handlers.models.base import Model
-from handlers.models.execution import Cleanup, Execution, ExecutionStatus, WaveProgress, WaveStatus
+from handlers.models.execution import Cleanup, Execution, ExecutionStatus, Rto, WaveProgress, WaveStatus
 
 EventType = Literal[
     "start",
@@ -95,6 +95,7 @@ class ExecutionSnapshot(Model):
     startTime: str = ""
     endTime: str = ""
     statusReason: str = ""
+    rto: Rto | None = None
     waves: list[WaveSummary] = Field(default_factory=list)
     cleanup: Cleanup | None = None
     cleanupDueAt: str = ""
@@ -112,6 +113,14 @@ class ExecutionSnapshot(Model):
     @property
     def waveCount(self) -> int:
         return len(self.waves)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def rtoLine(self) -> str:
+        """``RTO 14 min (target 30) ✓`` once the execution has ended (empty before)."""
+        from handlers.rto import summary
+
+        return summary(self.rto)
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -16,6 +16,8 @@ Outcome = Literal["SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"]
 class ServerLaunch(Model):
     sourceServerId: str
     launchStatus: str = "PENDING"
+    recoveryInstanceId: str = ""
+    launchedAt: str = ""  # when a poll first saw it LAUNCHED
 
 
 class WaveProgress(Model):
@@ -32,6 +34,16 @@ class WaveProgress(Model):
     message: str = ""
     # A tag group's tags, as the wave resolved them at its start (``servers``: what they selected).
     resolvedFromTags: dict[str, str] | None = None
+    pausedAt: str = ""  # when the pause before this wave (if any) opened
+
+
+class Rto(Model):
+    """Measured recovery time (handlers/rto.py): start to the last server launched."""
+
+    measuredSeconds: int | None = None  # whole seconds (DynamoDB stores no floats)
+    excludingApprovalSeconds: int | None = None
+    targetSeconds: int | None = None
+    met: bool | None = None
 
 
 class PendingApproval(Model):
@@ -83,6 +95,7 @@ class Execution(Model):
     statusReason: str = ""
     cleanup: Cleanup | None = None
     cleanupDueAt: str = ""  # when a finished drill's instances are cleaned up automatically
+    rto: Rto | None = None
 
 
 class StartExecutionRequest(Model):

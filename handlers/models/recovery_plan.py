@@ -51,6 +51,7 @@ Approvers = Annotated[list[SlackUserId], Field(max_length=50)]
 # How long after a drill ends its recovery instances are terminated (0: never; at most 30 days).
 DEFAULT_DRILL_CLEANUP_MINUTES = 1440
 CleanupMinutes = Annotated[int, Field(ge=0, le=43200, strict=True)]
+TargetRtoMinutes = Annotated[int, Field(ge=1, le=10080)]
 
 
 class RecoveryPlan(Model):
@@ -74,6 +75,7 @@ class RecoveryPlan(Model):
     slackChannelId: str = ""
     approvers: list[str] = Field(default_factory=list)
     drillCleanupAfterMinutes: int = DEFAULT_DRILL_CLEANUP_MINUTES
+    targetRtoMinutes: int | None = None
     status: Literal["valid", "invalid"] = "valid"
     statusReason: str = ""
     createdAt: str
@@ -94,6 +96,7 @@ class RecoveryPlanCreate(Model):
     slackChannelId: SlackChannelId | Literal[""] = ""
     approvers: Approvers = Field(default_factory=list)
     drillCleanupAfterMinutes: CleanupMinutes = DEFAULT_DRILL_CLEANUP_MINUTES
+    targetRtoMinutes: TargetRtoMinutes | None = None
 
 
 class RecoveryPlanUpdate(Model):
@@ -112,3 +115,4 @@ class RecoveryPlanUpdate(Model):
     slackChannelId: SlackChannelId | Literal[""] | None = None
     approvers: Approvers | None = None
     drillCleanupAfterMinutes: CleanupMinutes | None = None
+    targetRtoMinutes: TargetRtoMinutes | None = None

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from handlers.routes.request import call, json_body, query, with_path_id
+from handlers.routes.request import call, invoke, json_body, query, with_path_id
+from handlers.services.callback_pages import SECURITY_HEADERS
+from handlers.services.report_formats import checked_size
 
 router = Router()  # type: ignore[no-untyped-call]
 
@@ -38,3 +42,16 @@ def resume(executionId: str) -> Response[str]:
 @router.post("/executions/<executionId>/cleanup")
 def cleanup(executionId: str) -> Response[str]:
     return call(router, "cleanup_execution", with_path_id(json_body(router), "executionId", executionId))
+
+
+@router.get("/executions/<executionId>/report")
+def report(executionId: str) -> Response[str]:
+    """JSON by default; ``?format=html`` a printable page, ``?format=csv`` one row per server."""
+    result = invoke(router, "get_execution_report", with_path_id(query(router), "executionId", executionId))
+    if result.get("format") == "html":
+        return Response(200, result["contentType"], result["content"], headers=SECURITY_HEADERS)
+    if result.get("format") == "csv":
+        filename = f"drs-report-{result['executionId']}.csv"
+        headers = {**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{filename}"'}
+        return Response(200, result["contentType"], result["content"], headers=headers)
+    return Response(200, "application/json", checked_size(json.dumps(result)))

@@ -40,10 +40,15 @@ def with_path_id(body: dict[str, Any], key: str, value: str) -> dict[str, Any]:
 def call(
     app: APIGatewayRestResolver | Router, operation: str, body: dict[str, Any], status: int = 200
 ) -> Response[str]:
+    result = invoke(app, operation, body)
+    return Response(status_code=status, content_type="application/json", body=json.dumps(result))
+
+
+def invoke(app: APIGatewayRestResolver | Router, operation: str, body: dict[str, Any]) -> Any:
+    """Run ``operation`` as the request's caller; the result as the operation returns it."""
     try:
         caller = caller_for_invocation(app.current_event.raw_event, body)
     except (ValidationError, ForbiddenError):
         count("AccountValidationErrors")
         raise
-    result = run(operation, caller, body)
-    return Response(status_code=status, content_type="application/json", body=json.dumps(result))
+    return run(operation, caller, body)

@@ -50,6 +50,7 @@ PLAN_CONTENT = {
     "slackChannelId",
     "approvers",
     "drillCleanupAfterMinutes",
+    "targetRtoMinutes",
 }
 
 

@@ -9,15 +9,16 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from handlers import aws
+from handlers import aws, rto
 from handlers.account_context import Caller, channel_of
 from handlers.models.events import EventType
-from handlers.models.execution import TERMINAL_STATUSES, Execution, Outcome, WaveProgress
+from handlers.models.execution import TERMINAL_STATUSES, Execution, Outcome, Rto, WaveProgress
 from handlers.observability import logger
 from handlers.repositories.executions import ExecutionRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
 from handlers.services.approvals import expire_open_approval
 from handlers.services.execution_events import announce
+from handlers.services.report_store import store_report
 from handlers.timestamps import now_iso
 
 EVENT_FOR_OUTCOME: dict[str, EventType] = {
@@ -40,13 +41,15 @@ def finish_execution(
         return False
     reason = reason or failure_reason(execution)
     closed = [_close(w, outcome, reason) for w in execution.waves]
+    ended = now_iso()
     recorded = executions.update(
         execution_id,
         status=outcome,
-        endTime=now_iso(),
+        endTime=ended,
         waves=closed,
         pendingApproval=None,
         statusReason=reason,
+        rto=_measured_rto(execution.model_copy(update={"waves": closed, "status": outcome}), ended),
     )
     _release(execution, outcome)  # also when another writer ended it first: a retry finishes its job
     if not recorded:
@@ -58,8 +61,14 @@ def finish_execution(
         from handlers.services.cleanup_schedule import plan_cleanup
 
         plan_cleanup(final)
+    store_report(final)
     logger.info("execution finished", extra={"executionId": execution_id, "outcome": outcome})
     return True
+
+
+def _measured_rto(execution: Execution, ended: str) -> Rto:
+    plan = RecoveryPlanRepository().get(execution.planId)
+    return rto.compute(execution, plan.targetRtoMinutes if plan else None, end_time=ended)
 
 
 def _release(execution: Execution, outcome: Outcome) -> None:

@@ -53,7 +53,7 @@ def pause(task: PauseTask) -> dict[str, Any]:
         aws.client("stepfunctions").send_task_success(taskToken=task.taskToken, output=json.dumps(output))
         return {"paused": False}
     ExecutionRepository().update_wave(
-        execution.executionId, wave.model_copy(update={"status": "WAITING_APPROVAL"})
+        execution.executionId, wave.model_copy(update={"status": "WAITING_APPROVAL", "pausedAt": now_iso()})
     )
     plan = RecoveryPlanRepository().get(execution.planId)
     approval = approvals.open_approval(
@@ -185,17 +185,9 @@ def poll_wave(task: PollWaveTask) -> dict[str, str]:
         role, external = (plan.assumeRoleName, plan.externalId) if plan else ("", "")
         target = drs.target(execution.accountId, wave.region, role, external)
     jobs = drs.describe_jobs(drs.client_for(target, execution.executionId), wave.jobIds)
-    statuses = {
-        s["sourceServerID"]: s.get("launchStatus", "PENDING")
-        for j in jobs
-        for s in j.get("participatingServers", [])
-    }
-    servers = [
-        ServerLaunch(
-            sourceServerId=s.sourceServerId, launchStatus=statuses.get(s.sourceServerId, s.launchStatus)
-        )
-        for s in wave.servers
-    ]
+    seen = {s["sourceServerID"]: s for j in jobs for s in j.get("participatingServers", [])}
+    polled_at = now_iso()
+    servers = [_polled(s, seen.get(s.sourceServerId), polled_at) for s in wave.servers]
     done = len(jobs) == len(wave.jobIds) and all(j.get("status") == "COMPLETED" for j in jobs)
     if not done:
         ExecutionRepository().update_wave(execution.executionId, wave.model_copy(update={"servers": servers}))
@@ -210,6 +202,19 @@ def poll_wave(task: PollWaveTask) -> dict[str, str]:
     current = _execution(task.executionId)
     announce(current, "wave_fail" if failed else "wave_complete", waveNumber=wave.waveNumber, message=message)
     return {"status": status}
+
+
+def _polled(server: ServerLaunch, seen: dict[str, Any] | None, polled_at: str) -> ServerLaunch:
+    """A server as DescribeJobs shows it now; ``launchedAt`` is the first poll that saw it LAUNCHED."""
+    if seen is None:
+        return server
+    status = str(seen.get("launchStatus", "PENDING"))
+    update: dict[str, str] = {"launchStatus": status}
+    if seen.get("recoveryInstanceID"):
+        update["recoveryInstanceId"] = str(seen["recoveryInstanceID"])
+    if status == "LAUNCHED" and not server.launchedAt:
+        update["launchedAt"] = polled_at
+    return server.model_copy(update=update)
 
 
 def finish(task: FinishTask) -> dict[str, Any]:

@@ -87,6 +87,7 @@ def create_recovery_plan(caller: Caller, request: RecoveryPlanCreate) -> Recover
         slackChannelId=request.slackChannelId,
         approvers=request.approvers,
         drillCleanupAfterMinutes=request.drillCleanupAfterMinutes,
+        targetRtoMinutes=request.targetRtoMinutes,
         createdAt=now,
         updatedAt=now,
         createdBy=caller.principal,

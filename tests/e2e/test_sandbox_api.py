@@ -22,6 +22,7 @@ CONTRACT_KEYS = {
     "functions",
     "stateMachineArn",
     "topicArn",
+    "reportsBucket",
     "tables",
     "accounts",
     "sourceServers",
@@ -47,6 +48,7 @@ def test_info_publishes_every_contract_key(sandbox: RunningSandbox) -> None:
     assert all(info["functions"][role] for role in ("api", "orchestrator", "bot", "notifier"))
     assert info["stateMachineArn"].startswith("arn:aws:states:")
     assert info["topicArn"].startswith("arn:aws:sns:")
+    assert info["reportsBucket"].startswith("drs-chatops-reports-")
     assert info["tables"] and all(info["tables"].values())
     for key in ("apiUrl", "slackEventsUrl", "slackResponseUrl", "outboxUrl", "slackMessagesUrl"):
         assert info[key].startswith(info["lambdaEndpoint"] + "/"), key

@@ -89,6 +89,11 @@ OP_CASES: dict[str, OpCase] = {
         lambda a: {"executionId": a.execution_id}, "not_found", ("POST", "/executions/{execution_id}/cleanup")
     ),
     "decide_approval": OpCase(lambda a: {"action": "cancel", "approvalId": a.approval_id}, "not_found"),
+    "get_execution_report": OpCase(
+        lambda a: {"executionId": a.execution_id, "format": "html"},
+        "not_found",
+        ("GET", "/executions/{execution_id}/report"),
+    ),
     "export_configuration": OpCase(lambda a: {}, "no_a_items"),
     # B imports A's exported document (A's ids, B's account): B's own items, never A's.
     "import_configuration": OpCase(_import_as_b, "unchanged"),

@@ -14,6 +14,7 @@ EXAMPLES = {
     "plan": "plan Payments failover",
     "run": "run Payments recovery",
     "status": "status",
+    "report": "report exec-1",
     "cancel": "cancel exec-1",
     "cleanup": "cleanup exec-1",
     "subscribe": "subscribe Payments a@example.com",

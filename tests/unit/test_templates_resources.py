@@ -291,3 +291,43 @@ def test_every_template_is_covered_by_these_checks() -> None:
         "orchestration.yaml",
         "root.yaml",
     }
+
+
+def test_the_reports_bucket_is_versioned_encrypted_private_tls_only_and_expires_old_versions() -> None:
+    body = load_template("data.yaml")
+    bucket = body["Resources"]["ReportsBucket"]
+    props = bucket["Properties"]
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in {"AES256", "aws:kms"}
+    assert set(props["PublicAccessBlockConfiguration"].values()) == {True}
+    assert len(props["PublicAccessBlockConfiguration"]) == 4
+    (lifecycle,) = props["LifecycleConfiguration"]["Rules"]
+    assert lifecycle["Status"] == "Enabled" and lifecycle["NoncurrentVersionExpiration"]["NoncurrentDays"] > 0
+    assert bucket["DeletionPolicy"] == "Retain"
+    policy = body["Resources"]["ReportsBucketPolicy"]["Properties"]["PolicyDocument"]
+    (deny,) = policy["Statement"]
+    assert deny["Effect"] == "Deny" and deny["Principal"] == "*" and deny["Action"] == "s3:*"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+@pytest.mark.parametrize(
+    ("template", "role"),
+    [
+        ("api.yaml", "ApiFunctionRole"),
+        ("orchestration.yaml", "OrchestratorFunctionRole"),
+        ("bot.yaml", "BotFunctionRole"),
+    ],
+)
+def test_functions_that_end_executions_may_only_put_reports(template: str, role: str) -> None:
+    statements = [
+        s
+        for policy in load_template(template)["Resources"][role]["Properties"]["Policies"]
+        for s in policy["PolicyDocument"]["Statement"]
+        if any(
+            str(a).startswith("s3:") for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+        )
+    ]
+    (statement,) = statements
+    assert statement["Action"] == "s3:PutObject"
+    assert statement["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:s3:::${ReportsBucketName}/reports/*"}

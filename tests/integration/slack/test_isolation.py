@@ -46,6 +46,7 @@ COMMAND_CASES = {
     "group": "group {a.group_id}",
     "run": "run {a.plan_id}",
     "status": "status {a.execution_id}",
+    "report": "report {a.execution_id}",
     "cancel": "cancel {a.execution_id}",
     "cleanup": "cleanup {a.execution_id}",
     "subscribe": "subscribe {a.plan_id} mallory@example.com",

@@ -171,3 +171,31 @@ def test_a_viewer_cannot_submit_the_modal(bot):
     assert call_api("GET", "/recovery-plans")[1]["items"] == []
     assert bot.fake.calls_to("chat.postEphemeral") == []
     assert ack_text(bot.command("plan create", user=VIEWER)).startswith("Only operators may create plans")
+
+
+def test_report_shows_the_rto_against_the_target_each_wave_the_decision_and_where_the_full_report_is(
+    orchestration, bot
+):
+    # Given a drill of a plan with a 30-minute target, paused before wave 2 and cancelled with a reason
+    plan = make_plan("Payments failover")
+    current = call_api("GET", f"/recovery-plans/{plan['planId']}")[1]
+    update = {"version": current["version"], "targetRtoMinutes": 30}
+    assert call_api("PUT", f"/recovery-plans/{plan['planId']}", update)[0] == 200
+    bot.command("run Payments failover")
+    execution_id = started_id(bot)
+    execution_status(execution_id, {"PAUSED"})
+    call_api("POST", f"/executions/{execution_id}/cancel", {"reason": "<!channel> window closed"})
+    execution_status(execution_id, TERMINAL)
+    # When a viewer asks for its report
+    bot.command(f"report {execution_id}", user=VIEWER, user_name="viewer")
+    # Then it leads with the RTO against the target (missed: wave 2 never launched)
+    reply = bot.responses()[-1]
+    text = json.dumps(reply["blocks"], ensure_ascii=False)
+    assert "Evidence report: Payments failover (DRILL, CANCELLED)" in text
+    assert "(target 30) ✗" in text
+    assert "Wave 1 Tier 0: COMPLETED, 2/2 launched" in text
+    # and the decision with its reason, shown literally (plain text: no mention fires)
+    assert "cancel by oncall@example.com via api" in text and "<!channel> window closed" in text
+    assert all(b["type"] != "section" or b["text"]["type"] == "plain_text" for b in reply["blocks"])
+    assert f"/executions/{execution_id}/report?format=html" in text
+    assert f"reports/111111111111/{execution_id}.html" in text

@@ -1,0 +1,123 @@
+"""The evidence report of a 1,000-server execution (10 waves, a pause, some failed launches): the
+time to build its JSON and HTML (``build_report`` + ``json.dumps`` + ``to_html``, what every ending
+writes to the reports bucket and ``GET /executions/{id}/report`` serves) vs the floor measured in
+the same run: reading the stored record into the model and ``json.dumps`` of it (what
+``GET /executions/{id}`` costs on the same record).
+Pure CPU, no AWS. Also prints the sizes, against Lambda's 6 MB response limit."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from benchmarks.support import median_ms, verdict
+
+SERVERS = 1000
+WAVES = 10
+SAMPLES = 20
+TARGET_RATIO = 10.0  # a page row and a JSON entry per server against reading + dumping the record
+TARGET_MS = 1000.0
+
+
+def execution(servers: int = SERVERS, waves: int = WAVES) -> Any:
+    from handlers.models.execution import Decision, Execution, Rto, ServerLaunch, WaveProgress
+
+    per_wave = servers // waves
+
+    def server(w: int, i: int) -> ServerLaunch:
+        sid = f"s-{w:03d}{i:014d}"
+        if i % 97 == 0:
+            return ServerLaunch(sourceServerId=sid, launchStatus="FAILED")
+        at = f"2026-11-30T10:{w * 5 + 3:02d}:{i % 60:02d}.000000Z"
+        return ServerLaunch(
+            sourceServerId=sid, launchStatus="LAUNCHED", recoveryInstanceId=f"i-{sid[2:]}", launchedAt=at
+        )
+
+    return Execution(
+        executionId="bench-execution",
+        planId="bench-plan",
+        planName="Payments failover",
+        accountId="111111111111",
+        status="FAILED",
+        startedBy="ana@example.com",
+        startedVia="api",
+        startTime="2026-11-30T10:00:00.000000Z",
+        endTime="2026-11-30T11:00:00.000000Z",
+        rto=Rto(measuredSeconds=3000, excludingApprovalSeconds=2400, targetSeconds=1800, met=False),
+        decisions=[
+            Decision(
+                action="resume",
+                decidedBy="bo",
+                channel="slack",
+                decidedAt="2026-11-30T10:20:00.000000Z",
+                waveNumber=2,
+            )
+        ],
+        waves=[
+            WaveProgress(
+                waveNumber=w + 1,
+                protectionGroupId=f"g{w}",
+                protectionGroupName=f"Tier {w}",
+                status="COMPLETED",
+                startTime=f"2026-11-30T10:{w * 5:02d}:00.000000Z",
+                endTime=f"2026-11-30T10:{w * 5 + 4:02d}:00.000000Z",
+                jobIds=[f"drsjob-{w}"],
+                servers=[server(w, i) for i in range(per_wave)],
+            )
+            for w in range(waves)
+        ],
+    )
+
+
+def _time(work: Any) -> list[float]:
+    samples = []
+    for _ in range(SAMPLES):
+        started = time.perf_counter()
+        work()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def measure() -> dict[str, float]:
+    from handlers.models.execution import Execution
+    from handlers.services.report_formats import to_csv, to_html
+    from handlers.services.reports import build_report
+
+    record = execution().model_dump(mode="json")
+    sizes: dict[str, int] = {}
+
+    def report() -> None:
+        built = build_report(Execution.model_validate(record))
+        sizes["json"] = len(json.dumps(built).encode())
+        sizes["html"] = len(to_html(built).encode())
+
+    def get_execution() -> None:
+        json.dumps(Execution.model_validate(record).model_dump(mode="json"))
+
+    sizes["csv"] = len(to_csv(build_report(Execution.model_validate(record))).encode())  # also compiles
+    floor = median_ms(_time(get_execution))
+    built = median_ms(_time(report))
+    return {
+        "report_ms": built,
+        "floor_ms": floor,
+        "ratio": built / floor,
+        **{f"{k}_kb": v / 1024 for k, v in sizes.items()},
+    }
+
+
+def main() -> dict[str, float]:
+    figures = measure()
+    print(f"[reports] {SERVERS} servers in {WAVES} waves, median of {SAMPLES}")
+    print(f"  JSON + HTML report (read, build, dump, render)     {figures['report_ms']:7.2f} ms median")
+    print(f"  floor: read the record + json.dumps (GET execution) {figures['floor_ms']:7.2f} ms median")
+    ratio, ms = figures["ratio"], figures["report_ms"]
+    print(f"  ratio {ratio:.1f}x (target <= {TARGET_RATIO:.0f}x: {verdict(ratio, TARGET_RATIO)}); ", end="")
+    print(f"{ms:.0f} ms (target < {TARGET_MS:.0f} ms: {verdict(ms, TARGET_MS)})")
+    kb = {k: f"{figures[f'{k}_kb']:.0f} KB" for k in ("json", "html", "csv")}
+    print(f"  sizes: JSON {kb['json']}, HTML {kb['html']}, CSV {kb['csv']} (Lambda response limit 6 MB)")
+    return figures
+
+
+if __name__ == "__main__":
+    main()
