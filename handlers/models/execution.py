@@ -16,6 +16,8 @@ Outcome = Literal["SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"]
 class ServerLaunch(Model):
     sourceServerId: str
     launchStatus: str = "PENDING"
+    recoverySnapshotId: str = ""  # the point-in-time snapshot it recovers from ("" = latest data)
+    snapshotTime: str = ""
 
 
 class WaveProgress(Model):
@@ -67,6 +69,9 @@ class Execution(Model):
     pendingApproval: PendingApproval | None = None
     decisions: list[Decision] = Field(default_factory=list)
     statusReason: str = ""
+    forced: bool = False  # started with ``force`` although readiness checks failed
+    readinessFailures: list[str] = Field(default_factory=list)  # what failed when it was forced
+    pointInTime: str | None = None
 
 
 class StartExecutionRequest(Model):
@@ -74,6 +79,8 @@ class StartExecutionRequest(Model):
 
     planId: str = Field(min_length=1, max_length=128)
     isDrill: bool = True
+    force: bool = False
+    pointInTime: str | None = Field(default=None, max_length=64)
 
 
 class ExecutionRef(Model):

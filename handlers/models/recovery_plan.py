@@ -48,6 +48,8 @@ def _ordered_waves(waves: list[WaveInput]) -> list[WaveInput]:
 
 Waves = Annotated[list[WaveInput], Field(min_length=1, max_length=100), AfterValidator(_ordered_waves)]
 Approvers = Annotated[list[SlackUserId], Field(max_length=50)]
+# Readiness WARNs for a server whose replication lags more than this (1 minute to 7 days).
+LagMinutes = Annotated[int, Field(ge=1, le=10080, strict=True)]
 
 
 class RecoveryPlan(Model):
@@ -70,6 +72,7 @@ class RecoveryPlan(Model):
     waves: list[Wave]
     slackChannelId: str = ""
     approvers: list[str] = Field(default_factory=list)
+    maxReplicationLagMinutes: int = 60
     status: Literal["valid", "invalid"] = "valid"
     statusReason: str = ""
     createdAt: str
@@ -89,6 +92,7 @@ class RecoveryPlanCreate(Model):
     notificationEmail: Email | Literal[""] = ""
     slackChannelId: SlackChannelId | Literal[""] = ""
     approvers: Approvers = Field(default_factory=list)
+    maxReplicationLagMinutes: LagMinutes = 60
 
 
 class RecoveryPlanUpdate(Model):
@@ -106,3 +110,4 @@ class RecoveryPlanUpdate(Model):
     notificationEmail: Email | Literal[""] | None = None
     slackChannelId: SlackChannelId | Literal[""] | None = None
     approvers: Approvers | None = None
+    maxReplicationLagMinutes: LagMinutes | None = None

@@ -41,6 +41,7 @@ PLAN_CONTENT = {
     "notificationEmail",
     "slackChannelId",
     "approvers",
+    "maxReplicationLagMinutes",
 }
 
 
