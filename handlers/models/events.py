@@ -86,6 +86,9 @@ class ExecutionSnapshot(Model):
     endTime: str = ""
     statusReason: str = ""
     waves: list[WaveSummary] = Field(default_factory=list)
+    forced: bool = False
+    readinessFailures: list[str] = Field(default_factory=list)
+    pointInTime: str | None = None
 
     @classmethod
     def of(cls, execution: Execution) -> Self:

@@ -12,6 +12,7 @@ EXAMPLES = {
     "plan create": "plan create",
     "plan": "plan Payments failover",
     "run": "run Payments recovery",
+    "check": "check Payments failover",
     "status": "status",
     "cancel": "cancel exec-1",
     "subscribe": "subscribe Payments a@example.com",

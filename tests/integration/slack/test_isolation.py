@@ -42,6 +42,7 @@ OPTIONS_CASES = {ids.WAVE_GROUP}  # the plan form's group picker asks for option
 COMMAND_CASES = {
     "plan": "plan {a.plan_id}",
     "run": "run {a.plan_id}",
+    "check": "check {a.plan_id}",
     "status": "status {a.execution_id}",
     "cancel": "cancel {a.execution_id}",
     "subscribe": "subscribe {a.plan_id} mallory@example.com",
