@@ -33,7 +33,7 @@ class ServiceQuotasFake:
     def answer(self, account: str, body: dict[str, Any]) -> tuple[int, dict[str, str], str]:
         self.calls.append({"account": account, **body})
         if self.error:
-            headers = {"x-amzn-ErrorType": self.error}
+            headers = {"x-amzn-ErrorType": self.error, "status": "400"}
             return 400, headers, json.dumps({"__type": self.error, "message": f"{self.error} (test)"})
         quotas = [
             {"ServiceCode": "drs", "QuotaCode": f"L-{i:08X}", "QuotaName": name, "Value": value}
