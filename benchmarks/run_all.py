@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from benchmarks import cold_start, concurrency, decisions, executions, fanout, latency, slack
+from benchmarks import cold_start, concurrency, decisions, executions, fanout, latency, readiness, slack
 
 
 def main() -> None:
-    for benchmark in (cold_start, latency, concurrency, decisions, executions, fanout, slack):
+    for benchmark in (cold_start, latency, concurrency, decisions, executions, fanout, slack, readiness):
         benchmark.main()
         print()
 

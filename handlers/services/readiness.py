@@ -96,9 +96,9 @@ def assess(plan: RecoveryPlan, moment: datetime | None = None) -> Assessment:
 def _members(plan: RecoveryPlan) -> tuple[dict[drs.DrsTarget, list[Member]], list[Check]]:
     by_target: dict[drs.DrsTarget, list[Member]] = defaultdict(list)
     missing: list[Check] = []
-    repository = ProtectionGroupRepository()
+    groups = ProtectionGroupRepository().get_many([w.protectionGroupId for w in plan.waves])
     for wave in plan.waves:
-        group = repository.get(wave.protectionGroupId)
+        group = groups.get(wave.protectionGroupId)
         if group is None or group.accountId != plan.accountId:
             missing.append(
                 Check(
