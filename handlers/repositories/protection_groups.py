@@ -16,7 +16,6 @@ from handlers.repositories.dynamo import (
     to_item,
 )
 
-
 BATCH_GET_LIMIT = 100  # BatchGetItem takes at most 100 keys
 
 
