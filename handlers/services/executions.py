@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import TYPE_CHECKING
 
 from handlers import aws
 from handlers.account_context import Caller
@@ -15,11 +16,13 @@ from handlers.observability import logger
 from handlers.repositories.dynamo import Page
 from handlers.repositories.executions import ExecutionRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
-from handlers.services import readiness
 from handlers.services.lifecycle import finish_execution, release_if_ended
 from handlers.services.recovery_plans import get_recovery_plan
 from handlers.settings import get_settings
 from handlers.snapshots import Snapshot, parse_point_in_time
+
+if TYPE_CHECKING:
+    from handlers.services.readiness import Assessment
 from handlers.timestamps import format_iso, now, now_iso
 
 MAX_RECORDED_FAILURES = 20  # failing checks a forced execution keeps (and its announcement shows)
@@ -54,6 +57,8 @@ def start_execution(
         )
     moment = parse_point_in_time(point_in_time, now()) if point_in_time else None
     _refuse_if_running(plan)
+    from handlers.services import readiness  # DRS reads: not for functions that only read executions
+
     assessment = readiness.assess(plan, moment)
     failures = assessment.readiness.failures
     if failures and not force:
@@ -134,7 +139,7 @@ def not_ready_message(plan_name: str, failures: list[Check]) -> str:
     )
 
 
-def _waves(plan: RecoveryPlan, assessment: readiness.Assessment | None) -> list[WaveProgress]:
+def _waves(plan: RecoveryPlan, assessment: Assessment | None) -> list[WaveProgress]:
     """The waves to run; from a point in time, each wave lists its servers with their snapshots."""
     waves = [WaveProgress(**w.model_dump()) for w in plan.waves]
     if assessment is None:
