@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
-from benchmarks import cold_start, concurrency, decisions, executions, fanout, latency, reports, slack, tags
+from benchmarks import (
+    cold_start,
+    concurrency,
+    decisions,
+    executions,
+    fanout,
+    latency,
+    readiness,
+    reports,
+    slack,
+    tags,
+)
 
 
 def main() -> None:
-    for benchmark in (cold_start, latency, concurrency, decisions, executions, fanout, slack, tags, reports):
+    for benchmark in (
+        cold_start,
+        latency,
+        concurrency,
+        decisions,
+        executions,
+        fanout,
+        slack,
+        tags,
+        reports,
+        readiness,
+    ):
         benchmark.main()
         print()
 

@@ -10,11 +10,14 @@ Which parser reads which words is decided by the table in ``bot/subcommand_table
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from handlers.models.fields import is_valid_account_id, is_valid_email
+from handlers.timestamps import format_iso, now
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,8 @@ class Command:
     email: str = ""
     recovery: bool = False
     page: int = 1
+    point_in_time: str = ""  # ``at <ISO time>|<N>h ago``, as an ISO time ("" = latest data)
+    force: bool = False
 
 
 Parser = Callable[[str, list[str]], Command | None]
@@ -93,13 +98,59 @@ def group_name(name: str, rest: list[str]) -> Command:
 
 
 def run(name: str, rest: list[str]) -> Command:
+    """``run <plan> [drill|recovery] [at <ISO time>|<N>h ago] [force]``."""
+    force = bool(rest) and rest[-1].lower() == "force"
+    rest = rest[:-1] if force else rest
+    rest, moment = _point_in_time(name, rest)
     recovery = False
     if rest and rest[-1].lower() in ("drill", "recovery"):
         recovery = rest[-1].lower() == "recovery"
         rest = rest[:-1]
     if not rest:
         raise ParseError("which plan? give its name or id", name)
-    return Command(name, target=" ".join(rest), recovery=recovery)
+    return Command(name, target=" ".join(rest), recovery=recovery, point_in_time=moment, force=force)
+
+
+def check(name: str, rest: list[str]) -> Command:
+    """``check <plan> [at <ISO time>|<N>h ago]``."""
+    rest, moment = _point_in_time(name, rest)
+    if not rest:
+        raise ParseError("which plan? give its name or id", name)
+    return Command(name, target=" ".join(rest), point_in_time=moment)
+
+
+_AGO = re.compile(r"^(\d{1,4})\s*([hmd])$")
+_UNITS = {"h": "hours", "m": "minutes", "d": "days"}
+
+
+def _point_in_time(name: str, words: list[str]) -> tuple[list[str], str]:
+    """Split ``... at <time>`` off the words. Words after the last ``at`` that do not start with a
+    digit are part of a plan's name (``Look at me``); ones that do must be a time."""
+    lowered = [w.lower() for w in words]
+    if "at" not in lowered:
+        return words, ""
+    index = len(lowered) - 1 - lowered[::-1].index("at")
+    when = " ".join(words[index + 1 :]).strip()
+    if not when[:1].isdigit():
+        return words, ""
+    return words[:index], point_in_time(when, name)
+
+
+def point_in_time(text: str, usage_key: str) -> str:
+    """``2026-11-30T10:00Z`` (ISO 8601, UTC unless an offset says otherwise) or ``<N>h ago`` (also
+    ``m``/``d``) as an ISO time. Whether it is within DRS's retention is the start's to say."""
+    ago = text.lower().removesuffix("ago").strip()
+    match = _AGO.match(ago)
+    if match and text.lower().endswith("ago"):
+        delta = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+        return format_iso(now() - delta)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ParseError(
+            f"{text!r} is not a time: give an ISO 8601 UTC time (2026-11-30T10:00Z) or <N>h ago", usage_key
+        ) from None
+    return format_iso(moment)
 
 
 def execution_id(*, optional: bool) -> Parser:

@@ -77,8 +77,15 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         subcommands.show_plan,
     ),
     Subcommand(
+        "check",
+        "{cmd} check <plan> [at <ISO time>|<N>h ago]: is the plan ready? (replication, jobs, quotas)",
+        parsing.check,
+        subcommands.check_plan,
+    ),
+    Subcommand(
         "run",
-        "{cmd} run <plan> [drill|recovery]: start a drill (default) or a real recovery",
+        "{cmd} run <plan> [drill|recovery] [at <ISO time>|<N>h ago] [force]: start a drill (default) or "
+        "a real recovery, from a point in time; force starts past failing readiness checks",
         parsing.run,
         subcommands.run_plan,
         operators_may("start executions"),

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ConfirmObject
 from slack_sdk.models.views import View
 
-from bot import access, ids
+from bot import access, ids, runs
 from bot.blocks import catalog
 from bot.blocks import groups as group_blocks
 from bot.blocks.common import Reply, context, paginate, plain, section
@@ -22,6 +22,7 @@ from bot.blocks.executions import (
     status_text,
 )
 from bot.blocks.modal import plan_create_view
+from bot.blocks.readiness import readiness_reply
 from bot.lookup import all_groups, all_plans, find_group, find_plan, last_execution
 from bot.parsing import Command
 from handlers.account_context import Caller
@@ -29,7 +30,7 @@ from handlers.errors import NotFoundError, ValidationError
 from handlers.models.events import ExecutionSnapshot, mode_label
 from handlers.models.execution import Execution
 from handlers.models.recovery_plan import RecoveryPlanUpdate
-from handlers.services import channel_settings, executions, recovery_plans
+from handlers.services import channel_settings, executions, readiness, recovery_plans
 from handlers.services.cleanup import refuse_if_not_cleanable
 
 
@@ -132,26 +133,29 @@ def run_plan(user: SlackUser, command: Command) -> Reply:
     caller = caller_for(user)
     plan = find_plan(caller, command.target)
     if command.recovery:
+        when = f" from {command.point_in_time}" if command.point_in_time else ""
+        forced = " (forced past failing readiness checks)" if command.force else ""
         return confirm_reply(
-            f"Start a real RECOVERY of {plan.planName}? This launches recovery instances for "
-            f"{len(plan.waves)} waves in account {plan.accountId}; "
+            f"Start a real RECOVERY of {plan.planName}{when}{forced}? This launches recovery instances "
+            f"for {len(plan.waves)} waves in account {plan.accountId}; "
             f"a drill is {user.command} run <plan> drill.",
             ButtonElement(
-                text="Start recovery", action_id=ids.RUN_RECOVERY_CONFIRM, value=plan.planId, style="danger"
+                text="Start recovery",
+                action_id=ids.RUN_RECOVERY_CONFIRM,
+                value=runs.run_value(plan.planId, command),
+                style="danger",
             ),
             title="Start a real recovery?",
             confirm="Start recovery",
         )
-    return started(user, executions.start_execution(caller, plan.planId, is_drill=True).model_dump())
+    return runs.start_run(user, caller, plan.planId, command, is_drill=True)
 
 
-def started(user: SlackUser, execution: dict[str, object]) -> Reply:
-    text = (
-        f"{user.principal} started a {mode_label(bool(execution['isDrill'])).lower()} of "
-        f"{execution['planName']}. "
-        f"Progress: {user.command} status {execution['executionId']}"
-    )
-    return Reply(text, [section(text)], in_channel=True)
+def check_plan(user: SlackUser, command: Command) -> Reply:
+    caller = caller_for(user)
+    plan = find_plan(caller, command.target)
+    result = readiness.check_readiness(caller, plan.planId, command.point_in_time or None)
+    return readiness_reply(plan.planName, result)
 
 
 def show_status(user: SlackUser, command: Command) -> Reply:

@@ -14,7 +14,7 @@ from handlers import direct
 from handlers.account_context import detect_invocation_source
 from handlers.errors import DomainError
 from handlers.observability import logger, metrics, tracer
-from handlers.routes import callback, executions, group_servers
+from handlers.routes import callback, executions, group_servers, readiness
 from handlers.routes.crud import crud_router
 
 app = APIGatewayRestResolver()
@@ -22,6 +22,7 @@ app.include_router(crud_router("/protection-groups", "groupId", "protection_grou
 app.include_router(crud_router("/recovery-plans", "planId", "recovery_plan"))
 app.include_router(group_servers.router)
 app.include_router(executions.router)
+app.include_router(readiness.router)
 app.include_router(callback.router)
 
 
@@ -35,7 +36,7 @@ def _error(status: int, code: str, message: str) -> Response[str]:
 
 @app.exception_handler(DomainError)  # type: ignore[untyped-decorator]
 def domain_error(exc: DomainError) -> Response[str]:
-    return _error(exc.status, exc.code, exc.message)
+    return Response(status_code=exc.status, content_type="application/json", body=json.dumps(exc.body()))
 
 
 @app.not_found

@@ -51,5 +51,5 @@ def handle(event: Any, default_account_id: str | None = None) -> Any:
         return {"error": "INTERNAL_ERROR", "message": "an internal error occurred; see the function's logs"}
 
 
-def error_body(exc: DomainError) -> dict[str, str]:
-    return {"error": exc.code, "message": exc.message}
+def error_body(exc: DomainError) -> dict[str, object]:
+    return exc.body()

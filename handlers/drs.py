@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,26 @@ READ_ONLY_SESSION_POLICY = json.dumps(
         "Statement": [{"Effect": "Allow", "Action": "drs:DescribeSourceServers", "Resource": "*"}],
     }
 )
+# What a readiness check reads (handlers/services/readiness.py), and nothing it could change.
+READINESS_SESSION_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "drs:DescribeSourceServers",
+                    "drs:DescribeJobs",
+                    "drs:DescribeRecoveryInstances",
+                    "drs:DescribeRecoverySnapshots",
+                    "servicequotas:ListServiceQuotas",
+                ],
+                "Resource": "*",
+            }
+        ],
+    }
+)
+ACTIVE_JOB_STATES = frozenset({"PENDING", "STARTED"})
 
 
 # A session that may only find and terminate a drill's recovery instances (handlers/services/cleanup.py).
@@ -94,22 +115,32 @@ def client_for(
 ) -> Any:
     """A DRS client acting in ``target.account_id`` only (``read_only``, or a ``session_policy``,
     narrows an assumed role's session further)."""
+    return service_client(
+        "drs", target, session_name, READ_ONLY_SESSION_POLICY if read_only else session_policy
+    )
+
+
+def service_client(
+    service: str, target: DrsTarget, session_name: str, session_policy: str = "", *, attempts: int = 8
+) -> Any:
+    """A ``service`` client (``drs``, ``service-quotas``) with the credentials :func:`target` chose
+    for ``target.account_id``; ``session_policy`` narrows an assumed role's session."""
     from botocore.config import Config
 
-    config = Config(retries={"mode": "standard", "max_attempts": 8})
+    config = Config(retries={"mode": "standard", "max_attempts": attempts})
     if not target.assume_role_name:
-        return aws.new_client("drs", region_name=target.region, config=config)
+        return aws.new_client(service, region_name=target.region, config=config)
     kwargs: dict[str, Any] = {
         "RoleArn": target.role_arn,
         "RoleSessionName": re.sub(r"[^\w+=,.@-]", "-", f"drs-chatops-{session_name}")[:64],
     }
     if target.external_id:
         kwargs["ExternalId"] = target.external_id
-    if read_only or session_policy:
-        kwargs["Policy"] = READ_ONLY_SESSION_POLICY if read_only else session_policy
+    if session_policy:
+        kwargs["Policy"] = session_policy
     credentials = aws.client("sts").assume_role(**kwargs)["Credentials"]
     return aws.new_client(
-        "drs",
+        service,
         region_name=target.region,
         config=config,
         aws_access_key_id=credentials["AccessKeyId"],
@@ -144,17 +175,27 @@ class PartialStartError(Exception):
         self.job_ids, self.started, self.cause = job_ids, started, cause
 
 
-def start_recovery(client: Any, server_ids: list[str], *, is_drill: bool, tags: dict[str, str]) -> list[str]:
-    """Start recovery of ``server_ids`` in chunks of 200; returns the DRS job ids. A failed first
-    chunk raises :class:`DrsCallError`; a chunk that fails after others started raises
-    :class:`PartialStartError` carrying what did start."""
+def start_recovery(
+    client: Any,
+    server_ids: list[str],
+    *,
+    is_drill: bool,
+    tags: dict[str, str],
+    snapshots: Mapping[str, str] | None = None,
+) -> list[str]:
+    """Start recovery of ``server_ids`` in chunks of 200; returns the DRS job ids. ``snapshots``
+    (server id -> recovery snapshot id) picks a point-in-time snapshot per server; a server without
+    one recovers from its latest data. A failed first chunk raises :class:`DrsCallError`; a chunk
+    that fails after others started raises :class:`PartialStartError` carrying what did start."""
     job_ids: list[str] = []
     started: list[str] = []
     for start in range(0, len(server_ids), START_RECOVERY_LIMIT):
         chunk = server_ids[start : start + START_RECOVERY_LIMIT]
         try:
             response = client.start_recovery(
-                sourceServers=[{"sourceServerID": s} for s in chunk], isDrill=is_drill, tags=tags
+                sourceServers=[_recovery_source(s, snapshots or {}) for s in chunk],
+                isDrill=is_drill,
+                tags=tags,
             )
         except (ClientError, BotoCoreError) as exc:
             error = DrsCallError("StartRecovery", exc)
@@ -164,6 +205,13 @@ def start_recovery(client: Any, server_ids: list[str], *, is_drill: bool, tags: 
         job_ids.append(str(response["job"]["jobID"]))
         started.extend(chunk)
     return job_ids
+
+
+def _recovery_source(server_id: str, snapshots: Mapping[str, str]) -> dict[str, str]:
+    source = {"sourceServerID": server_id}
+    if snapshots.get(server_id):
+        source["recoverySnapshotID"] = snapshots[server_id]
+    return source
 
 
 def describe_jobs(client: Any, job_ids: list[str]) -> list[dict[str, Any]]:
@@ -222,7 +270,29 @@ def resolve_tags(client: Any, tags: dict[str, str]) -> list[str]:
     return sorted(str(server["sourceServerID"]) for server in servers_with_tags(client, tags))
 
 
+def describe_source_servers(client: Any, server_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Server id -> DRS's record of it, for the ids DRS knows in the client's account and region
+    (through :func:`source_servers`; raises :class:`DrsCallError`)."""
+    return {str(item.get("sourceServerID")): item for item in source_servers(client, server_ids)}
+
+
 def unknown_source_servers(client: Any, server_ids: list[str]) -> list[str]:
     """The ids DRS does not know in the client's account and region (in the order given)."""
     found = {str(item.get("sourceServerID")) for item in source_servers(client, server_ids)}
     return [server for server in server_ids if server not in found]
+
+
+def active_jobs(client: Any) -> list[dict[str, Any]]:
+    """The account's DRS jobs still running (PENDING or STARTED). Raises botocore's errors."""
+    jobs: list[dict[str, Any]] = []
+    for page in client.get_paginator("describe_jobs").paginate(filters={}):
+        jobs.extend(j for j in page.get("items", []) if j.get("status") in ACTIVE_JOB_STATES)
+    return jobs
+
+
+def recovery_instances(client: Any) -> list[dict[str, Any]]:
+    """The account's recovery instances (drills' and recoveries'). Raises botocore's errors."""
+    instances: list[dict[str, Any]] = []
+    for page in client.get_paginator("describe_recovery_instances").paginate(filters={}):
+        instances.extend(page.get("items", []))
+    return instances

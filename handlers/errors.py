@@ -12,6 +12,10 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
 
+    def body(self) -> dict[str, object]:
+        """The error as REST and direct invocation answer it."""
+        return {"error": self.code, "message": self.message}
+
 
 class ValidationError(DomainError):
     code = "VALIDATION_ERROR"
@@ -45,3 +49,18 @@ class GoneError(DomainError):
 
     code = "GONE"
     status = 410
+
+
+class NotReadyError(DomainError):
+    """A start refused because readiness checks FAIL; ``checks`` are the failing ones (dicts as the
+    API shows them)."""
+
+    code = "NOT_READY"
+    status = 409
+
+    def __init__(self, message: str, checks: list[dict[str, object]]) -> None:
+        super().__init__(message)
+        self.checks = checks
+
+    def body(self) -> dict[str, object]:
+        return {**super().body(), "checks": self.checks}

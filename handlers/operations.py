@@ -147,7 +147,23 @@ def import_configuration(caller: Caller, body: dict[str, Any]) -> dict[str, Any]
 
 def start_execution(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     request = parse(StartExecutionRequest, body)
-    return _dump(executions.start_execution(caller, request.planId, is_drill=request.isDrill))
+    execution = executions.start_execution(
+        caller,
+        request.planId,
+        is_drill=request.isDrill,
+        force=request.force,
+        point_in_time=request.pointInTime,
+    )
+    return _dump(execution)
+
+
+def check_readiness(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    from handlers.models.readiness import ReadinessRequest
+    from handlers.services import readiness
+
+    request = parse(ReadinessRequest, body)
+    result = readiness.check_readiness(caller, request.planId, request.pointInTime)
+    return result.model_dump(mode="json", exclude_none=True)  # a check names a server only if it is about one
 
 
 def get_execution(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
@@ -219,6 +235,7 @@ OPERATIONS: dict[str, Operation] = {
     "update_recovery_plan": update_recovery_plan,
     "delete_recovery_plan": delete_recovery_plan,
     "start_execution": start_execution,
+    "check_readiness": check_readiness,
     "get_execution": get_execution,
     "list_executions": list_executions,
     "cancel_execution": cancel_execution,

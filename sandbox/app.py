@@ -179,6 +179,7 @@ class Sandbox:
             "sourceServers": self.estate.source_server_ids(),
             "failingSourceServers": self.estate.failing_server_ids(),
             "sourceServerTags": self.estate.tags(),
+            "unhealthySourceServers": self.estate.unhealthy_server_ids(),
             "outboxUrl": f"{self.base_url}/outbox",
             "slackMessagesUrl": f"{self.base_url}/slack-local/messages.json",
             "faultsUrl": f"{self.base_url}/_sandbox/faults",

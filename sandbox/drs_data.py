@@ -16,6 +16,10 @@ ACCOUNTS = ("111111111111", "222222222222")
 DEPLOYMENT_ACCOUNT = ACCOUNTS[0]
 SERVERS_PER_ACCOUNT = 24
 FAILING_PER_FIRST_ACCOUNT = 2
+# Servers whose replication has STALLED (readiness FAILs them), after the others of the first
+# account so that groups made from the first servers (the demo's, the seed's) stay healthy:
+# (minutes since replication stalled, DRS's dataReplicationError).
+UNHEALTHY_IN_FIRST_ACCOUNT = ((192, "NOT_CONVERGING"), (47, "UNSTABLE_NETWORK"))
 REGION = "us-east-1"
 # Every server is tagged ``Tier`` (and its hostname starts with the tier): a third of each account
 # per tier, in blocks: app (0-7), web (8-15), db (16-23). The first account's failing servers are
@@ -40,6 +44,8 @@ class SourceServer:
     fails_to_launch: bool = False
     replication_state: str = "CONTINUOUS"
     tags: Mapping[str, str] = field(default_factory=dict)  # the server's own tags (DRS TagResource)
+    lag_seconds: int = 2  # how far replication is behind
+    replication_error: str = ""  # DRS's dataReplicationError.error, "" for none
 
     @property
     def arn(self) -> str:
@@ -64,6 +70,20 @@ class Estate:
                 tags = {"Name": hostname, "Tier": tier}
                 servers[sid] = SourceServer(account, sid, hostname, fails_to_launch=failing, tags=tags)
             estate.servers[account] = servers
+        first = ACCOUNTS[0]
+        for n, (minutes, error) in enumerate(UNHEALTHY_IN_FIRST_ACCOUNT):
+            index = SERVERS_PER_ACCOUNT + n
+            sid = server_id(first, index)
+            hostname = f"db-{index:02d}.acct1.example.internal"  # never Tier=web: its drill stays ready
+            estate.servers[first][sid] = SourceServer(
+                first,
+                sid,
+                hostname,
+                tags={"Name": hostname, "Tier": "db"},
+                replication_state="STALLED",
+                lag_seconds=minutes * 60,
+                replication_error=error,
+            )
         return estate
 
     def find(self, account_id: str, server_id: str) -> SourceServer | None:
@@ -92,5 +112,19 @@ class Estate:
             s.server_id for servers in self.servers.values() for s in servers.values() if s.fails_to_launch
         ]
 
+    def unhealthy_server_ids(self) -> list[str]:
+        """Servers whose replication is not healthy (readiness FAILs them)."""
+        return [
+            s.server_id
+            for servers in self.servers.values()
+            for s in servers.values()
+            if s.replication_state != "CONTINUOUS"
+        ]
+
     def healthy_server_ids(self, account_id: str) -> list[str]:
-        return [s.server_id for s in self.servers[account_id].values() if not s.fails_to_launch]
+        """Servers that launch and replicate."""
+        return [
+            s.server_id
+            for s in self.servers[account_id].values()
+            if not s.fails_to_launch and s.replication_state == "CONTINUOUS"
+        ]

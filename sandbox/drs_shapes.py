@@ -78,11 +78,7 @@ def source_server_shape(server: SourceServer, last_launch: str) -> dict[str, Any
         "arn": server.arn,
         "tags": {"Name": server.hostname, **server.tags, **SIMULATED_TAGS},
         "lastLaunchResult": last_launch,
-        "dataReplicationInfo": {
-            "dataReplicationState": server.replication_state,
-            "lagDuration": "PT2S",
-            "replicatedDisks": [],
-        },
+        "dataReplicationInfo": replication_info(server),
         "lifeCycle": {"addedToServiceDateTime": "2024-01-01T00:00:00Z"},
         "sourceProperties": {
             "identificationHints": {"hostname": server.hostname, "fqdn": server.hostname},
@@ -90,6 +86,29 @@ def source_server_shape(server: SourceServer, last_launch: str) -> dict[str, Any
         },
         "replicationDirection": "FAILOVER",
     }
+
+
+def replication_info(server: SourceServer) -> dict[str, Any]:
+    """``dataReplicationInfo``: state, lag as an ISO 8601 duration, and DRS's error when stalled."""
+    info: dict[str, Any] = {
+        "dataReplicationState": server.replication_state,
+        "lagDuration": duration(server.lag_seconds),
+        "replicatedDisks": [],
+    }
+    if server.replication_error:
+        info["dataReplicationError"] = {
+            "error": server.replication_error,
+            "rawError": f"simulated: replication {server.replication_state.lower()}",
+        }
+    return info
+
+
+def duration(seconds: int) -> str:
+    """``PT3H12M``-style ISO 8601 duration, as DRS writes ``lagDuration``."""
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + (f"{secs}S" if secs else "")
+    return "PT" + (parts or "0S")
 
 
 def recovery_instance_shape(job: Job, server_id: str, now: float) -> dict[str, Any]:

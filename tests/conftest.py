@@ -39,6 +39,7 @@ class AwsEnv:
     topic_arn: str
     alerts_topic_arn: str
     drs: Any  # sandbox.drs.DrsEmulator answering every DRS call (tests/support/drs.py)
+    quotas: Any = None  # tests.support.quotas.ServiceQuotasFake answering ListServiceQuotas
 
     def client(self, service: str) -> Any:
         return boto3.client(service, region_name="us-east-1")
@@ -56,12 +57,14 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsEnv]:
 
     from tests.support.drs import emulator
     from tests.support.inprocess import drs_calls_answered
+    from tests.support.quotas import ServiceQuotasFake, service_quotas_answered
 
     make_dynamodb_writes_atomic()
     make_sns_subscriptions_like_aws()
     with (
         mock_aws(config={"stepfunctions": {"execute_state_machine": True}}),
         drs_calls_answered(emulator(ACCOUNT_A, ACCOUNT_B, ACCOUNT_C, DEFAULT_ACCOUNT_ID)) as drs,
+        service_quotas_answered(ServiceQuotasFake()) as quotas,
     ):
         tables = create_tables(boto3.client("dynamodb", region_name="us-east-1"))
         sns = boto3.client("sns", region_name="us-east-1")
@@ -74,7 +77,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsEnv]:
         monkeypatch.setenv("EXECUTION_NOTIFICATIONS_TOPIC_ARN", topic)
         monkeypatch.setenv("OPERATIONAL_ALERTS_TOPIC_ARN", alerts)
         reset_caches()
-        yield AwsEnv(tables=tables, topic_arn=topic, alerts_topic_arn=alerts, drs=drs)
+        yield AwsEnv(tables=tables, topic_arn=topic, alerts_topic_arn=alerts, drs=drs, quotas=quotas)
     reset_caches()
 
 

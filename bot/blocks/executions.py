@@ -70,6 +70,11 @@ def status_blocks(execution: ExecutionSnapshot) -> list[Block]:
     blocks: list[Block] = [header(title), context(facts)]
     if execution.rtoLine:
         blocks.append(section(execution.rtoLine))
+    if execution.pointInTime:
+        blocks.append(context(f"From point in time {date_and_clock(execution.pointInTime)}"))
+    if execution.forced:
+        failed = "; ".join(execution.readinessFailures) or "see the readiness check"
+        blocks.append(context(f"⚠️ FORCED past failing readiness checks: {failed}"))
     blocks += sections(wave_line(w) for w in execution.waves)
     if execution.statusReason:
         blocks.append(context(f"Reason: {execution.statusReason}"))

@@ -13,8 +13,9 @@ from bot import access, ids
 from bot.blocks.common import Reply, escape, markdown
 from bot.blocks.executions import EXPIRED_LINE, Pause, decided_blocks, decision_line, parse_pause_value
 from bot.listeners.common import Respond, answer, not_allowed, user_from_body
+from bot.runs import run_options, start_run
 from bot.subcommand_table import subcommand
-from bot.subcommands import SlackUser, caller_for, started
+from bot.subcommands import SlackUser, caller_for
 from handlers.errors import NotFoundError
 from handlers.models.approval import Action, DecisionResult
 from handlers.models.recovery_plan import RecoveryPlan
@@ -99,9 +100,10 @@ def confirm_recovery(body: dict[str, Any], action: dict[str, Any], respond: Resp
         refusal = not_allowed(user, subcommand("run").permission)
         if refusal:
             return refusal
-        execution = executions.start_execution(caller_for(user), str(action.get("value", "")), is_drill=False)
+        plan_id, command = run_options(str(action.get("value", "")))
+        reply = start_run(user, caller_for(user), plan_id, command, is_drill=False)
         respond(delete_original=True)
-        return started(user, execution.model_dump())
+        return reply
 
     answer(respond, work)
 

@@ -99,6 +99,9 @@ class ExecutionSnapshot(Model):
     waves: list[WaveSummary] = Field(default_factory=list)
     cleanup: Cleanup | None = None
     cleanupDueAt: str = ""
+    forced: bool = False
+    readinessFailures: list[str] = Field(default_factory=list)
+    pointInTime: str | None = None
 
     @classmethod
     def of(cls, execution: Execution) -> Self:

@@ -18,6 +18,8 @@ class ServerLaunch(Model):
     launchStatus: str = "PENDING"
     recoveryInstanceId: str = ""
     launchedAt: str = ""  # when a poll first saw it LAUNCHED
+    recoverySnapshotId: str = ""  # the point-in-time snapshot it recovers from ("" = latest data)
+    snapshotTime: str = ""
 
 
 class WaveProgress(Model):
@@ -96,6 +98,9 @@ class Execution(Model):
     cleanup: Cleanup | None = None
     cleanupDueAt: str = ""  # when a finished drill's instances are cleaned up automatically
     rto: Rto | None = None
+    forced: bool = False  # started with ``force`` although readiness checks failed
+    readinessFailures: list[str] = Field(default_factory=list)  # what failed when it was forced
+    pointInTime: str | None = None
 
 
 class StartExecutionRequest(Model):
@@ -103,6 +108,8 @@ class StartExecutionRequest(Model):
 
     planId: str = Field(min_length=1, max_length=128)
     isDrill: bool = True
+    force: bool = False
+    pointInTime: str | None = Field(default=None, max_length=64)
 
 
 class ExecutionRef(Model):

@@ -52,6 +52,8 @@ Approvers = Annotated[list[SlackUserId], Field(max_length=50)]
 DEFAULT_DRILL_CLEANUP_MINUTES = 1440
 CleanupMinutes = Annotated[int, Field(ge=0, le=43200, strict=True)]
 TargetRtoMinutes = Annotated[int, Field(ge=1, le=10080)]
+# Readiness WARNs for a server whose replication lags more than this (1 minute to 7 days).
+LagMinutes = Annotated[int, Field(ge=1, le=10080, strict=True)]
 
 
 class RecoveryPlan(Model):
@@ -76,6 +78,7 @@ class RecoveryPlan(Model):
     approvers: list[str] = Field(default_factory=list)
     drillCleanupAfterMinutes: int = DEFAULT_DRILL_CLEANUP_MINUTES
     targetRtoMinutes: int | None = None
+    maxReplicationLagMinutes: int = 60
     status: Literal["valid", "invalid"] = "valid"
     statusReason: str = ""
     createdAt: str
@@ -97,6 +100,7 @@ class RecoveryPlanCreate(Model):
     approvers: Approvers = Field(default_factory=list)
     drillCleanupAfterMinutes: CleanupMinutes = DEFAULT_DRILL_CLEANUP_MINUTES
     targetRtoMinutes: TargetRtoMinutes | None = None
+    maxReplicationLagMinutes: LagMinutes = 60
 
 
 class RecoveryPlanUpdate(Model):
@@ -116,3 +120,4 @@ class RecoveryPlanUpdate(Model):
     approvers: Approvers | None = None
     drillCleanupAfterMinutes: CleanupMinutes | None = None
     targetRtoMinutes: TargetRtoMinutes | None = None
+    maxReplicationLagMinutes: LagMinutes | None = None

@@ -16,6 +16,8 @@ from handlers.repositories.dynamo import (
     to_item,
 )
 
+BATCH_GET_LIMIT = 100  # BatchGetItem takes at most 100 keys
+
 
 class ProtectionGroupRepository:
     def __init__(self, table: Any = None) -> None:
@@ -25,6 +27,23 @@ class ProtectionGroupRepository:
         with dynamo_errors():
             item = self._table.get_item(Key={"groupId": group_id}, ConsistentRead=True).get("Item")
         return ProtectionGroup.model_validate(from_item(item)) if item else None
+
+    def get_many(self, group_ids: list[str]) -> dict[str, ProtectionGroup]:
+        """The stored groups among ``group_ids``, by id: one ``BatchGetItem`` per 100 ids (a plan's
+        waves), consistent reads, unprocessed keys asked again."""
+        found: dict[str, ProtectionGroup] = {}
+        ids = list(dict.fromkeys(group_ids))
+        for start in range(0, len(ids), BATCH_GET_LIMIT):
+            keys: list[dict[str, Any]] = [{"groupId": g} for g in ids[start : start + BATCH_GET_LIMIT]]
+            while keys:
+                request = {self._table.name: {"Keys": keys, "ConsistentRead": True}}
+                with dynamo_errors():
+                    response = self._table.meta.client.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self._table.name, []):
+                    group = ProtectionGroup.model_validate(from_item(item))
+                    found[group.groupId] = group
+                keys = response.get("UnprocessedKeys", {}).get(self._table.name, {}).get("Keys", [])
+        return found
 
     def page(self, account_id: str, *, limit: int = 50, token: str | None = None) -> Page[ProtectionGroup]:
         items, next_token = query_account(self._table, account_id, limit=limit, token=token)

@@ -76,6 +76,12 @@ class RecoveryPlanRepository:
             item = self._table.get_item(Key={"planId": plan_id}, ConsistentRead=True).get("Item") or {}
         return str(item.get("activeExecutionId") or "unknown")
 
+    def active_execution(self, plan_id: str) -> str | None:
+        """The id of the execution holding the plan's lock, if any (a consistent read)."""
+        with dynamo_errors():
+            item = self._table.get_item(Key={"planId": plan_id}, ConsistentRead=True).get("Item") or {}
+        return str(item["activeExecutionId"]) if item.get("activeExecutionId") else None
+
     def unlock_execution(self, plan_id: str, execution_id: str) -> None:
         conditional_write(
             lambda: self._table.update_item(

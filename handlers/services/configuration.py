@@ -51,6 +51,7 @@ PLAN_CONTENT = {
     "approvers",
     "drillCleanupAfterMinutes",
     "targetRtoMinutes",
+    "maxReplicationLagMinutes",
 }
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import TYPE_CHECKING
 
 from handlers import aws
 from handlers.account_context import Caller
-from handlers.errors import ConflictError, NotFoundError, ValidationError
-from handlers.models.execution import Execution, WaveProgress
+from handlers.errors import ConflictError, NotFoundError, NotReadyError, ValidationError
+from handlers.models.execution import Execution, ServerLaunch, WaveProgress
+from handlers.models.readiness import Check
+from handlers.models.recovery_plan import RecoveryPlan
 from handlers.observability import logger
 from handlers.repositories.dynamo import Page
 from handlers.repositories.executions import ExecutionRepository
@@ -16,7 +19,13 @@ from handlers.repositories.recovery_plans import RecoveryPlanRepository
 from handlers.services.lifecycle import finish_execution, release_if_ended
 from handlers.services.recovery_plans import get_recovery_plan
 from handlers.settings import get_settings
-from handlers.timestamps import now_iso
+from handlers.snapshots import Snapshot, parse_point_in_time
+
+if TYPE_CHECKING:
+    from handlers.services.readiness import Assessment
+from handlers.timestamps import format_iso, now, now_iso
+
+MAX_RECORDED_FAILURES = 20  # failing checks a forced execution keeps (and its announcement shows)
 
 
 def get_execution(caller: Caller, execution_id: str) -> Execution:
@@ -30,12 +39,30 @@ def list_executions(caller: Caller, *, limit: int = 50, next_token: str | None =
     return ExecutionRepository().page(caller.account_id, limit=limit, token=next_token)
 
 
-def start_execution(caller: Caller, plan_id: str, *, is_drill: bool = True) -> Execution:
+def start_execution(
+    caller: Caller,
+    plan_id: str,
+    *,
+    is_drill: bool = True,
+    force: bool = False,
+    point_in_time: str | None = None,
+) -> Execution:
+    """Start the plan if its readiness checks pass (409 ``NOT_READY`` with the failing checks, and
+    nothing started or locked, if not); ``force`` starts anyway and records that it did.
+    ``point_in_time``: every server recovers from its latest snapshot at or before it."""
     plan = get_recovery_plan(caller, plan_id)
     if plan.status != "valid":
         raise ValidationError(
             f"recovery plan {plan.planName} cannot run: {plan.statusReason or 'it is invalid'}"
         )
+    moment = parse_point_in_time(point_in_time, now()) if point_in_time else None
+    _refuse_if_running(plan)
+    from handlers.services import readiness  # DRS reads: not for functions that only read executions
+
+    assessment = readiness.assess(plan, moment)
+    failures = assessment.readiness.failures
+    if failures and not force:
+        raise NotReadyError(not_ready_message(plan.planName, failures), [_dump(c) for c in failures])
     execution_id = str(uuid.uuid4())
     running = RecoveryPlanRepository().lock_for_execution(plan.planId, execution_id)
     if running is not None and release_if_ended(plan.planId, running):
@@ -51,7 +78,10 @@ def start_execution(caller: Caller, plan_id: str, *, is_drill: bool = True) -> E
         startedBy=caller.principal,
         startedVia=caller.source,
         startTime=now_iso(),
-        waves=[WaveProgress(**w.model_dump()) for w in plan.waves],
+        waves=_waves(plan, assessment if moment else None),
+        forced=bool(failures),
+        readinessFailures=[c.message for c in failures[:MAX_RECORDED_FAILURES]],
+        pointInTime=format_iso(moment) if moment else None,
     )
     try:
         ExecutionRepository().insert(execution)
@@ -81,6 +111,54 @@ def start_execution(caller: Caller, plan_id: str, *, is_drill: bool = True) -> E
         raise
     ExecutionRepository().update(execution_id, stateMachineExecutionArn=arn)
     logger.info(
-        "execution started", extra={"executionId": execution_id, "planId": plan.planId, "drill": is_drill}
+        "execution started",
+        extra={
+            "executionId": execution_id,
+            "planId": plan.planId,
+            "drill": is_drill,
+            "forced": bool(failures),
+        },
     )
     return execution.model_copy(update={"stateMachineExecutionArn": arn})
+
+
+def _refuse_if_running(plan: RecoveryPlan) -> None:
+    """A plan already running is a 409 ``CONFLICT`` before any readiness check (its own servers
+    would otherwise read as busy). The lock taken afterwards stays the authority."""
+    running = RecoveryPlanRepository().active_execution(plan.planId)
+    if running is not None and not release_if_ended(plan.planId, running):
+        raise ConflictError(f"recovery plan {plan.planName} already has a running execution: {running}")
+
+
+def not_ready_message(plan_name: str, failures: list[Check]) -> str:
+    first = failures[0].message
+    more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+    return (
+        f"recovery plan {plan_name} is not ready: {len(failures)} readiness checks fail: {first}{more}. "
+        'Fix them, or start anyway with "force": true'
+    )
+
+
+def _waves(plan: RecoveryPlan, assessment: Assessment | None) -> list[WaveProgress]:
+    """The waves to run; from a point in time, each wave lists its servers with their snapshots."""
+    waves = [WaveProgress(**w.model_dump()) for w in plan.waves]
+    if assessment is None:
+        return waves
+    chosen, members = assessment.snapshots, assessment.servers
+    return [
+        wave.model_copy(update={"servers": [_launch(s, chosen) for s in members.get(wave.waveNumber, [])]})
+        for wave in waves
+    ]
+
+
+def _launch(server_id: str, snapshots: dict[str, Snapshot]) -> ServerLaunch:
+    snapshot = snapshots.get(server_id)
+    if snapshot is None:  # forced past a missing snapshot: it recovers from its latest data
+        return ServerLaunch(sourceServerId=server_id)
+    return ServerLaunch(
+        sourceServerId=server_id, recoverySnapshotId=snapshot.snapshot_id, snapshotTime=snapshot.taken_iso
+    )
+
+
+def _dump(check: Check) -> dict[str, object]:
+    return check.model_dump(mode="json", exclude_none=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from handlers import aws, drs
+from handlers import aws, drs, point_in_time
 from handlers.errors import NotFoundError
 from handlers.models.execution import (
     Decision,
@@ -119,29 +119,32 @@ def start_wave(task: StartWaveTask) -> dict[str, Any]:
     except (drs.DrsCallError, NoSourceServersError) as exc:  # nothing to start, or DRS not answering
         _record_failed_start(execution.executionId, started, [], exc)
         raise
+    launches = [ServerLaunch(sourceServerId=s) for s in server_ids]
     try:
-        job_ids = drs.start_recovery(client, server_ids, is_drill=execution.isDrill, tags=tags)
+        launches = point_in_time.launches(client, execution, wave, server_ids)
+        snapshots = {s.sourceServerId: s.recoverySnapshotId for s in launches}
+        job_ids = drs.start_recovery(
+            client, server_ids, is_drill=execution.isDrill, tags=tags, snapshots=snapshots
+        )
     except drs.PartialStartError as exc:
-        _record_partial_start(execution.executionId, started, server_ids, exc)
+        _record_partial_start(execution.executionId, started, launches, exc)
         raise
     except drs.DrsCallError as exc:  # nothing started: the wave failed, it was not skipped
-        _record_failed_start(execution.executionId, started, server_ids, exc)
+        _record_failed_start(execution.executionId, started, launches, exc)
         raise
-    started = started.model_copy(
-        update={"jobIds": job_ids, "servers": [ServerLaunch(sourceServerId=s) for s in server_ids]}
-    )
+    started = started.model_copy(update={"jobIds": job_ids, "servers": launches})
     ExecutionRepository().update_wave(execution.executionId, started)
     ExecutionRepository().update(execution.executionId, status="RUNNING")
     return {"jobIds": job_ids}
 
 
 def _record_failed_start(
-    execution_id: str, wave: WaveProgress, server_ids: list[str], error: Exception
+    execution_id: str, wave: WaveProgress, launches: list[ServerLaunch], error: Exception
 ) -> None:
     failed = wave.model_copy(
         update={
             "status": "FAILED",
-            "servers": [ServerLaunch(sourceServerId=s, launchStatus="NOT_STARTED") for s in server_ids],
+            "servers": [s.model_copy(update={"launchStatus": "NOT_STARTED"}) for s in launches],
             "endTime": now_iso(),
             "message": str(error)[:1000],
         }
@@ -150,16 +153,16 @@ def _record_failed_start(
 
 
 def _record_partial_start(
-    execution_id: str, wave: WaveProgress, server_ids: list[str], error: drs.PartialStartError
+    execution_id: str, wave: WaveProgress, launches: list[ServerLaunch], error: drs.PartialStartError
 ) -> None:
     """Keep the jobs that did start on the wave (their instances are launching), then fail it."""
     started = set(error.started)
     servers = [
-        ServerLaunch(sourceServerId=s, launchStatus="PENDING" if s in started else "NOT_STARTED")
-        for s in server_ids
+        s.model_copy(update={"launchStatus": "PENDING" if s.sourceServerId in started else "NOT_STARTED"})
+        for s in launches
     ]
     message = (
-        f"StartRecovery failed after {len(started)} of {len(server_ids)} source servers had started "
+        f"StartRecovery failed after {len(started)} of {len(launches)} source servers had started "
         f"(DRS jobs {', '.join(error.job_ids)}, still launching); the rest did not start: {error.cause}"
     )
     failed = wave.model_copy(

@@ -88,6 +88,7 @@ def create_recovery_plan(caller: Caller, request: RecoveryPlanCreate) -> Recover
         approvers=request.approvers,
         drillCleanupAfterMinutes=request.drillCleanupAfterMinutes,
         targetRtoMinutes=request.targetRtoMinutes,
+        maxReplicationLagMinutes=request.maxReplicationLagMinutes,
         createdAt=now,
         updatedAt=now,
         createdBy=caller.principal,

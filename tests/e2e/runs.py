@@ -38,7 +38,7 @@ class Runs:
         account = self.sandbox.info["accounts"][0]
         groups = self.sandbox.api("GET", "/protection-groups").json()["items"]
         taken = {s for g in groups for s in g["sourceServerIds"]} | set(
-            self.sandbox.info["failingSourceServers"]
+            self.sandbox.info["failingSourceServers"] + self.sandbox.info.get("unhealthySourceServers", [])
         )
         free = [s for s in self.sandbox.info["sourceServers"][account] if s not in taken]
         assert len(free) >= count, f"only {len(free)} unclaimed source servers left"

@@ -14,6 +14,7 @@ from tests.conftest import ACCOUNT_A, ACCOUNT_B
 from tests.support.data import group_body, plan_body, server_id
 from tests.support.events import call_api
 from tests.support.orchestration import wait_until
+from tests.support.quotas import SERVERS_PER_JOB
 
 TERMINAL = {"SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"}
 DEFAULT_ROLE = "drs-chatops-drs-access"
@@ -25,10 +26,11 @@ def deployed_in_account_a(monkeypatch):
     monkeypatch.setenv("MOTO_ACCOUNT_ID", ACCOUNT_A)
 
 
-def _drill(group_ids: list[str], account: str) -> str:
+def _drill(group_ids: list[str], account: str, **start: object) -> str:
     status, plan = call_api("POST", "/recovery-plans", plan_body(group_ids), account=account)
     assert status == 201, plan
-    status, execution = call_api("POST", "/executions", {"planId": plan["planId"]}, account=account)
+    body = {"planId": plan["planId"], **start}
+    status, execution = call_api("POST", "/executions", body, account=account)
     assert status == 201, execution
     return str(execution["executionId"])
 
@@ -76,8 +78,8 @@ def test_bs_legacy_group_naming_the_deployments_servers_launches_nothing_there(
         createdBy="legacy",
     )
     ProtectionGroupRepository().insert(group)
-    # When B drills it
-    finished = _finished(_drill([group.groupId], ACCOUNT_B), ACCOUNT_B)
+    # When B drills it (forced past readiness, which finds no such servers in B)
+    finished = _finished(_drill([group.groupId], ACCOUNT_B, force=True), ACCOUNT_B)
     # Then the drill failed in B, and DRS was never called in A or with the deployment's credentials
     assert finished["status"] == "FAILED"
     assert all(c.account == ACCOUNT_B and c.role_arn for c in orchestration.drs.calls)
@@ -94,6 +96,7 @@ def test_a_failed_second_start_recovery_keeps_the_first_calls_jobs_on_the_wave(o
     servers = [server_id() for _ in range(201)]
     status, group = call_api("POST", "/protection-groups", group_body("Big", sourceServerIds=servers))
     assert status == 201
+    orchestration.aws.quotas.values[SERVERS_PER_JOB] = 200  # the account's DRS takes 200 per job
     orchestration.drs.before = _fail_the_second_start_recovery
     # When it is drilled
     finished = _finished(_drill([group["groupId"]], ACCOUNT_A), ACCOUNT_A)

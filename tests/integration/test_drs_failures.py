@@ -18,8 +18,12 @@ from tests.support.orchestration import wait_until
 TERMINAL = {"SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"}
 
 
-def _failing(operation: str) -> Callable[[Call, dict[str, Any]], None]:
+def _failing(operation: str, *, polls_only: bool = False) -> Callable[[Call, dict[str, Any]], None]:
+    """``polls_only``: only calls naming job ids (a running wave's), not the readiness check's listing."""
+
     def before(call: Call, body: dict[str, Any]) -> None:
+        if polls_only and not (body.get("filters") or {}).get("jobIDs"):
+            return
         if call.operation == operation:
             raise DrsError(500, "InternalServerException", "simulated: DRS is failing")
 
@@ -58,7 +62,7 @@ def test_a_failing_start_recovery_fails_the_wave_and_the_execution_naming_drs(or
 
 def test_a_failing_describe_jobs_fails_the_running_wave_naming_drs(orchestration):
     # Given DRS starts the job but then answers every DescribeJobs with an internal error
-    orchestration.drs.before = _failing("DescribeJobs")
+    orchestration.drs.before = _failing("DescribeJobs", polls_only=True)
     # When a one-wave drill runs
     finished = _drill_to_the_end()
     # Then the running wave is FAILED, and the record names DRS and the call that failed

@@ -75,6 +75,9 @@ OP_CASES: dict[str, OpCase] = {
     "start_execution": OpCase(
         lambda a: {"planId": a.plan_id, "isDrill": True}, "not_found", ("POST", "/executions")
     ),
+    "check_readiness": OpCase(
+        lambda a: {"planId": a.plan_id}, "not_found", ("GET", "/recovery-plans/{plan_id}/readiness")
+    ),
     "get_execution": OpCase(
         lambda a: {"executionId": a.execution_id}, "not_found", ("GET", "/executions/{execution_id}")
     ),

@@ -13,6 +13,7 @@ EXAMPLES = {
     "plan create": "plan create",
     "plan": "plan Payments failover",
     "run": "run Payments recovery",
+    "check": "check Payments failover",
     "status": "status",
     "report": "report exec-1",
     "cancel": "cancel exec-1",

@@ -28,7 +28,13 @@ PRODUCT_CALLS = {
         "tags": {"drs-chatops:execution": "e-1"},
     },
     "DescribeJobs": lambda servers: {"filters": {}},
-    "DescribeRecoveryInstances": lambda servers: {},
+    "DescribeRecoveryInstances": lambda servers: {"filters": {}},
+    "DescribeRecoverySnapshots": lambda servers: {
+        "sourceServerID": servers[0],
+        "filters": {"toDateTime": "2099-01-01T00:00:00.000000Z"},
+        "order": "DESC",
+        "maxResults": 10,
+    },
 }
 
 
@@ -180,3 +186,26 @@ def test_a_retagged_server_answers_with_its_new_tags(emulator):
     _, answer = _ask(emulator, "DescribeSourceServers", {"filters": {"sourceServerIDs": [server]}})
     _assert_valid("DescribeSourceServers", answer)
     assert {"Tier": "web", "App": "shop"}.items() <= answer["items"][0]["tags"].items()
+
+
+def test_stalled_servers_answer_with_replication_info_the_drs_model_accepts(emulator):
+    # Given the first account's servers whose replication has stalled
+    stalled = emulator.estate.unhealthy_server_ids()
+    assert len(stalled) >= 2 and all(emulator.estate.find(OWN, s) for s in stalled)
+    # When they are described
+    status, answer = _ask(emulator, "DescribeSourceServers", {"filters": {"sourceServerIDs": stalled}})
+    # Then botocore's model accepts the answer, and it says STALLED, with a lag and DRS's error
+    assert status == 200
+    _assert_valid("DescribeSourceServers", answer)
+    for item in answer["items"]:
+        info = item["dataReplicationInfo"]
+        assert info["dataReplicationState"] == "STALLED"
+        assert info["lagDuration"].startswith("PT") and info["lagDuration"] != "PT2S"
+        assert info["dataReplicationError"]["error"] in MODEL.shape_for("DataReplicationErrorString").enum
+
+
+def test_healthy_servers_lag_seconds_and_stay_out_of_the_unhealthy_list(emulator):
+    healthy = emulator.estate.healthy_server_ids(OWN)
+    assert not set(healthy) & set(emulator.estate.unhealthy_server_ids())
+    _, answer = _ask(emulator, "DescribeSourceServers", {"filters": {"sourceServerIDs": healthy[:5]}})
+    assert {i["dataReplicationInfo"]["lagDuration"] for i in answer["items"]} == {"PT2S"}

@@ -45,6 +45,7 @@ COMMAND_CASES = {
     "plan": "plan {a.plan_id}",
     "group": "group {a.group_id}",
     "run": "run {a.plan_id}",
+    "check": "check {a.plan_id}",
     "status": "status {a.execution_id}",
     "report": "report {a.execution_id}",
     "cancel": "cancel {a.execution_id}",

@@ -1,0 +1,179 @@
+"""Readiness of a Recovery Plan: may it run now? (GET /recovery-plans/{planId}/readiness,
+``check_readiness``, ``/dr check``, and the gate before every start.)
+
+All DRS calls are reads in the plan's account, with the credentials :func:`handlers.drs.target_for`
+chooses and a session limited to reads (``READINESS_SESSION_POLICY``): ``DescribeSourceServers``
+(200 ids a call), ``DescribeJobs``, ``DescribeRecoveryInstances``, ``ListServiceQuotas`` and, with a
+point in time, ``DescribeRecoverySnapshots`` per server. The checks themselves are pure
+(:mod:`handlers.services.readiness_checks`)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from handlers import drs, quotas
+from handlers.account_context import Caller
+from handlers.models.protection_group import ProtectionGroup
+from handlers.models.readiness import Check, Readiness
+from handlers.models.recovery_plan import RecoveryPlan
+from handlers.repositories.protection_groups import ProtectionGroupRepository
+from handlers.services import readiness_checks as checks
+from handlers.services.readiness_checks import Member
+from handlers.services.recovery_plans import get_recovery_plan
+from handlers.snapshots import Snapshot, latest_snapshot, parse_point_in_time
+from handlers.timestamps import format_iso, now
+
+ORDER = {"FAIL": 0, "WARN": 1, "PASS": 2}
+PASSED = {  # the one PASS line of a check with no problem, in the order the checks are listed
+    "server_exists": "every server of the plan is a DRS source server in account {account}",
+    "replication_healthy": "every server replicates, lag within {lag} min",
+    "no_active_job": "no server of the plan is in a running DRS job",
+    "leftover_drill_instances": "no drill recovery instance of the plan's servers still runs",
+    "server_in_one_group": "every server is in one group of the plan",
+    "quotas": "",
+    "snapshot_available": "every server has a recovery snapshot at or before {moment}",
+}
+RANK = {name: n for n, name in enumerate(PASSED)}
+
+
+@dataclass
+class Assessment:
+    """A readiness answer and, with a point in time, the snapshot chosen for each server."""
+
+    readiness: Readiness
+    snapshots: dict[str, Snapshot] = field(default_factory=dict)
+    servers: dict[int, list[str]] = field(default_factory=dict)  # wave number -> its servers
+
+
+def group_server_ids(group: ProtectionGroup, target: drs.DrsTarget) -> list[str]:
+    """The servers of ``group`` (resolved in DRS at ``target`` for groups that select by tags)."""
+    return list(group.sourceServerIds)
+
+
+def check_readiness(caller: Caller, plan_id: str, point_in_time: str | None = None) -> Readiness:
+    """Another account's plan is a 404, exactly like a plan that does not exist."""
+    plan = get_recovery_plan(caller, plan_id)
+    moment = parse_point_in_time(point_in_time, now()) if point_in_time else None
+    return assess(plan, moment).readiness
+
+
+def assess(plan: RecoveryPlan, moment: datetime | None = None) -> Assessment:
+    checked: list[Check] = []
+    chosen: dict[str, Snapshot] = {}
+    by_target, missing = _members(plan)
+    checked += missing
+    for target, members in by_target.items():
+        found, problems = _assess_target(plan, target, members, moment)
+        checked += problems
+        chosen.update(found)
+    names = {c.check for c in checked}
+    for name, text in PASSED.items():
+        if name not in names and text and (moment is not None or name != "snapshot_available"):
+            words = {"account": plan.accountId, "lag": plan.maxReplicationLagMinutes}
+            words["moment"] = checks.clock(moment) if moment else ""
+            checked.append(
+                Check.model_validate({"check": name, "status": "PASS", "message": text.format(**words)})
+            )
+    checked.sort(key=lambda c: (ORDER[c.status], RANK[c.check]))
+    readiness = Readiness(
+        planId=plan.planId,
+        accountId=plan.accountId,
+        ready=not any(c.status == "FAIL" for c in checked),
+        checkedAt=format_iso(now()),
+        checks=checked,
+    )
+    servers: dict[int, list[str]] = defaultdict(list)
+    for m in (m for members in by_target.values() for m in members):
+        servers[m.wave_number].append(m.server_id)
+    return Assessment(readiness, chosen, dict(servers))
+
+
+def _members(plan: RecoveryPlan) -> tuple[dict[drs.DrsTarget, list[Member]], list[Check]]:
+    by_target: dict[drs.DrsTarget, list[Member]] = defaultdict(list)
+    missing: list[Check] = []
+    groups = ProtectionGroupRepository().get_many([w.protectionGroupId for w in plan.waves])
+    for wave in plan.waves:
+        group = groups.get(wave.protectionGroupId)
+        if group is None or group.accountId != plan.accountId:
+            missing.append(
+                Check(
+                    check="server_exists",
+                    status="FAIL",
+                    waveNumber=wave.waveNumber,
+                    message=f"wave {wave.waveNumber}: protection group {wave.protectionGroupName} no "
+                    "longer exists: edit the plan's waves",
+                )
+            )
+            continue
+        target = drs.target_for(group, plan)
+        ids = group_server_ids(group, target)
+        by_target[target] += [Member(s, wave.waveNumber, group.groupName) for s in ids]
+    return by_target, missing
+
+
+def _assess_target(
+    plan: RecoveryPlan, target: drs.DrsTarget, members: list[Member], moment: datetime | None
+) -> tuple[dict[str, Snapshot], list[Check]]:
+    session = f"readiness-{plan.planId}"
+    where = f"in account {target.account_id} ({target.region})"
+    problems = checks.overlaps(members)
+    waves: dict[int, int] = defaultdict(int)
+    for m in members:
+        waves[m.wave_number] += 1
+    try:
+        client = drs.service_client("drs", target, session, drs.READINESS_SESSION_POLICY)
+        described = drs.describe_source_servers(client, checks.unique(members))
+    except (ClientError, BotoCoreError) as exc:
+        return {}, [*problems, _unreadable("server_exists", "FAIL", "DescribeSourceServers", exc, where)]
+    problems += checks.server_exists(members, described, where)
+    problems += checks.replication(members, described, plan.maxReplicationLagMinutes, now())
+    jobs = _read(client, drs.active_jobs, ("no_active_job", "FAIL", "DescribeJobs", where), problems)
+    if jobs is not None:
+        problems += checks.active_jobs(members, jobs)
+    leftovers = ("leftover_drill_instances", "WARN", "DescribeRecoveryInstances", where)
+    instances = _read(client, drs.recovery_instances, leftovers, problems)
+    problems += checks.leftover_instances(members, instances or [])
+    limits = quotas.read_quotas(target, session)
+    quota_problems = checks.quotas(dict(waves), jobs or [], limits)
+    summary = checks.quota_summary(dict(waves), limits)
+    problems += quota_problems or [Check(check="quotas", status="PASS", message=summary)]
+    if moment is None:
+        return {}, problems
+    found = _snapshots(client, [m for m in members if m.server_id in described], moment, where, problems)
+    problems += checks.snapshots(members, found, moment)
+    return {k: v for k, v in found.items() if v is not None}, problems
+
+
+def _read(client: Any, call: Any, how: tuple[str, str, str, str], problems: list[Check]) -> Any:
+    try:
+        return call(client)
+    except (ClientError, BotoCoreError) as exc:
+        problems.append(_unreadable(*how[:3], exc, how[3]))
+        return None
+
+
+def _snapshots(
+    client: Any, members: list[Member], moment: datetime, where: str, problems: list[Check]
+) -> dict[str, Snapshot | None]:
+    found: dict[str, Snapshot | None] = {}
+    for server_id in checks.unique(members):
+        try:
+            found[server_id] = latest_snapshot(client, server_id, moment)
+        except (ClientError, BotoCoreError) as exc:
+            check = _unreadable("snapshot_available", "FAIL", "DescribeRecoverySnapshots", exc, where)
+            problems.append(check.model_copy(update={"sourceServerId": server_id}))
+    return found
+
+
+def _unreadable(
+    check: str, status: str, operation: str, exc: ClientError | BotoCoreError, where: str
+) -> Check:
+    """A check that could not be made is not passed (a FAIL for what a start depends on)."""
+    cause = drs.DrsCallError(operation, exc)
+    message = f"could not be checked {where}: {cause}; check the role drs-chatops uses there"
+    return Check.model_validate({"check": check, "status": status, "message": message})

@@ -1,0 +1,69 @@
+"""Recovering from a point in time: reading the time asked for, and each server's snapshot for it.
+
+A point in time is ISO 8601 in UTC (``2026-11-30T10:00Z``, seconds and an offset allowed; without
+an offset it is read as UTC). DRS keeps point-in-time snapshots for :data:`RETENTION`, so a time
+older than that, or one in the future, is refused, saying which. A server recovers from its latest
+recovery snapshot taken at or before the time (``DescribeRecoverySnapshots``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from handlers.errors import ValidationError
+from handlers.timestamps import format_iso, parse_iso
+
+RETENTION = timedelta(days=7)  # how long DRS keeps point-in-time snapshots
+PAGE = 10  # snapshots asked for per call; the first at or before the time is the one
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    snapshot_id: str
+    taken: datetime
+
+    @property
+    def taken_iso(self) -> str:
+        return format_iso(self.taken)
+
+
+def parse_point_in_time(text: str, now: datetime) -> datetime:
+    """``text`` as an aware UTC time; 400 ``VALIDATION_ERROR`` saying what is wrong with it."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError(
+            f"pointInTime {text[:64]!r} is not an ISO 8601 time (e.g. 2026-11-30T10:00Z)"
+        ) from None
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    if moment > now:
+        raise ValidationError(f"pointInTime {format_iso(moment)} is in the future (now {format_iso(now)})")
+    if moment < now - RETENTION:
+        raise ValidationError(
+            f"pointInTime {format_iso(moment)} is older than DRS's snapshot retention of "
+            f"{RETENTION.days} days (earliest {format_iso(now - RETENTION)})"
+        )
+    return moment
+
+
+def latest_snapshot(client: Any, server_id: str, moment: datetime) -> Snapshot | None:
+    """The latest recovery snapshot of ``server_id`` taken at or before ``moment``, if any. DRS
+    filters by ``toDateTime`` and orders newest first; the snapshot's own time is checked again
+    here, so a looser filter never picks one taken after the time."""
+    response = client.describe_recovery_snapshots(
+        sourceServerID=server_id,
+        filters={"toDateTime": format_iso(moment)},
+        order="DESC",
+        maxResults=PAGE,
+    )
+    taken = [s for s in (_snapshot(item) for item in response.get("items", [])) if s and s.taken <= moment]
+    return max(taken, key=lambda s: s.taken, default=None)
+
+
+def _snapshot(item: dict[str, Any]) -> Snapshot | None:
+    stamp = item.get("timestamp") or item.get("expectedTimestamp")
+    try:
+        return Snapshot(str(item["snapshotID"]), parse_iso(str(stamp)))
+    except (KeyError, ValueError):
+        return None
