@@ -224,6 +224,7 @@ def _iso(moment: datetime) -> str:
         (_iso(datetime.now(UTC) + timedelta(hours=1)), "is in the future"),
         (_iso(datetime.now(UTC) - timedelta(days=8)), "older than DRS's snapshot retention of 7 days"),
     ],
+    ids=["unparseable", "future", "past-retention"],  # fixed ids: every xdist worker collects the same
 )
 def test_a_bad_point_in_time_is_a_400_saying_which(aws, when, says):
     plan = _plan([_group()["groupId"]])
