@@ -1,9 +1,9 @@
 """Protection Groups: a named set of DRS source servers in one AWS account."""
 
 from collections import Counter
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from handlers.models.base import Model
 from handlers.models.fields import (
@@ -27,6 +27,19 @@ def _unique_servers(ids: list[str]) -> list[str]:
 SourceServerIds = Annotated[
     list[SourceServerId], Field(min_length=1, max_length=1000), AfterValidator(_unique_servers)
 ]
+# Servers a wave can live without: one that fails to launch is recorded (and announced) but does not
+# fail its wave. A subset of the group's sourceServerIds.
+OptionalServerIds = Annotated[list[SourceServerId], Field(max_length=1000), AfterValidator(_unique_servers)]
+
+
+def optional_servers_problem(source: list[str], optional: list[str]) -> str | None:
+    """Why ``optional`` is not a subset of ``source`` (None when it is)."""
+    strangers = [server for server in optional if server not in set(source)]
+    if not strangers:
+        return None
+    return "optionalSourceServerIds must be servers of this group's sourceServerIds; not in it: " + ", ".join(
+        strangers[:10]
+    )
 
 
 class ProtectionGroup(Model):
@@ -42,6 +55,7 @@ class ProtectionGroup(Model):
     assumeRoleName: str = ""
     externalId: str = ""
     sourceServerIds: list[str]
+    optionalSourceServerIds: list[str] = Field(default_factory=list)
     createdAt: str
     updatedAt: str
     createdBy: str
@@ -54,9 +68,17 @@ class ProtectionGroupCreate(Model):
     groupName: Name
     description: Description = ""
     sourceServerIds: SourceServerIds
+    optionalSourceServerIds: OptionalServerIds = Field(default_factory=list)
     region: Region | None = None
     assumeRoleName: RoleName = ""
     externalId: ExternalId = ""
+
+    @model_validator(mode="after")
+    def _optional_in_group(self) -> Self:
+        problem = optional_servers_problem(self.sourceServerIds, self.optionalSourceServerIds)
+        if problem:
+            raise ValueError(problem)
+        return self
 
 
 class ProtectionGroupUpdate(Model):
@@ -70,6 +92,7 @@ class ProtectionGroupUpdate(Model):
     groupName: Name | None = None
     description: Description | None = None
     sourceServerIds: SourceServerIds | None = None
+    optionalSourceServerIds: OptionalServerIds | None = None
     region: Region | None = None
     assumeRoleName: RoleName | None = None
     externalId: ExternalId | None = None

@@ -17,6 +17,8 @@ from handlers.models.fields import (
 )
 
 SubscriptionStatus = Literal["pending_confirmation", "confirmed", "none", "failed"]
+# What a wave whose critical server failed to launch does: pause for Retry / Skip / Cancel, or fail.
+OnWaveFailure = Literal["pause", "fail"]
 
 
 class WaveInput(Model):
@@ -70,6 +72,7 @@ class RecoveryPlan(Model):
     waves: list[Wave]
     slackChannelId: str = ""
     approvers: list[str] = Field(default_factory=list)
+    onWaveFailure: OnWaveFailure = "pause"
     status: Literal["valid", "invalid"] = "valid"
     statusReason: str = ""
     createdAt: str
@@ -89,6 +92,7 @@ class RecoveryPlanCreate(Model):
     notificationEmail: Email | Literal[""] = ""
     slackChannelId: SlackChannelId | Literal[""] = ""
     approvers: Approvers = Field(default_factory=list)
+    onWaveFailure: OnWaveFailure = "pause"
 
 
 class RecoveryPlanUpdate(Model):
@@ -106,3 +110,4 @@ class RecoveryPlanUpdate(Model):
     notificationEmail: Email | Literal[""] | None = None
     slackChannelId: SlackChannelId | Literal[""] | None = None
     approvers: Approvers | None = None
+    onWaveFailure: OnWaveFailure | None = None

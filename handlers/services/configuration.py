@@ -32,7 +32,15 @@ from handlers.services import recovery_plans as plans
 from handlers.services.configuration_checks import StoredItems, find_problems, invalid, load_document
 from handlers.timestamps import now_iso
 
-GROUP_CONTENT = {"groupName", "description", "region", "assumeRoleName", "externalId", "sourceServerIds"}
+GROUP_CONTENT = {
+    "groupName",
+    "description",
+    "region",
+    "assumeRoleName",
+    "externalId",
+    "sourceServerIds",
+    "optionalSourceServerIds",
+}
 PLAN_CONTENT = {
     "planName",
     "description",
@@ -41,6 +49,7 @@ PLAN_CONTENT = {
     "notificationEmail",
     "slackChannelId",
     "approvers",
+    "onWaveFailure",
 }
 
 

@@ -86,6 +86,7 @@ def create_recovery_plan(caller: Caller, request: RecoveryPlanCreate) -> Recover
         waves=resolve_waves(caller.account_id, request.waves),
         slackChannelId=request.slackChannelId,
         approvers=request.approvers,
+        onWaveFailure=request.onWaveFailure,
         createdAt=now,
         updatedAt=now,
         createdBy=caller.principal,
