@@ -159,6 +159,16 @@ def resume_execution(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     return _dump(decisions.resume_execution(caller, request.executionId, reason=request.reason))
 
 
+def retry_wave(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    request = parse(DecideExecutionRequest, body)
+    return _dump(decisions.retry_wave(caller, request.executionId, reason=request.reason))
+
+
+def skip_wave(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    request = parse(DecideExecutionRequest, body)
+    return _dump(decisions.skip_wave(caller, request.executionId, reason=request.reason))
+
+
 def decide_approval(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     request = parse(DecideApprovalRequest, body)
     result = decisions.decide(
@@ -183,6 +193,8 @@ OPERATIONS: dict[str, Operation] = {
     "list_executions": list_executions,
     "cancel_execution": cancel_execution,
     "resume_execution": resume_execution,
+    "retry_wave": retry_wave,
+    "skip_wave": skip_wave,
     "decide_approval": decide_approval,
     "export_configuration": export_configuration,
     "import_configuration": import_configuration,
@@ -198,6 +210,8 @@ ACTOR_OPERATIONS = frozenset(
         "start_execution",
         "cancel_execution",
         "resume_execution",
+        "retry_wave",
+        "skip_wave",
         "decide_approval",
         "import_configuration",
     }

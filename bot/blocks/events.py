@@ -19,18 +19,32 @@ def decided(event: ExecutionEvent) -> str:
 
 
 def pause_of(event: ExecutionEvent) -> Pause:
-    return Pause(event.planName, event.waveNumber or 0, event.protectionGroupName, event.expiresAt)
+    kind = "wave_failed" if event.eventType in FAILED_WAVE_EVENTS else "before_wave"
+    message = event.message if event.eventType == "wave_failed_pause" else ""
+    return Pause(
+        event.planName, event.waveNumber or 0, event.protectionGroupName, event.expiresAt, kind, message
+    )
 
 
-# None: the event has no thread line of its own (the start is the parent message itself; the
+PAUSE_EVENTS = frozenset({"pause", "wave_failed_pause"})  # posted with their buttons
+FAILED_WAVE_EVENTS = frozenset({"wave_failed_pause", "wave_retry", "wave_skip"})
+
+
+# None: the event has no thread line of its own (the start is the parent message itself; a
 # pause is posted with its buttons, ``Pause.text`` being its line).
 LINES: dict[EventType, Callable[[ExecutionEvent], str | None]] = {
     "start": lambda e: None,
     "pause": lambda e: None,
     "resume": lambda e: f"▶️ {decided(e)}",
     "cancel": lambda e: f"🚫 {decided(e) if e.decidedBy else e.mode + ' cancelled'}",
-    "wave_complete": lambda e: f"✅ {_wave(e)} completed: {e.launched}/{e.total} servers launched",
+    "wave_complete": lambda e: (
+        f"✅ {_wave(e)} completed: {e.launched}/{e.total} servers launched"
+        + (f" ({e.message})" if e.message else "")
+    ),
     "wave_fail": lambda e: f"❌ {_wave(e)} failed: {e.message or 'servers failed to launch'}",
+    "wave_failed_pause": lambda e: None,
+    "wave_retry": lambda e: f"🔁 {decided(e)}: wave {e.waveNumber or '?'} launches its failed servers again",
+    "wave_skip": lambda e: f"⏭️ {decided(e)}: wave {e.waveNumber or '?'} skipped, the next wave runs",
     "complete": lambda e: f"✅ {e.mode} completed",
     "fail": lambda e: f"❌ {e.mode} failed: {e.reason or 'see the execution status'}",
     "timeout": lambda e: f"⌛ Timed out waiting for approval before wave {e.waveNumber or '?'}",
@@ -45,7 +59,7 @@ def event_line(event: ExecutionEvent) -> str | None:
 def pause_outcome(event: ExecutionEvent) -> str | None:
     """How an event ends the open pause message, if it does."""
     kind = event.eventType
-    if kind in ("resume", "cancel") and event.decidedBy:
+    if kind in ("resume", "cancel", "wave_retry", "wave_skip") and event.decidedBy:
         return decided(event)
     if kind in ("timeout", "cancel", "fail", "complete"):
         return EXPIRED_LINE if kind == "timeout" else f"Closed: the execution ended ({kind})."

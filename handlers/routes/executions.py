@@ -33,3 +33,13 @@ def cancel(executionId: str) -> Response[str]:
 @router.post("/executions/<executionId>/resume")
 def resume(executionId: str) -> Response[str]:
     return call(router, "resume_execution", with_path_id(json_body(router), "executionId", executionId))
+
+
+@router.post("/executions/<executionId>/retry")
+def retry(executionId: str) -> Response[str]:
+    return call(router, "retry_wave", with_path_id(json_body(router), "executionId", executionId))
+
+
+@router.post("/executions/<executionId>/skip")
+def skip(executionId: str) -> Response[str]:
+    return call(router, "skip_wave", with_path_id(json_body(router), "executionId", executionId))

@@ -82,6 +82,12 @@ OP_CASES: dict[str, OpCase] = {
     "resume_execution": OpCase(
         lambda a: {"executionId": a.execution_id}, "not_found", ("POST", "/executions/{execution_id}/resume")
     ),
+    "retry_wave": OpCase(
+        lambda a: {"executionId": a.execution_id}, "not_found", ("POST", "/executions/{execution_id}/retry")
+    ),
+    "skip_wave": OpCase(
+        lambda a: {"executionId": a.execution_id}, "not_found", ("POST", "/executions/{execution_id}/skip")
+    ),
     "decide_approval": OpCase(lambda a: {"action": "cancel", "approvalId": a.approval_id}, "not_found"),
     "export_configuration": OpCase(lambda a: {}, "no_a_items"),
     # B imports A's exported document (A's ids, B's account): B's own items, never A's.
