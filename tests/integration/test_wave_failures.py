@@ -204,3 +204,46 @@ def test_optional_ids_outside_the_group_are_refused_naming_the_field(orchestrati
     update = {"version": 1, "optionalSourceServerIds": [group["sourceServerIds"][0]]}
     status, changed = call_api("PUT", f"/protection-groups/{group['groupId']}", update)
     assert status == 200 and changed["optionalSourceServerIds"] == [group["sourceServerIds"][0]]
+
+
+def test_a_retry_while_drs_throttles_is_retried_and_launches_no_server_twice(orchestration, monkeypatch):
+    from botocore.retries.standard import ExponentialBackoff
+
+    from sandbox.drs import DrsError
+
+    # Given one StartRecovery per server (so a throttle can land in the middle of an attempt), no
+    # waiting between botocore's retries, and a paused wave whose two critical servers failed
+    monkeypatch.setattr("handlers.drs.START_RECOVERY_LIMIT", 1)
+    monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0)
+    body = group_body("Database tier", servers=3)
+    bad = body["sourceServerIds"][1:]
+    group_id = call_api("POST", "/protection-groups", body)[1]["groupId"]
+    status, plan = call_api("POST", "/recovery-plans", plan_body([group_id]))
+    assert status == 201, plan
+    orchestration.drs.failing.update(bad)
+    execution_id = start(plan)["executionId"]
+    assert execution_status(execution_id, {"PAUSED"} | TERMINAL)["status"] == "PAUSED"
+    # When the servers recover and DRS throttles the retry's second StartRecovery until botocore
+    # gives up (8 attempts), then recovers
+    orchestration.drs.recovered = True
+    calls = {"count": 0}
+
+    def throttle(call, _body):
+        if call.operation == "StartRecovery":
+            calls["count"] += 1
+            if 2 <= calls["count"] <= 9:
+                raise DrsError(429, "ThrottlingException", "Rate exceeded")
+
+    orchestration.drs.before = throttle
+    started_before = len(orchestration.drs.started)
+    assert call_api("POST", f"/executions/{execution_id}/retry", {})[0] == 200
+    # Then Step Functions retries the task, which launches only the server that had not started
+    finished = execution_status(execution_id, TERMINAL, timeout=60)
+    assert finished["status"] == "SUCCEEDED", finished
+    relaunched = [
+        s["sourceServerID"] for b in orchestration.drs.started[started_before:] for s in b["sourceServers"]
+    ]
+    assert sorted(relaunched) == sorted(bad), relaunched  # each failed server once, nothing twice
+    (attempt,) = finished["waves"][0]["attempts"]
+    assert len(attempt["jobIds"]) == 2 and finished["waves"][0]["retries"] == 1
+    assert calls["count"] == 10
