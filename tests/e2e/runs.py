@@ -44,9 +44,12 @@ class Runs:
         assert len(free) >= count, f"only {len(free)} unclaimed source servers left"
         return free[:count]
 
-    def plan(self, waves: list[list[str]], *, pause_before: int | None = None, slack: bool = True) -> Plan:
+    def plan(
+        self, waves: list[list[str]], *, pause_before: int | None = None, slack: bool = True, **fields: Any
+    ) -> Plan:
         """A plan of one group per wave (``waves``: each wave's servers), pausing before wave
-        ``pause_before``, with its own email subscriber and (``slack``) the sandbox channel."""
+        ``pause_before``, with its own email subscriber and (``slack``) the sandbox channel;
+        ``fields``: more plan fields (e.g. ``onWaveFailure``)."""
         tag = uuid.uuid4().hex[:8]
         group_ids = []
         for n, servers in enumerate(waves, start=1):
@@ -61,6 +64,7 @@ class Runs:
                 {"waveNumber": n, "protectionGroupId": g, "pauseBeforeExecution": n == pause_before}
                 for n, g in enumerate(group_ids, start=1)
             ],
+            **fields,
         }
         if slack:
             body["slackChannelId"] = self.sandbox.info["slackChannelId"]

@@ -140,7 +140,7 @@ def test_an_unanswered_failed_wave_ends_failed_at_the_pause_timeout(orchestratio
     from tests.conftest import reset_caches
 
     reset_caches()
-    plan, bad = failing_plan(orchestration)
+    plan, _ = failing_plan(orchestration)
     finished = execution_status(start(plan)["executionId"], TERMINAL, timeout=40)
     assert finished["status"] == "FAILED", finished
     assert "WaveDecisionTimedOut" in finished["statusReason"], finished["statusReason"]
@@ -156,7 +156,7 @@ def test_on_wave_failure_fail_ends_failed_without_a_pause(orchestration):
 
 @pytest.mark.parametrize("delay", [0, 0.05])
 def test_racing_retry_and_skip_have_one_outcome_and_step_functions_did_that_one(orchestration, delay):
-    paused, bad = failed_wave_pause(orchestration)
+    paused, _ = failed_wave_pause(orchestration)
     orchestration.drs.recovered = True
     execution_id = paused["executionId"]
     barrier = threading.Barrier(2)
