@@ -247,3 +247,22 @@ def test_a_retry_while_drs_throttles_is_retried_and_launches_no_server_twice(orc
     (attempt,) = finished["waves"][0]["attempts"]
     assert len(attempt["jobIds"]) == 2 and finished["waves"][0]["retries"] == 1
     assert calls["count"] == 10
+
+
+def test_export_and_import_carry_optional_servers_and_on_wave_failure(aws):
+    # Given a group with an optional server and a plan that fails on a failed wave
+    body = group_body("Tier")
+    body["optionalSourceServerIds"] = body["sourceServerIds"][:1]
+    group = call_api("POST", "/protection-groups", body)[1]
+    plan = call_api("POST", "/recovery-plans", plan_body([group["groupId"]], onWaveFailure="fail"))[1]
+    # When the configuration is exported, both fields are in it
+    document = invoke_direct("export_configuration", {"accountId": group["accountId"]})
+    assert document["protectionGroups"][0]["optionalSourceServerIds"] == body["optionalSourceServerIds"]
+    assert document["recoveryPlans"][0]["onWaveFailure"] == "fail"
+    # and an import that changes them updates the stored items
+    document["protectionGroups"][0]["optionalSourceServerIds"] = []
+    document["recoveryPlans"][0]["onWaveFailure"] = "pause"
+    result = invoke_direct("import_configuration", {"accountId": group["accountId"], "document": document})
+    assert result["updated"] == {"protectionGroups": [group["groupId"]], "recoveryPlans": [plan["planId"]]}
+    assert call_api("GET", f"/protection-groups/{group['groupId']}")[1]["optionalSourceServerIds"] == []
+    assert call_api("GET", f"/recovery-plans/{plan['planId']}")[1]["onWaveFailure"] == "pause"
