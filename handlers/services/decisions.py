@@ -192,8 +192,10 @@ def _closed(execution: Execution, action: Action, wave_number: int) -> DecisionR
     """No open pause before ``wave_number``: who decided it, if anyone did."""
     decided = [d for d in execution.decisions if d.waveNumber == wave_number]
     last = decided[-1] if decided else None
+    failed_wave = (last.action if last else action) in ("retry", "skip")
     return DecisionResult(
         outcome="already_decided" if last else "expired",
+        kind="wave_failed" if failed_wave else "before_wave",
         action=last.action if last else action,
         status="EXPIRED" if last is None else STATUS_OF[last.action],
         decidedBy=last.decidedBy if last else "",

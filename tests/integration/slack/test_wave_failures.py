@@ -60,6 +60,14 @@ def test_skip_from_slack_runs_the_next_wave(failed, bot):
     bot.click(ids.WAVE_SKIP, value, user=APPROVER, user_name="alice", message_ts=failed["message"]["ts"])
     finished = execution_status(failed["executionId"], TERMINAL)
     assert [w["status"] for w in finished["waves"]] == ["SKIPPED", "COMPLETED"]
+    # and a late Retry on the same message says who skipped it, changing nothing
+    retry = buttons(failed["message"])[ids.WAVE_RETRY]
+    bot.click(ids.WAVE_RETRY, retry, user=APPROVER, user_name="bob", message_ts=failed["message"]["ts"])
+    late = text_of(bot.fake.messages[failed["message"]["ts"]])
+    assert "Already skipped by @alice via slack" in late and "wave 1" in late and "failed" in late
+    assert [d["action"] for d in call_api("GET", f"/executions/{failed['executionId']}")[1]["decisions"]] == [
+        "skip"
+    ]
 
 
 def test_a_viewer_cannot_retry(failed, bot):
