@@ -266,3 +266,24 @@ def test_export_and_import_carry_optional_servers_and_on_wave_failure(aws):
     assert result["updated"] == {"protectionGroups": [group["groupId"]], "recoveryPlans": [plan["planId"]]}
     assert call_api("GET", f"/protection-groups/{group['groupId']}")[1]["optionalSourceServerIds"] == []
     assert call_api("GET", f"/recovery-plans/{plan['planId']}")[1]["onWaveFailure"] == "pause"
+
+
+def test_an_email_resume_on_a_failed_waves_pause_is_refused_saying_what_it_offers(orchestration):
+    paused, _ = failed_wave_pause(orchestration)
+    links = pause_links(orchestration.wait_for_event("wave_failed_pause"))
+    resume = links["retry"].replace("action=retry", "action=resume")
+    status, page, _ = click(resume, "POST")
+    assert status == 409 and "retry or skip or cancel" in page
+    assert call_api("GET", f"/executions/{paused['executionId']}")[1]["status"] == "PAUSED"
+
+
+def test_retry_and_skip_on_a_pause_before_a_wave_are_refused(orchestration):
+    groups = [call_api("POST", "/protection-groups", group_body(f"Tier {i}"))[1]["groupId"] for i in range(2)]
+    plan = call_api("POST", "/recovery-plans", plan_body(groups))[1]
+    execution_id = start(plan)["executionId"]
+    execution_status(execution_id, {"PAUSED"})
+    for action in ("retry", "skip"):
+        status, body = call_api("POST", f"/executions/{execution_id}/{action}", {})
+        assert status == 409 and "offers resume or cancel" in body["message"], body
+    current = call_api("GET", f"/executions/{execution_id}")[1]
+    assert current["status"] == "PAUSED" and current["decisions"] == []
