@@ -166,6 +166,7 @@ def poll_wave(task: PollWaveTask) -> dict[str, str]:
     execution = _execution(task.executionId)
     wave = execution.waves[task.waveNumber - 1]
     plan = RecoveryPlanRepository().get(execution.planId)
+    on_failure = plan.onWaveFailure if plan else "fail"  # read on every poll: Choice needs it present
     job_ids = wave.attempts[-1].jobIds if wave.attempts else wave.jobIds
     jobs = drs.describe_jobs(
         drs.client_for(_poll_target(execution, wave, plan), execution.executionId), job_ids
@@ -185,8 +186,7 @@ def poll_wave(task: PollWaveTask) -> dict[str, str]:
     done = len(jobs) == len(job_ids) and all(j.get("status") == "COMPLETED" for j in jobs)
     if not done:
         ExecutionRepository().update_wave(execution.executionId, wave.model_copy(update={"servers": servers}))
-        return {"status": "IN_PROGRESS", "onWaveFailure": plan.onWaveFailure if plan else "fail"}
-    on_failure = plan.onWaveFailure if plan else "fail"
+        return {"status": "IN_PROGRESS", "onWaveFailure": on_failure}
     status, message = wave_outcome(servers)
     finished = wave.model_copy(
         update={"servers": servers, "status": status, "endTime": now_iso(), "message": message}

@@ -47,6 +47,7 @@ def wave_failed_pause(task: WaveFailedPauseTask) -> dict[str, Any]:
     execution = _execution(task.executionId)
     wave = execution.waves[task.waveNumber - 1]
     if not get_settings().enable_pause_resume:  # nobody may decide: the wave fails the run as before
+        announce(execution, "wave_fail", waveNumber=task.waveNumber, message=wave.message)
         aws.client("stepfunctions").send_task_failure(
             taskToken=task.taskToken, error="WaveFailed", cause=wave.message[:256]
         )

@@ -182,7 +182,9 @@ def test_racing_retry_and_skip_have_one_outcome_and_step_functions_did_that_one(
     winner = won[0]
     loser = "skip" if winner == "retry" else "retry"
     status, body = answers[loser]
-    assert status == 409 and f"already {'retried' if winner == 'retry' else 'skipped'}" in body["message"]
+    # (a loser that arrives after the pause closed is told the same: who decided what, via, when)
+    past = "retried" if winner == "retry" else "skipped"
+    assert status == 409 and f"{past} by oncall@example.com via api at " in body["message"], body
     finished = execution_status(execution_id, TERMINAL)
     assert finished["status"] == "SUCCEEDED"
     assert [d["action"] for d in finished["decisions"]] == [winner]
@@ -287,3 +289,14 @@ def test_retry_and_skip_on_a_pause_before_a_wave_are_refused(orchestration):
         assert status == 409 and "offers resume or cancel" in body["message"], body
     current = call_api("GET", f"/executions/{execution_id}")[1]
     assert current["status"] == "PAUSED" and current["decisions"] == []
+
+
+def test_with_pause_resume_disabled_a_failed_wave_fails_the_run(orchestration, monkeypatch):
+    monkeypatch.setenv("ENABLE_PAUSE_RESUME", "false")
+    from tests.conftest import reset_caches
+
+    reset_caches()
+    plan, bad = failing_plan(orchestration)
+    finished = execution_status(start(plan)["executionId"], TERMINAL)
+    assert finished["status"] == "FAILED" and bad in finished["statusReason"], finished
+    assert orchestration.wait_for_event("wave_fail") and not finished["decisions"]
