@@ -7,6 +7,10 @@ from __future__ import annotations
 # approval id, which is a bearer credential.
 APPROVAL_RESUME = "approval_resume"
 APPROVAL_CANCEL = "approval_cancel"
+# A failed wave's pause (same value): launch its failed servers again, or go on without it; its
+# Cancel is APPROVAL_CANCEL.
+WAVE_RETRY = "wave_retry"
+WAVE_SKIP = "wave_skip"
 
 # Confirmation buttons of changing commands. Value = plan id / execution id.
 RUN_RECOVERY_CONFIRM = "run_recovery_confirm"

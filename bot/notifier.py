@@ -12,7 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 from bot.blocks.common import escape, section
-from bot.blocks.events import event_line, pause_of, pause_outcome, reminder_blocks, reminder_text
+from bot.blocks.events import (
+    PAUSE_EVENTS,
+    event_line,
+    pause_of,
+    pause_outcome,
+    reminder_blocks,
+    reminder_text,
+)
 from bot.blocks.executions import decided_blocks, pause_blocks, status_blocks, status_text
 from bot.delivery import deliver, web_client
 from handlers.account_context import Caller
@@ -65,7 +72,7 @@ def notify(event: ExecutionEvent) -> None:
     if refs is None:
         return
     channel, parent = refs["slackChannel"], refs["slackParentTs"]
-    if event.eventType == "pause":
+    if event.eventType in PAUSE_EVENTS:
         post_pause(execution_id, refs, event)
         return
     if event.eventType == "cleanup_reminder":

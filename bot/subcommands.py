@@ -199,7 +199,9 @@ def pause_offer(user: SlackUser, caller: Caller, execution: Execution) -> list[B
     if execution.status != "PAUSED" or pending is None:
         return []
     group = execution.waves[pending.waveNumber - 1].protectionGroupName
-    pause = Pause(execution.planName, pending.waveNumber, group, pending.expiresAt)
+    wave = execution.waves[pending.waveNumber - 1]
+    message = wave.message if pending.kind == "wave_failed" else ""
+    pause = Pause(execution.planName, pending.waveNumber, group, pending.expiresAt, pending.kind, message)
     try:
         plan = recovery_plans.get_recovery_plan(caller, execution.planId)
     except NotFoundError:  # nobody can be shown to be its approver: the API decides it

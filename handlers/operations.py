@@ -214,6 +214,16 @@ def get_execution_report(caller: Caller, body: dict[str, Any]) -> dict[str, Any]
     }
 
 
+def retry_wave(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    request = parse(DecideExecutionRequest, body)
+    return _dump(decisions.retry_wave(caller, request.executionId, reason=request.reason))
+
+
+def skip_wave(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    request = parse(DecideExecutionRequest, body)
+    return _dump(decisions.skip_wave(caller, request.executionId, reason=request.reason))
+
+
 def decide_approval(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     request = parse(DecideApprovalRequest, body)
     result = decisions.decide(
@@ -240,6 +250,8 @@ OPERATIONS: dict[str, Operation] = {
     "list_executions": list_executions,
     "cancel_execution": cancel_execution,
     "resume_execution": resume_execution,
+    "retry_wave": retry_wave,
+    "skip_wave": skip_wave,
     "decide_approval": decide_approval,
     "cleanup_execution": cleanup_execution,
     "get_execution_report": get_execution_report,
@@ -257,6 +269,8 @@ ACTOR_OPERATIONS = frozenset(
         "start_execution",
         "cancel_execution",
         "resume_execution",
+        "retry_wave",
+        "skip_wave",
         "decide_approval",
         "import_configuration",
         "cleanup_execution",

@@ -10,7 +10,7 @@ from pydantic import ConfigDict, TypeAdapter
 
 from handlers.models.execution import OrchestratorTask
 from handlers.observability import logger, metrics, tracer
-from handlers.services import cleanup_schedule, orchestration
+from handlers.services import cleanup_schedule, orchestration, wave_failures
 
 # Tokens stay out of errors; the union's validator is built by the first task, like the models'.
 _PAYLOAD = TypeAdapter(OrchestratorTask, config=ConfigDict(hide_input_in_errors=True, defer_build=True))
@@ -20,6 +20,9 @@ _TASKS: dict[str, Callable[[Any], Any]] = {
     "resumed": orchestration.resumed,
     "start_wave": orchestration.start_wave,
     "poll_wave": orchestration.poll_wave,
+    "wave_failed_pause": wave_failures.wave_failed_pause,
+    "retry_wave": wave_failures.retry_wave,
+    "skip_wave": wave_failures.skip_wave,
     "finish": orchestration.finish,
     "cleanup_reminder": cleanup_schedule.cleanup_reminder,
     "scheduled_cleanup": cleanup_schedule.scheduled_cleanup,

@@ -49,6 +49,9 @@ class DrsEmulator:
     estate: Estate
     complete_after_polls: int | None = None  # None: jobs complete after a few seconds
     failing: set[str] = field(default_factory=set)  # servers that fail to launch, besides the estate's
+    # True: jobs started from now on launch the failing servers too (a retried wave succeeds); jobs
+    # started before keep their outcome, as real DRS jobs would.
+    recovered: bool = False
     started: list[dict[str, Any]] = field(default_factory=list)  # every StartRecovery request body
     calls: list[Call] = field(default_factory=list)  # every call: operation, account, role
     # Runs before each call is answered; raising DrsError answers with that error (fault injection).
@@ -70,6 +73,8 @@ class DrsEmulator:
         if unknown:
             raise DrsError(404, "ResourceNotFoundException", f"source servers not found: {unknown[:5]}")
         failing = {sid for sid, s in servers.items() if sid in self.failing or (s and s.fails_to_launch)}
+        if self.failing_recovered():
+            failing = set()
         job = Job(
             job_id="drsjob-" + uuid.uuid4().hex[:17],
             account_id=account,
@@ -85,6 +90,10 @@ class DrsEmulator:
             self.started.append(body)
         log.info("[simulated DRS] %s: job %s for %d servers", account, job.job_id, len(requested))
         return {"job": job.shape(time.time())}
+
+    def failing_recovered(self) -> bool:
+        """Whether failing servers launch in jobs started now (the sandbox's fault knob overrides)."""
+        return self.recovered
 
     def describe_jobs(self, account: str, body: dict[str, Any]) -> dict[str, Any]:
         wanted = set((body.get("filters") or {}).get("jobIDs") or [])

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
 
 from botocore.awsrequest import AWSPreparedRequest
 
@@ -28,17 +27,8 @@ _FAULTS = {
 class FaultyDrsEmulator(DrsEmulator):
     """The DRS emulator, answering as the faults in force say."""
 
-    def start_recovery(self, account: str, body: dict[str, Any]) -> dict[str, Any]:
-        result = super().start_recovery(account, body)
-        if faults.current().failingServers == "recover":
-            self._let_launch(str(result["job"]["jobID"]))
-        return result
-
-    def _let_launch(self, job_id: str) -> None:
-        with self._lock:
-            job = self._jobs.get(job_id)
-            if job is not None:
-                job.failing = set()
+    def failing_recovered(self) -> bool:
+        return self.recovered or faults.current().failingServers == "recover"
 
     def responder(self) -> Callable[[str, AWSPreparedRequest], Answer]:
         respond = super().responder()

@@ -234,6 +234,7 @@ class GroupBackfill:
             "createdAt": now,
             "updatedAt": now,
             "createdBy": BACKFILL_PRINCIPAL,
+            "optionalSourceServerIds": [],  # every server of a legacy group is critical
         }
         return self.groups.set_account(group_id, account, always={}, defaults=defaults)
 

@@ -111,7 +111,13 @@ class PlanBackfill:
             plan.planId,
             account,
             always={"waves": waves, "status": "valid", "statusReason": ""},
-            defaults={"version": 1, "createdAt": now, "updatedAt": now, "createdBy": BACKFILL_PRINCIPAL},
+            defaults={
+                "version": 1,
+                "createdAt": now,
+                "updatedAt": now,
+                "createdBy": BACKFILL_PRINCIPAL,
+                "onWaveFailure": "pause",  # the default of plans created through the API
+            },
         )
 
 

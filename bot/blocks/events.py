@@ -29,12 +29,20 @@ def decided(event: ExecutionEvent) -> str:
 
 
 def pause_of(event: ExecutionEvent) -> Pause:
-    return Pause(event.planName, event.waveNumber or 0, event.protectionGroupName, event.expiresAt)
+    kind = "wave_failed" if event.eventType in FAILED_WAVE_EVENTS else "before_wave"
+    message = event.message if event.eventType == "wave_failed_pause" else ""
+    return Pause(
+        event.planName, event.waveNumber or 0, event.protectionGroupName, event.expiresAt, kind, message
+    )
 
 
 def _rto_first(event: ExecutionEvent, line: str) -> str:
     """The final message leads with the measured RTO against the target."""
     return f"{event.rtoLine}\n{line}" if event.rtoLine else line
+
+
+PAUSE_EVENTS = frozenset({"pause", "wave_failed_pause"})  # posted with their buttons
+FAILED_WAVE_EVENTS = frozenset({"wave_failed_pause", "wave_retry", "wave_skip"})
 
 
 # None: the event has no thread line of its own (the start is the parent message itself; the
@@ -44,8 +52,14 @@ LINES: dict[EventType, Callable[[ExecutionEvent], str | None]] = {
     "pause": lambda e: None,
     "resume": lambda e: f"▶️ {decided(e)}",
     "cancel": lambda e: _rto_first(e, f"🚫 {decided(e) if e.decidedBy else e.mode + ' cancelled'}"),
-    "wave_complete": lambda e: f"✅ {_wave(e)} completed: {e.launched}/{e.total} servers launched",
+    "wave_complete": lambda e: (
+        f"✅ {_wave(e)} completed: {e.launched}/{e.total} servers launched"
+        + (f" ({e.message})" if e.message else "")
+    ),
     "wave_fail": lambda e: f"❌ {_wave(e)} failed: {e.message or 'servers failed to launch'}",
+    "wave_failed_pause": lambda e: None,
+    "wave_retry": lambda e: f"🔁 {decided(e)}: wave {e.waveNumber or '?'} launches its failed servers again",
+    "wave_skip": lambda e: f"⏭️ {decided(e)}: wave {e.waveNumber or '?'} skipped, the next wave runs",
     "complete": lambda e: _rto_first(e, f"✅ {e.mode} completed"),
     "fail": lambda e: _rto_first(e, f"❌ {e.mode} failed: {e.reason or 'see the execution status'}"),
     "timeout": lambda e: _rto_first(
@@ -63,7 +77,7 @@ def event_line(event: ExecutionEvent) -> str | None:
 def pause_outcome(event: ExecutionEvent) -> str | None:
     """How an event ends the open pause message, if it does."""
     kind = event.eventType
-    if kind in ("resume", "cancel") and event.decidedBy:
+    if kind in ("resume", "cancel", "wave_retry", "wave_skip") and event.decidedBy:
         return decided(event)
     if kind in ("timeout", "cancel", "fail", "complete"):
         return EXPIRED_LINE if kind == "timeout" else f"Closed: the execution ended ({kind})."

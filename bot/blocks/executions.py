@@ -33,7 +33,14 @@ STATUS_ICONS = {
     "CANCELLED": "🚫",
     "TIMED_OUT": "⌛",
 }
-_PAST = {"resume": "Resumed", "cancel": "Cancelled"}
+_PAST = {
+    "resume": "Resumed",
+    "cancel": "Cancelled",
+    "retry": "Retried",
+    "skip": "Skipped",
+    "wave_retry": "Retried",
+    "wave_skip": "Skipped",
+}
 
 
 def clock(iso: str) -> str:
@@ -138,8 +145,16 @@ class Pause:
     wave_number: int
     group_name: str
     expires_at: str = ""
+    kind: str = "before_wave"  # or "wave_failed": the wave failed and waits for Retry / Skip / Cancel
+    message: str = ""  # a failed wave's: which servers failed
 
     def text(self) -> str:
+        if self.kind == "wave_failed":
+            failed = f" {self.message}." if self.message else ""
+            return (
+                f"⚠️ {self.plan_name}: wave {self.wave_number} ({self.group_name}) failed.{failed} "
+                "Retry its failed servers, skip it, or cancel the execution."
+            )
         return f"⏸️ {self.plan_name} is paused before wave {self.wave_number} ({self.group_name})."
 
 
@@ -158,7 +173,8 @@ def parse_pause_value(value: str) -> tuple[str, int] | None:
 
 
 def pause_blocks(pause: Pause, execution_id: str) -> list[Block]:
-    """The pause message: Resume / Cancel buttons (value: ``pause_value``), Cancel behind a confirm."""
+    """The pause message: Resume / Cancel buttons (a failed wave's: Retry / Skip / Cancel; value:
+    ``pause_value``), Cancel behind a confirm."""
     confirm = ConfirmObject(
         title="Cancel the execution?",
         text=plain(f"This cancels {pause.plan_name}: no further waves will start.", 300),
@@ -167,18 +183,19 @@ def pause_blocks(pause: Pause, execution_id: str) -> list[Block]:
         style="danger",
     )
     value = pause_value(execution_id, pause.wave_number)
+    cancel = ButtonElement(
+        text="Cancel", action_id=ids.APPROVAL_CANCEL, value=value, style="danger", confirm=confirm
+    )
+    if pause.kind == "wave_failed":
+        go_on = [
+            ButtonElement(text="Retry", action_id=ids.WAVE_RETRY, value=value, style="primary"),
+            ButtonElement(text="Skip", action_id=ids.WAVE_SKIP, value=value),
+        ]
+    else:
+        go_on = [ButtonElement(text="Resume", action_id=ids.APPROVAL_RESUME, value=value, style="primary")]
     buttons = ActionsBlock(
         block_id=f"approval:{value}",  # unique when /dr status lists several pauses in one message
-        elements=[
-            ButtonElement(text="Resume", action_id=ids.APPROVAL_RESUME, value=value, style="primary"),
-            ButtonElement(
-                text="Cancel",
-                action_id=ids.APPROVAL_CANCEL,
-                value=value,
-                style="danger",
-                confirm=confirm,
-            ),
-        ],
+        elements=[*go_on, cancel],
     )
     expires = f"Waiting for a decision until {date_and_clock(pause.expires_at)}." if pause.expires_at else ""
     return [section(pause.text()), *([context(expires)] if expires else []), buttons]

@@ -1,5 +1,6 @@
-"""Buttons: Resume / Cancel on pause messages (decided through the same approval service as email,
-exactly once across channels) and the confirmation buttons of ``run … recovery`` and ``cancel``."""
+"""Buttons: Resume / Cancel on pause messages, Retry / Skip / Cancel on a failed wave's (decided
+through the same approval service as email, exactly once across channels) and the confirmation
+buttons of ``run … recovery`` and ``cancel``."""
 
 from __future__ import annotations
 
@@ -27,10 +28,20 @@ def register(app: App) -> None:
     for action_id, work in (
         (ids.APPROVAL_RESUME, decide_pause),
         (ids.APPROVAL_CANCEL, decide_pause),
+        (ids.WAVE_RETRY, decide_pause),
+        (ids.WAVE_SKIP, decide_pause),
         (ids.RUN_RECOVERY_CONFIRM, confirm_recovery),
         (ids.CANCEL_EXECUTION_CONFIRM, confirm_cancel),
     ):
         app.action(action_id)(ack=acknowledge, lazy=[work])
+
+
+_VERBS: dict[str, Action] = {
+    ids.APPROVAL_RESUME: "resume",
+    ids.APPROVAL_CANCEL: "cancel",
+    ids.WAVE_RETRY: "retry",
+    ids.WAVE_SKIP: "skip",
+}
 
 
 def acknowledge(ack: Ack) -> None:
@@ -39,7 +50,7 @@ def acknowledge(ack: Ack) -> None:
 
 def decide_pause(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
     user = user_from_body(body)
-    verb: Action = "resume" if action.get("action_id") == ids.APPROVAL_RESUME else "cancel"
+    verb = _VERBS.get(str(action.get("action_id")), "cancel")
     answer(respond, lambda: _decide(user, verb, str(action.get("value", "")), body, client))
 
 
@@ -71,7 +82,7 @@ def _decide(
             channel=str(container.get("channel_id") or (body.get("channel") or {}).get("id", "")),
             ts=str(container.get("message_ts") or (body.get("message") or {}).get("ts", "")),
             text=escape(line),
-            blocks=[b.to_dict() for b in decided_blocks(pause_of(plan, result.waveNumber), line)],
+            blocks=[b.to_dict() for b in decided_blocks(pause_of(plan, result), line)],
         )
     except SlackClientError as exc:  # the decision stands: tell the clicker, not "nothing changed"
         logger.warning("pause message not updated", extra={"error": type(exc).__name__})
@@ -88,9 +99,14 @@ def outcome_line(result: DecisionResult) -> str:
     )
 
 
-def pause_of(plan: RecoveryPlan, wave_number: int) -> Pause:
+def pause_of(plan: RecoveryPlan, result: DecisionResult) -> Pause:
     names = {w.waveNumber: w.protectionGroupName for w in plan.waves}
-    return Pause(plan_name=plan.planName, wave_number=wave_number, group_name=names.get(wave_number, ""))
+    return Pause(
+        plan_name=plan.planName,
+        wave_number=result.waveNumber,
+        group_name=names.get(result.waveNumber, ""),
+        kind=result.kind,
+    )
 
 
 def confirm_recovery(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:

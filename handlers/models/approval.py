@@ -6,8 +6,21 @@ from pydantic import ConfigDict, Field, model_validator
 
 from handlers.models.base import Model
 
-ApprovalStatus = Literal["PENDING", "RESUMED", "CANCELLED", "EXPIRED"]
-Action = Literal["resume", "cancel"]
+ApprovalStatus = Literal["PENDING", "RESUMED", "CANCELLED", "RETRIED", "SKIPPED", "EXPIRED"]
+Action = Literal["resume", "cancel", "retry", "skip"]
+PauseKind = Literal["before_wave", "wave_failed"]
+# What each kind of pause offers: before a wave, go on or stop; after a wave failed, launch its
+# failed servers again, go on without it, or stop.
+OFFERS: dict[str, tuple[Action, ...]] = {
+    "before_wave": ("resume", "cancel"),
+    "wave_failed": ("retry", "skip", "cancel"),
+}
+STATUS_OF: dict[str, ApprovalStatus] = {
+    "resume": "RESUMED",
+    "cancel": "CANCELLED",
+    "retry": "RETRIED",
+    "skip": "SKIPPED",
+}
 Channel = Literal["email", "slack", "api", "direct"]
 # Who an email-link decision is recorded as when the plan has no notification address: the link
 # identifies nobody, so the record says so instead of staying empty.
@@ -24,6 +37,7 @@ class Approval(Model):
     planId: str
     accountId: str
     waveNumber: int
+    kind: PauseKind = "before_wave"
     status: ApprovalStatus = "PENDING"
     createdAt: str
     expiresAt: str
@@ -71,6 +85,7 @@ class DecisionResult(Model):
     outcome: Literal["decided", "already_decided", "expired"]
     action: str
     status: ApprovalStatus
+    kind: PauseKind = "before_wave"
     decidedBy: str = ""
     decidedVia: str = ""
     decidedAt: str = ""

@@ -21,6 +21,12 @@ EventType = Literal[
     "cancel",
     "wave_complete",
     "wave_fail",
+    "wave_failed_pause",
+    "wave_retry",
+    "wave_skip",
+    "complete",
+    "fail",
+    "timeout",
     "complete",
     "fail",
     "timeout",
@@ -35,6 +41,9 @@ SUBJECTS: dict[EventType, str] = {
     "cancel": "[DRS] Cancelled: {planName}",
     "wave_complete": "[DRS] Wave {waveNumber} completed: {planName}",
     "wave_fail": "[DRS] Wave {waveNumber} FAILED: {planName}",
+    "wave_failed_pause": "[DRS] Decision needed: wave {waveNumber} FAILED: {planName}",
+    "wave_retry": "[DRS] Retrying wave {waveNumber}: {planName}",
+    "wave_skip": "[DRS] Wave {waveNumber} skipped: {planName}",
     "complete": "[DRS] {mode} completed: {planName}",
     "fail": "[DRS] {mode} FAILED: {planName}",
     "timeout": "[DRS] Timed out waiting for approval: {planName}",
@@ -59,6 +68,7 @@ class WaveSummary(Model):
     pauseBeforeExecution: bool = False
     launched: int = 0
     total: int = 0
+    retries: int = 0
 
     @classmethod
     def of(cls, wave: WaveProgress) -> Self:
@@ -69,6 +79,7 @@ class WaveSummary(Model):
             pauseBeforeExecution=wave.pauseBeforeExecution,
             launched=launched_count(wave),
             total=len(wave.servers),
+            retries=wave.retries,
         )
 
     @property
@@ -132,6 +143,7 @@ class ExecutionSnapshot(Model):
         lines = ["Waves:"]
         for wave in self.waves:
             progress = f" ({wave.progress} launched)" if wave.total else ""
+            progress += f" (retried {wave.retries}x)" if wave.retries else ""
             status = _STATUS_WORDS.get(wave.status, wave.status.lower().replace("_", " "))
             lines.append(f"  {wave.waveNumber}. {wave.protectionGroupName}: {status}{progress}")
         return "\n".join(lines)
@@ -147,6 +159,8 @@ class ExecutionEvent(ExecutionSnapshot):
     expiresAt: str = ""
     resumeUrl: str = ""
     cancelUrl: str = ""
+    retryUrl: str = ""
+    skipUrl: str = ""
     decidedBy: str = ""
     decidedVia: str = ""
     decidedAt: str = ""

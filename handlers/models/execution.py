@@ -20,6 +20,19 @@ class ServerLaunch(Model):
     launchedAt: str = ""  # when a poll first saw it LAUNCHED
     recoverySnapshotId: str = ""  # the point-in-time snapshot it recovers from ("" = latest data)
     snapshotTime: str = ""
+    optional: bool = False  # its failure does not fail the wave (the group's optionalSourceServerIds)
+    attempt: int = 1  # which launch of its wave this status is from (retries launch failed ones again)
+
+
+class WaveAttempt(Model):
+    """One retry of a failed wave: who asked, which servers it launched again, its DRS jobs."""
+
+    attempt: int
+    requestedBy: str = ""
+    requestedAt: str = ""
+    startTime: str = ""
+    sourceServerIds: list[str] = Field(default_factory=list)
+    jobIds: list[str] = Field(default_factory=list)
 
 
 class WaveProgress(Model):
@@ -37,6 +50,8 @@ class WaveProgress(Model):
     # A tag group's tags, as the wave resolved them at its start (``servers``: what they selected).
     resolvedFromTags: dict[str, str] | None = None
     pausedAt: str = ""  # when the pause before this wave (if any) opened
+    retries: int = 0
+    attempts: list[WaveAttempt] = Field(default_factory=list)  # the retries, in order (attempt 2, 3, ...)
 
 
 class Rto(Model):
@@ -48,12 +63,26 @@ class Rto(Model):
     met: bool | None = None
 
 
+class Vote(Model):
+    action: Literal["resume", "cancel", "retry", "skip"]
+    by: str
+    via: str
+    at: str
+    reason: str = ""
+
+
 class PendingApproval(Model):
     """What an execution shows of its pause; the approval id (a credential) is not part of it."""
 
+    kind: Literal["before_wave", "wave_failed"] = "before_wave"
     waveNumber: int
     requestedAt: str
     expiresAt: str
+    quorum: int = 1
+    votes: list[Vote] = Field(default_factory=list)
+
+
+DecisionAction = Literal["resume", "cancel", "retry", "skip"]
 
 
 class Cleanup(Model):
@@ -69,7 +98,7 @@ class Cleanup(Model):
 
 
 class Decision(Model):
-    action: Literal["resume", "cancel"]
+    action: DecisionAction
     decidedBy: str
     channel: str
     decidedAt: str
@@ -149,7 +178,7 @@ class PauseTask(Model):
 class DecisionOutput(Model):
     """What a decision hands Step Functions (SendTaskSuccess output / SendTaskFailure cause)."""
 
-    action: Literal["resume", "cancel"]
+    action: DecisionAction
     decidedBy: str
     decidedVia: str
     decidedAt: str
@@ -158,6 +187,31 @@ class DecisionOutput(Model):
 
 class ResumedTask(Model):
     task: Literal["resumed"]
+    executionId: str
+    waveNumber: int
+    decision: DecisionOutput
+
+
+class WaveFailedPauseTask(Model):
+    """A wave whose critical server failed waits for Retry / Skip / Cancel."""
+
+    model_config = ConfigDict(hide_input_in_errors=True)  # never echo a task token into an error
+
+    task: Literal["wave_failed_pause"]
+    executionId: str
+    waveNumber: int
+    taskToken: str = Field(min_length=1, max_length=4096, repr=False)
+
+
+class RetryWaveTask(Model):
+    task: Literal["retry_wave"]
+    executionId: str
+    waveNumber: int
+    decision: DecisionOutput
+
+
+class SkipWaveTask(Model):
+    task: Literal["skip_wave"]
     executionId: str
     waveNumber: int
     decision: DecisionOutput
@@ -210,6 +264,9 @@ OrchestratorTask = Annotated[
     | ResumedTask
     | StartWaveTask
     | PollWaveTask
+    | WaveFailedPauseTask
+    | RetryWaveTask
+    | SkipWaveTask
     | FinishTask
     | CleanupReminderTask
     | ScheduledCleanupTask,

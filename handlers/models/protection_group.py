@@ -33,6 +33,20 @@ def _unique_servers(ids: list[str]) -> list[str]:
 SourceServerIds = Annotated[
     list[SourceServerId], Field(min_length=1, max_length=1000), AfterValidator(_unique_servers)
 ]
+# Servers a wave can live without: one that fails to launch is recorded (and announced) but does not
+# fail its wave. A subset of the group's sourceServerIds.
+OptionalServerIds = Annotated[list[SourceServerId], Field(max_length=1000), AfterValidator(_unique_servers)]
+
+
+def optional_servers_problem(source: list[str], optional: list[str]) -> str | None:
+    """Why ``optional`` is not a subset of ``source`` (None when it is)."""
+    strangers = [server for server in optional if server not in set(source)]
+    if not strangers:
+        return None
+    return "optionalSourceServerIds must be servers of this group's sourceServerIds; not in it: " + ", ".join(
+        strangers[:10]
+    )
+
 
 # DRS's tag rules (as for every AWS resource tag): keys 1-128 characters, values 0-256, at most 50
 # tags, and the ``aws:`` prefix (any case) is reserved for AWS.
@@ -81,6 +95,7 @@ class ProtectionGroup(Model):
     externalId: str = ""
     sourceServerIds: list[str] = Field(default_factory=list)  # empty for a tag group
     serverSelectionTags: dict[str, str] | None = None  # None for a group of ids
+    optionalSourceServerIds: list[str] = Field(default_factory=list)
     createdAt: str
     updatedAt: str
     createdBy: str
@@ -94,6 +109,7 @@ class ProtectionGroupCreate(Model):
     description: Description = ""
     sourceServerIds: SourceServerIds | None = None
     serverSelectionTags: SelectionTags | None = None
+    optionalSourceServerIds: OptionalServerIds = Field(default_factory=list)
     region: Region | None = None
     assumeRoleName: RoleName = ""
     externalId: ExternalId = ""
@@ -101,6 +117,11 @@ class ProtectionGroupCreate(Model):
     @model_validator(mode="after")
     def _one_selection(self) -> Self:
         exactly_one_selection(self.sourceServerIds, self.serverSelectionTags)
+        # A group of ids names its optional servers among them; a tag group's optional ids count
+        # for whichever of them its tags select at a wave's start.
+        problem = optional_servers_problem(self.sourceServerIds or [], self.optionalSourceServerIds)
+        if problem and self.sourceServerIds:
+            raise ValueError(problem)
         return self
 
 
@@ -116,6 +137,7 @@ class ProtectionGroupUpdate(Model):
     description: Description | None = None
     sourceServerIds: SourceServerIds | None = None
     serverSelectionTags: SelectionTags | None = None  # setting one of these two replaces the other
+    optionalSourceServerIds: OptionalServerIds | None = None
     region: Region | None = None
     assumeRoleName: RoleName | None = None
     externalId: ExternalId | None = None

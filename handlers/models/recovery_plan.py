@@ -17,6 +17,8 @@ from handlers.models.fields import (
 )
 
 SubscriptionStatus = Literal["pending_confirmation", "confirmed", "none", "failed"]
+# What a wave whose critical server failed to launch does: pause for Retry / Skip / Cancel, or fail.
+OnWaveFailure = Literal["pause", "fail"]
 
 
 class WaveInput(Model):
@@ -79,6 +81,7 @@ class RecoveryPlan(Model):
     drillCleanupAfterMinutes: int = DEFAULT_DRILL_CLEANUP_MINUTES
     targetRtoMinutes: int | None = None
     maxReplicationLagMinutes: int = 60
+    onWaveFailure: OnWaveFailure = "pause"
     status: Literal["valid", "invalid"] = "valid"
     statusReason: str = ""
     createdAt: str
@@ -101,6 +104,7 @@ class RecoveryPlanCreate(Model):
     drillCleanupAfterMinutes: CleanupMinutes = DEFAULT_DRILL_CLEANUP_MINUTES
     targetRtoMinutes: TargetRtoMinutes | None = None
     maxReplicationLagMinutes: LagMinutes = 60
+    onWaveFailure: OnWaveFailure = "pause"
 
 
 class RecoveryPlanUpdate(Model):
@@ -121,3 +125,4 @@ class RecoveryPlanUpdate(Model):
     drillCleanupAfterMinutes: CleanupMinutes | None = None
     targetRtoMinutes: TargetRtoMinutes | None = None
     maxReplicationLagMinutes: LagMinutes | None = None
+    onWaveFailure: OnWaveFailure | None = None

@@ -57,10 +57,13 @@ class ApprovalRepository:
         via: str,
         at: str,
         account_id: str | None = None,
+        kinds: tuple[str, ...] = (),
     ) -> Approval | None:
-        """PENDING and unexpired -> decided, once: the decided approval for the one caller whose
-        write happened, None for everyone else. ``by=None`` is the holder of an email link, recorded
-        as the approval's ``linkHolder`` (never as an empty name). One round trip."""
+        """PENDING and unexpired -> decided, once (with ``kinds``: only a pause of one of those kinds;
+        one stored before kinds existed is a ``before_wave`` pause): the decided approval for the
+        one caller whose write happened, None for everyone else. ``by=None`` is the holder of an
+        email link, recorded as the approval's ``linkHolder`` (never as an empty name). One round
+        trip."""
         values: dict[str, Any] = {
             ":s": status,
             ":a": action,
@@ -71,9 +74,16 @@ class ApprovalRepository:
             ":by": by if by is not None else LINK_HOLDER,
         }
         condition = "#s = :pending AND expiresAt > :now"
+        names = {"#s": "status", "#a": "action"}
         if account_id is not None:
             condition += " AND accountId = :account"
             values[":account"] = account_id
+        if kinds:
+            names["#k"] = "kind"
+            values.update({f":k{i}": kind for i, kind in enumerate(kinds)})
+            listed = ", ".join(f":k{i}" for i in range(len(kinds)))
+            legacy = "attribute_not_exists(#k) OR " if "before_wave" in kinds else ""
+            condition += f" AND ({legacy}#k IN ({listed}))"
         # Approvals stored before linkHolder existed fall back to LINK_HOLDER.
         decided_by = ":by" if by is not None else "if_not_exists(linkHolder, :by)"
         response = conditional_update(
@@ -83,7 +93,7 @@ class ApprovalRepository:
                     f"SET #s = :s, #a = :a, decidedBy = {decided_by}, decidedVia = :via, decidedAt = :at"
                 ),
                 ConditionExpression=condition,
-                ExpressionAttributeNames={"#s": "status", "#a": "action"},
+                ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
             )

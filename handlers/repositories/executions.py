@@ -87,13 +87,13 @@ class ExecutionRepository:
             )
 
     def record_decision(self, execution_id: str, decision: Decision) -> Execution | None:
-        """Append a decision, close the pause (RUNNING again on resume); one write, made only while
-        the pause before ``decision.waveNumber`` is still open, so whoever records a decision first
+        """Append a decision, close the pause (RUNNING again unless it is a cancel); one write, made
+        only while the pause before ``decision.waveNumber`` is still open, so whoever records a decision first
         (the winning decider or the orchestrator) records it once. Returns the updated execution,
         or None if the pause was already closed or the execution had already finished."""
         expression = (
             "SET decisions = list_append(if_not_exists(decisions, :none), :d), pendingApproval = :null"
-            + (", #status = :running" if decision.action == "resume" else "")
+            + (", #status = :running" if decision.action != "cancel" else "")
             + " REMOVE pendingApprovalId"
         )
         values: dict[str, Any] = {
@@ -103,7 +103,7 @@ class ExecutionRepository:
             ":wave": decision.waveNumber,
             **_terminal_values(),
         }
-        if decision.action == "resume":
+        if decision.action != "cancel":
             values[":running"] = "RUNNING"
         response = conditional_update(
             lambda: self._table.update_item(

@@ -55,3 +55,13 @@ def report(executionId: str) -> Response[str]:
         headers = {**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{filename}"'}
         return Response(200, result["contentType"], result["content"], headers=headers)
     return Response(200, "application/json", checked_size(json.dumps(result)))
+
+
+@router.post("/executions/<executionId>/retry")
+def retry(executionId: str) -> Response[str]:
+    return call(router, "retry_wave", with_path_id(json_body(router), "executionId", executionId))
+
+
+@router.post("/executions/<executionId>/skip")
+def skip(executionId: str) -> Response[str]:
+    return call(router, "skip_wave", with_path_id(json_body(router), "executionId", executionId))

@@ -1,7 +1,9 @@
 """Approvals: the pause before a wave and the one decision that ends it.
 
 The Step Functions task token stays in the approvals table. People hold a random ``approvalId``
-(256 bits, URL-safe). A decision is one conditional write PENDING -> RESUMED/CANCELLED; only the
+(256 bits, URL-safe). A decision is one conditional write PENDING -> RESUMED/CANCELLED (a failed
+wave's pause: RETRIED/SKIPPED/CANCELLED; the write itself refuses an action the pause does not
+offer); only the
 writer that wins calls ``SendTaskSuccess``/``SendTaskFailure``, so a pause is decided exactly once
 whichever channels race (email, Slack, API, direct invocation)."""
 
@@ -13,7 +15,16 @@ from botocore.exceptions import ClientError
 
 from handlers import aws, timestamps
 from handlers.errors import ConflictError, NotFoundError
-from handlers.models.approval import LINK_HOLDER, Approval, Channel, DecideApprovalRequest, DecisionResult
+from handlers.models.approval import (
+    LINK_HOLDER,
+    OFFERS,
+    STATUS_OF,
+    Approval,
+    Channel,
+    DecideApprovalRequest,
+    DecisionResult,
+    PauseKind,
+)
 from handlers.models.execution import DecisionOutput, Execution, PendingApproval
 from handlers.observability import count, logger
 from handlers.repositories.approvals import ApprovalRepository, token_hash
@@ -22,14 +33,23 @@ from handlers.settings import get_settings
 from handlers.timestamps import now_iso
 
 EXPIRED_TOKEN_ERRORS = frozenset({"InvalidToken", "TaskTimedOut", "TaskDoesNotExist"})
-_PAST = {"resume": "resumed", "cancel": "cancelled"}
+_PAST = {"resume": "resumed", "cancel": "cancelled", "retry": "retried", "skip": "skipped"}
 # A decision whose write failed while the pause is still open retries this many times in all (the
 # other decision that held it was undone because Step Functions did not take it).
 _ATTEMPTS = 3
 
 
+class ActionNotOffered(ConflictError):
+    """A decision this kind of pause does not offer (resume after a failed wave, retry before one)."""
+
+
 def open_approval(
-    execution: Execution, wave_number: int, task_token: str, *, notification_email: str = ""
+    execution: Execution,
+    wave_number: int,
+    task_token: str,
+    *,
+    notification_email: str = "",
+    kind: PauseKind = "before_wave",
 ) -> Approval:
     """Store the token under a new approval id and mark the execution paused."""
     expires = timestamps.after(get_settings().approval_timeout_seconds)
@@ -41,6 +61,7 @@ def open_approval(
         planId=execution.planId,
         accountId=execution.accountId,
         waveNumber=wave_number,
+        kind=kind,
         createdAt=now_iso(),
         expiresAt=timestamps.format_iso(expires),
         ttl=int(expires.timestamp()) + 7 * 86400,  # keep decided records a week for audit
@@ -54,7 +75,7 @@ def open_approval(
     )
     ApprovalRepository().insert(approval)
     pending = PendingApproval(
-        waveNumber=wave_number, requestedAt=approval.createdAt, expiresAt=approval.expiresAt
+        kind=kind, waveNumber=wave_number, requestedAt=approval.createdAt, expiresAt=approval.expiresAt
     )
     ExecutionRepository().mark_paused(execution.executionId, pending, approval.approvalId)
     return approval
@@ -79,7 +100,8 @@ def decide_approval(
     link (recorded as the approval's ``linkHolder``). The winning click costs a conditional write
     and a Step Functions call; only losers read the approval to learn who won."""
     approval_id = request.approvalId or find_approval(request, account_id).approvalId
-    status = "RESUMED" if request.action == "resume" else "CANCELLED"
+    status = STATUS_OF[request.action]
+    kinds = tuple(kind for kind, actions in OFFERS.items() if request.action in actions)
     repository = ApprovalRepository()
     for _ in range(_ATTEMPTS):
         decided = repository.decide(
@@ -90,6 +112,7 @@ def decide_approval(
             via=via,
             at=now_iso(),
             account_id=account_id,
+            kinds=kinds,
         )
         if decided is not None:
             return _deliver(decided, request.reason)
@@ -98,6 +121,8 @@ def decide_approval(
         )
         if current.status != "PENDING" or _has_expired(current):
             return _not_decided(current)
+        if request.action not in OFFERS[current.kind]:
+            raise ActionNotOffered(not_offered_message(current.kind, current.waveNumber, request.action))
         # Still open: another decision held it and was undone (Step Functions did not take it, see
         # _deliver), so this one may still be made.
     raise ConflictError("this pause is being decided by someone else right now; try again in a moment")
@@ -133,6 +158,12 @@ def _deliver(decided: Approval, reason: str) -> DecisionResult:
     )
 
 
+def not_offered_message(kind: str, wave_number: int, action: str) -> str:
+    what = f"wave {wave_number} failed" if kind == "wave_failed" else f"the pause before wave {wave_number}"
+    offers = " or ".join(OFFERS[kind])
+    return f"{what}: this pause offers {offers}; {action} is not one of them, so nothing changed"
+
+
 def _has_expired(approval: Approval) -> bool:
     return timestamps.has_passed(approval.expiresAt)
 
@@ -157,10 +188,10 @@ def _send_to_step_functions(approval: Approval, reason: str) -> bool:
         reason=reason,
     ).model_dump_json()
     try:
-        if approval.action == "resume":
-            client.send_task_success(taskToken=approval.taskToken, output=decision)
-        else:
+        if approval.action == "cancel":
             client.send_task_failure(taskToken=approval.taskToken, error="ExecutionCancelled", cause=decision)
+        else:  # resume, retry, skip: the state machine goes on and reads the action in the output
+            client.send_task_success(taskToken=approval.taskToken, output=decision)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in EXPIRED_TOKEN_ERRORS:
             return False

@@ -14,6 +14,7 @@ from handlers.models.approval import Approval, DecideApprovalRequest
 from handlers.models.base import Model
 from handlers.rendering import render_html
 from handlers.repositories.approvals import ApprovalRepository
+from handlers.services.approvals import ActionNotOffered
 from handlers.services.decisions import decide
 
 SECURITY_HEADERS = {
@@ -31,7 +32,7 @@ SECURITY_HEADERS = {
 class CallbackParams(Model):
     model_config = ConfigDict(extra="ignore")
 
-    action: Literal["resume", "cancel"]
+    action: Literal["resume", "cancel", "retry", "skip"]
     approval: str = Field(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_-]+$", repr=False)
 
 
@@ -80,6 +81,8 @@ def decide_page(params: CallbackParams) -> Page:
         result = decide(request, by=None, via="email")
     except NotFoundError:
         return _not_found()
+    except ActionNotOffered as exc:  # e.g. a resume link edited into a failed wave's pause
+        return error_page(409, "That is not a choice for this pause", exc.message)
     except ConflictError as exc:  # a decision that is being undone right now: try again
         return error_page(409, "Please try again", exc.message)
     if result.outcome == "expired":

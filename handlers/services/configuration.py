@@ -40,6 +40,7 @@ GROUP_CONTENT = {
     "externalId",
     "sourceServerIds",
     "serverSelectionTags",
+    "optionalSourceServerIds",
 }
 PLAN_CONTENT = {
     "planName",
@@ -52,6 +53,7 @@ PLAN_CONTENT = {
     "drillCleanupAfterMinutes",
     "targetRtoMinutes",
     "maxReplicationLagMinutes",
+    "onWaveFailure",
 }
 
 

@@ -8,15 +8,18 @@ conditional write keeps whichever comes first (see ``ExecutionRepository.record_
 
 People and automation that know only the execution (the API's ``resume``/``cancel``, the direct
 operations, the Slack buttons, whose value is the execution id and wave number and never the email
-approval id) decide its open pause here, in the caller's account only."""
+approval id) decide its open pause here, in the caller's account only. A pause before a wave offers
+resume or cancel; a failed wave's pause retry, skip or cancel (``handlers.models.approval.OFFERS``).
+Resume, retry and skip go on (Step Functions reads which from the decision); cancel stops."""
 
 from __future__ import annotations
 
 from handlers import aws
 from handlers.account_context import Caller, channel_of
 from handlers.errors import ConflictError
-from handlers.models.approval import Action, Channel, DecideApprovalRequest, DecisionResult
-from handlers.models.execution import TERMINAL_STATUSES, Decision, Execution
+from handlers.models.approval import STATUS_OF, Action, Channel, DecideApprovalRequest, DecisionResult
+from handlers.models.events import EventType
+from handlers.models.execution import TERMINAL_STATUSES, Decision, DecisionAction, Execution
 from handlers.repositories.approvals import ApprovalRepository
 from handlers.repositories.executions import ExecutionRepository
 from handlers.services import approvals
@@ -24,7 +27,15 @@ from handlers.services.execution_events import announce
 from handlers.services.executions import get_execution
 from handlers.services.lifecycle import finish_execution
 
-_PAST = {"resume": "resumed", "cancel": "cancelled"}
+_PAST = {"resume": "resumed", "cancel": "cancelled", "retry": "retried", "skip": "skipped"}
+# What a winning decision that goes on announces (a cancel announces the execution's end).
+_ANNOUNCED: dict[str, EventType] = {"resume": "resume", "retry": "wave_retry", "skip": "wave_skip"}
+_ACTIONS: dict[str, DecisionAction] = {
+    "resume": "resume",
+    "cancel": "cancel",
+    "retry": "retry",
+    "skip": "skip",
+}
 
 
 def decide(
@@ -38,11 +49,12 @@ def decide(
 
 def settle(result: DecisionResult, reason: str = "") -> Execution | None:
     """After a winning decision: record it on the execution (once, whoever is first), end a
-    cancelled execution, announce a resume this call recorded. The execution as it is now."""
+    cancelled execution, announce a resume, retry or skip this call recorded. The execution as it
+    is now."""
     if result.outcome != "decided":
         return None
     decision = Decision(
-        action="resume" if result.action == "resume" else "cancel",
+        action=_ACTIONS[result.action],
         decidedBy=result.decidedBy,
         channel=result.decidedVia,
         decidedAt=result.decidedAt,
@@ -57,7 +69,7 @@ def settle(result: DecisionResult, reason: str = "") -> Execution | None:
         who = {"decidedBy": decision.decidedBy, "decidedVia": decision.channel}
         announce(
             recorded,
-            "resume",
+            _ANNOUNCED[decision.action],
             waveNumber=decision.waveNumber,
             decidedAt=decision.decidedAt,
             **who,
@@ -95,10 +107,26 @@ def decide_pause(caller: Caller, execution_id: str, wave_number: int, action: Ac
 
 def resume_execution(caller: Caller, execution_id: str, *, reason: str = "") -> Execution:
     """Resume the open pause: the execution with the resume recorded, or 409 naming who won."""
-    execution, result = open_pause(caller, execution_id, "resume", via=channel_of(caller), reason=reason)
+    return proceed(caller, execution_id, "resume", reason=reason)
+
+
+def retry_wave(caller: Caller, execution_id: str, *, reason: str = "") -> Execution:
+    """Launch a failed wave's failed servers again (its pause's Retry)."""
+    return proceed(caller, execution_id, "retry", reason=reason)
+
+
+def skip_wave(caller: Caller, execution_id: str, *, reason: str = "") -> Execution:
+    """Go on without a failed wave (its pause's Skip): the wave is SKIPPED, the next one runs."""
+    return proceed(caller, execution_id, "skip", reason=reason)
+
+
+def proceed(caller: Caller, execution_id: str, action: Action, *, reason: str = "") -> Execution:
+    """Decide the open pause with ``action``: the execution with it recorded, or 409 naming who won
+    (or which actions the pause offers)."""
+    execution, result = open_pause(caller, execution_id, action, via=channel_of(caller), reason=reason)
     if result is None:
         raise ConflictError(_not_paused(execution))
-    return _taken(caller, result, "resume")
+    return _taken(caller, result, action)
 
 
 def cancel_execution(caller: Caller, execution_id: str, *, reason: str = "") -> Execution:
@@ -164,10 +192,12 @@ def _closed(execution: Execution, action: Action, wave_number: int) -> DecisionR
     """No open pause before ``wave_number``: who decided it, if anyone did."""
     decided = [d for d in execution.decisions if d.waveNumber == wave_number]
     last = decided[-1] if decided else None
+    failed_wave = (last.action if last else action) in ("retry", "skip")
     return DecisionResult(
         outcome="already_decided" if last else "expired",
+        kind="wave_failed" if failed_wave else "before_wave",
         action=last.action if last else action,
-        status="EXPIRED" if last is None else "RESUMED" if last.action == "resume" else "CANCELLED",
+        status="EXPIRED" if last is None else STATUS_OF[last.action],
         decidedBy=last.decidedBy if last else "",
         decidedVia=last.channel if last else "",
         decidedAt=last.decidedAt if last else "",

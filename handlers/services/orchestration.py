@@ -7,6 +7,7 @@ from typing import Any
 
 from handlers import aws, drs, point_in_time
 from handlers.errors import NotFoundError
+from handlers.models.events import EventType
 from handlers.models.execution import (
     Decision,
     DecisionOutput,
@@ -20,6 +21,7 @@ from handlers.models.execution import (
     StartWaveTask,
     WaveProgress,
 )
+from handlers.models.recovery_plan import RecoveryPlan
 from handlers.notifications import callback_url
 from handlers.repositories.approvals import ApprovalRepository
 from handlers.repositories.executions import ExecutionRepository
@@ -132,6 +134,8 @@ def start_wave(task: StartWaveTask) -> dict[str, Any]:
     except drs.DrsCallError as exc:  # nothing started: the wave failed, it was not skipped
         _record_failed_start(execution.executionId, started, launches, exc)
         raise
+    optional = set(group.optionalSourceServerIds)
+    launches = [s.model_copy(update={"optional": s.sourceServerId in optional}) for s in launches]
     started = started.model_copy(update={"jobIds": job_ids, "servers": launches})
     ExecutionRepository().update_wave(execution.executionId, started)
     ExecutionRepository().update(execution.executionId, status="RUNNING")
@@ -178,33 +182,55 @@ def _record_partial_start(
 
 
 def poll_wave(task: PollWaveTask) -> dict[str, str]:
+    """Read the wave's DRS jobs (a retried wave: its latest attempt's). A critical server that
+    failed fails the wave; an optional one is recorded and named, and the wave completes. The
+    plan's ``onWaveFailure`` tells the state machine what a failed wave does next."""
     execution = _execution(task.executionId)
     wave = execution.waves[task.waveNumber - 1]
     plan = RecoveryPlanRepository().get(execution.planId)
-    group = ProtectionGroupRepository().get(wave.protectionGroupId)
-    if group is not None:
-        target = drs.target_for(group, plan, region=wave.region)
-    else:  # the group was deleted meanwhile: still its account (the execution's), never another
-        role, external = (plan.assumeRoleName, plan.externalId) if plan else ("", "")
-        target = drs.target(execution.accountId, wave.region, role, external)
-    jobs = drs.describe_jobs(drs.client_for(target, execution.executionId), wave.jobIds)
+    on_failure = plan.onWaveFailure if plan else "fail"  # read on every poll: Choice needs it present
+    job_ids = wave.attempts[-1].jobIds if wave.attempts else wave.jobIds
+    jobs = drs.describe_jobs(
+        drs.client_for(_poll_target(execution, wave, plan), execution.executionId), job_ids
+    )
     seen = {s["sourceServerID"]: s for j in jobs for s in j.get("participatingServers", [])}
     polled_at = now_iso()
-    servers = [_polled(s, seen.get(s.sourceServerId), polled_at) for s in wave.servers]
-    done = len(jobs) == len(wave.jobIds) and all(j.get("status") == "COMPLETED" for j in jobs)
+    current = wave.attempts[-1].attempt if wave.attempts else 1
+    servers = [
+        _polled(s, seen.get(s.sourceServerId), polled_at) if s.attempt == current else s for s in wave.servers
+    ]
+    done = len(jobs) == len(job_ids) and all(j.get("status") == "COMPLETED" for j in jobs)
     if not done:
         ExecutionRepository().update_wave(execution.executionId, wave.model_copy(update={"servers": servers}))
-        return {"status": "IN_PROGRESS"}
-    failed = sorted(s.sourceServerId for s in servers if s.launchStatus == "FAILED")
-    status = "FAILED" if failed else "COMPLETED"
-    message = f"source servers failed to launch: {', '.join(failed)}" if failed else ""
+        return {"status": "IN_PROGRESS", "onWaveFailure": on_failure}
+    status, message = wave_outcome(servers)
     finished = wave.model_copy(
         update={"servers": servers, "status": status, "endTime": now_iso(), "message": message}
     )
     ExecutionRepository().update_wave(execution.executionId, finished)
-    current = _execution(task.executionId)
-    announce(current, "wave_fail" if failed else "wave_complete", waveNumber=wave.waveNumber, message=message)
-    return {"status": status}
+    if status == "COMPLETED" or on_failure == "fail":  # a pause announces the failure itself
+        event: EventType = "wave_fail" if status == "FAILED" else "wave_complete"
+        announce(_execution(task.executionId), event, waveNumber=wave.waveNumber, message=message)
+    return {"status": status, "onWaveFailure": on_failure}
+
+
+def wave_outcome(servers: list[ServerLaunch]) -> tuple[str, str]:
+    """FAILED when a critical server failed to launch, else COMPLETED; the message names both kinds."""
+    failed = sorted(s.sourceServerId for s in servers if s.launchStatus == "FAILED" and not s.optional)
+    optional = sorted(s.sourceServerId for s in servers if s.launchStatus == "FAILED" and s.optional)
+    parts = [f"source servers failed to launch: {', '.join(failed)}"] if failed else []
+    if optional:
+        parts.append(f"optional source servers failed to launch: {', '.join(optional)}")
+    return ("FAILED" if failed else "COMPLETED"), "; ".join(parts)
+
+
+def _poll_target(execution: Execution, wave: WaveProgress, plan: RecoveryPlan | None) -> drs.DrsTarget:
+    group = ProtectionGroupRepository().get(wave.protectionGroupId)
+    if group is not None:
+        return drs.target_for(group, plan, region=wave.region)
+    # the group was deleted meanwhile: still its account (the execution's), never another
+    role, external = (plan.assumeRoleName, plan.externalId) if plan else ("", "")
+    return drs.target(execution.accountId, wave.region, role, external)
 
 
 def _polled(server: ServerLaunch, seen: dict[str, Any] | None, polled_at: str) -> ServerLaunch:

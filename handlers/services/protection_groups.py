@@ -16,8 +16,13 @@ from typing import Any
 
 from handlers import drs
 from handlers.account_context import Caller
-from handlers.errors import ConflictError, DomainError, NotFoundError
-from handlers.models.protection_group import ProtectionGroup, ProtectionGroupCreate, ProtectionGroupUpdate
+from handlers.errors import ConflictError, DomainError, NotFoundError, ValidationError
+from handlers.models.protection_group import (
+    ProtectionGroup,
+    ProtectionGroupCreate,
+    ProtectionGroupUpdate,
+    optional_servers_problem,
+)
 from handlers.observability import count, logger
 from handlers.repositories.dynamo import Page
 from handlers.repositories.protection_groups import ProtectionGroupRepository
@@ -65,6 +70,7 @@ def create_protection_group(caller: Caller, request: ProtectionGroupCreate) -> P
         externalId=request.externalId,
         sourceServerIds=request.sourceServerIds or [],
         serverSelectionTags=request.serverSelectionTags,
+        optionalSourceServerIds=request.optionalSourceServerIds,
         createdAt=now,
         updatedAt=now,
         createdBy=caller.principal,
@@ -93,6 +99,9 @@ def update_protection_group(caller: Caller, request: ProtectionGroupUpdate) -> P
     expected_version(f"protection group {current.groupId}", current.version, request.version)
     changes = _selection_changes(request.model_dump(exclude_unset=True, exclude={"groupId", "version"}))
     changed = current.model_copy(update=changes)
+    problem = optional_servers_problem(changed.sourceServerIds, changed.optionalSourceServerIds)
+    if problem and changed.sourceServerIds:  # a tag group's optional ids apply to what its tags select
+        raise ValidationError(problem)
     if changes.keys() & DRS_FIELDS and changed.sourceServerIds:
         require_source_servers(
             drs.target_for(changed), changed.sourceServerIds, f"validate-{current.groupId}"

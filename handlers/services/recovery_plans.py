@@ -89,6 +89,7 @@ def create_recovery_plan(caller: Caller, request: RecoveryPlanCreate) -> Recover
         drillCleanupAfterMinutes=request.drillCleanupAfterMinutes,
         targetRtoMinutes=request.targetRtoMinutes,
         maxReplicationLagMinutes=request.maxReplicationLagMinutes,
+        onWaveFailure=request.onWaveFailure,
         createdAt=now,
         updatedAt=now,
         createdBy=caller.principal,

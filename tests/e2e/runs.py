@@ -45,11 +45,11 @@ class Runs:
         return free[:count]
 
     def plan(
-        self, waves: list[list[str]], *, pause_before: int | None = None, slack: bool = True, **extra: Any
+        self, waves: list[list[str]], *, pause_before: int | None = None, slack: bool = True, **fields: Any
     ) -> Plan:
         """A plan of one group per wave (``waves``: each wave's servers), pausing before wave
         ``pause_before``, with its own email subscriber and (``slack``) the sandbox channel;
-        ``extra``: more plan fields."""
+        ``fields``: more plan fields (e.g. ``onWaveFailure``)."""
         tag = uuid.uuid4().hex[:8]
         group_ids = []
         for n, servers in enumerate(waves, start=1):
@@ -64,10 +64,10 @@ class Runs:
                 {"waveNumber": n, "protectionGroupId": g, "pauseBeforeExecution": n == pause_before}
                 for n, g in enumerate(group_ids, start=1)
             ],
+            **fields,
         }
         if slack:
             body["slackChannelId"] = self.sandbox.info["slackChannelId"]
-        body.update(extra)
         created = self.sandbox.api("POST", "/recovery-plans", body)
         assert created.status == 201, created.body
         plan = Plan(created.json()["planId"], body["planName"], body["notificationEmail"], group_ids)

@@ -212,9 +212,9 @@ def test_a_persistent_drs_error_fails_the_run_naming_drs_and_frees_the_plan(
 def test_failing_servers_fail_a_wave_and_launch_after_they_recover(
     sandbox: RunningSandbox, runs: Runs, faults: Any
 ) -> None:
-    # Given a plan whose wave holds a source server that fails to launch
+    # Given a plan whose wave holds a source server that fails to launch (and that fails a run then)
     failing = sandbox.info["failingSourceServers"][0]
-    plan = runs.plan([[failing, *runs.free_servers(1)]], slack=False)
+    plan = runs.plan([[failing, *runs.free_servers(1)]], slack=False, onWaveFailure="fail")
     first = wait_until_finished(sandbox, runs.start(plan))
     assert first["status"] == "FAILED"
     assert first["waves"][0]["status"] == "FAILED" and failing in first["waves"][0]["message"]
@@ -233,3 +233,37 @@ def ended_in_slack(sandbox: RunningSandbox, plan: Plan) -> Any:
     parents, replies = run_messages(sandbox, plan)
     done = any(r["text"].endswith("Drill completed") for r in replies)
     return (parents, replies) if parents and done else None
+
+
+def test_a_failed_wave_is_retried_from_slack_after_its_servers_recover(
+    sandbox: RunningSandbox, runs: Runs, faults: Any
+) -> None:
+    # Given a plan (pausing on a failed wave, the default) whose first wave holds a failing server
+    failing = sandbox.info["failingSourceServers"][0]
+    free = runs.free_servers(2)
+    plan = runs.plan([[failing, free[0]], [free[1]]])
+    execution_id = runs.start(plan)
+    paused = wait_for_status(sandbox, execution_id, "PAUSED")
+    assert paused["pendingApproval"]["kind"] == "wave_failed" and failing in paused["waves"][0]["message"]
+    message = wait_for(
+        lambda: [m for m in slack_messages(sandbox) if button(m, "wave_retry", execution_id)],
+        15,
+        "the failed wave's message with Retry",
+    )[0]
+    assert button(message, "wave_skip", execution_id) and button(message, "approval_cancel", execution_id)
+
+    # When the failing servers recover and an operator clicks Retry (a signed Slack request)
+    faults(failingServers="recover")
+    retry = button(message, "wave_retry", execution_id)
+    click = {"channel": message["channel"], "ts": message["ts"], "actionId": "wave_retry", **retry}
+    assert slack_local(sandbox, "action", click).status == 200
+
+    # Then the run succeeds: the failed server launched in attempt 2, a new DRS job recorded
+    final = wait_until_finished(sandbox, execution_id, 60)
+    assert final["status"] == "SUCCEEDED", final
+    wave = final["waves"][0]
+    assert wave["retries"] == 1 and wave["attempts"][0]["sourceServerIds"] == [failing]
+    server = next(s for s in wave["servers"] if s["sourceServerId"] == failing)
+    assert (server["launchStatus"], server["attempt"]) == ("LAUNCHED", 2)
+    assert [(d["action"], d["channel"]) for d in final["decisions"]] == [("retry", "slack")]
+    assert len(drs_jobs(sandbox, execution_id)) == 3  # wave 1, its retry, wave 2

@@ -248,3 +248,14 @@ def test_the_scripts_run_from_a_checkout(script):
     )
     # Then it starts and documents --apply
     assert result.returncode == 0 and "--apply" in result.stdout
+
+
+def test_backfilled_items_carry_the_failed_wave_fields_explicitly(tables):
+    # Given a legacy group and plan (from before optional servers and onWaveFailure existed)
+    _legacy_group(tables, "g1")
+    _groups(tables, "--default-account-id", ACCOUNT_A, "--apply")
+    _legacy_plan(tables, "p1", ["g1"])
+    _plans(tables, "--apply")
+    # Then the stored items say every server is critical and a failed wave pauses (the API's default)
+    assert _stored(tables["groups"], "groupId", "g1")["optionalSourceServerIds"] == []
+    assert _stored(tables["plans"], "planId", "p1")["onWaveFailure"] == "pause"

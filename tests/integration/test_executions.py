@@ -104,6 +104,9 @@ def test_an_unanswered_pause_times_out(orchestration, plan, monkeypatch):
 
 
 def test_a_server_that_fails_to_launch_fails_the_execution_naming_it(orchestration, plan):
+    # (a plan that says so: onWaveFailure "fail"; the default pauses, tests/integration/test_wave_failures.py)
+    update = {"version": plan["version"], "onWaveFailure": "fail"}
+    assert call_api("PUT", f"/recovery-plans/{plan['planId']}", update)[0] == 200
     bad = plan["groups"][0]["sourceServerIds"][1]
     orchestration.drs.failing.add(bad)
     execution = start(plan)

@@ -91,6 +91,12 @@ OP_CASES: dict[str, OpCase] = {
     "cleanup_execution": OpCase(
         lambda a: {"executionId": a.execution_id}, "not_found", ("POST", "/executions/{execution_id}/cleanup")
     ),
+    "retry_wave": OpCase(
+        lambda a: {"executionId": a.execution_id}, "not_found", ("POST", "/executions/{execution_id}/retry")
+    ),
+    "skip_wave": OpCase(
+        lambda a: {"executionId": a.execution_id}, "not_found", ("POST", "/executions/{execution_id}/skip")
+    ),
     "decide_approval": OpCase(lambda a: {"action": "cancel", "approvalId": a.approval_id}, "not_found"),
     "get_execution_report": OpCase(
         lambda a: {"executionId": a.execution_id, "format": "html"},

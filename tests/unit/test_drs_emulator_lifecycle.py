@@ -104,3 +104,19 @@ def test_recovery_instances_exist_until_terminated_and_terminate_once(emulator):
         instances[0]: "TERMINATED",
         instances[1]: "RUNNING",
     }
+
+
+def test_failing_servers_launch_in_jobs_started_after_they_are_told_to_recover() -> None:
+    from sandbox.drs import DrsEmulator
+    from sandbox.drs_data import Estate
+
+    estate = Estate.demo()
+    failing = estate.failing_server_ids()[0]
+    account = next(a for a, servers in estate.servers.items() if failing in servers)
+    drs = DrsEmulator(estate, complete_after_polls=1)
+    before = drs.start_recovery(account, {"sourceServers": [{"sourceServerID": failing}]})["job"]["jobID"]
+    drs.recovered = True
+    after = drs.start_recovery(account, {"sourceServers": [{"sourceServerID": failing}]})["job"]["jobID"]
+    jobs = {j["jobID"]: j for j in drs.describe_jobs(account, {})["items"]}
+    launched = {job: jobs[job]["participatingServers"][0]["launchStatus"] for job in (before, after)}
+    assert launched == {before: "FAILED", after: "LAUNCHED"}

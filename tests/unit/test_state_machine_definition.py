@@ -108,3 +108,45 @@ def test_a_rejected_pause_payload_does_not_echo_its_task_token():
             {"task": "pause", "executionId": "e", "waveNumber": 2, "taskToken": token}, LambdaContext()
         )
     assert "xxxx" not in str(error.value)
+
+
+def test_a_failed_wave_waits_for_retry_skip_or_cancel_and_its_timeout_ends_failed(definition):
+    inner = definition["States"]["RunWaves"]["ItemProcessor"]["States"]
+    # a failed wave goes to the decision only when the plan says pause; else it fails as before
+    pause_rule = next(c for c in inner["WaveDone?"]["Choices"] if c.get("Next") == "WaitForWaveDecision")
+    assert {"Variable": "$.poll.result.onWaveFailure", "StringEquals": "pause"} in pause_rule["And"]
+    wait = inner["WaitForWaveDecision"]
+    assert wait["Resource"] == "arn:aws:states:::lambda:invoke.waitForTaskToken"
+    assert wait["Parameters"]["Payload"]["task"] == "wave_failed_pause"
+    assert wait["TimeoutSecondsPath"] == "$.approvalTimeoutSeconds"
+    # nothing retries or catches the cancel (SendTaskFailure ExecutionCancelled leaves the Map as it is)
+    assert "States.TaskFailed" not in {e for r in wait["Retry"] for e in r["ErrorEquals"]}
+    assert [c["ErrorEquals"] for c in wait["Catch"]] == [["States.Timeout"]]
+    assert inner[wait["Catch"][0]["Next"]]["Error"] == "WaveDecisionTimedOut"
+    choices = {c["StringEquals"]: c["Next"] for c in inner[wait["Next"]]["Choices"]}
+    assert choices == {"retry": "RetryWave", "skip": "SkipWave"}
+    assert inner["RetryWave"]["Next"] == "WaitForRecoveryJob"
+    assert inner[inner["SkipWave"]["Next"]]["Type"] == "Succeed"
+    for name in ("RetryWave", "SkipWave"):
+        assert inner[name]["Parameters"]["Payload"]["decision.$"] == "$.decision"
+        assert all(r["BackoffRate"] > 1 for r in inner[name]["Retry"]), name
+    # a retry that met DRS throttling is run again (it launches only what has not started)
+    assert {"DrsCallError", "PartialStartError"} <= {
+        e for r in inner["RetryWave"]["Retry"] for e in r["ErrorEquals"]
+    }
+    # and the timeout ends FAILED, through the recorder
+    timeout = next(
+        c for c in definition["States"]["RunWaves"]["Catch"] if c["ErrorEquals"] == ["WaveDecisionTimedOut"]
+    )
+    assert definition["States"][timeout["Next"]]["Parameters"]["Payload"]["outcome"] == "FAILED"
+
+
+def test_every_task_the_state_machine_names_is_an_orchestrator_task(definition):
+    from handlers.orchestrator import _TASKS
+
+    named = {
+        s["Parameters"]["Payload"]["task"]
+        for _, s in states(definition)
+        if s["Type"] == "Task" and "Payload" in s.get("Parameters", {})
+    }
+    assert named <= set(_TASKS)

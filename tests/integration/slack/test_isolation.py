@@ -32,6 +32,8 @@ ACTION_CASES: dict[str, Callable[[Estate], str]] = {
     # Pause buttons carry "<executionId>:<waveNumber>" (A's plan pauses before wave 2)
     ids.APPROVAL_RESUME: lambda a: f"{a.execution_id}:2",
     ids.APPROVAL_CANCEL: lambda a: f"{a.execution_id}:2",
+    ids.WAVE_RETRY: lambda a: f"{a.execution_id}:2",
+    ids.WAVE_SKIP: lambda a: f"{a.execution_id}:2",
     ids.RUN_RECOVERY_CONFIRM: lambda a: a.plan_id,
     ids.CANCEL_EXECUTION_CONFIRM: lambda a: a.execution_id,
     ids.DRILL_CLEANUP: lambda a: a.execution_id,

@@ -1,0 +1,189 @@
+"""A wave whose critical server failed to launch, when its plan says ``onWaveFailure: "pause"``: the
+pause that offers Retry / Skip / Cancel, and what Retry and Skip do (Step Functions tasks
+``wave_failed_pause``, ``retry_wave``, ``skip_wave``; cfn/statemachine/recovery-plan.asl.json).
+
+A retry launches the wave's failed servers (critical and optional) again as the wave's next attempt.
+The attempt, and which servers it launches, is recorded before anything is launched, and each
+server is marked once its job started; a re-run of the task (Step Functions retries it while DRS
+throttles or fails) launches only the servers of that attempt that have not started, so no server
+is launched twice in one attempt."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers import aws, drs
+from handlers.errors import NotFoundError
+from handlers.models.events import EventType
+from handlers.models.execution import (
+    DecisionOutput,
+    Execution,
+    RetryWaveTask,
+    SkipWaveTask,
+    WaveAttempt,
+    WaveFailedPauseTask,
+    WaveProgress,
+)
+from handlers.notifications import callback_url
+from handlers.repositories.executions import ExecutionRepository
+from handlers.repositories.protection_groups import ProtectionGroupRepository
+from handlers.repositories.recovery_plans import RecoveryPlanRepository
+from handlers.services import approvals
+from handlers.services.execution_events import announce
+from handlers.services.orchestration import record_decision
+from handlers.settings import get_settings
+from handlers.timestamps import now_iso
+
+
+def _execution(execution_id: str) -> Execution:
+    execution = ExecutionRepository().get(execution_id)
+    if execution is None:
+        raise NotFoundError(f"execution {execution_id} not found")
+    return execution
+
+
+def wave_failed_pause(task: WaveFailedPauseTask) -> dict[str, Any]:
+    """Open the failed wave's pause and announce it with its Retry / Skip / Cancel links."""
+    execution = _execution(task.executionId)
+    wave = execution.waves[task.waveNumber - 1]
+    if not get_settings().enable_pause_resume:  # nobody may decide: the wave fails the run as before
+        announce(execution, "wave_fail", waveNumber=task.waveNumber, message=wave.message)
+        aws.client("stepfunctions").send_task_failure(
+            taskToken=task.taskToken, error="WaveFailed", cause=wave.message[:256]
+        )
+        return {"paused": False}
+    plan = RecoveryPlanRepository().get(execution.planId)
+    approval = approvals.open_approval(
+        execution,
+        task.waveNumber,
+        task.taskToken,
+        notification_email=plan.notificationEmail if plan else "",
+        kind="wave_failed",
+    )
+    announce(
+        _execution(task.executionId),
+        "wave_failed_pause",
+        waveNumber=task.waveNumber,
+        message=wave.message,
+        requestedAt=approval.createdAt,
+        expiresAt=approval.expiresAt,
+        **{
+            f"{action}Url": callback_url(action, approval.approvalId)
+            for action in ("retry", "skip", "cancel")
+        },
+    )
+    return {"paused": True}
+
+
+def retry_wave(task: RetryWaveTask) -> dict[str, Any]:
+    """Launch the failed servers of the wave again (this decision's attempt); the poll loop follows."""
+    _record(task.executionId, task.waveNumber, task.decision, "wave_retry")
+    execution = _execution(task.executionId)
+    wave, attempt = _attempt_for(execution.executionId, execution.waves[task.waveNumber - 1], task.decision)
+    pending = [
+        s.sourceServerId
+        for s in wave.servers
+        if s.attempt == attempt.attempt and s.launchStatus == "NOT_STARTED"
+    ]
+    if pending:
+        _launch(execution, wave, attempt, pending)
+    return {"attempt": attempt.attempt}
+
+
+def _attempt_for(
+    execution_id: str, wave: WaveProgress, decision: DecisionOutput
+) -> tuple[WaveProgress, WaveAttempt]:
+    """The attempt ``decision`` started: recorded already (a re-run of the task), else recorded now,
+    before anything launches, with the failed servers marked NOT_STARTED in it."""
+    last = wave.attempts[-1] if wave.attempts else None
+    if last is not None and (last.requestedAt, last.requestedBy) == (decision.decidedAt, decision.decidedBy):
+        return wave, last
+    number = (last.attempt if last else 1) + 1
+    failed = [s.sourceServerId for s in wave.servers if s.launchStatus in {"FAILED", "NOT_STARTED"}]
+    attempt = WaveAttempt(
+        attempt=number,
+        requestedBy=decision.decidedBy,
+        requestedAt=decision.decidedAt,
+        startTime=now_iso(),
+        sourceServerIds=failed,
+    )
+    servers = [
+        s.model_copy(update={"launchStatus": "NOT_STARTED", "attempt": number})
+        if s.sourceServerId in failed
+        else s
+        for s in wave.servers
+    ]
+    retried = wave.model_copy(
+        update={
+            "status": "RUNNING",
+            "retries": wave.retries + 1,
+            "attempts": [*wave.attempts, attempt],
+            "servers": servers,
+            "endTime": "",
+            "message": f"attempt {number}: launching again {', '.join(failed)}",
+        }
+    )
+    ExecutionRepository().update_wave(execution_id, retried)
+    return retried, attempt
+
+
+def _launch(execution: Execution, wave: WaveProgress, attempt: WaveAttempt, server_ids: list[str]) -> None:
+    group = ProtectionGroupRepository().get(wave.protectionGroupId)
+    plan = RecoveryPlanRepository().get(execution.planId)
+    if group is None:
+        raise NotFoundError(f"wave {wave.waveNumber}: its protection group no longer exists")
+    client = drs.client_for(drs.target_for(group, plan, region=wave.region), execution.executionId)
+    tags = {
+        "drs-chatops:execution": execution.executionId,
+        "drs-chatops:wave": str(wave.waveNumber),
+        "drs-chatops:attempt": str(attempt.attempt),
+    }
+    try:
+        job_ids = drs.start_recovery(client, server_ids, is_drill=execution.isDrill, tags=tags)
+    except drs.PartialStartError as exc:  # keep what started: a re-run launches only the rest
+        _started(execution.executionId, wave, attempt, exc.job_ids, exc.started)
+        raise
+    except drs.DrsCallError as exc:
+        message = f"attempt {attempt.attempt}: {exc}"[:1000]
+        ExecutionRepository().update_wave(execution.executionId, wave.model_copy(update={"message": message}))
+        raise
+    _started(execution.executionId, wave, attempt, job_ids, server_ids)
+
+
+def _started(
+    execution_id: str, wave: WaveProgress, attempt: WaveAttempt, job_ids: list[str], started: list[str]
+) -> None:
+    launched = set(started)
+    servers = [
+        s.model_copy(update={"launchStatus": "PENDING"})
+        if s.attempt == attempt.attempt and s.sourceServerId in launched
+        else s
+        for s in wave.servers
+    ]
+    attempts = [
+        a.model_copy(update={"jobIds": [*a.jobIds, *job_ids]}) if a.attempt == attempt.attempt else a
+        for a in wave.attempts
+    ]
+    updated = wave.model_copy(
+        update={"servers": servers, "attempts": attempts, "jobIds": [*wave.jobIds, *job_ids]}
+    )
+    ExecutionRepository().update_wave(execution_id, updated)
+
+
+def skip_wave(task: SkipWaveTask) -> dict[str, Any]:
+    """Leave the failed wave as it is (SKIPPED, its failure kept in the message); the next wave runs."""
+    _record(task.executionId, task.waveNumber, task.decision, "wave_skip")
+    wave = _execution(task.executionId).waves[task.waveNumber - 1]
+    if wave.status != "SKIPPED":
+        message = f"skipped by {task.decision.decidedBy} after it failed: {wave.message}"[:1000]
+        skipped = wave.model_copy(update={"status": "SKIPPED", "message": message})
+        ExecutionRepository().update_wave(task.executionId, skipped)
+    return {"skipped": True}
+
+
+def _record(execution_id: str, wave_number: int, decision: DecisionOutput, event: EventType) -> None:
+    """Record the decision unless its decider already did (handlers.services.decisions), and
+    announce it if this call recorded it."""
+    recorded = record_decision(execution_id, wave_number, decision)
+    if recorded is not None:
+        announce(recorded, event, waveNumber=wave_number, **decision.model_dump(exclude={"action"}))
