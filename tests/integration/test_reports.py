@@ -150,7 +150,7 @@ def test_a_succeeded_run_writes_its_json_and_html_report_to_the_bucket(orchestra
 
 
 def test_a_failed_run_writes_its_report_naming_the_server_that_failed(orchestration, aws):
-    plan = make_plan(targetRtoMinutes=60)
+    plan = make_plan(targetRtoMinutes=60, onWaveFailure="fail")  # fail at once, no Retry pause
     first_group = call_api("GET", f"/protection-groups/{plan['waves'][0]['protectionGroupId']}")[1]
     broken = first_group["sourceServerIds"][0]
     orchestration.drs.failing.add(broken)
