@@ -7,6 +7,10 @@ from __future__ import annotations
 # approval id, which is a bearer credential.
 APPROVAL_RESUME = "approval_resume"
 APPROVAL_CANCEL = "approval_cancel"
+# The reason form those buttons open. Its private_metadata names the pause (execution id, wave) and
+# the message to update, never the approval id or a token.
+APPROVAL_REASON_VIEW = "approval_reason"
+BLOCK_REASON = "reason"
 
 # Confirmation buttons of changing commands. Value = plan id / execution id.
 RUN_RECOVERY_CONFIRM = "run_recovery_confirm"

@@ -99,7 +99,7 @@ def show_plan(user: SlackUser, command: Command) -> Reply:
     plan = find_plan(caller, command.target)
     groups = {g.groupId: len(g.sourceServerIds) for g in all_groups(caller)}
     servers = {w.protectionGroupId: groups.get(w.protectionGroupId, 0) for w in plan.waves}
-    people = access.people(access.deciders(plan.approvers)) or "nobody (no operators configured)"
+    people = access.people(access.decider_ids(plan.approvers)) or "nobody (no operators configured)"
     if not plan.approvers:
         people += " (operators: the plan names no approvers)"
     details = catalog.plan_details(plan, servers, last_execution(caller, plan.planId), people)

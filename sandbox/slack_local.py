@@ -21,7 +21,7 @@ from sandbox.web_host import SlackLocalHost
 
 Answer = tuple[int, dict[str, str], bytes]
 Send = Callable[[dict[str, str], bytes], Answer]
-Role = Literal["operator", "viewer"]
+Role = Literal["operator", "viewer", "approver"]
 
 
 class _Input(BaseModel):
@@ -29,7 +29,7 @@ class _Input(BaseModel):
 
 
 class CommandInput(_Input):
-    """The command box: ``/dr`` and what follows, typed as the sandbox operator or viewer."""
+    """The command box: ``/dr`` and what follows, typed as a sandbox user (operator, viewer, approver)."""
 
     user: Role = "operator"
     text: str = Field(min_length=1)

@@ -37,10 +37,11 @@ from tests.support.sns import sns_event
 
 
 def _reset_bot_caches() -> None:
-    from bot import app, credentials, delivery
+    from bot import app, credentials, delivery, usergroups
 
     for cached in (app.request_handler, credentials.slack_credentials, delivery.web_client):
         cached.cache_clear()
+    usergroups.clear_cache()
     reset_caches()
 
 
@@ -64,6 +65,35 @@ class Bot:
 
     def submit(self, values: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         return self.send(view_body(values, **kwargs))
+
+    def opened_form(self) -> dict[str, Any]:
+        """The view of the last ``views.open`` (a pause button's reason form)."""
+        return dict(self.fake.calls_to("views.open")[-1]["view"])
+
+    def submit_form(
+        self,
+        view: dict[str, Any],
+        reason: str | None = "",
+        *,
+        user: str = OPERATOR,
+        user_name: str = "oncall",
+    ) -> dict[str, Any]:
+        """Submit a reason form as ``user`` (None: the field left empty)."""
+        from bot import ids
+        from sandbox.slack_requests import view_submission
+
+        field = {"type": "plain_text_input", "value": reason or None}
+        values = {ids.BLOCK_REASON: {ids.ELEMENT: field}}
+        return self.send(view_submission(user_id=user, user_name=user_name, view=view, values=values))
+
+    def decide(self, action_id: str, value: str, reason: str = "", **kwargs: Any) -> dict[str, Any]:
+        """Click a pause button, then submit the reason form it opened, as the same user."""
+        opened = len(self.fake.calls_to("views.open"))
+        self.click(action_id, value, **kwargs)
+        if len(self.fake.calls_to("views.open")) == opened:
+            return {"statusCode": 200, "body": "no form opened"}  # refused or already decided
+        who = {k: kwargs[k] for k in ("user", "user_name") if k in kwargs}
+        return self.submit_form(self.opened_form(), reason, **who)
 
     def responses(self) -> list[dict[str, Any]]:
         return self.fake.calls_to("response_url")

@@ -35,7 +35,8 @@ ACTION_CASES: dict[str, Callable[[Estate], str]] = {
     ids.RUN_RECOVERY_CONFIRM: lambda a: a.plan_id,
     ids.CANCEL_EXECUTION_CONFIRM: lambda a: a.execution_id,
 }
-VIEW_CASES = {ids.PLAN_CREATE_VIEW}  # a plan form whose first wave is A's group (below)
+# a plan form whose first wave is A's group; a reason form naming A's paused execution (below)
+VIEW_CASES = {ids.PLAN_CREATE_VIEW, ids.APPROVAL_REASON_VIEW}
 OPTIONS_CASES = {ids.WAVE_GROUP}  # the plan form's group picker asks for options (below)
 
 # subcommand -> text sent, formatted with A's items; lists must show none of A's items
@@ -140,3 +141,27 @@ def test_the_group_picker_in_account_bs_channel_offers_none_of_as_groups(estate_
         assert response["statusCode"] == 200, response
         offered = response["body"]
         assert estate_a.group_id not in offered and estate_a.group_name not in offered
+
+
+@pytest.mark.parametrize("action", ["resume", "cancel"])
+def test_a_reason_form_from_account_b_cannot_decide_as_pause(estate_a, orchestration, bot, action):
+    import json
+
+    from sandbox.slack_requests import view_submission
+
+    # Given a reason form naming A's paused execution, submitted in a channel bound to account B
+    before = snapshot(orchestration.aws, ACCOUNT_A)
+    metadata = {"channel": CHANNEL_B, "executionId": estate_a.execution_id, "wave": 2, "action": action}
+    view = {
+        "id": "V0ISOLATION",
+        "type": "modal",
+        "callback_id": ids.APPROVAL_REASON_VIEW,
+        "private_metadata": json.dumps(metadata),
+    }
+    values = {ids.BLOCK_REASON: {ids.ELEMENT: {"type": "plain_text_input", "value": "mine now"}}}
+    response = bot.send(view_submission(user_id=OPERATOR, user_name="oncall", view=view, values=values))
+    # Then the form says "not found", and nothing of A's changed
+    errors = json.loads(response["body"])["errors"]
+    _assert_told_nothing(errors[ids.BLOCK_REASON], estate_a)
+    assert snapshot(orchestration.aws, ACCOUNT_A) == before
+    assert bot.fake.calls_to("chat.update") == [] and bot.fake.calls_to("chat.postEphemeral") == []
