@@ -23,6 +23,7 @@ from handlers.settings import get_settings
 CACHE_SECONDS = 60.0
 _cache: dict[str, tuple[float, frozenset[str]]] = {}
 _lock = threading.Lock()
+_clock = time.monotonic  # a seam for tests
 
 
 class UnreadableGroupError(Exception):
@@ -46,7 +47,7 @@ def web_client() -> WebClient:
 
 def group_members(group_id: str) -> frozenset[str]:
     """The user ids in ``group_id``, at most :data:`CACHE_SECONDS` old."""
-    now = time.monotonic()
+    now = _clock()
     with _lock:
         cached = _cache.get(group_id)
     if cached is not None and cached[0] > now:
