@@ -12,7 +12,7 @@ from slack_sdk.models.views import View
 from bot import access, ids
 from bot.blocks import catalog
 from bot.blocks.common import Reply, context, paginate, plain, section
-from bot.blocks.executions import Pause, pause_blocks, status_blocks, status_text
+from bot.blocks.executions import pause_blocks, pause_of_execution, status_blocks, status_text
 from bot.blocks.modal import plan_create_view
 from bot.lookup import all_groups, all_plans, find_plan, last_execution
 from bot.parsing import Command
@@ -155,15 +155,14 @@ def show_status(user: SlackUser, command: Command) -> Reply:
 
 def pause_offer(user: SlackUser, caller: Caller, execution: Execution) -> list[Block]:
     """An open pause with its buttons for a user who may decide it, or who may."""
-    pending = execution.pendingApproval
-    if execution.status != "PAUSED" or pending is None:
+    pause = pause_of_execution(execution, [])
+    if pause is None:
         return []
-    group = execution.waves[pending.waveNumber - 1].protectionGroupName
-    pause = Pause(execution.planName, pending.waveNumber, group, pending.expiresAt)
     try:
         plan = recovery_plans.get_recovery_plan(caller, execution.planId)
     except NotFoundError:  # nobody can be shown to be its approver: the API decides it
         return [section(pause.text())]
+    pause = pause_of_execution(execution, sorted(access.decider_ids(plan.approvers))) or pause
     refusal = access.decider_refusal(user.user_id, plan.approvers)
     if refusal:
         return [section(pause.text()), context(refusal)]

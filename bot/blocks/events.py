@@ -18,6 +18,11 @@ def decided(event: ExecutionEvent) -> str:
     return decision_line(event.eventType, event.decidedBy, event.decidedVia, event.decidedAt)
 
 
+def _why(event: ExecutionEvent) -> str:
+    """A decision's reason in its thread line (a plain_text section: shown as typed)."""
+    return f" · reason: {event.reason}" if event.reason else ""
+
+
 def pause_of(event: ExecutionEvent) -> Pause:
     return Pause(event.planName, event.waveNumber or 0, event.protectionGroupName, event.expiresAt)
 
@@ -27,8 +32,8 @@ def pause_of(event: ExecutionEvent) -> Pause:
 LINES: dict[EventType, Callable[[ExecutionEvent], str | None]] = {
     "start": lambda e: None,
     "pause": lambda e: None,
-    "resume": lambda e: f"▶️ {decided(e)}",
-    "cancel": lambda e: f"🚫 {decided(e) if e.decidedBy else e.mode + ' cancelled'}",
+    "resume": lambda e: f"▶️ {decided(e)}{_why(e)}",
+    "cancel": lambda e: f"🚫 {decided(e) + _why(e) if e.decidedBy else e.mode + ' cancelled'}",
     "wave_complete": lambda e: f"✅ {_wave(e)} completed: {e.launched}/{e.total} servers launched",
     "wave_fail": lambda e: f"❌ {_wave(e)} failed: {e.message or 'servers failed to launch'}",
     "complete": lambda e: f"✅ {e.mode} completed",
