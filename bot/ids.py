@@ -16,12 +16,19 @@ BLOCK_REASON = "reason"
 RUN_RECOVERY_CONFIRM = "run_recovery_confirm"
 CANCEL_EXECUTION_CONFIRM = "cancel_execution_confirm"
 
+# The "/dr plan <name> approvers" form (its blocks are the plan form's approver blocks below).
+PLAN_APPROVERS_VIEW = "plan_approvers"
+
 # The "plan create" modal.
 PLAN_CREATE_VIEW = "plan_create"
 BLOCK_PLAN_NAME = "plan_name"
 BLOCK_DESCRIPTION = "description"
 BLOCK_EMAIL = "notification_email"
 BLOCK_APPROVERS = "approvers"
+BLOCK_APPROVER_GROUPS = "approver_groups"
+BLOCK_QUORUM_DRILL = "quorum_drill"
+BLOCK_QUORUM_RECOVERY = "quorum_recovery"
+BLOCK_REQUIRE_REASON = "require_reason"
 ELEMENT = "value"  # the one element inside each input block, except the wave pickers
 WAVE_GROUP = "wave_group"  # a wave's protection group picker (external select: options listener)
 

@@ -203,3 +203,20 @@ def pause_form(view: dict[str, Any]) -> tuple[PauseFormMetadata | None, str, str
     except pydantic.ValidationError as exc:
         return metadata, "", describe(exc).removeprefix("reason: ")
     return metadata, reason, None
+
+
+class PlanFormMetadata(BaseModel):
+    """The approvers form's ``private_metadata``: the channel (its account), the plan and the
+    version the form was filled in from (a concurrent change is a conflict, not overwritten)."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+    channel: str = Field(min_length=1, max_length=32)
+    planId: str = Field(min_length=1, max_length=128)
+    version: int = Field(ge=1)
+
+
+def plan_form_metadata(view: dict[str, Any]) -> PlanFormMetadata | None:
+    try:
+        return PlanFormMetadata.model_validate_json(View.model_validate(view).private_metadata or "{}")
+    except pydantic.ValidationError:
+        return None

@@ -11,6 +11,7 @@ from slack_sdk.models.views import View
 
 from bot import access, ids
 from bot.blocks import catalog
+from bot.blocks.approvers_form import approvers_view
 from bot.blocks.common import Reply, context, paginate, plain, section
 from bot.blocks.executions import pause_blocks, pause_of_execution, status_blocks, status_text
 from bot.blocks.modal import plan_create_view
@@ -76,6 +77,12 @@ def plan_form(user: SlackUser, command: Command) -> Reply | View:
     if not groups:
         return Reply("There are no protection groups in this channel's account: create one first.")
     return plan_create_view(groups, user.channel_id)
+
+
+def plan_approvers_form(user: SlackUser, command: Command) -> View:
+    """``plan <name> approvers``: the form (the listener opens it with the request's trigger id)."""
+    plan = find_plan(caller_for(user), command.target)
+    return approvers_view(plan, RecoveryPlanUpdate, user.channel_id)
 
 
 def list_groups(user: SlackUser, command: Command) -> Reply:

@@ -10,6 +10,7 @@ EXAMPLES = {
     "groups": "groups 2",
     "plans": "plans",
     "plan create": "plan create",
+    "plan approvers": "plan Payments failover approvers",
     "plan": "plan Payments failover",
     "run": "run Payments recovery",
     "status": "status",

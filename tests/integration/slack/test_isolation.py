@@ -36,12 +36,14 @@ ACTION_CASES: dict[str, Callable[[Estate], str]] = {
     ids.CANCEL_EXECUTION_CONFIRM: lambda a: a.execution_id,
 }
 # a plan form whose first wave is A's group; a reason form naming A's paused execution (below)
-VIEW_CASES = {ids.PLAN_CREATE_VIEW, ids.APPROVAL_REASON_VIEW}
+# and an approvers form naming A's plan
+VIEW_CASES = {ids.PLAN_CREATE_VIEW, ids.APPROVAL_REASON_VIEW, ids.PLAN_APPROVERS_VIEW}
 OPTIONS_CASES = {ids.WAVE_GROUP}  # the plan form's group picker asks for options (below)
 
 # subcommand -> text sent, formatted with A's items; lists must show none of A's items
 COMMAND_CASES = {
     "plan": "plan {a.plan_id}",
+    "plan approvers": "plan {a.plan_id} approvers",
     "run": "run {a.plan_id}",
     "status": "status {a.execution_id}",
     "cancel": "cancel {a.execution_id}",
@@ -165,3 +167,25 @@ def test_a_reason_form_from_account_b_cannot_decide_as_pause(estate_a, orchestra
     _assert_told_nothing(errors[ids.BLOCK_REASON], estate_a)
     assert snapshot(orchestration.aws, ACCOUNT_A) == before
     assert bot.fake.calls_to("chat.update") == [] and bot.fake.calls_to("chat.postEphemeral") == []
+
+
+def test_an_approvers_form_from_account_b_cannot_change_as_plan(estate_a, orchestration, bot):
+    import json
+
+    from sandbox.slack_requests import view_submission
+
+    before = snapshot(orchestration.aws, ACCOUNT_A)
+    metadata = {"channel": CHANNEL_B, "planId": estate_a.plan_id, "version": 1}
+    view = {
+        "id": "V0ISOLATION",
+        "type": "modal",
+        "callback_id": ids.PLAN_APPROVERS_VIEW,
+        "private_metadata": json.dumps(metadata),
+    }
+    values = {
+        ids.BLOCK_APPROVERS: {ids.ELEMENT: {"type": "multi_users_select", "selected_users": [OPERATOR]}}
+    }
+    response = bot.send(view_submission(user_id=OPERATOR, user_name="oncall", view=view, values=values))
+    errors = json.loads(response["body"])["errors"]
+    _assert_told_nothing(" ".join(errors.values()), estate_a)
+    assert snapshot(orchestration.aws, ACCOUNT_A) == before
