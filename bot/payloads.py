@@ -40,6 +40,7 @@ class ChannelRef(BaseModel):
 
 class Container(BaseModel):
     model_config = _LOOSE
+    type: str = Field(default="", max_length=32)
     channel_id: str = Field(default="", max_length=32)
     message_ts: str = Field(default="", max_length=32)
     is_ephemeral: bool = False
@@ -53,6 +54,7 @@ class MessageRef(BaseModel):
 class Action(BaseModel):
     model_config = _LOOSE
     action_id: str = Field(max_length=255)
+    block_id: str = Field(default="", max_length=255)
     value: str = Field(default="", max_length=2000)  # Slack's limit for a button value
 
 
@@ -178,6 +180,7 @@ class PauseFormMetadata(BaseModel):
     action: Literal["resume", "cancel"]
     ts: str = Field(default="", max_length=32)
     ephemeral: bool = False
+    home: bool = False  # clicked in the App Home: the home is published again afterwards
 
 
 class PauseReason(BaseModel):
@@ -220,3 +223,11 @@ def plan_form_metadata(view: dict[str, Any]) -> PlanFormMetadata | None:
         return PlanFormMetadata.model_validate_json(View.model_validate(view).private_metadata or "{}")
     except pydantic.ValidationError:
         return None
+
+
+class HomeOpened(BaseModel):
+    """The ``app_home_opened`` event: whose home, which tab."""
+
+    model_config = _LOOSE
+    user: str = Field(min_length=1, max_length=32)
+    tab: str = Field(default="home", max_length=32)

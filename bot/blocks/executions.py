@@ -152,7 +152,7 @@ def parse_pause_value(value: str) -> tuple[str, int] | None:
     return execution_id, int(wave)
 
 
-def pause_blocks(pause: Pause, execution_id: str) -> list[Block]:
+def pause_blocks(pause: Pause, execution_id: str, block_prefix: str = "approval:") -> list[Block]:
     """The pause message: Resume / Cancel buttons (value: ``pause_value``), Cancel behind a confirm."""
     confirm = ConfirmObject(
         title="Cancel the execution?",
@@ -163,7 +163,7 @@ def pause_blocks(pause: Pause, execution_id: str) -> list[Block]:
     )
     value = pause_value(execution_id, pause.wave_number)
     buttons = ActionsBlock(
-        block_id=f"approval:{value}",  # unique when /dr status lists several pauses in one message
+        block_id=f"{block_prefix}{value}",  # unique when /dr status lists several pauses in one message
         elements=[
             ButtonElement(text="Resume", action_id=ids.APPROVAL_RESUME, value=value, style="primary"),
             ButtonElement(

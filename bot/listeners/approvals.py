@@ -28,7 +28,9 @@ from bot.blocks.executions import (
     pause_blocks,
     pause_of_execution,
 )
+from bot.blocks.home import HOME_PREFIX
 from bot.listeners.common import Respond, answer, user_from_body
+from bot.listeners.home import publish_home
 from bot.payloads import PauseFormMetadata, block_actions, pause_form
 from bot.subcommands import SlackUser, caller_for
 from handlers.account_context import Caller
@@ -75,7 +77,11 @@ def open_form(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
 ) -> None:
     ack()
-    user = user_from_body(body)
+    container = block_actions(body).container
+    in_home = container is not None and container.type == "view"
+    user = user_from_body(body, home_channel(str(action.get("block_id", ""))) if in_home else "")
+    if in_home:  # a home tab has no response_url: what the click answers is shown on the home
+        respond = home_note(client, user.user_id)
     verb: Action = "resume" if action.get("action_id") == ids.APPROVAL_RESUME else "cancel"
     answer(respond, lambda: _open_form(user, verb, str(action.get("value", "")), body, client))
 
@@ -103,11 +109,13 @@ def _open_form(
         action=verb,
         ts=container.message_ts if container else "",
         ephemeral=bool(container and container.is_ephemeral),
+        home=bool(container and container.type == "view"),
     )
     pause = found.open_pause(wave)
     if pause is None:  # decided (or over) already: say so where the button was
         line, reason = closed_line(found.execution, wave)
-        return show(client, metadata, decided_blocks(_closed_pause(found, wave), line, reason), line)
+        blocks = decided_blocks(_closed_pause(found, wave), line, reason)
+        return show(client, metadata, blocks, line, user.user_id)
     form = reason_form(pause, metadata, required=reason_required(found.plan, verb))
     try:
         client.views_open(trigger_id=clicked.trigger_id, view=form)
@@ -179,11 +187,10 @@ def _decide(user: SlackUser, metadata: PauseFormMetadata, reason: str, client: W
     pause = after.open_pause(metadata.wave)
     if pause is not None:  # a vote towards the quorum: the message shows it, with its buttons
         blocks = pause_blocks(pause, metadata.executionId)
-        return show(client, metadata, blocks, f"{pause.text()} {pause.tally()}".strip())
-    line, shown_reason = outcome(result, after.execution, reason)
-    return show(
-        client, metadata, decided_blocks(_closed_pause(after, metadata.wave), line, shown_reason), line
-    )
+        return show(client, metadata, blocks, f"{pause.text()} {pause.tally()}".strip(), user.user_id)
+    line, why = outcome(result, after.execution, reason)
+    blocks = decided_blocks(_closed_pause(after, metadata.wave), line, why)
+    return show(client, metadata, blocks, line, user.user_id)
 
 
 def outcome(result: DecisionResult, execution: Execution, reason: str) -> tuple[str, str]:
@@ -207,9 +214,30 @@ def _closed_pause(found: Target, wave: int) -> Pause:
     return Pause(found.execution.planName, wave, names.get(wave, ""))
 
 
-def show(client: WebClient, metadata: PauseFormMetadata, blocks: list[Any], line: str) -> Reply | None:
+def home_note(client: WebClient, user_id: str) -> Respond:
+    def note(**reply: Any) -> None:
+        publish_home(client, user_id, str(reply.get("text") or ""))
+
+    return note
+
+
+def home_channel(block_id: str) -> str:
+    """The channel a pause button in the App Home acts through (its block id names it: a home tab
+    is in no channel); "" for a button in a channel."""
+    if not block_id.startswith(HOME_PREFIX):
+        return ""
+    return block_id.removeprefix(HOME_PREFIX).split(":", 1)[0]
+
+
+def show(
+    client: WebClient, metadata: PauseFormMetadata, blocks: list[Any], line: str, user_id: str
+) -> Reply | None:
     """Update the pause message in place; an ephemeral one (``/dr status``) cannot be updated, so
-    the line is the answer instead (as it is when Slack refuses the update: the decision stands)."""
+    the line is the answer instead (as it is when Slack refuses the update: the decision stands).
+    From the App Home, the home is published again with the line on top."""
+    if metadata.home:
+        publish_home(client, user_id, escape(line))
+        return None
     if metadata.ephemeral or not metadata.ts:
         return Reply(line)
     try:

@@ -114,3 +114,60 @@ def test_the_tally_names_votes_with_reasons_and_who_is_still_asked() -> None:
         == "0 of 2 approvals · waiting for <@U0BOB>"
     )
     assert mention("U1") == "<@U1>" and mention("S1") == "<!subteam^S1>"
+
+
+def _execution(n: int, status: str) -> Any:
+    from handlers.models.execution import Execution, PendingApproval, WaveProgress
+
+    waves = [
+        WaveProgress(waveNumber=w, protectionGroupId=f"pg-{w}", protectionGroupName=LONG, status="COMPLETED")
+        for w in range(1, 4)
+    ]
+    pending = (
+        PendingApproval(waveNumber=2, requestedAt=WHEN, expiresAt=WHEN, quorum=2, votes=list(votes(1)))
+        if status == "PAUSED"
+        else None
+    )
+    execution = Execution(
+        executionId=f"{n:08d}-" + "e" * 27,
+        planId="p",
+        planName=LONG,
+        accountId="111111111111",
+        status=status,  # type: ignore[arg-type]
+        startedBy="@" + "u" * 127,
+        startedVia="slack",
+        startTime=WHEN,
+        endTime=WHEN if status not in ("RUNNING", "PAUSED") else "",
+        waves=waves,
+        pendingApproval=pending,
+    )
+    return execution
+
+
+@pytest.mark.parametrize("split", [(200, 0, 0), (0, 200, 0), (0, 0, 200), (80, 80, 40)])
+def test_the_home_tab_fits_slacks_limits_with_200_executions(split: tuple[int, int, int]) -> None:
+    from bot.blocks.executions import pause_of_execution
+    from bot.blocks.home import home_view
+    from bot.home import Home, Waiting
+
+    paused, running, ended = split
+    executions = [_execution(n, "PAUSED") for n in range(paused)]
+    executions += [_execution(n, "RUNNING") for n in range(running)]
+    finished = [_execution(n, "SUCCEEDED") for n in range(ended)]
+    home = Home(
+        waiting=[
+            Waiting(e, pause_of_execution(e, ["U1", "S0GROUP"]), "C0LIMITS") for e in executions[:paused]
+        ],  # type: ignore[arg-type]
+        running=executions,
+        recent=finished[:10],
+        accounts=["111111111111", "222222222222"],
+    )
+    view = home_view(home, note="Resumed by @" + "u" * 127).to_dict()
+    body = answer("views.publish", user_id="U1", view=view)
+    assert body["ok"], body
+    assert len(view["blocks"]) <= 100
+    shown = str(view)
+    if paused > 25:
+        assert f"and {paused - 25} more waiting" in shown
+    if paused + running > 30:
+        assert f"and {paused + running - 30} more running" in shown

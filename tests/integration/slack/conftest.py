@@ -16,6 +16,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import boto3
 import pytest
@@ -65,6 +66,41 @@ class Bot:
 
     def submit(self, values: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         return self.send(view_body(values, **kwargs))
+
+    def open_home(self, user: str = OPERATOR) -> dict[str, Any]:
+        """Send ``app_home_opened`` for ``user``; the home tab Slack then shows them."""
+        event = {
+            "type": "app_home_opened",
+            "user": user,
+            "channel": "D0HOME",
+            "tab": "home",
+            "event_ts": "1.2",
+        }
+        body = {
+            "type": "event_callback",
+            "team_id": "T0TEST",
+            "api_app_id": "A0TEST",
+            "event": event,
+            "event_id": "Ev0HOME",
+            "event_time": 1,
+        }
+        response = self.send(json.dumps(body), content_type="application/json")
+        assert response["statusCode"] == 200, response
+        return self.fake.slack.home(user) or {}
+
+    def click_home(self, user: str, block_id: str, action_id: str, value: str) -> dict[str, Any]:
+        """A button of ``user``'s home tab: a block_actions payload from a view, in no channel."""
+        payload = {
+            "type": "block_actions",
+            "team": {"id": "T0TEST", "domain": "test"},
+            "user": {"id": user, "username": "homeuser", "name": "homeuser", "team_id": "T0TEST"},
+            "api_app_id": "A0TEST",
+            "trigger_id": "1337.45.trigger",
+            "container": {"type": "view", "view_id": "V0HOME"},
+            "view": {"id": "V0HOME", "type": "home"},
+            "actions": [{"type": "button", "action_id": action_id, "block_id": block_id, "value": value}],
+        }
+        return self.send(urlencode({"payload": json.dumps(payload)}))
 
     def opened_form(self) -> dict[str, Any]:
         """The view of the last ``views.open`` (a pause button's reason form)."""

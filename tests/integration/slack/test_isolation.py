@@ -6,6 +6,7 @@ and nothing of A's changes. An action id or subcommand without a case here fails
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
@@ -189,3 +190,30 @@ def test_an_approvers_form_from_account_b_cannot_change_as_plan(estate_a, orches
     errors = json.loads(response["body"])["errors"]
     _assert_told_nothing(" ".join(errors.values()), estate_a)
     assert snapshot(orchestration.aws, ACCOUNT_A) == before
+
+
+@pytest.mark.parametrize("action_id", [ids.APPROVAL_RESUME, ids.APPROVAL_CANCEL])
+def test_a_home_button_through_account_bs_channel_cannot_open_as_pause(
+    estate_a, orchestration, bot, action_id
+):
+    # Given a home-tab button naming A's pause but acting through a channel bound to account B
+    before = snapshot(orchestration.aws, ACCOUNT_A)
+    block_id = f"home:{CHANNEL_B}:{estate_a.execution_id}:2"
+    bot.click_home(OPERATOR, block_id, action_id, f"{estate_a.execution_id}:2")
+    # Then no form opens, the home says "not found", and nothing of A's changed
+    assert bot.fake.calls_to("views.open") == []
+    home = bot.fake.slack.home(OPERATOR) or {}
+    _assert_told_nothing(text_of({"blocks": home.get("blocks", [])[:3]}), estate_a)
+    assert snapshot(orchestration.aws, ACCOUNT_A) == before
+
+
+def test_the_home_shows_only_accounts_bound_to_channels(estate_a, bot):
+    # Given A's paused execution, and no channel bound to A any more (only B's channel is)
+    from handlers import aws
+    from handlers.repositories.channel_settings import ChannelSettingsRepository
+
+    aws.table("channel_settings_table").delete_item(Key={"channelId": "C0DRCHANNEL"})
+    assert {s.accountId for s in ChannelSettingsRepository().all()} == {ACCOUNT_B}
+    # When an operator opens the home, then none of A's items is in it
+    dumped = json.dumps(bot.open_home(OPERATOR))
+    assert not [s for s in estate_a.secrets() if s in dumped]
