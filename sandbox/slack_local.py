@@ -71,7 +71,7 @@ class CloseInput(_Input):
     viewId: str = Field(pattern=r"^V\d+$")
 
 
-InputT = TypeVar("InputT", bound=_Input)
+InputT = TypeVar("InputT", bound=BaseModel)
 
 
 def _json(status: int, value: Any) -> Answer:
