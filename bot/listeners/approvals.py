@@ -28,9 +28,8 @@ from bot.blocks.executions import (
     pause_blocks,
     pause_of_execution,
 )
-from bot.blocks.home import HOME_PREFIX
 from bot.listeners.common import Respond, answer, user_from_body
-from bot.listeners.home import publish_home
+from bot.listeners.home import home_channel, home_note, publish_home
 from bot.payloads import PauseFormMetadata, block_actions, pause_form
 from bot.subcommands import SlackUser, caller_for
 from handlers.account_context import Caller
@@ -170,7 +169,11 @@ def decide_form(body: dict[str, Any], view: dict[str, Any], client: WebClient) -
         reply.pop("response_type", None)
         client.chat_postEphemeral(channel=metadata.channel, user=user.user_id, **reply)
 
-    answer(post, lambda: _decide(user, metadata, reason, client))
+    # from the App Home, the answer (e.g. a refusal of the decision) is shown on the home instead
+    answer(
+        home_note(client, user.user_id) if metadata.home else post,
+        lambda: _decide(user, metadata, reason, client),
+    )
 
 
 def _decide(user: SlackUser, metadata: PauseFormMetadata, reason: str, client: WebClient) -> Reply | None:
@@ -212,21 +215,6 @@ def closed_line(execution: Execution, wave: int) -> tuple[str, str]:
 def _closed_pause(found: Target, wave: int) -> Pause:
     names = {w.waveNumber: w.protectionGroupName for w in found.execution.waves}
     return Pause(found.execution.planName, wave, names.get(wave, ""))
-
-
-def home_note(client: WebClient, user_id: str) -> Respond:
-    def note(**reply: Any) -> None:
-        publish_home(client, user_id, str(reply.get("text") or ""))
-
-    return note
-
-
-def home_channel(block_id: str) -> str:
-    """The channel a pause button in the App Home acts through (its block id names it: a home tab
-    is in no channel); "" for a button in a channel."""
-    if not block_id.startswith(HOME_PREFIX):
-        return ""
-    return block_id.removeprefix(HOME_PREFIX).split(":", 1)[0]
 
 
 def show(

@@ -9,8 +9,9 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.home import home_view
+from bot.blocks.home import HOME_PREFIX, home_view
 from bot.home import gather
+from bot.listeners.common import Respond
 from bot.payloads import HomeOpened
 from handlers.observability import count, logger
 from handlers.settings import get_settings
@@ -43,3 +44,18 @@ def publish_home(client: WebClient, user_id: str, note: str = "") -> None:
     except SlackApiError as exc:
         count("SlackHomeNotPublished")
         logger.warning("home tab not published", extra={"error": str(exc.response.get("error", ""))})
+
+
+def home_note(client: WebClient, user_id: str) -> Respond:
+    def note(**reply: Any) -> None:
+        publish_home(client, user_id, str(reply.get("text") or ""))
+
+    return note
+
+
+def home_channel(block_id: str) -> str:
+    """The channel a pause button in the App Home acts through (its block id names it: a home tab
+    is in no channel); "" for a button in a channel."""
+    if not block_id.startswith(HOME_PREFIX):
+        return ""
+    return block_id.removeprefix(HOME_PREFIX).split(":", 1)[0]
