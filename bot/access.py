@@ -1,11 +1,14 @@
 """Who may do what: operators (``SLACK_OPERATOR_IDS``) change things and start runs; a plan's
-``approvers`` (or the operators when it names none) decide its pauses. Refusals say who may."""
+``approvers`` (users ``U…`` and user groups ``S…``, or the operators when it names none) decide its
+pauses. A user group's members are read from Slack (``bot.usergroups``); one that cannot be read
+lets nobody through and the refusal says why. Refusals say who may."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot import usergroups
 from handlers.settings import get_settings
 
 NO_OPERATORS = (
@@ -19,9 +22,14 @@ def operators() -> frozenset[str]:
     return get_settings().operator_ids()
 
 
+def is_group(approver: str) -> bool:
+    return approver.startswith("S")
+
+
 def people(user_ids: Iterable[str]) -> str:
-    """Configured user ids as Slack user mentions (ids come from configuration, not from users)."""
-    return ", ".join(f"<@{u}>" for u in sorted(user_ids))
+    """Configured user and user-group ids as Slack mentions (ids come from configuration, not from
+    users): ``<@U…>``, ``<!subteam^S…>``."""
+    return ", ".join(f"<!subteam^{u}>" if is_group(u) else f"<@{u}>" for u in sorted(user_ids))
 
 
 def operator_refusal(user_id: str, what: str) -> str | None:
@@ -56,15 +64,41 @@ def operators_may(what: str) -> Permission:
     return Permission(what)
 
 
-def deciders(approvers: Iterable[str]) -> frozenset[str]:
+def decider_ids(approvers: Iterable[str]) -> frozenset[str]:
+    """Who may decide, as configured: the plan's approvers (users ``U…`` and user groups ``S…``),
+    or the operators when it names none."""
     return frozenset(approvers) or operators()
 
 
+def deciders(approvers: Iterable[str]) -> frozenset[str]:
+    """The configured ids that are users (user groups are resolved by :func:`is_decider`)."""
+    return frozenset(a for a in decider_ids(approvers) if not is_group(a))
+
+
+def is_decider(user_id: str, approvers: Iterable[str]) -> tuple[bool, list[str]]:
+    """Whether ``user_id`` may decide, and the user groups that could not be read (a group that
+    cannot be read lets nobody through; a user named directly or in another group still may)."""
+    allowed = decider_ids(approvers)
+    if user_id in allowed:
+        return True, []
+    problems: list[str] = []
+    for group in sorted(a for a in allowed if is_group(a)):
+        try:
+            if user_id in usergroups.group_members(group):
+                return True, []
+        except usergroups.UnreadableGroupError as exc:
+            problems.append(str(exc))
+    return False, problems
+
+
 def decider_refusal(user_id: str, approvers: Iterable[str]) -> str | None:
-    allowed = deciders(approvers)
+    approvers = list(approvers)
+    allowed = decider_ids(approvers)
     if not allowed:
         return NO_OPERATORS
-    if user_id in allowed:
+    ok, problems = is_decider(user_id, approvers)
+    if ok:
         return None
     who = "this plan's approvers" if approvers else "operators"
-    return f"Only {who} may resume or cancel this pause: {people(allowed)}."
+    refusal = f"Only {who} may resume or cancel this pause: {people(allowed)}."
+    return " ".join([refusal, *problems])

@@ -34,7 +34,7 @@ def build_app() -> App:
     from slack_sdk import WebClient
     from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-    from bot.listeners import actions, cleanup, commands, options, views
+    from bot.listeners import actions, approvals, cleanup, commands, home, options, views
     from bot.payloads import RejectMalformed
 
     client = WebClient(base_url=get_settings().slack_api_url, retry_handlers=[RateLimitErrorRetryHandler(1)])
@@ -48,7 +48,7 @@ def build_app() -> App:
         ssl_check_enabled=True,
     )
     app.use(RejectMalformed())  # after the signature check, before any listener reads the payload
-    for listeners in (commands, actions, cleanup, views, options):
+    for listeners in (commands, actions, approvals, cleanup, views, options, home):
         listeners.register(app)
     return app
 

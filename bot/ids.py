@@ -11,6 +11,10 @@ APPROVAL_CANCEL = "approval_cancel"
 # Cancel is APPROVAL_CANCEL.
 WAVE_RETRY = "wave_retry"
 WAVE_SKIP = "wave_skip"
+# The reason form those buttons open. Its private_metadata names the pause (execution id, wave) and
+# the message to update, never the approval id or a token.
+APPROVAL_REASON_VIEW = "approval_reason"
+BLOCK_REASON = "reason"
 
 # Confirmation buttons of changing commands. Value = plan id / execution id.
 RUN_RECOVERY_CONFIRM = "run_recovery_confirm"
@@ -20,6 +24,8 @@ CANCEL_EXECUTION_CONFIRM = "cancel_execution_confirm"
 # reminder's keep. Value = execution id; acts only for operators, in the channel's account.
 DRILL_CLEANUP = "drill_cleanup"
 DRILL_KEEP = "drill_keep"
+# The "/dr plan <name> approvers" form (its blocks are the plan form's approver blocks below).
+PLAN_APPROVERS_VIEW = "plan_approvers"
 
 # The "plan create" modal.
 PLAN_CREATE_VIEW = "plan_create"
@@ -27,6 +33,10 @@ BLOCK_PLAN_NAME = "plan_name"
 BLOCK_DESCRIPTION = "description"
 BLOCK_EMAIL = "notification_email"
 BLOCK_APPROVERS = "approvers"
+BLOCK_APPROVER_GROUPS = "approver_groups"
+BLOCK_QUORUM_DRILL = "quorum_drill"
+BLOCK_QUORUM_RECOVERY = "quorum_recovery"
+BLOCK_REQUIRE_REASON = "require_reason"
 ELEMENT = "value"  # the one element inside each input block, except the wave pickers
 WAVE_GROUP = "wave_group"  # a wave's protection group picker (external select: options listener)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot import access
 from bot.blocks.common import escape, section
 from bot.blocks.events import (
     PAUSE_EVENTS,
@@ -20,7 +21,14 @@ from bot.blocks.events import (
     reminder_blocks,
     reminder_text,
 )
-from bot.blocks.executions import decided_blocks, pause_blocks, status_blocks, status_text
+from bot.blocks.executions import (
+    Pause,
+    decided_blocks,
+    pause_blocks,
+    pause_of_execution,
+    status_blocks,
+    status_text,
+)
 from bot.delivery import deliver, web_client
 from handlers.account_context import Caller
 from handlers.errors import DomainError
@@ -28,6 +36,10 @@ from handlers.models.events import ExecutionEvent, ExecutionSnapshot
 from handlers.observability import logger, metrics, tracer
 from handlers.repositories.executions import ExecutionRepository
 from handlers.services import executions, recovery_plans
+
+# Votes towards a quorum that did not decide the pause yet. Not an EventType today: the quorum
+# work publishes it; until then nothing matches and this path is idle.
+VOTE_EVENTS: frozenset[str] = frozenset({"vote"})
 
 
 @tracer.capture_lambda_handler(capture_response=False)
@@ -73,7 +85,11 @@ def notify(event: ExecutionEvent) -> None:
         return
     channel, parent = refs["slackChannel"], refs["slackParentTs"]
     if event.eventType in PAUSE_EVENTS:
-        post_pause(execution_id, refs, event)
+        post_pause(execution_id, refs, event, open_pause(caller, event, plan.approvers))
+        return
+    if event.eventType in VOTE_EVENTS:
+        if refs.get("slackPauseTs"):
+            update_votes(execution_id, refs, open_pause(caller, event, plan.approvers))
         return
     if event.eventType == "cleanup_reminder":
         post_reminder(refs, event)
@@ -127,11 +143,37 @@ def parent_message(execution_id: str, channel: str, state: ExecutionSnapshot) ->
     return parent_message(execution_id, channel, state)
 
 
-def post_pause(execution_id: str, refs: dict[str, str], event: ExecutionEvent) -> None:
+def open_pause(caller: Caller, event: ExecutionEvent, approvers: list[str]) -> Pause:
+    """The pause the event is about, with its quorum and votes as stored now (the event's own view
+    when the execution has moved on)."""
+    try:
+        stored = pause_of_execution(
+            executions.get_execution(caller, event.executionId), sorted(access.decider_ids(approvers))
+        )
+    except DomainError:
+        stored = None
+    return stored if stored is not None and stored.wave_number == event.waveNumber else pause_of(event)
+
+
+def update_votes(execution_id: str, refs: dict[str, str], pause: Pause) -> None:
+    """A vote towards the quorum (``eventType: "vote"``, from any channel): the open pause message
+    shows it in place, buttons kept ("1 of 2 approvals: @alice (reason) · waiting for @bob")."""
+    channel, ts = refs["slackChannel"], refs["slackPauseTs"]
+    if refs.get("slackPauseWave") != str(pause.wave_number):
+        return
+    blocks = [b.to_dict() for b in pause_blocks(pause, execution_id)]
+    text = escape(f"{pause.text()} {pause.tally()}".strip())
+    deliver(
+        lambda: web_client().chat_update(channel=channel, ts=ts, text=text, blocks=blocks),
+        channel=channel,
+        what="pause votes",
+    )
+
+
+def post_pause(execution_id: str, refs: dict[str, str], event: ExecutionEvent, pause: Pause) -> None:
     """The pause with its buttons, as a thread reply also shown in the channel. A redelivered
     pause event (SNS retries a failed Lambda) updates the message already posted for this wave
     instead of posting a second set of live buttons."""
-    pause = pause_of(event)
     channel, parent = refs["slackChannel"], refs["slackParentTs"]
     blocks = [b.to_dict() for b in pause_blocks(pause, execution_id)]
     text = escape(pause.text())
@@ -172,7 +214,8 @@ def post_reminder(refs: dict[str, str], event: ExecutionEvent) -> None:
 
 def close_pause(execution_id: str, channel: str, ts: str, event: ExecutionEvent, outcome: str) -> None:
     """Buttons replaced by who decided (whichever channel it was) and when."""
-    blocks = [b.to_dict() for b in decided_blocks(pause_of(event), outcome)]
+    why = event.reason if event.eventType in ("resume", "cancel") and event.decidedBy else ""
+    blocks = [b.to_dict() for b in decided_blocks(pause_of(event), outcome, why)]
     deliver(
         lambda: web_client().chat_update(channel=channel, ts=ts, text=escape(outcome), blocks=blocks),
         channel=channel,

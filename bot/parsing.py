@@ -83,6 +83,13 @@ def plan_create(name: str, rest: list[str]) -> Command | None:
     return Command(name) if [w.lower() for w in rest] == ["create"] else None
 
 
+def plan_approvers(name: str, rest: list[str]) -> Command | None:
+    """``plan <name|id> approvers``: the plan's approvers form (other ``plan`` words: None)."""
+    if len(rest) < 2 or rest[-1].lower() != "approvers":
+        return None
+    return Command(name, target=" ".join(rest[:-1]))
+
+
 def plan_name(name: str, rest: list[str]) -> Command:
     """``plan <name|id>``, ``unsubscribe <plan>``: the rest of the words name a plan."""
     if not rest:

@@ -10,14 +10,16 @@ instead; listeners then read the parsed models (:func:`block_actions`, :func:`vi
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 
-from handlers.models.fields import Actor
+from bot.ids import BLOCK_REASON as REASON_BLOCK
+from bot.ids import ELEMENT as REASON_ELEMENT
+from handlers.models.fields import Actor, Reason
 from handlers.observability import count
 from handlers.validation import describe
 
@@ -38,8 +40,10 @@ class ChannelRef(BaseModel):
 
 class Container(BaseModel):
     model_config = _LOOSE
+    type: str = Field(default="", max_length=32)
     channel_id: str = Field(default="", max_length=32)
     message_ts: str = Field(default="", max_length=32)
+    is_ephemeral: bool = False
 
 
 class MessageRef(BaseModel):
@@ -50,12 +54,14 @@ class MessageRef(BaseModel):
 class Action(BaseModel):
     model_config = _LOOSE
     action_id: str = Field(max_length=255)
+    block_id: str = Field(default="", max_length=255)
     value: str = Field(default="", max_length=2000)  # Slack's limit for a button value
 
 
 class BlockActions(BaseModel):
     model_config = _LOOSE
     user: SlackUserRef
+    trigger_id: str = Field(default="", max_length=255)
     actions: list[Action] = Field(min_length=1, max_length=25)
     channel: ChannelRef | None = None
     container: Container | None = None
@@ -160,3 +166,68 @@ def submission_values(view: dict[str, Any]) -> dict[str, Any]:
     """The submitted view's ``state.values`` as checked plain data (what ``read_submission`` reads)."""
     values: dict[str, Any] = View.model_validate(view).state.model_dump()["values"]
     return values
+
+
+class PauseFormMetadata(BaseModel):
+    """The reason form's ``private_metadata``: which pause (execution id and wave, never the approval
+    id or a token), the decision asked for, and the message to update afterwards. Slack keeps a
+    view's metadata server-side, so a submission carries what the bot wrote; it is still checked."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+    channel: str = Field(min_length=1, max_length=32)
+    executionId: str = Field(min_length=1, max_length=128)
+    wave: int = Field(ge=1, le=10_000)
+    action: Literal["resume", "cancel", "retry", "skip"]
+    ts: str = Field(default="", max_length=32)
+    ephemeral: bool = False
+    home: bool = False  # clicked in the App Home: the home is published again afterwards
+
+
+class PauseReason(BaseModel):
+    """What the submitter typed: the reason rules every channel applies (length, no control
+    characters except line breaks)."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+    reason: Reason = ""
+
+
+def pause_form(view: dict[str, Any]) -> tuple[PauseFormMetadata | None, str, str | None]:
+    """A submitted reason form: its metadata (None when unreadable), the reason typed (stripped),
+    and why the reason is refused (None when it is fine)."""
+    parsed = View.model_validate(view)
+    try:
+        metadata = PauseFormMetadata.model_validate_json(parsed.private_metadata or "{}")
+    except pydantic.ValidationError:
+        metadata = None
+    block = parsed.state.values.get(REASON_BLOCK) or {}
+    typed = (block.get(REASON_ELEMENT) or ElementState()).value or ""
+    try:
+        reason = PauseReason(reason=typed.strip()).reason
+    except pydantic.ValidationError as exc:
+        return metadata, "", describe(exc).removeprefix("reason: ")
+    return metadata, reason, None
+
+
+class PlanFormMetadata(BaseModel):
+    """The approvers form's ``private_metadata``: the channel (its account), the plan and the
+    version the form was filled in from (a concurrent change is a conflict, not overwritten)."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+    channel: str = Field(min_length=1, max_length=32)
+    planId: str = Field(min_length=1, max_length=128)
+    version: int = Field(ge=1)
+
+
+def plan_form_metadata(view: dict[str, Any]) -> PlanFormMetadata | None:
+    try:
+        return PlanFormMetadata.model_validate_json(View.model_validate(view).private_metadata or "{}")
+    except pydantic.ValidationError:
+        return None
+
+
+class HomeOpened(BaseModel):
+    """The ``app_home_opened`` event: whose home, which tab."""
+
+    model_config = _LOOSE
+    user: str = Field(min_length=1, max_length=32)
+    tab: str = Field(default="home", max_length=32)

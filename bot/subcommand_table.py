@@ -71,6 +71,13 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         operators_may("create plans"),
     ),
     Subcommand(
+        "plan approvers",
+        "{cmd} plan <name|id> approvers: who may decide its pauses, quorum, reasons (opens a form)",
+        parsing.plan_approvers,
+        subcommands.plan_approvers_form,
+        operators_may("change plan approvers"),
+    ),
+    Subcommand(
         "plan",
         "{cmd} plan <name|id>: waves, groups, servers, subscription, approvers, last execution",
         parsing.plan_name,

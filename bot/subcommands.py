@@ -12,12 +12,13 @@ from slack_sdk.models.views import View
 from bot import access, ids, runs
 from bot.blocks import catalog
 from bot.blocks import groups as group_blocks
+from bot.blocks.approvers_form import approvers_view
 from bot.blocks.common import Reply, context, paginate, plain, section
 from bot.blocks.executions import (
-    Pause,
     cleanup_blocks,
     cleanup_line,
     pause_blocks,
+    pause_of_execution,
     status_blocks,
     status_text,
 )
@@ -88,6 +89,12 @@ def plan_form(user: SlackUser, command: Command) -> Reply | View:
     return plan_create_view(groups, user.channel_id)
 
 
+def plan_approvers_form(user: SlackUser, command: Command) -> View:
+    """``plan <name> approvers``: the form (the listener opens it with the request's trigger id)."""
+    plan = find_plan(caller_for(user), command.target)
+    return approvers_view(plan, RecoveryPlanUpdate, user.channel_id)
+
+
 def list_groups(user: SlackUser, command: Command) -> Reply:
     caller = caller_for(user)
     page = paginate(all_groups(caller), command.page)
@@ -122,7 +129,7 @@ def show_plan(user: SlackUser, command: Command) -> Reply:
     groups = {g.groupId: len(g.sourceServerIds) for g in stored}
     tags = {g.groupId: g.serverSelectionTags for g in stored if g.serverSelectionTags}
     servers = {w.protectionGroupId: groups.get(w.protectionGroupId, 0) for w in plan.waves}
-    people = access.people(access.deciders(plan.approvers)) or "nobody (no operators configured)"
+    people = access.people(access.decider_ids(plan.approvers)) or "nobody (no operators configured)"
     if not plan.approvers:
         people += " (operators: the plan names no approvers)"
     details = catalog.plan_details(plan, servers, last_execution(caller, plan.planId), people, tags)
@@ -195,17 +202,14 @@ def show_report(user: SlackUser, command: Command) -> Reply:
 
 def pause_offer(user: SlackUser, caller: Caller, execution: Execution) -> list[Block]:
     """An open pause with its buttons for a user who may decide it, or who may."""
-    pending = execution.pendingApproval
-    if execution.status != "PAUSED" or pending is None:
+    pause = pause_of_execution(execution, [])
+    if pause is None:
         return []
-    group = execution.waves[pending.waveNumber - 1].protectionGroupName
-    wave = execution.waves[pending.waveNumber - 1]
-    message = wave.message if pending.kind == "wave_failed" else ""
-    pause = Pause(execution.planName, pending.waveNumber, group, pending.expiresAt, pending.kind, message)
     try:
         plan = recovery_plans.get_recovery_plan(caller, execution.planId)
     except NotFoundError:  # nobody can be shown to be its approver: the API decides it
         return [section(pause.text())]
+    pause = pause_of_execution(execution, sorted(access.decider_ids(plan.approvers))) or pause
     refusal = access.decider_refusal(user.user_id, plan.approvers)
     if refusal:
         return [section(pause.text()), context(refusal)]

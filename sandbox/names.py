@@ -7,6 +7,8 @@ read them, and neither may import the other for it.
 
 PROJECT = "drs-chatops"
 ENVIRONMENT = "sandbox"
-SLACK_USERS = {"operator": "U0SANDBOXOP", "viewer": "U0SANDBOXVW"}
+SLACK_USERS = {"operator": "U0SANDBOXOP", "viewer": "U0SANDBOXVW", "approver": "U0SANDBOXAP"}
+# A user group of approvers (a plan's ``approvers`` may name it): the operator and the approver.
+SLACK_USER_GROUPS = {"S0SANDBOXAPP": [SLACK_USERS["operator"], SLACK_USERS["approver"]]}
 SLACK_TEAM = "T0SANDBOX"
 SLACK_BOT_TOKEN = "xoxb-sandbox-token"  # noqa: S105 - the local fake Slack's

@@ -69,6 +69,7 @@ STATIC = {  # path -> (file, content type)
     "/slack-local/": ("slack_local.html", "text/html; charset=utf-8"),
     "/slack-local/app.js": ("slack_local.js", "text/javascript; charset=utf-8"),
     "/slack-local/modal.js": ("slack_local_modal.js", "text/javascript; charset=utf-8"),
+    "/slack-local/home.js": ("slack_local_home.js", "text/javascript; charset=utf-8"),
     "/slack-local/app.css": ("slack_local.css", "text/css; charset=utf-8"),
 }
 

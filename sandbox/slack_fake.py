@@ -18,7 +18,7 @@ import itertools
 import json
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -44,11 +44,15 @@ class SlackRecorder:
         channels: Iterable[str] = (DEFAULT_CHANNEL,),
         users: Iterable[str] = (),
         fault: Callable[[], str] = _sandbox_fault,
+        usergroups: Mapping[str, Iterable[str]] | None = None,
     ) -> None:
         """``channels`` exist, and so do direct messages to ``users`` (or to any ``D…`` id);
-        ``fault()`` is the Slack fault in force."""
+        ``fault()`` is the Slack fault in force; ``usergroups`` maps ``S…`` ids to their members
+        (``usergroups.users.list``; any other group is ``no_such_subteam``)."""
         self.channels = set(channels)
         self.users = set(users)
+        self.usergroups = {g: list(m) for g, m in (usergroups or {}).items()}
+        self.homes: dict[str, dict[str, Any]] = {}  # user id -> the home tab last published
         self.fault = fault
         self._messages: list[dict[str, Any]] = []
         self._lock = threading.Lock()
@@ -130,6 +134,13 @@ class SlackRecorder:
             fields = {"text": _view_title(view), "blocks": view.get("blocks", [])}
             self._record("modal", fields, view=view, viewId=view["id"], triggerId=args.get("trigger_id"))
             return {"ok": True, "view": view}
+        if method == "views.publish":
+            return self._publish(args)
+        if method == "usergroups.users.list":
+            members = self.usergroups.get(str(args.get("usergroup") or ""))
+            if members is None:
+                return {"ok": False, "error": "no_such_subteam"}
+            return {"ok": True, "users": sorted(members)}
         if method == "auth.test":
             return {"ok": True, "user_id": BOT_USER, "team_id": "T0SANDBOX", "bot_id": "B0SANDBOX"}
         return {"ok": True, "warning": f"sandbox: {method} accepted and ignored"}
@@ -156,6 +167,19 @@ class SlackRecorder:
         response_type = payload.get("response_type") or "ephemeral"
         kind = "ephemeral" if response_type == "ephemeral" else "message"
         return self._record(kind, {**payload, "channel": channel, "user": user}, via="ack")
+
+    def _publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A user's App Home tab: the last view published for them is what they see."""
+        user = str(args["user_id"])
+        view = {"id": f"V{next(self._serial):08d}", **(_json_field(args.get("view")) or {})}
+        with self._lock:
+            self.homes[user] = view
+        return {"ok": True, "view": view}
+
+    def home(self, user_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            found = self.homes.get(user_id)
+        return dict(found) if found else None
 
     def close_view(self, view_id: str) -> None:
         with self._lock:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from sandbox import slack_local_home as home
 from sandbox import slack_requests, slack_rules
 from sandbox.names import SLACK_USERS
 from sandbox.slack_fake import DEFAULT_CHANNEL
@@ -21,7 +22,7 @@ from sandbox.web_host import SlackLocalHost
 
 Answer = tuple[int, dict[str, str], bytes]
 Send = Callable[[dict[str, str], bytes], Answer]
-Role = Literal["operator", "viewer"]
+Role = home.Role
 
 
 class _Input(BaseModel):
@@ -29,7 +30,7 @@ class _Input(BaseModel):
 
 
 class CommandInput(_Input):
-    """The command box: ``/dr`` and what follows, typed as the sandbox operator or viewer."""
+    """The command box: ``/dr`` and what follows, typed as a sandbox user (operator, viewer, approver)."""
 
     user: Role = "operator"
     text: str = Field(min_length=1)
@@ -70,7 +71,7 @@ class CloseInput(_Input):
     viewId: str = Field(pattern=r"^V\d+$")
 
 
-InputT = TypeVar("InputT", bound=_Input)
+InputT = TypeVar("InputT", bound=BaseModel)
 
 
 def _json(status: int, value: Any) -> Answer:
@@ -104,6 +105,17 @@ class SlackLocal:
             "/slack-local/submit": lambda raw: _validated(SubmitInput, self.submit, raw),
             "/slack-local/close": lambda raw: _validated(CloseInput, self.close, raw),
             "/slack-local/options": lambda raw: _validated(OptionsInput, self.options, raw),
+            "/slack-local/home": lambda raw: _validated(
+                home.HomeInput, lambda r: home.as_json(home.open_home(self.sandbox, self.send, r)), raw
+            ),
+            "/slack-local/home-view": lambda raw: _validated(
+                home.HomeInput, lambda r: home.as_json(home.home_view(self.sandbox, r)), raw
+            ),
+            "/slack-local/home-action": lambda raw: _validated(
+                home.HomeActionInput,
+                lambda r: home.as_json(home.home_action(self.sandbox, self.send, r)),
+                raw,
+            ),
         }
         route = routes.get(path)
         if route is None:

@@ -20,11 +20,16 @@ CHANNEL_NAME = "dr-sandbox"
 API_APP_ID = "A0SANDBOX"
 
 
-def signed_headers(secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
+def signed_headers(
+    secret: str,
+    body: str,
+    timestamp: int | None = None,
+    content_type: str = "application/x-www-form-urlencoded",
+) -> dict[str, str]:
     stamp = str(int(time.time()) if timestamp is None else timestamp)
     digest = hmac.new(secret.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
     return {
-        "Content-Type": "application/x-www-form-urlencoded",
+        "Content-Type": content_type,
         "X-Slack-Request-Timestamp": stamp,
         "X-Slack-Signature": f"v0={digest}",
         "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots) sandbox",
@@ -126,5 +131,44 @@ def block_suggestion(
         "value": value,
         "team": TEAM,
         "view": {**view, "team_id": TEAM["id"], "app_id": API_APP_ID},
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def app_home_opened(*, user_id: str) -> str:
+    """The JSON body of the Events API's ``app_home_opened`` (the user opened the app's Home tab);
+    sent with ``Content-Type: application/json``, as Slack sends events."""
+    event = {
+        "type": "app_home_opened",
+        "user": user_id,
+        "channel": f"D{user_id[1:]}"[:11],
+        "tab": "home",
+        "event_ts": f"{time.time():.6f}",
+    }
+    return json.dumps(
+        {
+            "token": "sandbox-verification-token",
+            "team_id": TEAM["id"],
+            "api_app_id": API_APP_ID,
+            "event": event,
+            "type": "event_callback",
+            "event_id": f"Ev{secrets.token_hex(6).upper()}",
+            "event_time": int(time.time()),
+        }
+    )
+
+
+def home_block_actions(*, user_id: str, user_name: str, view: dict[str, Any], action: dict[str, Any]) -> str:
+    """The form body of a click in a user's Home tab: a view container, no channel, no response_url."""
+    payload = {
+        "type": "block_actions",
+        "user": _user(user_id, user_name),
+        "api_app_id": API_APP_ID,
+        "token": "sandbox-verification-token",
+        "container": {"type": "view", "view_id": view.get("id", "")},
+        "trigger_id": trigger_id(),
+        "team": TEAM,
+        "view": {**view, "team_id": TEAM["id"], "app_id": API_APP_ID},
+        "actions": [{**action, "action_ts": f"{time.time():.6f}"}],
     }
     return urlencode({"payload": json.dumps(payload)})

@@ -10,7 +10,9 @@ Used by the sandbox's fake Slack (:mod:`sandbox.slack_fake`) and, through it, by
    in the tables below: counts of blocks, elements, options and fields, and text lengths.
 
 ``check(method, args, channel_exists)`` returns Slack's error code (``invalid_blocks``,
-``invalid_arguments`` for a view, ``msg_too_long``, ``no_text``, ``channel_not_found``) with the
+``invalid_arguments`` for a view (a modal or home tab over 100 blocks, a title over 24 characters,
+private_metadata over 3000, a modal given to ``views.publish``), ``invalid_trigger_id``,
+``msg_too_long``, ``no_text``, ``channel_not_found``) with the
 messages Slack would put in ``response_metadata``, or None.
 """
 
@@ -86,9 +88,26 @@ def check(method: str, args: dict[str, Any], channel_exists: Callable[[str], boo
     if method in _MESSAGE_METHODS:
         return message_refusal(args)
     if method in _VIEW_METHODS:
-        problems = view_problems(args.get("view"))
-        return ("invalid_arguments", problems) if problems else None
+        return view_refusal(method, args)
     return None
+
+
+def view_refusal(method: str, args: dict[str, Any]) -> Refusal | None:
+    """``views.open``/``views.push`` take a modal and a trigger id, ``views.publish`` a home tab and
+    the user it is for, ``views.update`` a view id; then the view's own limits."""
+    view = args.get("view")
+    kind = view.get("type") if isinstance(view, dict) else None
+    if method in ("views.open", "views.push") and not args.get("trigger_id"):
+        return "invalid_trigger_id", []
+    wanted = "home" if method == "views.publish" else None if method == "views.update" else "modal"
+    if wanted and kind != wanted:
+        return "invalid_arguments", [f"{method} takes a view of type {wanted} (got {kind})"]
+    if method == "views.publish" and not args.get("user_id"):
+        return "invalid_arguments", ["views.publish needs user_id"]
+    if method == "views.update" and not (args.get("view_id") or args.get("external_id")):
+        return "invalid_arguments", ["views.update needs view_id or external_id"]
+    problems = view_problems(view)
+    return ("invalid_arguments", problems) if problems else None
 
 
 def message_refusal(args: dict[str, Any]) -> Refusal | None:

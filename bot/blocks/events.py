@@ -28,6 +28,11 @@ def decided(event: ExecutionEvent) -> str:
     return decision_line(event.eventType, event.decidedBy, event.decidedVia, event.decidedAt)
 
 
+def _why(event: ExecutionEvent) -> str:
+    """A decision's reason in its thread line (a plain_text section: shown as typed)."""
+    return f" · reason: {event.reason}" if event.reason else ""
+
+
 def pause_of(event: ExecutionEvent) -> Pause:
     kind = "wave_failed" if event.eventType in FAILED_WAVE_EVENTS else "before_wave"
     message = event.message if event.eventType == "wave_failed_pause" else ""
@@ -50,16 +55,18 @@ FAILED_WAVE_EVENTS = frozenset({"wave_failed_pause", "wave_retry", "wave_skip"})
 LINES: dict[EventType, Callable[[ExecutionEvent], str | None]] = {
     "start": lambda e: None,
     "pause": lambda e: None,
-    "resume": lambda e: f"▶️ {decided(e)}",
-    "cancel": lambda e: _rto_first(e, f"🚫 {decided(e) if e.decidedBy else e.mode + ' cancelled'}"),
+    "resume": lambda e: f"▶️ {decided(e)}{_why(e)}",
+    "cancel": lambda e: _rto_first(e, f"🚫 {decided(e) + _why(e) if e.decidedBy else e.mode + ' cancelled'}"),
     "wave_complete": lambda e: (
         f"✅ {_wave(e)} completed: {e.launched}/{e.total} servers launched"
         + (f" ({e.message})" if e.message else "")
     ),
     "wave_fail": lambda e: f"❌ {_wave(e)} failed: {e.message or 'servers failed to launch'}",
     "wave_failed_pause": lambda e: None,
-    "wave_retry": lambda e: f"🔁 {decided(e)}: wave {e.waveNumber or '?'} launches its failed servers again",
-    "wave_skip": lambda e: f"⏭️ {decided(e)}: wave {e.waveNumber or '?'} skipped, the next wave runs",
+    "wave_retry": lambda e: (
+        f"🔁 {decided(e)}{_why(e)}: wave {e.waveNumber or '?'} launches its failed servers again"
+    ),
+    "wave_skip": lambda e: f"⏭️ {decided(e)}{_why(e)}: wave {e.waveNumber or '?'} skipped, the next wave runs",
     "complete": lambda e: _rto_first(e, f"✅ {e.mode} completed"),
     "fail": lambda e: _rto_first(e, f"❌ {e.mode} failed: {e.reason or 'see the execution status'}"),
     "timeout": lambda e: _rto_first(

@@ -9,11 +9,14 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     ConfirmObject,
+    ContextBlock,
+    MarkdownTextObject,
 )
 
 from bot import ids
-from bot.blocks.common import context, header, plain, section, sections
+from bot.blocks.common import clip, context, escape, header, plain, section, sections
 from handlers.models.events import ExecutionSnapshot, WaveSummary
+from handlers.models.execution import Execution, Vote
 from handlers.timestamps import parse_iso
 
 WAVE_ICONS = {
@@ -141,12 +144,18 @@ def status_text(execution: ExecutionSnapshot) -> str:
 
 @dataclass(frozen=True)
 class Pause:
+    """What a pause message shows; ``quorum``/``votes`` from the execution's ``pendingApproval``,
+    ``waiting_for`` the approvers (``U…`` users, ``S…`` user groups) who have not voted yet."""
+
     plan_name: str
     wave_number: int
     group_name: str
     expires_at: str = ""
     kind: str = "before_wave"  # or "wave_failed": the wave failed and waits for Retry / Skip / Cancel
     message: str = ""  # a failed wave's: which servers failed
+    quorum: int = 1
+    votes: tuple[Vote, ...] = ()
+    waiting_for: tuple[str, ...] = ()
 
     def text(self) -> str:
         if self.kind == "wave_failed":
@@ -156,6 +165,48 @@ class Pause:
                 "Retry its failed servers, skip it, or cancel the execution."
             )
         return f"⏸️ {self.plan_name} is paused before wave {self.wave_number} ({self.group_name})."
+
+    def tally(self) -> str:
+        """``1 of 2 approvals: @alice (reason) · waiting for @bob or @carol`` (mrkdwn, user text
+        escaped); empty for a quorum of 1 nobody has voted on, which shows as it always did."""
+        resumes = [v for v in self.votes if v.action != "cancel"]  # resume; a failed wave's retry/skip
+        if self.quorum <= 1 and not resumes:
+            return ""
+        voters = ", ".join(escape(v.by) + (f" ({escape(v.reason)})" if v.reason else "") for v in resumes)
+        line = f"{len(resumes)} of {self.quorum} approvals" + (f": {voters}" if voters else "")
+        if self.waiting_for and len(resumes) < self.quorum:
+            line += " · waiting for " + " or ".join(mention(a) for a in self.waiting_for)
+        return line
+
+
+def mention(approver: str) -> str:
+    """A configured approver id as a Slack mention: ``<@U…>`` for a user, ``<!subteam^S…>`` for a group."""
+    return f"<!subteam^{approver}>" if approver.startswith("S") else f"<@{approver}>"
+
+
+def waiting_for(approvers: list[str], votes: list[Vote]) -> tuple[str, ...]:
+    """The approvers who have not voted (a vote names its voter by id or ``@name``)."""
+    voters = " ".join(v.by for v in votes)
+    return tuple(a for a in approvers if a not in voters)
+
+
+def pause_of_execution(execution: Execution, approvers: list[str]) -> Pause | None:
+    """The open pause of ``execution`` with its votes so far, or None when it has none."""
+    pending = execution.pendingApproval
+    if execution.status != "PAUSED" or pending is None:
+        return None
+    wave = next((w for w in execution.waves if w.waveNumber == pending.waveNumber), None)
+    return Pause(
+        execution.planName,
+        pending.waveNumber,
+        wave.protectionGroupName if wave else "",
+        pending.expiresAt,
+        kind=pending.kind,
+        message=wave.message if wave and pending.kind == "wave_failed" else "",
+        quorum=pending.quorum,
+        votes=tuple(pending.votes),
+        waiting_for=waiting_for(approvers, pending.votes),
+    )
 
 
 def pause_value(execution_id: str, wave_number: int) -> str:
@@ -172,7 +223,7 @@ def parse_pause_value(value: str) -> tuple[str, int] | None:
     return execution_id, int(wave)
 
 
-def pause_blocks(pause: Pause, execution_id: str) -> list[Block]:
+def pause_blocks(pause: Pause, execution_id: str, block_prefix: str = "approval:") -> list[Block]:
     """The pause message: Resume / Cancel buttons (a failed wave's: Retry / Skip / Cancel; value:
     ``pause_value``), Cancel behind a confirm."""
     confirm = ConfirmObject(
@@ -194,16 +245,28 @@ def pause_blocks(pause: Pause, execution_id: str) -> list[Block]:
     else:
         go_on = [ButtonElement(text="Resume", action_id=ids.APPROVAL_RESUME, value=value, style="primary")]
     buttons = ActionsBlock(
-        block_id=f"approval:{value}",  # unique when /dr status lists several pauses in one message
+        block_id=f"{block_prefix}{value}",  # unique when /dr status lists several pauses in one message
         elements=[*go_on, cancel],
     )
     expires = f"Waiting for a decision until {date_and_clock(pause.expires_at)}." if pause.expires_at else ""
-    return [section(pause.text()), *([context(expires)] if expires else []), buttons]
+    tally = pause.tally()
+    return [
+        section(pause.text()),
+        *([markdown_context(tally)] if tally else []),
+        *([context(expires)] if expires else []),
+        buttons,
+    ]
 
 
-def decided_blocks(pause: Pause, outcome: str) -> list[Block]:
-    """The pause message after the decision: no buttons, who decided and when."""
-    return [section(pause.text()), context(outcome)]
+def decided_blocks(pause: Pause, outcome: str, reason: str = "") -> list[Block]:
+    """The pause message after the decision: no buttons; who decided, how, when and why."""
+    why = [markdown_context(f"Reason: {escape(reason)}")] if reason else []
+    return [section(pause.text()), context(outcome), *why]
+
+
+def markdown_context(text: str) -> ContextBlock:
+    """A context line of the bot's own mrkdwn (dynamic parts escaped by the caller)."""
+    return ContextBlock(elements=[MarkdownTextObject(text=clip(text), verbatim=True)])
 
 
 def decision_line(action: str, by: str, via: str, at: str, *, already: bool = False) -> str:

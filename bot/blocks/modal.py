@@ -18,11 +18,11 @@ from slack_sdk.models.blocks import (
     InputBlock,
     Option,
     PlainTextInputElement,
-    UserMultiSelectElement,
 )
 from slack_sdk.models.views import View
 
 from bot import ids
+from bot.blocks.approvers_form import block_for, policy_blocks, read_policy
 from bot.blocks.common import context, plain
 from handlers.models.protection_group import ProtectionGroup
 from handlers.models.recovery_plan import RecoveryPlanCreate
@@ -34,7 +34,6 @@ _FIELD_BLOCKS = {
     "planName": ids.BLOCK_PLAN_NAME,
     "description": ids.BLOCK_DESCRIPTION,
     "notificationEmail": ids.BLOCK_EMAIL,
-    "approvers": ids.BLOCK_APPROVERS,
 }
 
 
@@ -64,9 +63,7 @@ def plan_create_view(groups: list[ProtectionGroup], channel_id: str) -> View:
         _input(
             ids.BLOCK_EMAIL, "Notification email", PlainTextInputElement(action_id=ids.ELEMENT), optional=True
         ),
-        _input(
-            ids.BLOCK_APPROVERS, "Approvers", UserMultiSelectElement(action_id=ids.ELEMENT), optional=True
-        ),
+        *policy_blocks(None, RecoveryPlanCreate),
     ]
     return View(
         type="modal",
@@ -101,11 +98,13 @@ def read_submission(
 ) -> tuple[RecoveryPlanCreate | None, dict[str, str]]:
     """The request the modal describes, or errors keyed by block id (Slack shows them on the fields)."""
     waves, slots, errors = _waves(values)
+    policy, policy_errors = read_policy(values, RecoveryPlanCreate)
+    errors.update(policy_errors)
     body = {
         "planName": _value(values, ids.BLOCK_PLAN_NAME).get("value") or "",
         "description": _value(values, ids.BLOCK_DESCRIPTION).get("value") or "",
         "notificationEmail": (_value(values, ids.BLOCK_EMAIL).get("value") or "").strip(),
-        "approvers": _value(values, ids.BLOCK_APPROVERS).get("selected_users") or [],
+        **policy,
         "waves": waves,
         "slackChannelId": channel_id,
     }
@@ -114,8 +113,9 @@ def read_submission(
     try:
         return RecoveryPlanCreate.model_validate(body), {}
     except PydanticValidationError as exc:
+        users = len(_value(values, ids.BLOCK_APPROVERS).get("selected_users") or [])
         for error in exc.errors():
-            block = _block_for(error["loc"], slots)
+            block = block_for(error["loc"], users) or _block_for(error["loc"], slots)
             errors.setdefault(block, str(error["msg"]).removeprefix("Value error, "))
         return None, errors
 

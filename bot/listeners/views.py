@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot import ids
 from bot.blocks.common import Reply, section
 from bot.blocks.modal import read_submission
+from bot.listeners import plan_approvers
 from bot.listeners.common import answer, user_from_body
 from bot.payloads import submission_values
 from bot.subcommand_table import subcommand
@@ -22,6 +23,7 @@ CREATE_PLANS = subcommand("plan create").permission
 
 def register(app: App) -> None:
     app.view(ids.PLAN_CREATE_VIEW)(ack=acknowledge, lazy=[create_plan])
+    app.view(ids.PLAN_APPROVERS_VIEW)(plan_approvers.save)
 
 
 def acknowledge(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from handlers import aws
 from handlers.models.base import Model
-from handlers.repositories.dynamo import dynamo_errors, from_item, to_item
+from handlers.repositories.dynamo import dynamo_errors, from_item, scan_all, to_item
 
 
 class ChannelSettings(Model):
@@ -28,3 +28,7 @@ class ChannelSettingsRepository:
     def put(self, settings: ChannelSettings) -> None:
         with dynamo_errors():
             self._table.put_item(Item=to_item(settings))
+
+    def all(self) -> list[ChannelSettings]:
+        """Every bound channel (one item per channel: a small table)."""
+        return [ChannelSettings.model_validate(i) for i in scan_all(self._table)]

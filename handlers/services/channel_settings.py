@@ -23,3 +23,15 @@ def set_channel_account(channel_id: str, account_id: str, *, by: str) -> Channel
     ChannelSettingsRepository().put(settings)
     logger.info("channel account set", extra={"channelId": channel_id, "accountId": account_id})
     return settings
+
+
+def bound_accounts() -> dict[str, list[str]]:
+    """Account -> the channels bound to it (sorted), plus the deployment's default account (with
+    the channels it serves by default unknown: an empty list) when one is configured."""
+    accounts: dict[str, list[str]] = {}
+    for setting in ChannelSettingsRepository().all():
+        accounts.setdefault(setting.accountId, []).append(setting.channelId)
+    default = get_settings().slack_default_account_id
+    if default:
+        accounts.setdefault(default, [])
+    return {account: sorted(channels) for account, channels in accounts.items()}

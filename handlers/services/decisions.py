@@ -99,9 +99,13 @@ def open_pause(
     return execution, decide(request, by=caller.principal, via=via, account_id=caller.account_id)
 
 
-def decide_pause(caller: Caller, execution_id: str, wave_number: int, action: Action) -> DecisionResult:
+def decide_pause(
+    caller: Caller, execution_id: str, wave_number: int, action: Action, *, reason: str = ""
+) -> DecisionResult:
     """A Slack button: the pause before ``wave_number``, or who decided it when it is over."""
-    execution, result = open_pause(caller, execution_id, action, via="slack", wave_number=wave_number)
+    execution, result = open_pause(
+        caller, execution_id, action, via="slack", wave_number=wave_number, reason=reason
+    )
     return result or _closed(execution, action, wave_number)
 
 

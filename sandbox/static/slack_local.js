@@ -182,19 +182,19 @@ function confirmDialog(confirm) {
 
 async function click(node, element, message, blockId, label) {
   if (element.confirm && !(await confirmDialog(element.confirm))) return;
-  const role = $("role").value;
+  const role = message.home || $("role").value;
   node.disabled = true;
   setStatus(`Clicked ${label} as the sandbox ${role}…`);
-  const result = await post("/slack-local/action", {
-    user: role, channel: message.channel, ts: message.ts, actionId: element.action_id,
-    blockId: blockId || "", value: element.value || "", text: label,
-  });
+  const common = { user: role, actionId: element.action_id, blockId: blockId || "", value: element.value || "", text: label };
+  const result = message.home  // a button in a Home tab: a view, in no channel
+    ? await post("/slack-local/home-action", common)
+    : await post("/slack-local/action", { ...common, channel: message.channel, ts: message.ts });
   if (result.ok) { showError(""); setStatus(`Clicked ${label} as the sandbox ${role}: the bot acknowledged.`); }
   else { showError(result.message || result.error); node.disabled = false; setStatus(`${label} failed.`); }
   poll();
 }
 
-window.slackLocal = { mrkdwn, textObject, el, post, poll, state };
+window.slackLocal = { mrkdwn, textObject, el, post, poll, state, block, showError, setStatus };
 document.addEventListener("DOMContentLoaded", async () => {
   $("composer").addEventListener("submit", send);
   try {

@@ -52,14 +52,48 @@ def test_resume_button_resumes_the_paused_drill_and_the_message_shows_who(
     pause.first.wait_for()
     execution_id = wait_for(lambda: _latest_execution(sandbox, "PAUSED"), what="a PAUSED execution")
 
-    # When the operator clicks Resume
+    # When the operator clicks Resume, and gives a reason in the form it opens
     pause.first.locator("button[data-action-id=approval_resume]").click()
+    slack.wait_for_selector("#modal #field-reason")
+    slack.fill("#modal #field-reason", "db verified <ok> & ready")
+    slack.click("#modal-submit")
+    slack.wait_for_selector("#overlay", state="hidden")
 
-    # Then the pause message loses its buttons and says who decided, and the drill goes on
+    # Then the pause message loses its buttons and says who decided and why, and the drill goes on
     slack.wait_for_selector(".msg:has-text('Resumed by @sandbox-operator via slack')")
+    slack.wait_for_selector(".msg:has-text('Reason: db verified <ok> & ready')")
     slack.wait_for_function("!document.querySelector('button[data-action-id=approval_resume]')")
+    decisions = execution(sandbox, execution_id)["decisions"]
+    assert decisions[0]["reason"] == "db verified <ok> & ready"
     wait_for(lambda: execution(sandbox, execution_id)["waves"][1]["status"] != "WAITING_APPROVAL")
     assert wait_until_finished(sandbox, execution_id)["status"] == "SUCCEEDED"
+
+
+def test_the_home_tab_shows_the_pause_waiting_for_the_operator_and_cancels_it(
+    sandbox: RunningSandbox, slack: Any
+) -> None:
+    # Given a paused drill
+    wait_for(lambda: not _latest_execution(sandbox, "RUNNING") and not _latest_execution(sandbox, "PAUSED"))
+    send(slack, "/dr run Payments failover")
+    execution_id = wait_for(lambda: _latest_execution(sandbox, "PAUSED"), what="a PAUSED execution")
+
+    # When the operator opens their Home tab: the pause waits for them, with its buttons
+    slack.click("#home-operator")
+    home = slack.locator(".home-view[data-user=operator]")
+    home.locator("button[data-action-id=approval_cancel]").first.wait_for()
+    assert "Waiting for you" in home.text_content()
+
+    # And cancels it from there, with the reason the plan requires
+    home.locator("button[data-action-id=approval_cancel]").first.click()
+    slack.click("#confirm-yes")
+    slack.wait_for_selector("#modal #field-reason")
+    slack.fill("#modal #field-reason", "drill window closed")
+    slack.click("#modal-submit")
+
+    # Then the Home says so, and the drill is cancelled with that reason
+    slack.wait_for_selector(".home-view:has-text('Cancelled by @sandbox-operator via slack')")
+    final = wait_until_finished(sandbox, execution_id)
+    assert final["status"] == "CANCELLED" and final["decisions"][0]["reason"] == "drill window closed"
 
 
 def test_the_viewer_is_refused_and_told_who_may(slack: Any) -> None:

@@ -115,10 +115,17 @@ def test_after_a_slack_outage_dr_status_offers_the_lost_pause_and_resumes_it(
         "the re-offered pause",
     )[0]
 
-    # Then its Resume button decides the pause, and the run completes, recorded as resumed in Slack
+    # Then its Resume button (and the reason form it opens) decides the pause, and the run
+    # completes, recorded as resumed in Slack
     resume = button(offer, "approval_resume", execution_id)
     click = {"channel": offer["channel"], "ts": offer["ts"], "actionId": "approval_resume", **resume}
+    seen = len(slack_messages(sandbox))
     assert slack_local(sandbox, "action", click).status == 200
+    form = wait_for(
+        lambda: [m for m in slack_messages(sandbox)[seen:] if m["kind"] == "modal"], 15, "the reason form"
+    )[0]
+    values = {"reason": {"value": {"type": "plain_text_input", "value": "slack is back"}}}
+    assert slack_local(sandbox, "submit", {"viewId": form["viewId"], "values": values}).json()["ok"]
     final = wait_until_finished(sandbox, execution_id)
     assert final["status"] == "SUCCEEDED"
     assert [(d["action"], d["channel"]) for d in final["decisions"]] == [("resume", "slack")]

@@ -20,6 +20,8 @@ from tests.support.slack_requests import APPROVER, CHANNEL, OPERATOR, VIEWER
 
 CHANNELS = (CHANNEL, "C0OTHER")
 USERS = (OPERATOR, APPROVER, VIEWER, "U0SECONDOP")
+APPROVER_GROUP = "S0APPROVERS"  # the approver and the second operator; edit ``fake.slack.usergroups``
+USERGROUPS = {APPROVER_GROUP: (APPROVER, "U0SECONDOP")}
 
 
 @dataclass
@@ -35,7 +37,9 @@ class FakeSlack:
         self.calls: list[dict[str, Any]] = []
         self.failures: dict[str, list[Failure]] = {}
         self.faults: list[str] = []  # the Slack fault of each next call; "ok" after the last
-        self.slack = SlackRecorder(channels=CHANNELS, users=USERS, fault=self._next_fault)
+        self.slack = SlackRecorder(
+            channels=CHANNELS, users=USERS, fault=self._next_fault, usergroups=USERGROUPS
+        )
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True

@@ -11,6 +11,7 @@ EXAMPLES = {
     "group": "group Web tier",
     "plans": "plans",
     "plan create": "plan create",
+    "plan approvers": "plan Payments failover approvers",
     "plan": "plan Payments failover",
     "run": "run Payments recovery",
     "check": "check Payments failover",

@@ -67,7 +67,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ),
     (
         "web: the routes of the one web port, and what they need from the process",
-        frozenset({"web_host", "slack_local", "web"}),
+        frozenset({"web_host", "slack_local_home", "slack_local", "web"}),
     ),
     ("app: the sandbox process, which wires everything together", frozenset({"app"})),
     (

@@ -55,6 +55,7 @@ def test_changing_subcommands_are_for_operators_and_say_what() -> None:
     assert operator_rows == {
         "account set": "set the channel's account",
         "plan create": "create plans",
+        "plan approvers": "change plan approvers",
         "run": "start executions",
         "cancel": "cancel executions",
         "cleanup": "clean drills up",

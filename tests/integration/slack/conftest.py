@@ -16,6 +16,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import boto3
 import pytest
@@ -37,10 +38,11 @@ from tests.support.sns import sns_event
 
 
 def _reset_bot_caches() -> None:
-    from bot import app, credentials, delivery
+    from bot import app, credentials, delivery, usergroups
 
     for cached in (app.request_handler, credentials.slack_credentials, delivery.web_client):
         cached.cache_clear()
+    usergroups.clear_cache()
     reset_caches()
 
 
@@ -64,6 +66,70 @@ class Bot:
 
     def submit(self, values: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         return self.send(view_body(values, **kwargs))
+
+    def open_home(self, user: str = OPERATOR) -> dict[str, Any]:
+        """Send ``app_home_opened`` for ``user``; the home tab Slack then shows them."""
+        event = {
+            "type": "app_home_opened",
+            "user": user,
+            "channel": "D0HOME",
+            "tab": "home",
+            "event_ts": "1.2",
+        }
+        body = {
+            "type": "event_callback",
+            "team_id": "T0TEST",
+            "api_app_id": "A0TEST",
+            "event": event,
+            "event_id": "Ev0HOME",
+            "event_time": 1,
+        }
+        response = self.send(json.dumps(body), content_type="application/json")
+        assert response["statusCode"] == 200, response
+        return self.fake.slack.home(user) or {}
+
+    def click_home(self, user: str, block_id: str, action_id: str, value: str) -> dict[str, Any]:
+        """A button of ``user``'s home tab: a block_actions payload from a view, in no channel."""
+        payload = {
+            "type": "block_actions",
+            "team": {"id": "T0TEST", "domain": "test"},
+            "user": {"id": user, "username": "homeuser", "name": "homeuser", "team_id": "T0TEST"},
+            "api_app_id": "A0TEST",
+            "trigger_id": "1337.45.trigger",
+            "container": {"type": "view", "view_id": "V0HOME"},
+            "view": {"id": "V0HOME", "type": "home"},
+            "actions": [{"type": "button", "action_id": action_id, "block_id": block_id, "value": value}],
+        }
+        return self.send(urlencode({"payload": json.dumps(payload)}))
+
+    def opened_form(self) -> dict[str, Any]:
+        """The view of the last ``views.open`` (a pause button's reason form)."""
+        return dict(self.fake.calls_to("views.open")[-1]["view"])
+
+    def submit_form(
+        self,
+        view: dict[str, Any],
+        reason: str | None = "",
+        *,
+        user: str = OPERATOR,
+        user_name: str = "oncall",
+    ) -> dict[str, Any]:
+        """Submit a reason form as ``user`` (None: the field left empty)."""
+        from bot import ids
+        from sandbox.slack_requests import view_submission
+
+        field = {"type": "plain_text_input", "value": reason or None}
+        values = {ids.BLOCK_REASON: {ids.ELEMENT: field}}
+        return self.send(view_submission(user_id=user, user_name=user_name, view=view, values=values))
+
+    def decide(self, action_id: str, value: str, reason: str = "", **kwargs: Any) -> dict[str, Any]:
+        """Click a pause button, then submit the reason form it opened, as the same user."""
+        opened = len(self.fake.calls_to("views.open"))
+        self.click(action_id, value, **kwargs)
+        if len(self.fake.calls_to("views.open")) == opened:
+            return {"statusCode": 200, "body": "no form opened"}  # refused or already decided
+        who = {k: kwargs[k] for k in ("user", "user_name") if k in kwargs}
+        return self.submit_form(self.opened_form(), reason, **who)
 
     def responses(self) -> list[dict[str, Any]]:
         return self.fake.calls_to("response_url")

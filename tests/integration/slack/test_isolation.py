@@ -6,6 +6,7 @@ and nothing of A's changes. An action id or subcommand without a case here fails
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
@@ -39,13 +40,16 @@ ACTION_CASES: dict[str, Callable[[Estate], str]] = {
     ids.DRILL_CLEANUP: lambda a: a.execution_id,
     ids.DRILL_KEEP: lambda a: a.execution_id,
 }
-VIEW_CASES = {ids.PLAN_CREATE_VIEW}  # a plan form whose first wave is A's group (below)
+# a plan form whose first wave is A's group; a reason form naming A's paused execution (below)
+# and an approvers form naming A's plan
+VIEW_CASES = {ids.PLAN_CREATE_VIEW, ids.APPROVAL_REASON_VIEW, ids.PLAN_APPROVERS_VIEW}
 OPTIONS_CASES = {ids.WAVE_GROUP}  # the plan form's group picker asks for options (below)
 
 # subcommand -> text sent, formatted with A's items; lists must show none of A's items
 COMMAND_CASES = {
     "plan": "plan {a.plan_id}",
     "group": "group {a.group_id}",
+    "plan approvers": "plan {a.plan_id} approvers",
     "run": "run {a.plan_id}",
     "check": "check {a.plan_id}",
     "status": "status {a.execution_id}",
@@ -148,3 +152,76 @@ def test_the_group_picker_in_account_bs_channel_offers_none_of_as_groups(estate_
         assert response["statusCode"] == 200, response
         offered = response["body"]
         assert estate_a.group_id not in offered and estate_a.group_name not in offered
+
+
+@pytest.mark.parametrize("action", ["resume", "cancel"])
+def test_a_reason_form_from_account_b_cannot_decide_as_pause(estate_a, orchestration, bot, action):
+    import json
+
+    from sandbox.slack_requests import view_submission
+
+    # Given a reason form naming A's paused execution, submitted in a channel bound to account B
+    before = snapshot(orchestration.aws, ACCOUNT_A)
+    metadata = {"channel": CHANNEL_B, "executionId": estate_a.execution_id, "wave": 2, "action": action}
+    view = {
+        "id": "V0ISOLATION",
+        "type": "modal",
+        "callback_id": ids.APPROVAL_REASON_VIEW,
+        "private_metadata": json.dumps(metadata),
+    }
+    values = {ids.BLOCK_REASON: {ids.ELEMENT: {"type": "plain_text_input", "value": "mine now"}}}
+    response = bot.send(view_submission(user_id=OPERATOR, user_name="oncall", view=view, values=values))
+    # Then the form says "not found", and nothing of A's changed
+    errors = json.loads(response["body"])["errors"]
+    _assert_told_nothing(errors[ids.BLOCK_REASON], estate_a)
+    assert snapshot(orchestration.aws, ACCOUNT_A) == before
+    assert bot.fake.calls_to("chat.update") == [] and bot.fake.calls_to("chat.postEphemeral") == []
+
+
+def test_an_approvers_form_from_account_b_cannot_change_as_plan(estate_a, orchestration, bot):
+    import json
+
+    from sandbox.slack_requests import view_submission
+
+    before = snapshot(orchestration.aws, ACCOUNT_A)
+    metadata = {"channel": CHANNEL_B, "planId": estate_a.plan_id, "version": 1}
+    view = {
+        "id": "V0ISOLATION",
+        "type": "modal",
+        "callback_id": ids.PLAN_APPROVERS_VIEW,
+        "private_metadata": json.dumps(metadata),
+    }
+    values = {
+        ids.BLOCK_APPROVERS: {ids.ELEMENT: {"type": "multi_users_select", "selected_users": [OPERATOR]}}
+    }
+    response = bot.send(view_submission(user_id=OPERATOR, user_name="oncall", view=view, values=values))
+    errors = json.loads(response["body"])["errors"]
+    _assert_told_nothing(" ".join(errors.values()), estate_a)
+    assert snapshot(orchestration.aws, ACCOUNT_A) == before
+
+
+@pytest.mark.parametrize("action_id", [ids.APPROVAL_RESUME, ids.APPROVAL_CANCEL])
+def test_a_home_button_through_account_bs_channel_cannot_open_as_pause(
+    estate_a, orchestration, bot, action_id
+):
+    # Given a home-tab button naming A's pause but acting through a channel bound to account B
+    before = snapshot(orchestration.aws, ACCOUNT_A)
+    block_id = f"home:{CHANNEL_B}:{estate_a.execution_id}:2"
+    bot.click_home(OPERATOR, block_id, action_id, f"{estate_a.execution_id}:2")
+    # Then no form opens, the home says "not found", and nothing of A's changed
+    assert bot.fake.calls_to("views.open") == []
+    home = bot.fake.slack.home(OPERATOR) or {}
+    _assert_told_nothing(text_of({"blocks": home.get("blocks", [])[:3]}), estate_a)
+    assert snapshot(orchestration.aws, ACCOUNT_A) == before
+
+
+def test_the_home_shows_only_accounts_bound_to_channels(estate_a, bot):
+    # Given A's paused execution, and no channel bound to A any more (only B's channel is)
+    from handlers import aws
+    from handlers.repositories.channel_settings import ChannelSettingsRepository
+
+    aws.table("channel_settings_table").delete_item(Key={"channelId": "C0DRCHANNEL"})
+    assert {s.accountId for s in ChannelSettingsRepository().all()} == {ACCOUNT_B}
+    # When an operator opens the home, then none of A's items is in it
+    dumped = json.dumps(bot.open_home(OPERATOR))
+    assert not [s for s in estate_a.secrets() if s in dumped]

@@ -93,7 +93,7 @@ def test_the_status_of_a_pause_whose_announcement_was_lost_can_resume_it(orchest
     # When the approver lists the status and clicks the Resume it offers
     bot.command("status", user=APPROVER)
     value = buttons(bot.responses()[-1])[ids.APPROVAL_RESUME]
-    bot.click(ids.APPROVAL_RESUME, value, user=APPROVER, user_name="alice")
+    bot.decide(ids.APPROVAL_RESUME, value, user=APPROVER, user_name="alice")
     # Then the run is resumed by that approver and finishes
     finished = execution_status(execution_id, TERMINAL)
     assert finished["status"] == "SUCCEEDED"
@@ -112,7 +112,7 @@ def test_cancel_from_slack_reports_the_cancelled_execution(paused, bot):
 def test_cancel_from_slack_after_someone_else_resumed_says_who(paused, bot, orchestration):
     # Given the approver resumed the pause from its button
     value = buttons(paused["message"])[ids.APPROVAL_RESUME]
-    bot.click(
+    bot.decide(
         ids.APPROVAL_RESUME, value, user=APPROVER, user_name="alice", message_ts=paused["message"]["ts"]
     )
     # When another click on the (stale) Cancel button arrives

@@ -53,7 +53,7 @@ def test_the_pause_message_has_resume_and_cancel_buttons(paused, bot):
 
 
 def test_resume_from_slack_updates_the_message_and_the_run_finishes(paused, bot, orchestration):
-    bot.click(
+    bot.decide(
         ids.APPROVAL_RESUME,
         paused["value"],
         user=APPROVER,
@@ -106,7 +106,7 @@ def test_slack_and_email_racing_have_one_winner_shown_in_both(paused, bot, orche
 
     def slack():
         barrier.wait()
-        bot.click(
+        bot.decide(
             ids.APPROVAL_RESUME,
             paused["value"],
             user=APPROVER,
@@ -142,7 +142,9 @@ def test_slack_errors_never_break_the_notifier(paused, bot, orchestration, aws, 
     aws.client("sns").subscribe(TopicArn=aws.alerts_topic_arn, Protocol="sqs", Endpoint=arn)
     bot.fake.fail("chat.update", "ratelimited", status=429, **{"Retry-After": "1"})
     bot.fake.fail("chat.postMessage", "not_in_channel")
-    bot.click(ids.APPROVAL_CANCEL, paused["value"], user=APPROVER, message_ts=paused["message"]["ts"])
+    bot.decide(
+        ids.APPROVAL_CANCEL, paused["value"], "drill over", user=APPROVER, message_ts=paused["message"]["ts"]
+    )
     execution_status(paused["executionId"], TERMINAL)
     orchestration.wait_for_event("cancel")
     bot.pump()  # the parent update is rate limited once (retried), the thread reply is refused
@@ -164,18 +166,19 @@ def test_a_decision_whose_message_cannot_be_updated_is_still_told_to_the_clicker
     # Given a pause message Slack will not let the bot update any more
     bot.fake.fail("chat.update", "cant_update_message")
     # When an approver resumes from it
-    bot.click(
+    bot.decide(
         ids.APPROVAL_RESUME,
         paused["value"],
         user=APPROVER,
         user_name="alice",
         message_ts=paused["message"]["ts"],
     )
-    # Then the pause is decided, and the clicker is told so, not that nothing changed
+    # Then the pause is decided, and the submitter is told so, not that nothing changed
     (decision,) = execution_status(paused["executionId"], TERMINAL)["decisions"]
     assert decision["decidedBy"] == "@alice"
-    assert "Resumed by @alice via slack at " in bot.last_reply()
-    assert "nothing was changed" not in bot.last_reply()
+    (told,) = bot.fake.calls_to("chat.postEphemeral")
+    assert told["user"] == APPROVER and "Resumed by @alice via slack at " in text_of(told)
+    assert "nothing was changed" not in text_of(told)
 
 
 def test_a_redelivered_pause_event_updates_the_pause_message_instead_of_posting_another(paused, bot):

@@ -1,0 +1,103 @@
+"""A pause that needs more than one approval shows its votes: the pause message (posted, and kept
+current in place on a vote) and ``/dr status`` read ``quorum``/``votes`` from the execution's
+``pendingApproval`` ("1 of 2 approvals: @alice (reason) · waiting for @bob or @carol"). The votes
+are written to the item here, as the quorum work's domain will write them."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import ids
+from tests.integration.slack.conftest import text_of
+from tests.integration.slack.test_commands import make_plan
+from tests.integration.test_executions import execution_status
+from tests.support.slack_requests import APPROVER, CHANNEL, OPERATOR, VIEWER
+
+WHEN = "2030-01-01T14:02:09Z"
+
+
+def _buttons(message):
+    actions = [b for b in message.get("blocks") or [] if b["type"] == "actions"]
+    return {e["action_id"]: e["value"] for b in actions for e in b["elements"]}
+
+
+def _record_votes(execution_id, quorum, votes):
+    from handlers import aws
+
+    aws.table("executions_table").update_item(
+        Key={"executionId": execution_id},
+        UpdateExpression="SET pendingApproval.#q = :q, pendingApproval.#v = :v",
+        ExpressionAttributeNames={"#q": "quorum", "#v": "votes"},
+        ExpressionAttributeValues={":q": quorum, ":v": votes},
+    )
+
+
+@pytest.fixture
+def paused(orchestration, bot):
+    plan = make_plan(slackChannelId=CHANNEL, approvers=[APPROVER, OPERATOR])
+    bot.command(f"run {plan['planId']}")
+    execution_id = bot.responses()[-1]["text"].rsplit("status ", 1)[1]
+    execution_status(execution_id, {"PAUSED"})
+    return execution_id
+
+
+ALICE = {"action": "resume", "by": f"@alice {OPERATOR}", "via": "slack", "at": WHEN, "reason": "db <ok>"}
+
+
+def test_status_shows_the_votes_so_far_and_who_is_still_asked(paused, bot):
+    # Given a quorum-2 pause with one vote
+    _record_votes(paused, 2, [ALICE])
+    # When an approver asks for its status
+    bot.command(f"status {paused}", user=APPROVER)
+    reply = bot.responses()[-1]
+    # Then it shows the tally, escaped, with the buttons
+    shown = text_of(reply)
+    assert "1 of 2 approvals: @alice U0OPERATOR (db &lt;ok&gt;) · waiting for <@U0APPROVER>" in shown
+    assert set(_buttons(reply)) == {ids.APPROVAL_RESUME, ids.APPROVAL_CANCEL}
+
+
+def test_a_quorum_of_one_without_votes_shows_as_before(paused, bot):
+    bot.command(f"status {paused}", user=APPROVER)
+    assert "approvals" not in text_of(bot.responses()[-1])
+
+
+def test_the_pause_message_and_the_reason_form_show_the_votes(paused, bot, orchestration):
+    # Given a quorum-2 pause with one vote, announced
+    _record_votes(paused, 2, [ALICE])
+    orchestration.wait_for_event("pause")
+    bot.pump()
+    (message,) = [m for m in bot.fake.messages.values() if _buttons(m)]
+    assert "1 of 2 approvals: @alice" in text_of(message)
+    # When the other approver opens the form, then it shows the tally too
+    bot.click(ids.APPROVAL_RESUME, f"{paused}:2", user=APPROVER, message_ts=message["ts"])
+    assert "1 of 2 approvals" in text_of({"blocks": bot.opened_form()["blocks"]})
+
+
+def test_a_vote_event_updates_the_pause_message_in_place(paused, bot, orchestration):
+    from bot import notifier
+    from handlers.account_context import Caller
+    from handlers.repositories.executions import ExecutionRepository
+    from tests.conftest import ACCOUNT_A
+
+    # Given the posted pause message, then a vote recorded (the quorum work publishes "vote")
+    orchestration.wait_for_event("pause")
+    bot.pump()
+    (message,) = [m for m in bot.fake.messages.values() if _buttons(m)]
+    _record_votes(paused, 2, [ALICE])
+    refs = ExecutionRepository().slack_refs(paused)
+    event = next(e for e in orchestration_events(bot) if e.eventType == "pause")
+    caller = Caller(account_id=ACCOUNT_A, principal="t", source="system")
+    # When the notifier handles the vote
+    notifier.update_votes(paused, refs, notifier.open_pause(caller, event, [APPROVER, OPERATOR]))
+    # Then the same message shows it, buttons kept
+    updated = bot.fake.messages[message["ts"]]
+    assert "1 of 2 approvals: @alice" in text_of(updated) and _buttons(updated)
+    assert VIEWER not in text_of(updated)
+
+
+def orchestration_events(bot):
+    import json
+
+    from handlers.models.events import ExecutionEvent
+
+    return [ExecutionEvent.model_validate(json.loads(m)) for m in bot.published]
