@@ -1,6 +1,6 @@
-"""The reason form a pause's Resume / Cancel button opens (``views.open`` with the click's trigger
-id), and the plan's rule for when a reason is required (``requireReason``: ``"always"``,
-``"cancel"`` (the default: cancelling needs one) or ``"never"``)."""
+"""The reason form a pause's Resume / Cancel (a failed wave's Retry / Skip / Cancel) button opens
+(``views.open`` with the click's trigger id), and the plan's rule for when a reason is required
+(``requireReason``: ``"always"``, ``"cancel"`` (the default: cancelling needs one) or ``"never"``)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,18 @@ from bot.blocks.executions import Pause, markdown_context
 from bot.payloads import PauseFormMetadata
 
 REASON_MAX_LENGTH = 1000
-_TITLES = {"resume": "Resume wave {wave}", "cancel": "Cancel the execution"}
-_SUBMITS = {"resume": "Resume", "cancel": "Cancel execution"}
+_TITLES = {
+    "resume": "Resume wave {wave}",
+    "cancel": "Cancel the execution",
+    "retry": "Retry wave {wave}",
+    "skip": "Skip wave {wave}",
+}
+_SUBMITS = {"resume": "Resume", "cancel": "Cancel execution", "retry": "Retry", "skip": "Skip wave"}
 _EFFECTS = {
     "resume": "Your vote resumes the run once the plan's approvals are in; wave {wave} then starts.",
     "cancel": "Cancelling ends the run at once: no further waves start.",
+    "retry": "Your vote launches wave {wave}'s failed servers again once the plan's approvals are in.",
+    "skip": "Your vote marks wave {wave} SKIPPED once the plan's approvals are in; the next wave then runs.",
 }
 
 

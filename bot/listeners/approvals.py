@@ -35,11 +35,12 @@ from bot.payloads import PauseFormMetadata, block_actions, pause_form
 from bot.subcommands import SlackUser, caller_for
 from handlers.account_context import Caller
 from handlers.errors import DomainError, NotFoundError
-from handlers.models.approval import Action, DecisionResult
+from handlers.models.approval import OFFERS, Action, DecisionResult
 from handlers.models.execution import Execution
 from handlers.models.recovery_plan import RecoveryPlan
 from handlers.observability import logger
 from handlers.services import decisions, executions, recovery_plans
+from handlers.services.approvals import not_offered_message
 
 # The buttons of a pause (Resume / Cancel) and of a failed wave's (Retry / Skip / Cancel): each opens
 # the reason form for its decision.
@@ -124,6 +125,9 @@ def _open_form(
         line, reason = closed_line(found.execution, wave)
         blocks = decided_blocks(_closed_pause(found, wave), line, reason)
         return show(client, metadata, blocks, line, user.user_id)
+    if verb not in OFFERS[pause.kind]:  # e.g. a Resume value replayed on a failed wave's pause
+        refusal = not_offered_message(pause.kind, wave, verb)
+        return Reply(refusal, [markdown(refusal)])
     form = reason_form(pause, metadata, required=reason_required(found.plan, verb))
     try:
         client.views_open(trigger_id=clicked.trigger_id, view=form)
@@ -222,8 +226,18 @@ def closed_line(execution: Execution, wave: int) -> tuple[str, str]:
 
 
 def _closed_pause(found: Target, wave: int) -> Pause:
-    names = {w.waveNumber: w.protectionGroupName for w in found.execution.waves}
-    return Pause(found.execution.planName, wave, names.get(wave, ""))
+    """The decided pause as it was: before the wave, or after it failed (its failed servers named)."""
+    named = next((w for w in found.execution.waves if w.waveNumber == wave), None)
+    if named is None:
+        return Pause(found.execution.planName, wave, "")
+    failed = named.status in ("FAILED", "SKIPPED") or bool(named.attempts)
+    return Pause(
+        found.execution.planName,
+        wave,
+        named.protectionGroupName,
+        kind="wave_failed" if failed else "before_wave",
+        message=named.message if failed else "",
+    )
 
 
 def show(

@@ -47,7 +47,7 @@ def test_the_failed_wave_message_offers_retry_skip_cancel(failed):
 def test_retry_from_slack_after_the_servers_recover_succeeds(failed, bot, orchestration):
     orchestration.drs.recovered = True
     value = buttons(failed["message"])[ids.WAVE_RETRY]
-    bot.click(ids.WAVE_RETRY, value, user=APPROVER, user_name="alice", message_ts=failed["message"]["ts"])
+    bot.decide(ids.WAVE_RETRY, value, user=APPROVER, user_name="alice", message_ts=failed["message"]["ts"])
     finished = execution_status(failed["executionId"], TERMINAL)
     assert finished["status"] == "SUCCEEDED" and finished["waves"][0]["retries"] == 1
     assert (finished["decisions"][0]["action"], finished["decisions"][0]["decidedBy"]) == ("retry", "@alice")
@@ -57,7 +57,7 @@ def test_retry_from_slack_after_the_servers_recover_succeeds(failed, bot, orches
 
 def test_skip_from_slack_runs_the_next_wave(failed, bot):
     value = buttons(failed["message"])[ids.WAVE_SKIP]
-    bot.click(ids.WAVE_SKIP, value, user=APPROVER, user_name="alice", message_ts=failed["message"]["ts"])
+    bot.decide(ids.WAVE_SKIP, value, user=APPROVER, user_name="alice", message_ts=failed["message"]["ts"])
     finished = execution_status(failed["executionId"], TERMINAL)
     assert [w["status"] for w in finished["waves"]] == ["SKIPPED", "COMPLETED"]
     # and a late Retry on the same message says who skipped it, changing nothing
