@@ -41,6 +41,9 @@ PLAN_CONTENT = {
     "notificationEmail",
     "slackChannelId",
     "approvers",
+    "approverPrincipals",
+    "approvalQuorum",
+    "requireReason",
 }
 
 
@@ -107,7 +110,8 @@ def _import_plans(
             if not result.dryRun:
                 waves = plans.resolve_waves(caller.account_id, imported.waves)
                 changes = {**imported.model_dump(include=PLAN_CONTENT), "waves": waves}
-                plans.replace_plan(current, current.model_copy(update=changes))
+                changed = RecoveryPlan.model_validate({**current.model_dump(), **changes})
+                plans.replace_plan(current, changed)
 
 
 def _plan_content(plan: RecoveryPlan | ImportedRecoveryPlan) -> dict[str, Any]:
