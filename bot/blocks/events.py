@@ -27,6 +27,7 @@ def pause_of(event: ExecutionEvent) -> Pause:
 LINES: dict[EventType, Callable[[ExecutionEvent], str | None]] = {
     "start": lambda e: None,
     "pause": lambda e: None,
+    "vote": lambda e: None,  # the pause message shows the votes (updated in place)
     "resume": lambda e: f"▶️ {decided(e)}",
     "cancel": lambda e: f"🚫 {decided(e) if e.decidedBy else e.mode + ' cancelled'}",
     "wave_complete": lambda e: f"✅ {_wave(e)} completed: {e.launched}/{e.total} servers launched",

@@ -12,16 +12,19 @@ from typing import Literal, Self, get_args
 from pydantic import ConfigDict, Field, computed_field, model_validator
 
 from handlers.models.base import Model
-from handlers.models.execution import Execution, ExecutionStatus, WaveProgress, WaveStatus
+from handlers.models.execution import Execution, ExecutionStatus, Vote, WaveProgress, WaveStatus
 
 EventType = Literal[
-    "start", "pause", "resume", "cancel", "wave_complete", "wave_fail", "complete", "fail", "timeout"
+    "start", "pause", "vote", "resume", "cancel", "wave_complete", "wave_fail", "complete", "fail", "timeout"
 ]
+# Events for Slack only (the pause message updates in place); emails are not sent for them.
+SLACK_ONLY_EVENTS: frozenset[str] = frozenset({"vote"})
 EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
 
 SUBJECTS: dict[EventType, str] = {
     "start": "[DRS] {mode} started: {planName}",
     "pause": "[DRS] Approval needed: {planName} paused before wave {waveNumber}",
+    "vote": "[DRS] Vote recorded: {planName} wave {waveNumber}",
     "resume": "[DRS] Resumed: {planName} wave {waveNumber}",
     "cancel": "[DRS] Cancelled: {planName}",
     "wave_complete": "[DRS] Wave {waveNumber} completed: {planName}",
@@ -128,6 +131,8 @@ class ExecutionEvent(ExecutionSnapshot):
     decidedAt: str = ""
     reason: str = ""
     message: str = ""
+    quorum: int = 0  # a pause: how many distinct approvers must vote to resume
+    votes: list[Vote] = Field(default_factory=list)  # a vote: the votes so far
 
     @classmethod
     def of(cls, execution: Execution, event_type: EventType = "start", **extra: object) -> Self:

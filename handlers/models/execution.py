@@ -32,12 +32,23 @@ class WaveProgress(Model):
     message: str = ""
 
 
+class Vote(Model):
+    action: Literal["resume", "cancel", "retry", "skip"]
+    by: str
+    via: str
+    at: str
+    reason: str = ""
+
+
 class PendingApproval(Model):
     """What an execution shows of its pause; the approval id (a credential) is not part of it."""
 
+    kind: Literal["before_wave", "wave_failed"] = "before_wave"
     waveNumber: int
     requestedAt: str
     expiresAt: str
+    quorum: int = 1
+    votes: list[Vote] = Field(default_factory=list)
 
 
 class Decision(Model):
@@ -47,6 +58,7 @@ class Decision(Model):
     decidedAt: str
     waveNumber: int
     reason: str = ""
+    votes: list[Vote] = Field(default_factory=list)  # the votes that made it (one for a cancel)
 
 
 class Execution(Model):
@@ -118,6 +130,7 @@ class DecisionOutput(Model):
     decidedVia: str
     decidedAt: str
     reason: str = ""
+    votes: list[Vote] = Field(default_factory=list)
 
 
 class ResumedTask(Model):

@@ -88,8 +88,12 @@ Name = Annotated[
 Description = Annotated[
     str, StringConstraints(max_length=1000), AfterValidator(_no_control_characters_except_line_breaks)
 ]
+# Why someone decided (a vote's reason): shown escaped in Slack, email, pages and the report.
+REASON_MAX_LENGTH = 1000
 Reason = Annotated[
-    str, StringConstraints(max_length=500), AfterValidator(_no_control_characters_except_line_breaks)
+    str,
+    StringConstraints(max_length=REASON_MAX_LENGTH),
+    AfterValidator(_no_control_characters_except_line_breaks),
 ]
 Email = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_email)]
 RoleName = Annotated[str, StringConstraints(max_length=64, pattern=r"^[A-Za-z0-9+=,.@_-]*$")]

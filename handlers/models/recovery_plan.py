@@ -11,8 +11,8 @@ from handlers.models.fields import (
     ExternalId,
     Name,
     RoleName,
-    SlackChannelId,
     SlackApproverId,
+    SlackChannelId,
     Version,
     actor_problem,
 )

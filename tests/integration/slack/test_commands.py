@@ -144,7 +144,10 @@ def test_groups_and_plans_paginate(bot):
 
 def test_plan_shows_waves_servers_subscription_approvers_and_last_execution(bot):
     make_plan(
-        "Payments failover", notificationEmail="dr@example.com", approvers=[APPROVER], approvalQuorum=ONE_APPROVER
+        "Payments failover",
+        notificationEmail="dr@example.com",
+        approvers=[APPROVER],
+        approvalQuorum=ONE_APPROVER,
     )
     bot.command("plan payments FAILOVER")
     text = bot.last_reply()

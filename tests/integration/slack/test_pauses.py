@@ -22,7 +22,10 @@ from tests.support.sns import sns_event
 def paused(orchestration, bot):
     """A Slack-connected plan (named with markup, one approver) paused before wave 2."""
     plan = make_plan(
-        HOSTILE, slackChannelId=CHANNEL, approvers=[APPROVER], notificationEmail="dr@example.com",
+        HOSTILE,
+        slackChannelId=CHANNEL,
+        approvers=[APPROVER],
+        notificationEmail="dr@example.com",
         approvalQuorum=ONE_APPROVER,
     )
     bot.command(f"run {plan['planId']}")

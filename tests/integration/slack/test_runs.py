@@ -84,7 +84,9 @@ def modal_values(name, groups, email="", pause_second=True):
         ids.BLOCK_PLAN_NAME: {ids.ELEMENT: {"type": "plain_text_input", "value": name}},
         ids.BLOCK_DESCRIPTION: {ids.ELEMENT: {"type": "plain_text_input", "value": None}},
         ids.BLOCK_EMAIL: {ids.ELEMENT: {"type": "plain_text_input", "value": email}},
-        ids.BLOCK_APPROVERS: {ids.ELEMENT: {"type": "multi_users_select", "selected_users": [OPERATOR, SECOND_APPROVER]}},
+        ids.BLOCK_APPROVERS: {
+            ids.ELEMENT: {"type": "multi_users_select", "selected_users": [OPERATOR, SECOND_APPROVER]}
+        },
     }
     for number, group in enumerate(groups, start=1):
         option = {"value": group} if group else None
