@@ -84,5 +84,5 @@ def test_export_and_import_carry_the_policy(groups):
     assert {k: stored[k] for k in policy} == policy
     stored["approvalQuorum"] = {"drill": 1, "recovery": 2}
     invoke_direct("import_configuration", {"accountId": plan["accountId"], "document": exported})
-    status, imported = call_api("GET", f"/recovery-plans/{plan['planId']}")
+    _, imported = call_api("GET", f"/recovery-plans/{plan['planId']}")
     assert imported["approvalQuorum"] == {"drill": 1, "recovery": 2} and imported["requireReason"] == "always"
