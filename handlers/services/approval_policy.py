@@ -11,6 +11,7 @@ never changes who decides a pause that is already waiting.
   ``U…``/``W…`` directly, or members of a user group ``S…`` as the channel resolves it), the API and
   direct invocation to ``approverPrincipals`` (the Cognito identity, or ``decidedBy``).
 - An email link identifies nobody: it counts only where the quorum is 1; elsewhere it may cancel.
+- Slack operators may always cancel (as ``/dr cancel`` stops a running execution).
 - Whoever started the execution never counts toward a quorum above 1.
 """
 
@@ -98,6 +99,8 @@ def refusal_for(
             return EMAIL_QUORUM_REFUSAL.format(quorum=approval.quorum)
         return None
     if voter.via == "slack":
+        if action in STOP_ACTIONS and voter.slack_user_id in get_settings().operator_ids():
+            return None  # operators may always stop a run (/dr cancel), a paused one too
         return _slack_refusal(approval, voter, group_members)
     if _names_nobody(approval) or voter.by in approval.approverPrincipals:
         return None
