@@ -64,7 +64,7 @@ def caller_for(user: SlackUser) -> Caller:
             f"This channel has no AWS account yet: an operator sets it with {user.command} account "
             "<12-digit account id>"
         )
-    return Caller(account_id=account, principal=user.principal, source="slack")
+    return Caller(account_id=account, principal=user.principal, source="slack", user_id=user.user_id)
 
 
 def show_account(user: SlackUser, command: Command) -> Reply:

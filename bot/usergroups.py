@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.credentials import slack_credentials
 from handlers.observability import count
+from handlers.services.approval_policy import GroupResolutionError
 from handlers.settings import get_settings
 
 CACHE_SECONDS = 60.0
@@ -26,8 +27,9 @@ _lock = threading.Lock()
 _clock = time.monotonic  # a seam for tests
 
 
-class UnreadableGroupError(Exception):
-    """A user group whose members Slack did not give us."""
+class UnreadableGroupError(GroupResolutionError):
+    """A user group whose members Slack did not give us (the shared approval rule refuses anyone
+    who could only be allowed through it: handlers/services/approval_policy.py)."""
 
     def __init__(self, group_id: str, error: str) -> None:
         super().__init__(f"could not read user group {group_id}: {error}; nobody is allowed through it")

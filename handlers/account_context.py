@@ -63,6 +63,7 @@ class Caller:
     account_id: str
     principal: str
     source: InvocationSource | Literal["slack", "email", "system"]
+    user_id: str = ""  # the Slack user id of a Slack caller (who votes, see approval_policy)
 
 
 _CHANNELS: dict[str, Channel] = {"direct": "direct", "slack": "slack", "email": "email"}

@@ -21,7 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTT
 
 from handlers import aws
 from handlers.errors import DomainError
-from handlers.models.events import ExecutionEvent
+from handlers.models.events import SLACK_ONLY_EVENTS, ExecutionEvent
 from handlers.observability import count, logger
 from handlers.rendering import render_text
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
@@ -94,7 +94,9 @@ def plan_recipients(plan_id: str) -> list[str]:
 
 
 def _publish_request(event: ExecutionEvent, recipients: list[str] | None) -> dict[str, Any]:
-    if recipients is None:
+    if event.eventType in SLACK_ONLY_EVENTS:
+        recipients = []  # no recipient: no email subscription's filter matches (Slack only)
+    elif recipients is None:
         recipients = plan_recipients(event.planId)
     return {
         "TopicArn": get_settings().require("execution_notifications_topic_arn"),

@@ -55,6 +55,7 @@ FAILED_WAVE_EVENTS = frozenset({"wave_failed_pause", "wave_retry", "wave_skip"})
 LINES: dict[EventType, Callable[[ExecutionEvent], str | None]] = {
     "start": lambda e: None,
     "pause": lambda e: None,
+    "vote": lambda e: None,  # the pause message shows the votes (updated in place)
     "resume": lambda e: f"▶️ {decided(e)}{_why(e)}",
     "cancel": lambda e: _rto_first(e, f"🚫 {decided(e) + _why(e) if e.decidedBy else e.mode + ' cancelled'}"),
     "wave_complete": lambda e: (

@@ -17,7 +17,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot import access, ids
+from bot import access, ids, usergroups
 from bot.blocks.approval_form import reason_form, reason_required
 from bot.blocks.common import Reply, clip, escape, markdown
 from bot.blocks.executions import (
@@ -197,7 +197,12 @@ def _decide(user: SlackUser, metadata: PauseFormMetadata, reason: str, client: W
     except DomainError:
         return None  # the ack showed why
     result = decisions.decide_pause(
-        found.caller, metadata.executionId, metadata.wave, metadata.action, reason=reason
+        found.caller,
+        metadata.executionId,
+        metadata.wave,
+        metadata.action,
+        reason=reason,
+        group_members=usergroups.group_members,
     )
     after = Target(found.caller, executions.get_execution(found.caller, metadata.executionId), found.plan)
     pause = after.open_pause(metadata.wave)

@@ -5,6 +5,8 @@ from typing import Literal, Self
 from pydantic import ConfigDict, Field, model_validator
 
 from handlers.models.base import Model
+from handlers.models.execution import Vote
+from handlers.models.fields import Reason
 
 ApprovalStatus = Literal["PENDING", "RESUMED", "CANCELLED", "RETRIED", "SKIPPED", "EXPIRED"]
 Action = Literal["resume", "cancel", "retry", "skip"]
@@ -22,6 +24,11 @@ STATUS_OF: dict[str, ApprovalStatus] = {
     "skip": "SKIPPED",
 }
 Channel = Literal["email", "slack", "api", "direct"]
+ReasonRule = Literal["never", "cancel", "always"]
+# A stop action decides at once, whoever of the allowed approvers takes it; every other action is
+# a vote that takes effect when ``quorum`` distinct approvers have voted for that same action.
+STOP_ACTIONS = frozenset({"cancel"})
+PROCEED_ACTIONS: dict[str, tuple[str, ...]] = {"before_wave": ("resume",), "wave_failed": ("retry", "skip")}
 # Who an email-link decision is recorded as when the plan has no notification address: the link
 # identifies nobody, so the record says so instead of staying empty.
 LINK_HOLDER = "holder of the email link"
@@ -58,6 +65,21 @@ class Approval(Model):
     isDrill: bool = True
     startedBy: str = ""
     startTime: str = ""
+    # The approval policy in force when the pause opened (the plan's, see
+    # handlers/services/approval_policy.py): who may vote, how many must, whether a reason is needed.
+    quorum: int = 1
+    approvers: list[str] = Field(default_factory=list)
+    approverPrincipals: list[str] = Field(default_factory=list)
+    requireReason: ReasonRule = "never"
+    # Votes so far: every vote in order, the count per proceed action, and when each voter voted
+    # (one vote per person per pause; keys are handlers.services.approval_policy.Voter.key). An
+    # approval stored before votes existed has no tally and is decided by one write as before.
+    votes: list[Vote] = Field(default_factory=list)
+    tally: dict[str, int] = Field(default_factory=dict)
+    voters: dict[str, str] = Field(default_factory=dict, repr=False)
+
+    def counted(self, action: str) -> list[Vote]:
+        return [v for v in self.votes if v.action == action]
 
 
 class DecideApprovalRequest(Model):
@@ -68,7 +90,7 @@ class DecideApprovalRequest(Model):
     action: Action
     approvalId: str | None = Field(default=None, min_length=16, max_length=128, repr=False)
     taskToken: str | None = Field(default=None, min_length=1, max_length=4096, repr=False)
-    reason: str = Field(default="", max_length=500)
+    reason: Reason = ""
 
     @model_validator(mode="after")
     def _one_key(self) -> Self:
@@ -82,7 +104,7 @@ class DecisionResult(Model):
 
     model_config = ConfigDict(extra="ignore")
 
-    outcome: Literal["decided", "already_decided", "expired"]
+    outcome: Literal["decided", "voted", "already_decided", "expired"]
     action: str
     status: ApprovalStatus
     kind: PauseKind = "before_wave"
@@ -100,3 +122,6 @@ class DecisionResult(Model):
     startedBy: str = ""
     startTime: str = ""
     expiresAt: str = ""
+    quorum: int = 1
+    votes: list[Vote] = Field(default_factory=list)
+    requireReason: ReasonRule = "never"

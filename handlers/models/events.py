@@ -12,11 +12,12 @@ from typing import Literal, Self, get_args
 from pydantic import ConfigDict, Field, computed_field, model_validator
 
 from handlers.models.base import Model
-from handlers.models.execution import Cleanup, Execution, ExecutionStatus, Rto, WaveProgress, WaveStatus
+from handlers.models.execution import Cleanup, Execution, ExecutionStatus, Rto, Vote, WaveProgress, WaveStatus
 
 EventType = Literal[
     "start",
     "pause",
+    "vote",
     "resume",
     "cancel",
     "wave_complete",
@@ -27,16 +28,16 @@ EventType = Literal[
     "complete",
     "fail",
     "timeout",
-    "complete",
-    "fail",
-    "timeout",
     "cleanup_reminder",
 ]
+# Events for Slack only (the pause message updates in place); emails are not sent for them.
+SLACK_ONLY_EVENTS: frozenset[str] = frozenset({"vote"})
 EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
 
 SUBJECTS: dict[EventType, str] = {
     "start": "[DRS] {mode} started: {planName}",
     "pause": "[DRS] Approval needed: {planName} paused before wave {waveNumber}",
+    "vote": "[DRS] Vote recorded: {planName} wave {waveNumber}",
     "resume": "[DRS] Resumed: {planName} wave {waveNumber}",
     "cancel": "[DRS] Cancelled: {planName}",
     "wave_complete": "[DRS] Wave {waveNumber} completed: {planName}",
@@ -167,6 +168,8 @@ class ExecutionEvent(ExecutionSnapshot):
     reason: str = ""
     message: str = ""
     keepMinutes: int = 0  # cleanup_reminder: how long a keep postpones the cleanup
+    quorum: int = 0  # a pause: how many distinct approvers must vote to resume
+    votes: list[Vote] = Field(default_factory=list)  # a vote: the votes so far
 
     @classmethod
     def of(cls, execution: Execution, event_type: EventType = "start", **extra: object) -> Self:

@@ -104,6 +104,7 @@ class Decision(Model):
     decidedAt: str
     waveNumber: int
     reason: str = ""
+    votes: list[Vote] = Field(default_factory=list)  # the votes that made it (one for a cancel)
 
 
 class Execution(Model):
@@ -183,6 +184,7 @@ class DecisionOutput(Model):
     decidedVia: str
     decidedAt: str
     reason: str = ""
+    votes: list[Vote] = Field(default_factory=list)
 
 
 class ResumedTask(Model):

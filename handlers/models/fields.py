@@ -88,14 +88,20 @@ Name = Annotated[
 Description = Annotated[
     str, StringConstraints(max_length=1000), AfterValidator(_no_control_characters_except_line_breaks)
 ]
+# Why someone decided (a vote's reason): shown escaped in Slack, email, pages and the report.
+REASON_MAX_LENGTH = 1000
 Reason = Annotated[
-    str, StringConstraints(max_length=500), AfterValidator(_no_control_characters_except_line_breaks)
+    str,
+    StringConstraints(max_length=REASON_MAX_LENGTH),
+    AfterValidator(_no_control_characters_except_line_breaks),
 ]
 Email = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_email)]
 RoleName = Annotated[str, StringConstraints(max_length=64, pattern=r"^[A-Za-z0-9+=,.@_-]*$")]
 ExternalId = Annotated[str, StringConstraints(max_length=1224, pattern=r"^[A-Za-z0-9+=,.@:/_-]*$")]
 Region = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")]
 SlackUserId = Annotated[str, StringConstraints(pattern=r"^[UW][A-Z0-9]{2,20}$")]
+# Who may approve in Slack: a user (U…/W…) or a user group (S…), resolved when a vote arrives.
+SlackApproverId = Annotated[str, StringConstraints(pattern=r"^[UWS][A-Z0-9]{2,20}$")]
 SlackChannelId = Annotated[str, StringConstraints(pattern=r"^[CGD][A-Z0-9]{2,20}$")]
 Version = Annotated[int, Field(ge=1)]
 # Who acted, as recorded in the audit trail and shown in emails and Slack messages.

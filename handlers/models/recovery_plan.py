@@ -1,8 +1,8 @@
 """Recovery Plans: ordered waves of Protection Groups, all in the plan's account."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from handlers.models.base import Model
 from handlers.models.fields import (
@@ -11,9 +11,10 @@ from handlers.models.fields import (
     ExternalId,
     Name,
     RoleName,
+    SlackApproverId,
     SlackChannelId,
-    SlackUserId,
     Version,
+    actor_problem,
 )
 
 SubscriptionStatus = Literal["pending_confirmation", "confirmed", "none", "failed"]
@@ -49,7 +50,56 @@ def _ordered_waves(waves: list[WaveInput]) -> list[WaveInput]:
 
 
 Waves = Annotated[list[WaveInput], Field(min_length=1, max_length=100), AfterValidator(_ordered_waves)]
-Approvers = Annotated[list[SlackUserId], Field(max_length=50)]
+Approvers = Annotated[list[SlackApproverId], Field(max_length=50)]
+ReasonRule = Literal["never", "cancel", "always"]
+
+
+def _principal(value: str) -> str:
+    problem = actor_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+# API identities (Cognito username or email, a direct invocation's decidedBy): 1-128 printable
+# characters, no markup or links, the rules of every recorded actor.
+Principal = Annotated[str, AfterValidator(_principal)]
+Principals = Annotated[list[Principal], Field(max_length=50)]
+
+
+class ApprovalQuorum(Model):
+    """How many distinct approvers must vote to resume a pause, per execution mode."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    drill: int = Field(default=1, ge=1, le=10)
+    recovery: int = Field(default=2, ge=1, le=10)
+
+    def for_mode(self, is_drill: bool) -> int:
+        return self.drill if is_drill else self.recovery
+
+
+def quorum_problem(approvers: list[str], principals: list[str], quorum: ApprovalQuorum) -> str | None:
+    """Why no set of named approvers could ever reach ``quorum``, or None. Applies only when the
+    plan names approvers (users or principals): with none named, the operators (Slack) and the
+    account's signed-in callers (API) decide, whose number the plan does not know. A user group
+    (``S…``) has a size known only when a vote arrives, so a plan naming one passes too."""
+    if not approvers and not principals:
+        return None
+    if any(a.startswith("S") for a in approvers):
+        return None
+    reachable = len(set(approvers)) + len(set(principals))
+    needed = max(quorum.drill, quorum.recovery)
+    if needed <= reachable:
+        return None
+    which = "recovery" if quorum.recovery >= quorum.drill else "drill"
+    return (
+        f"approvalQuorum.{which} is {needed} but the plan names only {reachable} distinct approver(s) "
+        "(approvers + approverPrincipals) who could vote: name more approvers, a user group, or lower "
+        "the quorum"
+    )
+
+
 # How long after a drill ends its recovery instances are terminated (0: never; at most 30 days).
 DEFAULT_DRILL_CLEANUP_MINUTES = 1440
 CleanupMinutes = Annotated[int, Field(ge=0, le=43200, strict=True)]
@@ -82,6 +132,9 @@ class RecoveryPlan(Model):
     targetRtoMinutes: int | None = None
     maxReplicationLagMinutes: int = 60
     onWaveFailure: OnWaveFailure = "pause"
+    approverPrincipals: list[str] = Field(default_factory=list)
+    approvalQuorum: ApprovalQuorum = Field(default_factory=ApprovalQuorum)
+    requireReason: ReasonRule = "cancel"
     status: Literal["valid", "invalid"] = "valid"
     statusReason: str = ""
     createdAt: str
@@ -105,6 +158,16 @@ class RecoveryPlanCreate(Model):
     targetRtoMinutes: TargetRtoMinutes | None = None
     maxReplicationLagMinutes: LagMinutes = 60
     onWaveFailure: OnWaveFailure = "pause"
+    approverPrincipals: Principals = Field(default_factory=list)
+    approvalQuorum: ApprovalQuorum = Field(default_factory=ApprovalQuorum)
+    requireReason: ReasonRule = "cancel"
+
+    @model_validator(mode="after")
+    def _reachable_quorum(self) -> Self:
+        problem = quorum_problem(self.approvers, self.approverPrincipals, self.approvalQuorum)
+        if problem:
+            raise ValueError(problem)
+        return self
 
 
 class RecoveryPlanUpdate(Model):
@@ -126,3 +189,6 @@ class RecoveryPlanUpdate(Model):
     targetRtoMinutes: TargetRtoMinutes | None = None
     maxReplicationLagMinutes: LagMinutes | None = None
     onWaveFailure: OnWaveFailure | None = None
+    approverPrincipals: Principals | None = None
+    approvalQuorum: ApprovalQuorum | None = None
+    requireReason: ReasonRule | None = None

@@ -6,7 +6,8 @@ import hashlib
 from typing import Any
 
 from handlers import aws
-from handlers.models.approval import LINK_HOLDER, Approval
+from handlers.models.approval import LINK_HOLDER, STATUS_OF, Approval
+from handlers.models.execution import Vote
 from handlers.repositories.dynamo import (
     conditional_update,
     conditional_write,
@@ -15,6 +16,7 @@ from handlers.repositories.dynamo import (
     to_item,
 )
 
+DECIDED = STATUS_OF  # a decided approval's status, by action (handlers/models/approval.py)
 TOKEN_INDEX = "tokenHash-index"  # noqa: S105 (an index name, not a secret)
 
 
@@ -47,6 +49,58 @@ class ApprovalRepository:
             ).get("Items", [])
         return self.get(str(items[0]["approvalId"])) if items else None
 
+    def vote(
+        self,
+        approval_id: str,
+        vote: Vote,
+        *,
+        key: str,
+        quorum: int,
+        seen: int,
+        account_id: str,
+        decided_by: str = "",
+        decided_via: str = "",
+    ) -> Approval | None:
+        """Count ``vote`` for its action, once per voter ``key``, in one conditional write: only while
+        the pause is PENDING and unexpired, the voter has not voted, and the action's count is
+        still ``seen`` (``seen`` < ``quorum`` - 1: any count below the last one). The write that
+        brings the count to ``quorum`` also decides the approval (status, action, ``decided_by``).
+        The approval as written, or None when the condition failed (read it to learn why)."""
+        final = seen + 1 >= quorum
+        values: dict[str, Any] = {
+            ":pending": "PENDING",
+            ":now": vote.at[:19] + "Z",
+            ":none": [],
+            ":v": [to_item(vote)],
+            ":one": 1,
+            ":at": vote.at,
+            ":seen": seen if final else quorum - 1,
+            ":account": account_id,
+        }
+        update = "SET votes = list_append(if_not_exists(votes, :none), :v), tally.#act = tally.#act + :one"
+        update += ", voters.#key = :at"
+        if final:
+            update += ", #s = :s, #a = :a, decidedBy = :by, decidedVia = :via, decidedAt = :at"
+            values.update({":s": DECIDED.get(vote.action, vote.action.upper()), ":a": vote.action})
+            values.update({":by": decided_by or vote.by, ":via": decided_via or vote.via})
+        count = "tally.#act = :seen" if final else "tally.#act < :seen"
+        condition = (
+            "#s = :pending AND expiresAt > :now AND accountId = :account"
+            f" AND attribute_not_exists(voters.#key) AND {count}"
+        )
+        response = conditional_update(
+            lambda: self._table.update_item(
+                Key={"approvalId": approval_id},
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#s": "status", "#act": vote.action, "#key": key}
+                | ({"#a": "action"} if final else {}),
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
+        )
+        return Approval.model_validate(from_item(response["Attributes"])) if response else None
+
     def decide(
         self,
         approval_id: str,
@@ -58,12 +112,13 @@ class ApprovalRepository:
         at: str,
         account_id: str | None = None,
         kinds: tuple[str, ...] = (),
+        vote: Vote | None = None,
     ) -> Approval | None:
         """PENDING and unexpired -> decided, once (with ``kinds``: only a pause of one of those kinds;
         one stored before kinds existed is a ``before_wave`` pause): the decided approval for the
         one caller whose write happened, None for everyone else. ``by=None`` is the holder of an
-        email link, recorded as the approval's ``linkHolder`` (never as an empty name). One round
-        trip."""
+        email link, recorded as the approval's ``linkHolder`` (never as an empty name). ``vote`` is
+        appended to the approval's votes in the same write. One round trip."""
         values: dict[str, Any] = {
             ":s": status,
             ":a": action,
@@ -86,12 +141,14 @@ class ApprovalRepository:
             condition += f" AND ({legacy}#k IN ({listed}))"
         # Approvals stored before linkHolder existed fall back to LINK_HOLDER.
         decided_by = ":by" if by is not None else "if_not_exists(linkHolder, :by)"
+        update = f"SET #s = :s, #a = :a, decidedBy = {decided_by}, decidedVia = :via, decidedAt = :at"
+        if vote is not None:
+            update += ", votes = list_append(if_not_exists(votes, :none), :v)"
+            values.update({":none": [], ":v": [to_item(vote)]})
         response = conditional_update(
             lambda: self._table.update_item(
                 Key={"approvalId": approval_id},
-                UpdateExpression=(
-                    f"SET #s = :s, #a = :a, decidedBy = {decided_by}, decidedVia = :via, decidedAt = :at"
-                ),
+                UpdateExpression=update,
                 ConditionExpression=condition,
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
@@ -114,19 +171,31 @@ class ApprovalRepository:
             )
         )
 
-    def reopen(self, approval: Approval) -> bool:
-        """Undo ``approval``'s decision (PENDING again, decider cleared) if it is still the stored
-        one: for a decision Step Functions did not take, so it can be made again."""
+    def reopen(self, approval: Approval, key: str = "") -> bool:
+        """Undo ``approval``'s decision (PENDING again, decider cleared, the deciding vote taken
+        back: the last one, and voter ``key``'s count when it was a counted vote) if it is still the
+        stored one: for a decision Step Functions did not take, so it can be made again."""
+        names = {"#s": "status", "#a": "action"}
+        values: dict[str, Any] = {
+            ":pending": "PENDING",
+            ":decided": approval.status,
+            ":at": approval.decidedAt,
+        }
+        update = "SET #s = :pending"
+        removed = ["#a", "decidedBy", "decidedVia", "decidedAt"]
+        if approval.votes:
+            removed.append(f"votes[{len(approval.votes) - 1}]")
+        if key and approval.action in approval.tally:
+            update += ", tally.#act = tally.#act - :one"
+            removed.append("voters.#key")
+            names.update({"#act": approval.action, "#key": key})
+            values[":one"] = 1
         return conditional_write(
             lambda: self._table.update_item(
                 Key={"approvalId": approval.approvalId},
-                UpdateExpression="SET #s = :pending REMOVE #a, decidedBy, decidedVia, decidedAt",
+                UpdateExpression=f"{update} REMOVE {', '.join(removed)}",
                 ConditionExpression="#s = :decided AND decidedAt = :at",
-                ExpressionAttributeNames={"#s": "status", "#a": "action"},
-                ExpressionAttributeValues={
-                    ":pending": "PENDING",
-                    ":decided": approval.status,
-                    ":at": approval.decidedAt,
-                },
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
             )
         )

@@ -7,7 +7,14 @@ import json
 from typing import Any
 
 from handlers import aws
-from handlers.models.execution import TERMINAL_STATUSES, Decision, Execution, PendingApproval, WaveProgress
+from handlers.models.execution import (
+    TERMINAL_STATUSES,
+    Decision,
+    Execution,
+    PendingApproval,
+    Vote,
+    WaveProgress,
+)
 from handlers.repositories.dynamo import (
     Page,
     conditional_update,
@@ -118,6 +125,30 @@ class ExecutionRepository:
         if response is None:
             return None
         return Execution.model_validate(from_item(response["Attributes"]))
+
+    def show_votes(self, execution_id: str, wave_number: int, votes: list[Vote]) -> Execution | None:
+        """What the open pause before ``wave_number`` shows of its votes (written after the approval's
+        own vote write, so racing voters may arrive out of order: never replace more votes by
+        fewer). The updated execution, or None when nothing was written."""
+        response = conditional_update(
+            lambda: self._table.update_item(
+                Key={"executionId": execution_id},
+                UpdateExpression="SET pendingApproval.votes = :votes",
+                ConditionExpression=(
+                    f"{_NOT_FINISHED} AND pendingApproval.waveNumber = :wave AND "
+                    "(attribute_not_exists(pendingApproval.votes) OR size(pendingApproval.votes) < :n)"
+                ),
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":votes": [to_item(v) for v in votes],
+                    ":wave": wave_number,
+                    ":n": len(votes),
+                    **_terminal_values(),
+                },
+                ReturnValues="ALL_NEW",
+            )
+        )
+        return Execution.model_validate(from_item(response["Attributes"])) if response else None
 
     def set_pending_approval_id(self, execution_id: str, approval_id: str | None) -> None:
         """The pause's approval id, kept outside the model so no API response carries it."""

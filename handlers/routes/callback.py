@@ -14,6 +14,7 @@ from handlers.services.callback_pages import (
     SECURITY_HEADERS,
     CallbackParams,
     Page,
+    ReasonField,
     confirmation_page,
     decide_page,
     error_page,
@@ -59,8 +60,16 @@ def decide() -> Response[str]:
     body = router.current_event.decoded_body or ""
     if len(body) > MAX_BODY_BYTES:
         return html(error_page(413, "Request too large", "The form sent more than this page accepts."))
-    params = _params(dict(parse_qsl(body)))
-    return html(decide_page(params) if params else error_page(400, *_BAD_LINK))
+    form = dict(parse_qsl(body))
+    params = _params(form)
+    if params is None:
+        return html(error_page(400, *_BAD_LINK))
+    try:
+        reason = ReasonField.model_validate(form).reason
+    except pydantic.ValidationError as exc:
+        problem = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+        return html(error_page(400, "This reason cannot be recorded", f"reason: {problem}"))
+    return html(decide_page(params, reason))
 
 
 def failure_page() -> Response[str]:

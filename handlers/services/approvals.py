@@ -1,10 +1,10 @@
 """Approvals: the pause before a wave and the one decision that ends it.
 
 The Step Functions task token stays in the approvals table. People hold a random ``approvalId``
-(256 bits, URL-safe). A decision is one conditional write PENDING -> RESUMED/CANCELLED (a failed
-wave's pause: RETRIED/SKIPPED/CANCELLED; the write itself refuses an action the pause does not
-offer); only the
-writer that wins calls ``SendTaskSuccess``/``SendTaskFailure``, so a pause is decided exactly once
+(256 bits, URL-safe). Each vote is one conditional write; the write that reaches the quorum (or
+any allowed approver's cancel) decides: PENDING -> RESUMED/CANCELLED (a failed wave's pause:
+RETRIED/SKIPPED/CANCELLED; an action the pause does not offer is refused). Only the writer that
+wins calls ``SendTaskSuccess``/``SendTaskFailure``, so a pause is decided exactly once
 whichever channels race (email, Slack, API, direct invocation)."""
 
 from __future__ import annotations
@@ -14,21 +14,25 @@ import secrets
 from botocore.exceptions import ClientError
 
 from handlers import aws, timestamps
-from handlers.errors import ConflictError, NotFoundError
+from handlers.errors import ConflictError, NotFoundError, ValidationError
 from handlers.models.approval import (
     LINK_HOLDER,
     OFFERS,
+    PROCEED_ACTIONS,
     STATUS_OF,
+    STOP_ACTIONS,
     Approval,
     Channel,
     DecideApprovalRequest,
     DecisionResult,
     PauseKind,
 )
-from handlers.models.execution import DecisionOutput, Execution, PendingApproval
+from handlers.models.execution import DecisionOutput, Execution, PendingApproval, Vote
+from handlers.models.recovery_plan import RecoveryPlan
 from handlers.observability import count, logger
 from handlers.repositories.approvals import ApprovalRepository, token_hash
 from handlers.repositories.executions import ExecutionRepository
+from handlers.services.approval_policy import GroupMembers, Voter, check_vote, email_voter
 from handlers.settings import get_settings
 from handlers.timestamps import now_iso
 
@@ -48,11 +52,14 @@ def open_approval(
     wave_number: int,
     task_token: str,
     *,
-    notification_email: str = "",
+    plan: RecoveryPlan | None = None,
     kind: PauseKind = "before_wave",
 ) -> Approval:
-    """Store the token under a new approval id and mark the execution paused."""
+    """Store the token under a new approval id, with the plan's approval policy as it is now (the
+    quorum for the execution's mode), and mark the execution paused."""
     expires = timestamps.after(get_settings().approval_timeout_seconds)
+    notification_email = plan.notificationEmail if plan else ""
+    quorum = plan.approvalQuorum.for_mode(execution.isDrill) if plan else 1
     approval = Approval(
         approvalId=secrets.token_urlsafe(32),
         taskToken=task_token,
@@ -72,10 +79,19 @@ def open_approval(
         isDrill=execution.isDrill,
         startedBy=execution.startedBy,
         startTime=execution.startTime,
+        quorum=quorum,
+        approvers=plan.approvers if plan else [],
+        approverPrincipals=plan.approverPrincipals if plan else [],
+        requireReason=plan.requireReason if plan else "never",
+        tally=dict.fromkeys(PROCEED_ACTIONS[kind], 0),
     )
     ApprovalRepository().insert(approval)
     pending = PendingApproval(
-        kind=kind, waveNumber=wave_number, requestedAt=approval.createdAt, expiresAt=approval.expiresAt
+        kind=kind,
+        waveNumber=wave_number,
+        requestedAt=approval.createdAt,
+        expiresAt=approval.expiresAt,
+        quorum=quorum,
     )
     ExecutionRepository().mark_paused(execution.executionId, pending, approval.approvalId)
     return approval
@@ -94,49 +110,109 @@ def find_approval(request: DecideApprovalRequest, account_id: str | None) -> App
 
 
 def decide_approval(
-    request: DecideApprovalRequest, *, by: str | None, via: Channel, account_id: str | None = None
+    request: DecideApprovalRequest,
+    *,
+    by: str | None,
+    via: Channel,
+    account_id: str | None = None,
+    voter: Voter | None = None,
+    group_members: GroupMembers | None = None,
 ) -> DecisionResult:
-    """Decide a pause once, whichever channels race. ``by=None`` means the holder of the email
-    link (recorded as the approval's ``linkHolder``). The winning click costs a conditional write
-    and a Step Functions call; only losers read the approval to learn who won."""
-    approval_id = request.approvalId or find_approval(request, account_id).approvalId
-    status = STATUS_OF[request.action]
-    kinds = tuple(kind for kind, actions in OFFERS.items() if request.action in actions)
-    repository = ApprovalRepository()
-    for _ in range(_ATTEMPTS):
-        decided = repository.decide(
-            approval_id,
-            status=status,
-            action=request.action,
-            by=by,
-            via=via,
-            at=now_iso(),
-            account_id=account_id,
-            kinds=kinds,
+    """Cast one vote on a pause, whichever channels race. A cancel decides at once; a proceed vote
+    counts once per voter and the vote that reaches the quorum decides. Only the deciding write
+    calls Step Functions. ``by=None`` (with ``via="email"``) is the holder of the email link;
+    ``voter`` names a Slack user (handlers.services.approval_policy.voter_of)."""
+    approval = find_approval(request, account_id)
+    who = voter or _voter(approval, by, via)
+    for _ in range(approval.quorum + _ATTEMPTS):
+        if approval.status != "PENDING" or _has_expired(approval):
+            return _not_decided(approval)
+        if request.action not in OFFERS[approval.kind]:
+            raise ActionNotOffered(not_offered_message(approval.kind, approval.waveNumber, request.action))
+        check_vote(approval, who, request.action, request.reason, group_members)
+        written = _write(approval, who, request)
+        if written is not None and written.status == "PENDING":
+            return _result(written, "voted", _progress(written, request.action))
+        if written is not None:
+            return _deliver(written, who.key)
+        # Someone else's write came first: read what it did, and vote again if still open.
+        approval = find_approval(
+            DecideApprovalRequest(action=request.action, approvalId=approval.approvalId), None
         )
-        if decided is not None:
-            return _deliver(decided, request.reason)
-        current = find_approval(
-            DecideApprovalRequest(action=request.action, approvalId=approval_id), account_id
-        )
-        if current.status != "PENDING" or _has_expired(current):
-            return _not_decided(current)
-        if request.action not in OFFERS[current.kind]:
-            raise ActionNotOffered(not_offered_message(current.kind, current.waveNumber, request.action))
-        # Still open: another decision held it and was undone (Step Functions did not take it, see
-        # _deliver), so this one may still be made.
     raise ConflictError("this pause is being decided by someone else right now; try again in a moment")
 
 
-def _deliver(decided: Approval, reason: str) -> DecisionResult:
+def _voter(approval: Approval, by: str | None, via: Channel) -> Voter:
+    if via == "email" or by is None:
+        return email_voter(approval)
+    return Voter(via, by, f"slack:{by}" if via == "slack" else f"principal:{by}")
+
+
+def _write(approval: Approval, who: Voter, request: DecideApprovalRequest) -> Approval | None:
+    """One conditional write: a cancel (or a vote on an approval stored before votes) decides; any
+    other vote is counted."""
+    action = request.action
+    vote = Vote(action=action, by=who.by, via=who.via, at=now_iso(), reason=request.reason)
+    repository = ApprovalRepository()
+    if action in STOP_ACTIONS or not approval.tally:
+        return repository.decide(
+            approval.approvalId,
+            status=STATUS_OF[action],
+            action=action,
+            by=who.by,
+            via=who.via,
+            at=vote.at,
+            account_id=approval.accountId,
+            vote=vote,
+        )
+    if action not in approval.tally:
+        raise ValidationError(f"this pause cannot be decided with {action}")
+    counted = [*approval.counted(action), vote]
+    return repository.vote(
+        approval.approvalId,
+        vote,
+        key=who.key,
+        quorum=approval.quorum,
+        seen=approval.tally[action],
+        account_id=approval.accountId,
+        decided_by=names(counted),
+        decided_via=" and ".join(dict.fromkeys(v.via for v in counted)),
+    )
+
+
+def names(votes: list[Vote]) -> str:
+    """``@a``, ``@a and @b``, ``@a, @b and @c``."""
+    people = [v.by for v in votes]
+    return people[0] if len(people) == 1 else f"{', '.join(people[:-1])} and {people[-1]}"
+
+
+def deciding_votes(approval: Approval) -> list[Vote]:
+    """The votes that made a decision: the counted ones for a proceed action, the cancel itself."""
+    if approval.action in STOP_ACTIONS or not approval.tally:
+        return approval.votes[-1:]
+    return approval.counted(approval.action)
+
+
+def joined_reason(votes: list[Vote]) -> str:
+    if len(votes) <= 1:
+        return votes[0].reason if votes else ""
+    return "; ".join(f"{v.by}: {v.reason}" for v in votes if v.reason)
+
+
+def _progress(approval: Approval, action: str) -> str:
+    counted = approval.counted(action)
+    return f"{len(counted)} of {approval.quorum} votes to {action}: {names(counted)}"
+
+
+def _deliver(decided: Approval, key: str = "") -> DecisionResult:
     """The winner hands its decision to Step Functions. The execution record and the resume/cancel
     announcement follow (handlers.services.decisions, or the orchestrator when the state machine
     receives the decision, whichever is first)."""
     repository = ApprovalRepository()
     try:
-        delivered = _send_to_step_functions(decided, reason)
+        delivered = _send_to_step_functions(decided)
     except Exception:
-        repository.reopen(decided)  # not taken by Step Functions: it may be decided again
+        repository.reopen(decided, key)  # not taken by Step Functions: it may be decided again
         count("CallbackFailureCount")
         raise
     if not delivered:
@@ -178,14 +254,16 @@ def _not_decided(approval: Approval) -> DecisionResult:
     return _already(approval)
 
 
-def _send_to_step_functions(approval: Approval, reason: str) -> bool:
+def _send_to_step_functions(approval: Approval) -> bool:
     client = aws.client("stepfunctions")
+    votes = deciding_votes(approval)
     decision = DecisionOutput(
         action=approval.action,
         decidedBy=approval.decidedBy,
         decidedVia=approval.decidedVia,
         decidedAt=approval.decidedAt,
-        reason=reason,
+        reason=joined_reason(votes),
+        votes=votes,
     ).model_dump_json()
     try:
         if approval.action == "cancel":
@@ -219,7 +297,7 @@ def _already(approval: Approval) -> DecisionResult:
 def _result(approval: Approval, outcome: str, message: str) -> DecisionResult:
     return DecisionResult.model_validate(
         {
-            **approval.model_dump(exclude={"approvalId", "taskToken", "tokenHash"}),
+            **approval.model_dump(exclude={"approvalId", "taskToken", "tokenHash", "voters"}),
             "outcome": outcome,
             "message": message,
         }

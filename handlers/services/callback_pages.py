@@ -9,9 +9,10 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field
 
 from handlers import timestamps
-from handlers.errors import ConflictError, NotFoundError
+from handlers.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from handlers.models.approval import Approval, DecideApprovalRequest
 from handlers.models.base import Model
+from handlers.models.fields import Reason
 from handlers.rendering import render_html
 from handlers.repositories.approvals import ApprovalRepository
 from handlers.services.approvals import ActionNotOffered
@@ -34,6 +35,14 @@ class CallbackParams(Model):
 
     action: Literal["resume", "cancel", "retry", "skip"]
     approval: str = Field(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_-]+$", repr=False)
+
+
+class ReasonField(Model):
+    """The confirmation form's reason (checked apart from the link, so its error names it)."""
+
+    model_config = ConfigDict(extra="ignore", hide_input_in_errors=True)
+
+    reason: Reason = ""
 
 
 @dataclass(frozen=True)
@@ -75,14 +84,20 @@ def confirmation_page(params: CallbackParams) -> Page:
     return Page(200, render_html("pages/confirm.html.j2", action=params.action, **context))
 
 
-def decide_page(params: CallbackParams) -> Page:
-    request = DecideApprovalRequest(action=params.action, approvalId=params.approval)
+def decide_page(params: CallbackParams, reason: str = "") -> Page:
+    """The confirmation form's POST: the email link votes as its holder (counted only where the
+    quorum is 1; elsewhere it may only cancel). Refusals and a reason the plan requires are pages."""
+    request = DecideApprovalRequest(action=params.action, approvalId=params.approval, reason=reason)
     try:
         result = decide(request, by=None, via="email")
     except NotFoundError:
         return _not_found()
     except ActionNotOffered as exc:  # e.g. a resume link edited into a failed wave's pause
         return error_page(409, "That is not a choice for this pause", exc.message)
+    except ForbiddenError as exc:
+        return error_page(403, "Not decided from this link", exc.message)
+    except ValidationError as exc:
+        return error_page(400, "A reason is needed", exc.message)
     except ConflictError as exc:  # a decision that is being undone right now: try again
         return error_page(409, "Please try again", exc.message)
     if result.outcome == "expired":

@@ -54,6 +54,9 @@ PLAN_CONTENT = {
     "targetRtoMinutes",
     "maxReplicationLagMinutes",
     "onWaveFailure",
+    "approverPrincipals",
+    "approvalQuorum",
+    "requireReason",
 }
 
 
@@ -120,7 +123,8 @@ def _import_plans(
             if not result.dryRun:
                 waves = plans.resolve_waves(caller.account_id, imported.waves)
                 changes = {**imported.model_dump(include=PLAN_CONTENT), "waves": waves}
-                plans.replace_plan(current, current.model_copy(update=changes))
+                changed = RecoveryPlan.model_validate({**current.model_dump(), **changes})
+                plans.replace_plan(current, changed)
 
 
 def _group_content(group: ProtectionGroup | ImportedProtectionGroup) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from handlers.models.execution import TERMINAL_STATUSES, Decision, DecisionActio
 from handlers.repositories.approvals import ApprovalRepository
 from handlers.repositories.executions import ExecutionRepository
 from handlers.services import approvals
+from handlers.services.approval_policy import GroupMembers, Voter, voter_of
 from handlers.services.execution_events import announce
 from handlers.services.executions import get_execution
 from handlers.services.lifecycle import finish_execution
@@ -39,20 +40,38 @@ _ACTIONS: dict[str, DecisionAction] = {
 
 
 def decide(
-    request: DecideApprovalRequest, *, by: str | None, via: Channel, account_id: str | None = None
+    request: DecideApprovalRequest,
+    *,
+    by: str | None,
+    via: Channel,
+    account_id: str | None = None,
+    voter: Voter | None = None,
+    group_members: GroupMembers | None = None,
 ) -> DecisionResult:
-    """Decide by approval id or task token (email links, ``decide_approval``) and settle a win."""
-    result = approvals.decide_approval(request, by=by, via=via, account_id=account_id)
-    settle(result, request.reason)
+    """Vote by approval id or task token (email links, ``decide_approval``, and every channel that
+    knows only the execution, through ``open_pause``) and settle what the vote did."""
+    result = approvals.decide_approval(
+        request, by=by, via=via, account_id=account_id, voter=voter, group_members=group_members
+    )
+    settle(result)
     return result
 
 
 def settle(result: DecisionResult, reason: str = "") -> Execution | None:
-    """After a winning decision: record it on the execution (once, whoever is first), end a
-    cancelled execution, announce a resume, retry or skip this call recorded. The execution as it
-    is now."""
+    """After a counted vote: show it on the execution's pause and announce it (Slack updates the
+    pause message). After a winning decision: record it on the execution (once, whoever is first),
+    end a cancelled execution, announce a resume, retry or skip this call recorded. The execution
+    as it is now."""
+    if result.outcome == "voted":
+        return _show_votes(result)
     if result.outcome != "decided":
         return None
+    votes = (
+        result.votes[-1:]
+        if result.action == "cancel"
+        else [v for v in result.votes if v.action == result.action]
+    )
+    reason = approvals.joined_reason(votes) or reason
     decision = Decision(
         action=_ACTIONS[result.action],
         decidedBy=result.decidedBy,
@@ -60,6 +79,7 @@ def settle(result: DecisionResult, reason: str = "") -> Execution | None:
         decidedAt=result.decidedAt,
         waveNumber=result.waveNumber,
         reason=reason,
+        votes=votes,
     )
     repository = ExecutionRepository()
     recorded = repository.record_decision(result.executionId, decision)
@@ -78,6 +98,28 @@ def settle(result: DecisionResult, reason: str = "") -> Execution | None:
     return repository.get(result.executionId)
 
 
+def _show_votes(result: DecisionResult) -> Execution | None:
+    """The execution's pause shows the votes so far (never fewer than it shows already: votes race),
+    and a ``vote`` event lets Slack update the pause message in place (no email: see
+    handlers/notifications.py)."""
+    execution = ExecutionRepository().show_votes(result.executionId, result.waveNumber, result.votes)
+    if execution is not None:
+        latest = result.votes[-1]
+        announce(
+            execution,
+            "vote",
+            waveNumber=result.waveNumber,
+            quorum=result.quorum,
+            votes=result.votes,
+            decidedBy=latest.by,
+            decidedVia=latest.via,
+            decidedAt=latest.at,
+            reason=latest.reason,
+            message=result.message,
+        )
+    return execution
+
+
 def open_pause(
     caller: Caller,
     execution_id: str,
@@ -86,6 +128,7 @@ def open_pause(
     via: Channel,
     wave_number: int | None = None,
     reason: str = "",
+    group_members: GroupMembers | None = None,
 ) -> tuple[Execution, DecisionResult | None]:
     """Decide the open pause of an execution of the caller's account (another account's is not
     found), and only the pause before ``wave_number`` when one is named (a Slack button). The
@@ -96,15 +139,38 @@ def open_pause(
     if approval is None or (wave_number is not None and approval.waveNumber != wave_number):
         return execution, None
     request = DecideApprovalRequest(action=action, approvalId=approval.approvalId, reason=reason)
-    return execution, decide(request, by=caller.principal, via=via, account_id=caller.account_id)
+    voter = voter_of(caller)
+    result = decide(
+        request,
+        by=caller.principal,
+        via=via,
+        account_id=caller.account_id,
+        voter=voter,
+        group_members=group_members,
+    )
+    return execution, result
 
 
 def decide_pause(
-    caller: Caller, execution_id: str, wave_number: int, action: Action, *, reason: str = ""
+    caller: Caller,
+    execution_id: str,
+    wave_number: int,
+    action: Action,
+    *,
+    reason: str = "",
+    group_members: GroupMembers | None = None,
 ) -> DecisionResult:
-    """A Slack button: the pause before ``wave_number``, or who decided it when it is over."""
+    """A Slack vote (``caller.user_id`` is the Slack user): the pause before ``wave_number``, or
+    who decided it when it is over. ``group_members`` lists a user group's members (the bot's
+    ``usergroups.users.list``); without it a plan's user groups admit nobody."""
     execution, result = open_pause(
-        caller, execution_id, action, via="slack", wave_number=wave_number, reason=reason
+        caller,
+        execution_id,
+        action,
+        via="slack",
+        wave_number=wave_number,
+        reason=reason,
+        group_members=group_members,
     )
     return result or _closed(execution, action, wave_number)
 
@@ -182,7 +248,7 @@ def _last(execution: Execution) -> str:
 
 
 def _taken(caller: Caller, result: DecisionResult, attempted: str) -> Execution:
-    if result.outcome == "decided":
+    if result.outcome in ("decided", "voted"):
         return get_execution(caller, result.executionId)
     if result.outcome == "already_decided":
         raise ConflictError(conflict_message(result, attempted))

@@ -58,15 +58,14 @@ def pause(task: PauseTask) -> dict[str, Any]:
         execution.executionId, wave.model_copy(update={"status": "WAITING_APPROVAL", "pausedAt": now_iso()})
     )
     plan = RecoveryPlanRepository().get(execution.planId)
-    approval = approvals.open_approval(
-        execution, task.waveNumber, task.taskToken, notification_email=plan.notificationEmail if plan else ""
-    )
+    approval = approvals.open_approval(execution, task.waveNumber, task.taskToken, plan=plan)
     announce(
         _execution(task.executionId),
         "pause",
         waveNumber=task.waveNumber,
         requestedAt=approval.createdAt,
         expiresAt=approval.expiresAt,
+        quorum=approval.quorum,
         resumeUrl=callback_url("resume", approval.approvalId),
         cancelUrl=callback_url("cancel", approval.approvalId),
     )
@@ -91,6 +90,7 @@ def record_decision(execution_id: str, wave_number: int, decision: DecisionOutpu
         decidedAt=decision.decidedAt,
         waveNumber=wave_number,
         reason=decision.reason,
+        votes=decision.votes,
     )
     return ExecutionRepository().record_decision(execution_id, entry)
 
@@ -273,6 +273,8 @@ def _record_cancellation(execution_id: str) -> None:
             decidedBy=approval.decidedBy,
             decidedVia=approval.decidedVia,
             decidedAt=approval.decidedAt,
+            reason=approvals.joined_reason(approvals.deciding_votes(approval)),
+            votes=approvals.deciding_votes(approval),
         )
         record_decision(execution_id, approval.waveNumber, decision)
 

@@ -18,6 +18,7 @@ from handlers.models.recovery_plan import (
     RecoveryPlanUpdate,
     Wave,
     WaveInput,
+    quorum_problem,
 )
 from handlers.observability import count, logger
 from handlers.repositories.dynamo import Page
@@ -90,6 +91,9 @@ def create_recovery_plan(caller: Caller, request: RecoveryPlanCreate) -> Recover
         targetRtoMinutes=request.targetRtoMinutes,
         maxReplicationLagMinutes=request.maxReplicationLagMinutes,
         onWaveFailure=request.onWaveFailure,
+        approverPrincipals=request.approverPrincipals,
+        approvalQuorum=request.approvalQuorum,
+        requireReason=request.requireReason,
         createdAt=now,
         updatedAt=now,
         createdBy=caller.principal,
@@ -113,7 +117,11 @@ def update_recovery_plan(caller: Caller, request: RecoveryPlanUpdate) -> Recover
     changes = request.model_dump(exclude_unset=True, exclude={"planId", "version", "waves"})
     if request.waves is not None:
         changes["waves"] = resolve_waves(current.accountId, request.waves)
-    return replace_plan(current, current.model_copy(update=changes))
+    changed = RecoveryPlan.model_validate({**current.model_dump(), **changes})
+    problem = quorum_problem(changed.approvers, changed.approverPrincipals, changed.approvalQuorum)
+    if problem:
+        raise ValidationError(problem)
+    return replace_plan(current, changed)
 
 
 def replace_plan(current: RecoveryPlan, changed: RecoveryPlan) -> RecoveryPlan:

@@ -57,7 +57,7 @@ def wave_failed_pause(task: WaveFailedPauseTask) -> dict[str, Any]:
         execution,
         task.waveNumber,
         task.taskToken,
-        notification_email=plan.notificationEmail if plan else "",
+        plan=plan,
         kind="wave_failed",
     )
     announce(

@@ -63,7 +63,7 @@ def test_twenty_concurrent_decisions_have_exactly_one_winner(orchestration, paus
             action="resume" if i % 2 else "cancel", approvalId=paused["approvalId"]
         )
         barrier.wait()
-        results.append(decide_approval(request, by=f"user{i}", via="slack" if i % 3 else "email"))
+        results.append(decide_approval(request, by=f"user{i}", via="api" if i % 3 else "email"))
 
     threads = [threading.Thread(target=decide, args=(i,)) for i in range(20)]
     for t in threads:
@@ -96,9 +96,9 @@ def test_a_decision_step_functions_did_not_take_can_be_made_again(orchestration,
     monkeypatch.setattr(BaseClient, "_make_api_call", flaky)
     request = DecideApprovalRequest(action="resume", approvalId=paused["approvalId"])
     with pytest.raises(ClientError):
-        decide_approval(request, by="ana", via="slack")
+        decide_approval(request, by="ana", via="api")
     # When the same person tries again
-    retried = decide_approval(request, by="ana", via="slack")
+    retried = decide_approval(request, by="ana", via="api")
     # Then the retry decides (the failed attempt was not recorded as a decision) and the run goes on
     assert retried.outcome == "decided"
     assert execution_status(paused["execution"]["executionId"], TERMINAL)["status"] == "SUCCEEDED"

@@ -188,14 +188,15 @@ def test_an_api_caller_cannot_name_someone_else_as_the_decider(orchestration, pa
 
 def test_a_pause_reopened_after_a_throttled_resume_stays_decidable(orchestration, paused, monkeypatch):
     # Given ana's resume holds the pause while Step Functions throttles her SendTaskSuccess, and
-    # bob's cancel fails its write in that moment but reads the pause after ana's was undone
+    # bob's cancel (which read the pause open) fails its write in that moment but reads the pause
+    # again after ana's was undone
     from botocore.client import BaseClient
     from botocore.exceptions import ClientError
 
     from handlers.repositories.approvals import ApprovalRepository
     from handlers.services.approvals import decide_approval
 
-    holding, bob_failed, reopened = threading.Event(), threading.Event(), threading.Event()
+    bob_ready, holding, bob_failed, reopened = (threading.Event() for _ in range(4))
     call, write, undo = BaseClient._make_api_call, ApprovalRepository.decide, ApprovalRepository.reopen
 
     def throttled(self, operation, params):
@@ -206,14 +207,18 @@ def test_a_pause_reopened_after_a_throttled_resume_stays_decidable(orchestration
         return call(self, operation, params)
 
     def decide(self, approval_id, **kwargs):
+        if kwargs["by"] != "bob" or bob_failed.is_set():
+            return write(self, approval_id, **kwargs)
+        bob_ready.set()  # bob has read the pause open
+        holding.wait(10)
         written = write(self, approval_id, **kwargs)
-        if kwargs["by"] == "bob" and written is None and not bob_failed.is_set():
+        if written is None:
             bob_failed.set()
             reopened.wait(10)
         return written
 
-    def reopen(self, approval):
-        done = undo(self, approval)
+    def reopen(self, approval, key=""):
+        done = undo(self, approval, key)
         reopened.set()
         return done
 
@@ -224,15 +229,15 @@ def test_a_pause_reopened_after_a_throttled_resume_stays_decidable(orchestration
     results = {}
 
     def ana():
+        bob_ready.wait(10)
         try:
             decide_approval(
-                DecideApprovalRequest(action="resume", approvalId=approval_id), by="ana", via="slack"
+                DecideApprovalRequest(action="resume", approvalId=approval_id), by="ana", via="api"
             )
         except ClientError as exc:
             results["ana"] = exc
 
     def bob():
-        holding.wait(10)
         request = DecideApprovalRequest(action="cancel", approvalId=approval_id)
         results["bob"] = decide_approval(request, by="bob", via="api")
 

@@ -28,4 +28,10 @@ def plan_body(group_ids: list[str], name: str = "Payments failover", **extra: An
         {"waveNumber": i, "protectionGroupId": gid, "pauseBeforeExecution": i == 2}
         for i, gid in enumerate(group_ids, start=1)
     ]
-    return {"planName": name, "waves": waves, **extra}
+    # Tests decide pauses without a reason unless they test reasons (the product default is "cancel").
+    return {"planName": name, "waves": waves, "requireReason": "never", **extra}
+
+
+# A plan that names a single approver must ask for one vote in either mode (a real recovery's
+# default quorum is 2, which one approver could never reach: a 400).
+ONE_APPROVER = {"drill": 1, "recovery": 1}

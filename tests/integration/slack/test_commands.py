@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import ACCOUNT_B
 from tests.integration.slack.conftest import text_of
-from tests.support.data import group_body, plan_body
+from tests.support.data import ONE_APPROVER, group_body, plan_body
 from tests.support.events import call_api
 from tests.support.slack_requests import APPROVER, OPERATOR, VIEWER, command_body
 
@@ -143,7 +143,12 @@ def test_groups_and_plans_paginate(bot):
 
 
 def test_plan_shows_waves_servers_subscription_approvers_and_last_execution(bot):
-    make_plan("Payments failover", notificationEmail="dr@example.com", approvers=[APPROVER])
+    make_plan(
+        "Payments failover",
+        notificationEmail="dr@example.com",
+        approvers=[APPROVER],
+        approvalQuorum=ONE_APPROVER,
+    )
     bot.command("plan payments FAILOVER")
     text = bot.last_reply()
     assert "1. Tier 0 · 2 servers" in text and "2. Tier 1 · 2 servers · pauses before" in text

@@ -12,6 +12,7 @@ from tests.conftest import ACCOUNT_B
 from tests.integration.slack.conftest import text_of
 from tests.integration.slack.test_commands import make_plan
 from tests.integration.test_executions import TERMINAL, execution_status, pause_links
+from tests.support.data import ONE_APPROVER
 from tests.support.events import call_api, call_page
 from tests.support.faults import lose_announcements
 from tests.support.slack_requests import APPROVER, CHANNEL, VIEWER
@@ -25,7 +26,7 @@ def buttons(message):
 
 
 def run_paused(bot, **plan_fields):
-    plan = make_plan(slackChannelId=CHANNEL, approvers=[APPROVER], **plan_fields)
+    plan = make_plan(slackChannelId=CHANNEL, approvers=[APPROVER], approvalQuorum=ONE_APPROVER, **plan_fields)
     bot.command(f"run {plan['planId']}")
     execution_id = bot.responses()[-1]["text"].rsplit("status ", 1)[1]
     execution_status(execution_id, {"PAUSED"})

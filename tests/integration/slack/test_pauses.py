@@ -12,6 +12,7 @@ from bot import ids
 from tests.integration.slack.conftest import text_of
 from tests.integration.slack.test_commands import HOSTILE, make_plan
 from tests.integration.test_executions import TERMINAL, click, execution_status, pause_links
+from tests.support.data import ONE_APPROVER
 from tests.support.events import call_api
 from tests.support.slack_requests import APPROVER, CHANNEL, OPERATOR, VIEWER
 from tests.support.sns import sns_event
@@ -21,7 +22,11 @@ from tests.support.sns import sns_event
 def paused(orchestration, bot):
     """A Slack-connected plan (named with markup, one approver) paused before wave 2."""
     plan = make_plan(
-        HOSTILE, slackChannelId=CHANNEL, approvers=[APPROVER], notificationEmail="dr@example.com"
+        HOSTILE,
+        slackChannelId=CHANNEL,
+        approvers=[APPROVER],
+        notificationEmail="dr@example.com",
+        approvalQuorum=ONE_APPROVER,
     )
     bot.command(f"run {plan['planId']}")
     execution_id = bot.responses()[-1]["text"].rsplit("status ", 1)[1]

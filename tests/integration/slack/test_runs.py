@@ -76,12 +76,17 @@ def test_an_unknown_execution_is_reported(orchestration, bot):
     assert "not found" in bot.last_reply()
 
 
+SECOND_APPROVER = "U0SECONDAPPR"
+
+
 def modal_values(name, groups, email="", pause_second=True):
     values = {
         ids.BLOCK_PLAN_NAME: {ids.ELEMENT: {"type": "plain_text_input", "value": name}},
         ids.BLOCK_DESCRIPTION: {ids.ELEMENT: {"type": "plain_text_input", "value": None}},
         ids.BLOCK_EMAIL: {ids.ELEMENT: {"type": "plain_text_input", "value": email}},
-        ids.BLOCK_APPROVERS: {ids.ELEMENT: {"type": "multi_users_select", "selected_users": [OPERATOR]}},
+        ids.BLOCK_APPROVERS: {
+            ids.ELEMENT: {"type": "multi_users_select", "selected_users": [OPERATOR, SECOND_APPROVER]}
+        },
     }
     for number, group in enumerate(groups, start=1):
         option = {"value": group} if group else None
@@ -158,7 +163,8 @@ def test_plan_create_submission_creates_the_plan_for_the_channel(bot):
     (plan,) = call_api("GET", "/recovery-plans")[1]["items"]
     assert plan["planName"] == "From Slack" and plan["slackChannelId"] == "C0DRCHANNEL"
     assert [w["protectionGroupId"] for w in plan["waves"]] == [groups[1], groups[0]]
-    assert plan["approvers"] == [OPERATOR] and plan["notificationEmail"] == "dr@example.com"
+    # (two approvers: one could never reach a real recovery's default quorum of 2)
+    assert plan["approvers"] == [OPERATOR, SECOND_APPROVER] and plan["notificationEmail"] == "dr@example.com"
     (posted,) = bot.fake.calls_to("chat.postEphemeral")
     assert posted["user"] == OPERATOR and "Created recovery plan From Slack" in posted["text"]
 
