@@ -137,7 +137,8 @@ def open_pause(
     approval_id = ExecutionRepository().pending_approval_id(execution_id)
     approval = ApprovalRepository().get(approval_id) if approval_id else None
     if approval is None or (wave_number is not None and approval.waveNumber != wave_number):
-        return execution, None
+        # read again: a decision that closed the pause since the first read is on the record now
+        return get_execution(caller, execution_id), None
     request = DecideApprovalRequest(action=action, approvalId=approval.approvalId, reason=reason)
     voter = voter_of(caller)
     result = decide(

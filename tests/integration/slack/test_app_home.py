@@ -13,7 +13,7 @@ from tests.conftest import ACCOUNT_C
 from tests.integration.slack.conftest import text_of
 from tests.integration.slack.test_commands import make_plan
 from tests.integration.test_executions import TERMINAL, execution_status
-from tests.support.data import group_body, plan_body
+from tests.support.data import ONE_APPROVER, group_body, plan_body
 from tests.support.events import call_api
 from tests.support.orchestration import wait_until
 from tests.support.slack_requests import APPROVER, CHANNEL, VIEWER
@@ -30,7 +30,12 @@ def home_buttons(view):
 
 @pytest.fixture
 def paused(orchestration, bot):
-    plan = make_plan(slackChannelId=CHANNEL, approvers=[APPROVER])
+    plan = make_plan(
+        slackChannelId=CHANNEL,
+        approvers=[APPROVER],
+        approverPrincipals=["oncall@example.com"],  # the API caller of these tests may cancel too
+        approvalQuorum=ONE_APPROVER,
+    )
     bot.command(f"run {plan['planId']}")
     execution_id = bot.responses()[-1]["text"].rsplit("status ", 1)[1]
     execution_status(execution_id, {"PAUSED"})

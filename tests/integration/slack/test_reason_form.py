@@ -13,6 +13,7 @@ from bot import ids
 from tests.integration.slack.conftest import text_of
 from tests.integration.slack.test_commands import make_plan
 from tests.integration.test_executions import TERMINAL, execution_status, pause_links
+from tests.support.data import ONE_APPROVER
 from tests.support.events import call_api
 from tests.support.slack_requests import APPROVER, CHANNEL, VIEWER
 
@@ -26,8 +27,19 @@ def _buttons(message):
 
 @pytest.fixture
 def paused(orchestration, bot):
-    """A Slack-connected plan (one approver) paused before wave 2, its pause message posted."""
-    plan = make_plan(slackChannelId=CHANNEL, approvers=[APPROVER], notificationEmail="dr@example.com")
+    return pause_of_plan(orchestration, bot)
+
+
+def pause_of_plan(orchestration, bot, require_reason="cancel"):
+    """A Slack-connected plan (one approver) paused before wave 2, its pause message posted;
+    ``require_reason`` defaults to the product's default (tests/support/data.py's is "never")."""
+    plan = make_plan(
+        slackChannelId=CHANNEL,
+        approvers=[APPROVER],
+        approvalQuorum=ONE_APPROVER,
+        notificationEmail="dr@example.com",
+        requireReason=require_reason,
+    )
     bot.command(f"run {plan['planId']}")
     execution_id = bot.responses()[-1]["text"].rsplit("status ", 1)[1]
     execution_status(execution_id, {"PAUSED"})
@@ -113,11 +125,9 @@ def test_cancel_needs_a_reason_by_default(paused, bot):
     ],
 )
 def test_the_plans_require_reason_decides_whether_the_field_is_required(
-    paused, bot, monkeypatch, policy, action_id, required
+    orchestration, bot, policy, action_id, required
 ):
-    from bot.blocks import approval_form
-
-    monkeypatch.setattr(approval_form, "require_reason", lambda plan: policy)
+    paused = pause_of_plan(orchestration, bot, require_reason=policy)
     view = _click(bot, paused, action_id)
     (field,) = [b for b in view["blocks"] if b["type"] == "input"]
     assert field["optional"] is not required

@@ -9,6 +9,7 @@ from bot import access, ids, usergroups
 from tests.integration.slack.conftest import text_of
 from tests.integration.slack.test_commands import make_plan
 from tests.integration.test_executions import TERMINAL, execution_status
+from tests.support.data import ONE_APPROVER
 from tests.support.fake_slack import APPROVER_GROUP
 from tests.support.slack_requests import APPROVER, CHANNEL, OPERATOR, VIEWER
 
@@ -73,7 +74,7 @@ def _set_approvers(plan_id, approvers):
 
 def test_a_member_of_the_approver_group_resumes_from_slack(orchestration, bot):
     # Given a plan whose approvers are a user group, paused
-    plan = make_plan(slackChannelId=CHANNEL, approvers=[APPROVER])
+    plan = make_plan(slackChannelId=CHANNEL, approvers=[APPROVER], approvalQuorum=ONE_APPROVER)
     _set_approvers(plan["planId"], [APPROVER_GROUP])
     bot.command(f"run {plan['planId']}")
     execution_id = bot.responses()[-1]["text"].rsplit("status ", 1)[1]

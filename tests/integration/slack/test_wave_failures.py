@@ -11,7 +11,7 @@ from tests.integration.slack.conftest import text_of
 from tests.integration.slack.test_commands import make_groups
 from tests.integration.slack.test_pause_decisions import OTHER_CHANNEL, buttons
 from tests.integration.test_executions import TERMINAL, execution_status
-from tests.support.data import plan_body
+from tests.support.data import ONE_APPROVER, plan_body
 from tests.support.events import call_api
 from tests.support.slack_requests import APPROVER, CHANNEL, VIEWER
 
@@ -20,7 +20,7 @@ from tests.support.slack_requests import APPROVER, CHANNEL, VIEWER
 def failed(orchestration, bot):
     """A Slack-connected plan whose wave 1 failed (a critical server), its pause message posted."""
     groups = make_groups(2)
-    body = plan_body(groups, slackChannelId=CHANNEL, approvers=[APPROVER])
+    body = plan_body(groups, slackChannelId=CHANNEL, approvers=[APPROVER], approvalQuorum=ONE_APPROVER)
     for wave in body["waves"]:
         wave["pauseBeforeExecution"] = False
     status, plan = call_api("POST", "/recovery-plans", body)
