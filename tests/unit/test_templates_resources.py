@@ -331,3 +331,39 @@ def test_functions_that_end_executions_may_only_put_reports(template: str, role:
     (statement,) = statements
     assert statement["Action"] == "s3:PutObject"
     assert statement["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:s3:::${ReportsBucketName}/reports/*"}
+
+
+ANY_VERBS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS")
+
+
+def _full_path(template: dict[str, Any], resource_id: str) -> str:
+    """``/executions/{executionId}/report`` for a resource, walking its ParentId chain to the root."""
+    parts: list[str] = []
+    while True:
+        props = template["Resources"][resource_id]["Properties"]
+        parts.append(props["PathPart"])
+        parent = props["ParentId"]
+        if not isinstance(parent, dict) or "Ref" not in parent:
+            return "/" + "/".join(reversed(parts))
+        resource_id = parent["Ref"]
+
+
+def test_every_route_the_api_function_serves_is_deployed_in_api_gateway() -> None:
+    # Given the routes handlers/api.py answers and the methods cfn/api.yaml deploys
+    from handlers.api import app
+
+    template = load_template("api.yaml")
+    methods = resources(template, "AWS::ApiGateway::Method")
+    deployed: set[tuple[str, str]] = set()
+    for props in (m["Properties"] for m in methods.values()):
+        path = _full_path(template, props["ResourceId"]["Ref"])
+        verbs = ANY_VERBS if props["HttpMethod"] == "ANY" else (props["HttpMethod"],)
+        deployed |= {(verb, path) for verb in verbs}
+    served = {
+        (route.method, route.path.replace("<", "{").replace(">", "}"))
+        for route in [*app._static_routes, *app._dynamic_routes]
+    }
+    # Then API Gateway forwards every one of them, and the deployment waits for every method
+    assert served - deployed == set()
+    depends = set(template["Resources"]["Deployment"]["DependsOn"])
+    assert set(methods) <= depends
