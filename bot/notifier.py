@@ -23,7 +23,9 @@ from bot.blocks.events import (
 )
 from bot.blocks.executions import (
     Pause,
+    date_and_clock,
     decided_blocks,
+    mention,
     pause_blocks,
     pause_of_execution,
     status_blocks,
@@ -91,6 +93,9 @@ def notify(event: ExecutionEvent) -> None:
         if refs.get("slackPauseTs"):
             update_votes(execution_id, refs, open_pause(caller, event, plan.approvers))
         return
+    if event.eventType == "pause_reminder":
+        remind_approvers(refs, open_pause(caller, event, plan.approvers))
+        return
     if event.eventType == "cleanup_reminder":
         post_reminder(refs, event)
         return
@@ -153,6 +158,25 @@ def open_pause(caller: Caller, event: ExecutionEvent, approvers: list[str]) -> P
     except DomainError:
         stored = None
     return stored if stored is not None and stored.wave_number == event.waveNumber else pause_of(event)
+
+
+def remind_approvers(refs: dict[str, str], pause: Pause) -> None:
+    """A pause still open at half (and nine tenths) of its timeout: a thread reply mentioning the
+    approvers who have not voted (configured ids, so the mentions are safe to send as mrkdwn)."""
+    channel, parent = refs["slackChannel"], refs["slackParentTs"]
+    who = " ".join(mention(a) for a in pause.waiting_for) or "approvers"
+    until = f" until {date_and_clock(pause.expires_at)}" if pause.expires_at else ""
+    plan = escape(pause.plan_name)  # user text; the mentions are configured ids
+    line = f"⏰ {who}: wave {pause.wave_number} of {plan} still waits for a decision{until}."
+    tally = pause.tally()
+    text = f"{line} {tally}".strip()
+    deliver(
+        lambda: web_client().chat_postMessage(
+            channel=channel, thread_ts=parent, text=text, blocks=[section(text).to_dict()]
+        ),
+        channel=channel,
+        what="pause reminder",
+    )
 
 
 def update_votes(execution_id: str, refs: dict[str, str], pause: Pause) -> None:

@@ -74,6 +74,7 @@ LINES: dict[EventType, Callable[[ExecutionEvent], str | None]] = {
         e, f"⌛ Timed out waiting for approval before wave {e.waveNumber or '?'}"
     ),
     "cleanup_reminder": lambda e: None,  # posted with its Keep / Clean up buttons (reminder_blocks)
+    "pause_reminder": lambda e: None,  # a thread reply mentioning who has not voted (bot/notifier.py)
 }
 
 

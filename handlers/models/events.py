@@ -29,6 +29,7 @@ EventType = Literal[
     "fail",
     "timeout",
     "cleanup_reminder",
+    "pause_reminder",
 ]
 # Events for Slack only (the pause message updates in place); emails are not sent for them.
 SLACK_ONLY_EVENTS: frozenset[str] = frozenset({"vote"})
@@ -48,6 +49,7 @@ SUBJECTS: dict[EventType, str] = {
     "complete": "[DRS] {mode} completed: {planName}",
     "fail": "[DRS] {mode} FAILED: {planName}",
     "timeout": "[DRS] Timed out waiting for approval: {planName}",
+    "pause_reminder": "[DRS] Reminder: {planName} still waits for a decision at wave {waveNumber}",
     "cleanup_reminder": "[DRS] Drill instances will be cleaned up soon: {planName}",
 }
 _STATUS_WORDS = {"COMPLETED": "completed", "FAILED": "FAILED", "RUNNING": "running", "CANCELLED": "cancelled"}

@@ -252,6 +252,15 @@ class CleanupReminderTask(Model):
     dueAt: str
 
 
+class PauseReminderTask(Model):
+    """A one-time schedule (handlers/services/pause_reminders.py): remind the approvers of a pause."""
+
+    task: Literal["pause_reminder"]
+    executionId: str
+    waveNumber: int
+    requestedAt: str  # which pause: a later pause of the same wave is another one
+
+
 class ScheduledCleanupTask(Model):
     """A one-time schedule: clean a drill up if its ``cleanupDueAt`` has passed (a keep moved it)."""
 
@@ -271,6 +280,7 @@ OrchestratorTask = Annotated[
     | SkipWaveTask
     | FinishTask
     | CleanupReminderTask
-    | ScheduledCleanupTask,
+    | ScheduledCleanupTask
+    | PauseReminderTask,
     Field(discriminator="task"),
 ]

@@ -94,6 +94,9 @@ def open_approval(
         quorum=quorum,
     )
     ExecutionRepository().mark_paused(execution.executionId, pending, approval.approvalId)
+    from handlers.services.pause_reminders import schedule_reminders  # only where pauses open
+
+    schedule_reminders(approval)
     return approval
 
 

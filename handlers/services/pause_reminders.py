@@ -1,0 +1,71 @@
+"""Reminders for an open pause: at half and at nine tenths of its timeout, the approvers who have
+not voted are reminded (``pause_reminder`` event: an email, and a Slack thread reply mentioning
+them). Scheduled when the pause opens, as one-time EventBridge Scheduler schedules
+(handlers/schedules.py) that run the orchestrator's ``pause_reminder`` task; a reminder for a
+pause that has been decided (or replaced by a later one) does nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from handlers import schedules
+from handlers.models.approval import Approval
+from handlers.models.execution import PauseReminderTask
+from handlers.observability import count, logger
+from handlers.repositories.executions import ExecutionRepository
+from handlers.services.execution_events import announce
+from handlers.settings import ConfigurationError
+from handlers.timestamps import parse_iso
+
+FRACTIONS = (0.5, 0.9)  # of the pause's timeout, when each reminder comes
+
+
+def reminder_name(execution_id: str, wave_number: int, nth: int) -> str:
+    return f"pause-reminder-{execution_id}-{wave_number}-{nth}"
+
+
+def schedule_reminders(approval: Approval) -> None:
+    """Schedule the pause's reminders. A failure is logged and counted, never raised: the pause is
+    announced already, and ``/dr status`` shows it to its approvers."""
+    opened, expires = parse_iso(approval.createdAt), parse_iso(approval.expiresAt)
+    task = {
+        "task": "pause_reminder",
+        "executionId": approval.executionId,
+        "waveNumber": approval.waveNumber,
+        "requestedAt": approval.createdAt,
+    }
+    try:
+        for nth, fraction in enumerate(FRACTIONS, start=1):
+            at = opened + (expires - opened) * fraction
+            schedules.schedule_at(reminder_name(approval.executionId, approval.waveNumber, nth), at, task)
+    except (ClientError, BotoCoreError, ConfigurationError) as exc:
+        count("PauseReminderScheduleFailure")
+        logger.error(
+            "pause reminders not scheduled",
+            extra={"executionId": approval.executionId, "error": type(exc).__name__},
+        )
+
+
+def remind(task: PauseReminderTask) -> dict[str, Any]:
+    """The ``pause_reminder`` task: announce the reminder if that very pause is still open."""
+    execution = ExecutionRepository().get(task.executionId)
+    pending = execution.pendingApproval if execution else None
+    if (
+        execution is None
+        or execution.status != "PAUSED"
+        or pending is None
+        or (pending.waveNumber, pending.requestedAt) != (task.waveNumber, task.requestedAt)
+    ):
+        return {"reminded": False}
+    announce(
+        execution,
+        "pause_reminder",
+        waveNumber=pending.waveNumber,
+        requestedAt=pending.requestedAt,
+        expiresAt=pending.expiresAt,
+        quorum=pending.quorum,
+        votes=pending.votes,
+    )
+    return {"reminded": True}
