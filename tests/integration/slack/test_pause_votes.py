@@ -101,3 +101,29 @@ def orchestration_events(bot):
     from handlers.models.events import ExecutionEvent
 
     return [ExecutionEvent.model_validate(json.loads(m)) for m in bot.published]
+
+
+def test_a_pause_reminder_mentions_in_the_thread_the_approvers_who_have_not_voted(paused, bot):
+    # Given a quorum-2 pause where the operator has voted, its messages posted
+    from handlers.orchestrator import lambda_handler as orchestrator
+    from handlers.repositories.executions import ExecutionRepository
+    from tests.support.events import LambdaContext
+
+    _record_votes(paused, 2, [ALICE])
+    bot.pump()
+    pending = ExecutionRepository().get(paused).pendingApproval
+    # When its reminder fires (what the one-time schedule runs) and the notifier delivers it
+    task = {
+        "task": "pause_reminder",
+        "executionId": paused,
+        "waveNumber": 2,
+        "requestedAt": pending.requestedAt,
+    }
+    assert orchestrator(task, LambdaContext()) == {"reminded": True}
+    bot.pump()
+    # Then a thread reply mentions only who has not voted yet, with the tally
+    replies = [m for m in bot.fake.messages.values() if "still waits for a decision" in text_of(m)]
+    assert len(replies) == 1 and replies[0].get("thread_ts")
+    shown = text_of(replies[0])
+    assert f"<@{APPROVER}>" in shown and f"<@{OPERATOR}>" not in shown.split(":")[0]
+    assert "1 of 2 approvals" in shown
