@@ -35,7 +35,8 @@ from handlers.settings import get_settings
 from handlers.timestamps import now_iso
 
 
-def _execution(execution_id: str) -> Execution:
+def stored_execution(execution_id: str) -> Execution:
+    """The execution as stored now (an orchestrator task for a missing one is a NotFoundError)."""
     execution = ExecutionRepository().get(execution_id)
     if execution is None:
         raise NotFoundError(f"execution {execution_id} not found")
@@ -43,12 +44,12 @@ def _execution(execution_id: str) -> Execution:
 
 
 def start(task: StartTask) -> dict[str, Any]:
-    announce(_execution(task.executionId), "start")
+    announce(stored_execution(task.executionId), "start")
     return {"announced": True}
 
 
 def pause(task: PauseTask) -> dict[str, Any]:
-    execution = _execution(task.executionId)
+    execution = stored_execution(task.executionId)
     wave = execution.waves[task.waveNumber - 1]
     if not get_settings().enable_pause_resume:
         output = {"action": "resume", "decidedBy": "system (pause/resume disabled)", "decidedVia": "system"}
@@ -60,7 +61,7 @@ def pause(task: PauseTask) -> dict[str, Any]:
     plan = RecoveryPlanRepository().get(execution.planId)
     approval = approvals.open_approval(execution, task.waveNumber, task.taskToken, plan=plan)
     announce(
-        _execution(task.executionId),
+        stored_execution(task.executionId),
         "pause",
         waveNumber=task.waveNumber,
         requestedAt=approval.createdAt,
@@ -99,7 +100,7 @@ def start_wave(task: StartWaveTask) -> dict[str, Any]:
     """Start a wave's recovery. A tag group is resolved again here, in the group's account: the
     wave launches, and records, the servers that carry its tags at this moment
     (``servers``, ``resolvedFromTags``), whatever readiness saw earlier."""
-    execution = _execution(task.executionId)
+    execution = stored_execution(task.executionId)
     wave = execution.waves[task.waveNumber - 1]
     group = ProtectionGroupRepository().get(wave.protectionGroupId)
     plan = RecoveryPlanRepository().get(execution.planId)
@@ -185,7 +186,7 @@ def poll_wave(task: PollWaveTask) -> dict[str, str]:
     """Read the wave's DRS jobs (a retried wave: its latest attempt's). A critical server that
     failed fails the wave; an optional one is recorded and named, and the wave completes. The
     plan's ``onWaveFailure`` tells the state machine what a failed wave does next."""
-    execution = _execution(task.executionId)
+    execution = stored_execution(task.executionId)
     wave = execution.waves[task.waveNumber - 1]
     plan = RecoveryPlanRepository().get(execution.planId)
     on_failure = plan.onWaveFailure if plan else "fail"  # read on every poll: Choice needs it present
@@ -210,7 +211,7 @@ def poll_wave(task: PollWaveTask) -> dict[str, str]:
     ExecutionRepository().update_wave(execution.executionId, finished)
     if status == "COMPLETED" or on_failure == "fail":  # a pause announces the failure itself
         event: EventType = "wave_fail" if status == "FAILED" else "wave_complete"
-        announce(_execution(task.executionId), event, waveNumber=wave.waveNumber, message=message)
+        announce(stored_execution(task.executionId), event, waveNumber=wave.waveNumber, message=message)
     return {"status": status, "onWaveFailure": on_failure}
 
 

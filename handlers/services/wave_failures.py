@@ -30,21 +30,14 @@ from handlers.repositories.protection_groups import ProtectionGroupRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
 from handlers.services import approvals
 from handlers.services.execution_events import announce
-from handlers.services.orchestration import record_decision
+from handlers.services.orchestration import record_decision, stored_execution
 from handlers.settings import get_settings
 from handlers.timestamps import now_iso
 
 
-def _execution(execution_id: str) -> Execution:
-    execution = ExecutionRepository().get(execution_id)
-    if execution is None:
-        raise NotFoundError(f"execution {execution_id} not found")
-    return execution
-
-
 def wave_failed_pause(task: WaveFailedPauseTask) -> dict[str, Any]:
     """Open the failed wave's pause and announce it with its Retry / Skip / Cancel links."""
-    execution = _execution(task.executionId)
+    execution = stored_execution(task.executionId)
     wave = execution.waves[task.waveNumber - 1]
     if not get_settings().enable_pause_resume:  # nobody may decide: the wave fails the run as before
         announce(execution, "wave_fail", waveNumber=task.waveNumber, message=wave.message)
@@ -61,7 +54,7 @@ def wave_failed_pause(task: WaveFailedPauseTask) -> dict[str, Any]:
         kind="wave_failed",
     )
     announce(
-        _execution(task.executionId),
+        stored_execution(task.executionId),
         "wave_failed_pause",
         waveNumber=task.waveNumber,
         message=wave.message,
@@ -78,7 +71,7 @@ def wave_failed_pause(task: WaveFailedPauseTask) -> dict[str, Any]:
 def retry_wave(task: RetryWaveTask) -> dict[str, Any]:
     """Launch the failed servers of the wave again (this decision's attempt); the poll loop follows."""
     _record(task.executionId, task.waveNumber, task.decision, "wave_retry")
-    execution = _execution(task.executionId)
+    execution = stored_execution(task.executionId)
     wave, attempt = _attempt_for(execution.executionId, execution.waves[task.waveNumber - 1], task.decision)
     pending = [
         s.sourceServerId
@@ -173,7 +166,7 @@ def _started(
 def skip_wave(task: SkipWaveTask) -> dict[str, Any]:
     """Leave the failed wave as it is (SKIPPED, its failure kept in the message); the next wave runs."""
     _record(task.executionId, task.waveNumber, task.decision, "wave_skip")
-    wave = _execution(task.executionId).waves[task.waveNumber - 1]
+    wave = stored_execution(task.executionId).waves[task.waveNumber - 1]
     if wave.status != "SKIPPED":
         message = f"skipped by {task.decision.decidedBy} after it failed: {wave.message}"[:1000]
         skipped = wave.model_copy(update={"status": "SKIPPED", "message": message})
