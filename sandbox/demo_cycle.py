@@ -61,8 +61,8 @@ class DrillCycle(Story):
                 notes.append(f"completion says: {line}")
 
     def _rto_line(self) -> str:
-        texts = [m["body"] for m in self.emails() if "completed" in m["subject"].lower()]
-        texts += [m["text"] for m in self.messages()]
+        mail = self._completion_mail()
+        texts = [m["text"] for m in self.messages()] + ([mail["body"]] if mail else [])
         for text in reversed(texts):
             if match := re.search(r"RTO[^\n]*", text):
                 return match.group(0).strip()
@@ -107,7 +107,7 @@ class DrillCycle(Story):
         failing = self.info["failingSourceServers"][0]
         with self.timeline.step(
             f"a one-wave plan with a failing server ({failing}): the wave fails, it pauses"
-        ):
+        ) as notes:
             group = self.api(
                 "POST",
                 "/protection-groups",
@@ -121,7 +121,9 @@ class DrillCycle(Story):
             plan = self.api("POST", "/recovery-plans", body, (201,))
             started = self.api("POST", "/executions", {"planId": plan["planId"]}, (200, 201, 202))
             self.execution_id = started["executionId"]
-            self.wait("the wave_failed pause", self._wave_failed)
+            paused = self.wait("the wave_failed pause", self._wave_failed)
+            wave = paused["waves"][0]
+            notes.append(f"wave 1 {wave['status']}: {wave.get('message') or paused.get('statusReason')}")
         try:
             with self.timeline.step("the server recovers; POST /executions/{id}/retry; SUCCEEDED") as notes:
                 self._faults({"failingServers": "recover"})

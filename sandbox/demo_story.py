@@ -233,7 +233,7 @@ class Story:
         return None if execution["status"] in ("RUNNING", "PAUSED") else execution
 
     def _completion_mail(self) -> dict[str, Any] | None:
-        found = [m for m in self.emails() if m["to"] == EMAIL and "completed" in m["subject"].lower()]
+        found = [m for m in self.emails() if m["to"] == EMAIL and "drill completed" in m["subject"].lower()]
         return found[-1] if found else None
 
     def _decided(self, ts: str) -> dict[str, Any] | None:
