@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sandbox import extra
-from sandbox.demo_story import Story
+from sandbox.demo_cycle import DrillCycle
 from sandbox.demo_timeline import StepFailed, Timeline
 from sandbox.subprocess_sandbox import sandbox_subprocess
 
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         log_path = Path(tmp) / "sandbox.log"
         try:
             with running_sandbox(log_path, timeline) as info:
-                Story(info, timeline, step_timeout=args.timeout).play()
+                DrillCycle(info, timeline, step_timeout=args.timeout).play()
                 if args.keep:
                     print(f"sandbox kept running at {info['lambdaEndpoint']} - Ctrl-C stops it", flush=True)
                     _wait_for_interrupt()

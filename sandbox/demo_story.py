@@ -40,6 +40,7 @@ class Story:
         self.timeout = step_timeout
         self.slack = bool(info["functions"].get("bot"))
         self.channel = info.get("slackChannelId") or "C0SANDBOX"
+        self.point_in_time = ""  # set when the drill runs from a point in time
 
     # -- helpers ---------------------------------------------------------------------------------
     def api(self, method: str, path: str, body: Any = None, expect: tuple[int, ...] = (200,)) -> Any:
@@ -85,6 +86,9 @@ class Story:
     # -- the story -------------------------------------------------------------------------------
     def play(self) -> None:
         self.create_groups_and_plan()
+        self.run_and_finish()
+
+    def run_and_finish(self) -> None:
         if self.slack:
             self.run_from_slack()
         else:
@@ -138,8 +142,10 @@ class Story:
             self.wait(
                 "the bot's answer", lambda: [m for m in self.messages() if "now acts on account" in m["text"]]
             )
-        with self.timeline.step(f"/dr run {PLAN} (signed slash command, as the sandbox operator)") as notes:
-            self.slash(f"run {PLAN}")
+        command = f"run {PLAN} drill at 1h ago"
+        with self.timeline.step(f"/dr {command} (signed slash command, as the sandbox operator)") as notes:
+            self.slash(command)
+            self.point_in_time = "1h ago"
             started = self.wait(
                 "'started a drill' in Slack",
                 lambda: [m for m in self.messages() if "started a drill" in m["text"]],
@@ -227,7 +233,7 @@ class Story:
         return None if execution["status"] in ("RUNNING", "PAUSED") else execution
 
     def _completion_mail(self) -> dict[str, Any] | None:
-        found = [m for m in self.emails() if m["to"] == EMAIL and "completed" in m["subject"].lower()]
+        found = [m for m in self.emails() if m["to"] == EMAIL and "drill completed" in m["subject"].lower()]
         return found[-1] if found else None
 
     def _decided(self, ts: str) -> dict[str, Any] | None:

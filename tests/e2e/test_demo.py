@@ -35,8 +35,18 @@ def test_the_demo_story_checks_out() -> None:
         "Resume link",
         "SUCCEEDED",
         "completion email",
+        "readiness before the drill: ready",
+        "the execution report: measured RTO",
+        "cleanup: the drill's recovery instances are terminated",
+        "readiness after cleanup: no leftover drill instances",
+        "wave 1 retries 1",
     ):
         assert step in done.stdout, output
     if (ROOT / "cfn" / "bot.yaml").exists():
-        for step in ("/dr run", "Slack shows the pause", "the Slack pause message is updated"):
+        for step in (
+            "/dr run Demo: payments failover drill at 1h ago",
+            "Slack shows the pause",
+            "the Slack pause message is updated",
+            "every launched server recorded the snapshot it launched from",
+        ):
             assert step in done.stdout, output

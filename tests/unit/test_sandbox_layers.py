@@ -72,7 +72,9 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("app: the sandbox process, which wires everything together", frozenset({"app"})),
     (
         "entry points: the CLI, the demo and the tools that run the sandbox as a subprocess",
-        frozenset({"cli", "demo", "demo_story", "demo_timeline", "subprocess_sandbox", "screenshots"}),
+        frozenset(
+            {"cli", "demo", "demo_cycle", "demo_story", "demo_timeline", "subprocess_sandbox", "screenshots"}
+        ),
     ),
 )
 LAYER_OF = {module: index for index, (_, modules) in enumerate(LAYERS) for module in modules}
