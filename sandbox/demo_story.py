@@ -129,6 +129,7 @@ class Story:
                 "waves": waves,
                 "notificationEmail": EMAIL,
                 "slackChannelId": self.channel,
+                "targetRtoMinutes": 30,  # the completion email and Slack lead with RTO against it
             }
             plan = self.api("POST", "/recovery-plans", body, (201,))
             self.plan_id = plan["planId"]
