@@ -263,7 +263,13 @@ def test_a_failed_wave_is_retried_from_slack_after_its_servers_recover(
     faults(failingServers="recover")
     retry = button(message, "wave_retry", execution_id)
     click = {"channel": message["channel"], "ts": message["ts"], "actionId": "wave_retry", **retry}
+    seen = len(slack_messages(sandbox))
     assert slack_local(sandbox, "action", click).status == 200
+    form = wait_for(
+        lambda: [m for m in slack_messages(sandbox)[seen:] if m["kind"] == "modal"], 15, "the reason form"
+    )[0]
+    values = {"reason": {"value": {"type": "plain_text_input", "value": "servers recovered"}}}
+    assert slack_local(sandbox, "submit", {"viewId": form["viewId"], "values": values}).json()["ok"]
 
     # Then the run succeeds: the failed server launched in attempt 2, a new DRS job recorded
     final = wait_until_finished(sandbox, execution_id, 60)
