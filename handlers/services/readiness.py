@@ -126,7 +126,8 @@ def _assess_target(
     for m in members:
         waves[m.wave_number] += 1
     try:
-        client = drs.service_client("drs", target, session, drs.READINESS_SESSION_POLICY)
+        # 3 attempts, not 8: a check answers within API Gateway's 29 s even while DRS throttles
+        client = drs.service_client("drs", target, session, drs.READINESS_SESSION_POLICY, attempts=3)
         described = drs.describe_source_servers(client, checks.unique(members))
     except (ClientError, BotoCoreError) as exc:
         return {}, [*problems, _unreadable("server_exists", "FAIL", "DescribeSourceServers", exc, where)]

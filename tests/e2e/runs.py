@@ -74,8 +74,9 @@ class Runs:
         self.plans.append(plan)
         return plan
 
-    def start(self, plan: Plan) -> str:
-        started = self.sandbox.api("POST", "/executions", {"planId": plan.plan_id, "isDrill": True})
+    def start(self, plan: Plan, *, force: bool = False) -> str:
+        body = {"planId": plan.plan_id, "isDrill": True, **({"force": True} if force else {})}
+        started = self.sandbox.api("POST", "/executions", body)
         assert started.status == 201, started.body
         execution_id = str(started.json()["executionId"])
         self.executions.append(execution_id)

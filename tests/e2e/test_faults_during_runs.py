@@ -177,7 +177,7 @@ def test_a_brief_drs_throttle_is_retried_and_the_wave_completes(
     # Given DRS throttles every call as a run starts its wave
     plan = runs.plan([runs.free_servers(1)], slack=False)
     faults(drs="throttle")
-    execution_id = runs.start(plan)
+    execution_id = runs.start(plan, force=True)  # readiness cannot read DRS now; the wave meets the fault
     time.sleep(3)
 
     # When the throttling stops
@@ -198,10 +198,10 @@ def test_a_persistent_drs_error_fails_the_run_naming_drs_and_frees_the_plan(
 ) -> None:
     # Given DRS answers every call with an internal error
     plan = runs.plan([runs.free_servers(1)], slack=False)
-    faults(drs="error")
+    faults(drs="error")  # readiness cannot read DRS either: the start is forced, the wave meets it
 
     # When a run starts its wave
-    execution_id = runs.start(plan)
+    execution_id = runs.start(plan, force=True)
     final = wait_until_finished(sandbox, execution_id)
 
     # Then it ends FAILED saying DRS failed, the wave too, the email says why, the plan takes a new start
