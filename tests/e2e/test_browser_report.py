@@ -74,4 +74,6 @@ def test_another_accounts_report_page_is_not_found(sandbox: RunningSandbox) -> N
     other = sandbox.info["accounts"][1]
     response = sandbox.api("GET", f"/executions/{execution_id}/report?format=html", account=other)
     assert response.status == 404 and response.json()["error"] == "NOT_FOUND"
-    sandbox.api("POST", f"/executions/{execution_id}/cancel", {})
+    # free the seeded plan for the next test (cancelling needs a reason: requireReason "cancel")
+    cancelled = sandbox.api("POST", f"/executions/{execution_id}/cancel", {"reason": "e2e: done with it"})
+    assert cancelled.status == 200, cancelled.body
