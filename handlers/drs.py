@@ -272,12 +272,8 @@ def resolve_tags(client: Any, tags: dict[str, str]) -> list[str]:
 
 def describe_source_servers(client: Any, server_ids: list[str]) -> dict[str, dict[str, Any]]:
     """Server id -> DRS's record of it, for the ids DRS knows in the client's account and region
-    (through :func:`source_servers`). Raises botocore's errors, as the other readiness reads do."""
-    try:
-        servers = source_servers(client, server_ids)
-    except DrsCallError as exc:
-        raise exc.__cause__ or exc from None
-    return {str(item.get("sourceServerID")): item for item in servers}
+    (through :func:`source_servers`; raises :class:`DrsCallError`)."""
+    return {str(item.get("sourceServerID")): item for item in source_servers(client, server_ids)}
 
 
 def unknown_source_servers(client: Any, server_ids: list[str]) -> list[str]:

@@ -129,7 +129,7 @@ def _assess_target(
         # 3 attempts, not 8: a check answers within API Gateway's 29 s even while DRS throttles
         client = drs.service_client("drs", target, session, drs.READINESS_SESSION_POLICY, attempts=3)
         described = drs.describe_source_servers(client, checks.unique(members))
-    except (ClientError, BotoCoreError) as exc:
+    except (ClientError, BotoCoreError, drs.DrsCallError) as exc:
         return {}, [*problems, _unreadable("server_exists", "FAIL", "DescribeSourceServers", exc, where)]
     problems += checks.server_exists(members, described, where)
     problems += checks.replication(members, described, plan.maxReplicationLagMinutes, now())
@@ -172,9 +172,9 @@ def _snapshots(
 
 
 def _unreadable(
-    check: str, status: str, operation: str, exc: ClientError | BotoCoreError, where: str
+    check: str, status: str, operation: str, exc: ClientError | BotoCoreError | drs.DrsCallError, where: str
 ) -> Check:
     """A check that could not be made is not passed (a FAIL for what a start depends on)."""
-    cause = drs.DrsCallError(operation, exc)
+    cause = exc if isinstance(exc, drs.DrsCallError) else drs.DrsCallError(operation, exc)
     message = f"could not be checked {where}: {cause}; check the role drs-chatops uses there"
     return Check.model_validate({"check": check, "status": status, "message": message})

@@ -326,3 +326,24 @@ def test_a_start_from_a_point_in_time_recovers_each_server_from_its_latest_snaps
     assert done
     final = call_api("GET", f"/executions/{execution['executionId']}")[1]["waves"][0]["servers"]
     assert {s["sourceServerId"]: s["recoverySnapshotId"] for s in final} == expected
+
+
+def test_drs_failing_to_describe_the_servers_fails_the_check_instead_of_a_500(aws):
+    # Given a plan, and DRS answering DescribeSourceServers with an error (after botocore's retries)
+    from sandbox.drs_calls import DrsError
+
+    plan = _plan([_group()["groupId"]])
+
+    def refuse(call, body):
+        if call.operation == "DescribeSourceServers":
+            raise DrsError(500, "InternalServerException", "simulated: DRS is down")
+
+    aws.drs.before = refuse
+    # When readiness is asked, then it answers: not ready, server_exists FAIL naming DRS's error
+    readiness = _readiness(plan)
+    assert readiness["ready"] is False
+    (problem,) = _problems(readiness, "server_exists")
+    assert problem["status"] == "FAIL" and "InternalServerException" in problem["message"]
+    # and a start is refused as NOT_READY (nothing started), never an internal error
+    status, body = call_api("POST", "/executions", {"planId": plan["planId"]})
+    assert status == 409 and body["error"] == "NOT_READY", body
