@@ -12,9 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from bot import access
-from bot.blocks.common import escape, section
+from bot.blocks.common import escape, markdown, section
 from bot.blocks.events import (
     PAUSE_EVENTS,
+    asked_line,
     event_line,
     pause_of,
     pause_outcome,
@@ -101,9 +102,12 @@ def notify(event: ExecutionEvent) -> None:
         return
     line = event_line(event)
     if line:
+        asked = asked_line(event)  # mrkdwn: mentions the approvers an unanswered pause asked
+        blocks = [section(line).to_dict(), *([markdown(asked).to_dict()] if asked else [])]
+        text = f"{escape(line)} {asked}".strip()
         deliver(
             lambda: web_client().chat_postMessage(
-                channel=channel, thread_ts=parent, text=escape(line), blocks=[section(line).to_dict()]
+                channel=channel, thread_ts=parent, text=text, blocks=blocks
             ),
             channel=channel,
             what="thread reply",

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from slack_sdk.models.blocks import ActionsBlock, Block
 
-from bot.blocks.common import section
+from bot.blocks.common import escape, section
 from bot.blocks.executions import (
     EXPIRED_LINE,
     Pause,
@@ -16,6 +16,7 @@ from bot.blocks.executions import (
     date_and_clock,
     decision_line,
     keep_button,
+    mention,
 )
 from handlers.models.events import EventType, ExecutionEvent
 
@@ -76,6 +77,20 @@ LINES: dict[EventType, Callable[[ExecutionEvent], str | None]] = {
     "cleanup_reminder": lambda e: None,  # posted with its Keep / Clean up buttons (reminder_blocks)
     "pause_reminder": lambda e: None,  # a thread reply mentioning who has not voted (bot/notifier.py)
 }
+
+
+def asked_line(event: ExecutionEvent) -> str:
+    """An unanswered pause's end, in mrkdwn: who was asked (Slack ids as mentions, API principals
+    escaped) and the approvals they gave; empty for any other event."""
+    if event.eventType != "timeout" and not (event.askedApprovers or event.askedPrincipals):
+        return ""
+    asked = ", ".join([*map(mention, event.askedApprovers), *map(escape, event.askedPrincipals)])
+    line = f"Asked: {asked}" if asked else "Asked: any operator (the plan names no approvers)"
+    resumes = [v for v in event.votes if v.action != "cancel"]
+    if event.quorum > 1 or resumes:
+        voters = ", ".join(escape(v.by) for v in resumes) or "none"
+        line += f" · {len(resumes)} of {event.quorum or '?'} approvals: {voters}"
+    return line
 
 
 def event_line(event: ExecutionEvent) -> str | None:

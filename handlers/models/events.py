@@ -172,6 +172,10 @@ class ExecutionEvent(ExecutionSnapshot):
     keepMinutes: int = 0  # cleanup_reminder: how long a keep postpones the cleanup
     quorum: int = 0  # a pause: how many distinct approvers must vote to resume
     votes: list[Vote] = Field(default_factory=list)  # a vote: the votes so far
+    # an unanswered pause's end (timeout, or a failed wave left undecided): who it asked, as the
+    # plan names them (Slack ``U…``/``S…`` ids; API principals); both empty when it names nobody
+    askedApprovers: list[str] = Field(default_factory=list)
+    askedPrincipals: list[str] = Field(default_factory=list)
 
     @classmethod
     def of(cls, execution: Execution, event_type: EventType = "start", **extra: object) -> Self:

@@ -289,6 +289,16 @@ def expire_open_approval(execution_id: str, reason: str) -> None:
         executions.set_pending_approval_id(execution_id, None)
 
 
+def asked_of_open_pause(execution_id: str) -> dict[str, list[str]]:
+    """Who the open pause asked, as its plan named them when it opened: ``askedApprovers`` (Slack
+    ids) and ``askedPrincipals``. Empty with no open pause."""
+    approval_id = ExecutionRepository().pending_approval_id(execution_id)
+    approval = ApprovalRepository().get(approval_id) if approval_id else None
+    if approval is None:
+        return {}
+    return {"askedApprovers": approval.approvers, "askedPrincipals": approval.approverPrincipals}
+
+
 def _already(approval: Approval) -> DecisionResult:
     if approval.status == "EXPIRED":
         return _result(approval, "expired", "this approval has expired or was already handled")

@@ -16,7 +16,7 @@ from handlers.models.execution import TERMINAL_STATUSES, Execution, Outcome, Rto
 from handlers.observability import logger
 from handlers.repositories.executions import ExecutionRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
-from handlers.services.approvals import expire_open_approval
+from handlers.services.approvals import asked_of_open_pause, expire_open_approval
 from handlers.services.execution_events import announce
 from handlers.services.report_store import store_report
 from handlers.timestamps import now_iso
@@ -40,6 +40,7 @@ def finish_execution(
         logger.warning("finish for unknown execution", extra={"executionId": execution_id})
         return False
     reason = reason or failure_reason(execution)
+    unanswered = _unanswered_pause(execution, outcome)  # read before the pause is closed below
     closed = [_close(w, outcome, reason) for w in execution.waves]
     ended = now_iso()
     recorded = executions.update(
@@ -55,7 +56,8 @@ def finish_execution(
     if not recorded:
         return False
     final = executions.get(execution_id) or execution
-    announce(final, EVENT_FOR_OUTCOME[outcome], **_event_extra(execution, outcome, reason, cancelled_by))
+    extra = {**_event_extra(execution, outcome, reason, cancelled_by), **unanswered}
+    announce(final, EVENT_FOR_OUTCOME[outcome], **extra)
     if final.isDrill:
         # imported here: the cleanup services build on the executions service, which imports this
         from handlers.services.cleanup_schedule import plan_cleanup
@@ -64,6 +66,15 @@ def finish_execution(
     store_report(final)
     logger.info("execution finished", extra={"executionId": execution_id, "outcome": outcome})
     return True
+
+
+def _unanswered_pause(execution: Execution, outcome: Outcome) -> dict[str, object]:
+    """An execution that ends timed out (or failed) at an open pause names who was asked to decide
+    and the votes they cast; nothing for any other ending."""
+    pending = execution.pendingApproval
+    if pending is None or outcome not in ("TIMED_OUT", "FAILED"):
+        return {}
+    return {**asked_of_open_pause(execution.executionId), "quorum": pending.quorum, "votes": pending.votes}
 
 
 def _measured_rto(execution: Execution, ended: str) -> Rto:

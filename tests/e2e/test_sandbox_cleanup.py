@@ -54,7 +54,12 @@ def test_a_drill_is_reminded_at_once_and_cleaned_up_by_its_schedule(
     # Given a plan whose drills are cleaned up one minute after they end
     plan = runs.plan([runs.free_servers(2)], drillCleanupAfterMinutes=1)
     execution_id = runs.start(plan)
-    finished = wait_until_finished(sandbox, execution_id)
+    # (the end is recorded first, its cleanup time just after: wait for both)
+    finished = wait_for(
+        lambda: (e := wait_until_finished(sandbox, execution_id)).get("cleanupDueAt") and e,
+        10,
+        "the drill's cleanup time",
+    )
     assert finished["cleanupDueAt"] > finished["endTime"]
     # Then the reminder is in the drill's Slack thread at once, with Keep and Clean up
     reminder = wait_for(

@@ -91,16 +91,21 @@ def test_cancel_link_cancels_the_execution(orchestration, plan):
     assert "CANCELLED" in cancel["body"] and "dr@example.com" in cancel["body"]
 
 
-def test_an_unanswered_pause_times_out(orchestration, plan, monkeypatch):
+def test_an_unanswered_pause_times_out_naming_who_was_asked(orchestration, plan, monkeypatch):
     monkeypatch.setenv("APPROVAL_TIMEOUT_SECONDS", "2")
     from tests.conftest import reset_caches
 
     reset_caches()
+    asked = {"approvers": ["U0ALICE", "S0OPS"], "approverPrincipals": ["ops@example.com"]}
+    assert (
+        call_api("PUT", f"/recovery-plans/{plan['planId']}", {"version": plan["version"], **asked})[0] == 200
+    )
     execution = start(plan)
     finished = execution_status(execution["executionId"], TERMINAL, timeout=40)
     assert finished["status"] == "TIMED_OUT"
     timeout = orchestration.wait_for_event("timeout")
     assert "TIMED OUT" in timeout["body"]
+    assert "Asked to decide: Slack user U0ALICE, Slack user group S0OPS, ops@example.com" in timeout["body"]
 
 
 def test_a_server_that_fails_to_launch_fails_the_execution_naming_it(orchestration, plan):

@@ -86,6 +86,28 @@ def test_event_lines_and_pause_outcomes():
     assert pause_outcome(sample_event(eventType="wave_complete")) is None
 
 
+def test_an_unanswered_pause_names_who_was_asked_and_who_approved():
+    from bot.blocks.events import asked_line
+    from handlers.models.execution import Vote
+
+    vote = Vote(action="resume", by="alice", via="slack", at="2026-11-27T00:02:49Z", reason="ok")
+    timed_out = sample_event(
+        eventType="timeout",
+        waveNumber=2,
+        askedApprovers=["U0BOB", "S0OPS"],
+        askedPrincipals=["<!channel>@example.com"],
+        quorum=2,
+        votes=[vote],
+    )
+    assert asked_line(timed_out) == (
+        "Asked: <@U0BOB>, <!subteam^S0OPS>, &lt;!channel&gt;@example.com · 1 of 2 approvals: alice"
+    )
+    assert (
+        asked_line(sample_event(eventType="timeout")) == "Asked: any operator (the plan names no approvers)"
+    )
+    assert asked_line(sample_event(eventType="complete")) == ""
+
+
 def test_a_pause_deadline_shows_its_date_not_only_the_time():
     from bot.blocks.executions import date_and_clock
 

@@ -127,3 +127,25 @@ def test_a_pause_reminder_mentions_in_the_thread_the_approvers_who_have_not_vote
     shown = text_of(replies[0])
     assert f"<@{APPROVER}>" in shown and f"<@{OPERATOR}>" not in shown.split(":")[0]
     assert "1 of 2 approvals" in shown
+
+
+def test_a_pause_that_times_out_names_in_the_thread_who_was_asked(orchestration, bot, monkeypatch):
+    # Given a pause that times out in 4 s, with the operator's vote of the 2 it needs
+    from tests.conftest import reset_caches
+
+    monkeypatch.setenv("APPROVAL_TIMEOUT_SECONDS", "4")
+    reset_caches()
+    plan = make_plan(slackChannelId=CHANNEL, approvers=[APPROVER, OPERATOR])
+    bot.command(f"run {plan['planId']}")
+    execution_id = bot.responses()[-1]["text"].rsplit("status ", 1)[1]
+    execution_status(execution_id, {"PAUSED"})
+    _record_votes(execution_id, 2, [ALICE])
+    # When nobody else decides before it expires
+    assert execution_status(execution_id, {"TIMED_OUT"}, timeout=40)["status"] == "TIMED_OUT"
+    orchestration.wait_for_event("timeout")
+    bot.pump()
+    # Then the thread says so and mentions every approver it asked, with the approvals given
+    (reply,) = [m for m in bot.fake.messages.values() if "Timed out waiting for approval" in text_of(m)]
+    shown = text_of(reply)
+    assert f"Asked: <@{APPROVER}>, <@{OPERATOR}>" in shown
+    assert "1 of 2 approvals: @alice" in shown
