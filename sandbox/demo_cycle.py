@@ -10,10 +10,11 @@ import json
 import re
 from typing import Any
 
-from sandbox.demo_story import Story, http
+from sandbox.demo_recovery import TwoPersonRecovery
+from sandbox.demo_story import http
 
 
-class DrillCycle(Story):
+class DrillCycle(TwoPersonRecovery):
     def play(self) -> None:
         self.create_groups_and_plan()
         self.readiness_before()
@@ -23,6 +24,7 @@ class DrillCycle(Story):
         self.the_cleanup()
         self.readiness_after()
         self.retried_wave()
+        self.two_person_recovery(self.groups)
 
     # -- before and after the run ----------------------------------------------------------------
     def readiness(self, plan_id: str) -> dict[str, Any]:

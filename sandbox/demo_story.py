@@ -117,6 +117,7 @@ class Story:
                 for i, name in enumerate(TIERS)
             ]
             notes.append(", ".join(f"{g['groupName']} ({len(g['sourceServerIds'])} servers)" for g in groups))
+            self.groups = {str(g["groupName"]): str(g["groupId"]) for g in groups}
         with self.timeline.step(
             "create a three-wave plan, pausing before wave 2, with Slack and email"
         ) as notes:

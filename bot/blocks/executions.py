@@ -185,9 +185,10 @@ def mention(approver: str) -> str:
 
 
 def waiting_for(approvers: list[str], votes: list[Vote]) -> tuple[str, ...]:
-    """The approvers who have not voted (a vote names its voter by id or ``@name``)."""
-    voters = " ".join(v.by for v in votes)
-    return tuple(a for a in approvers if a not in voters)
+    """The approvers (``U…`` users, ``S…`` groups) still asked: every named user who has not voted
+    in Slack, and every group (another of its members may still vote)."""
+    voted = {v.userId for v in votes if v.userId}
+    return tuple(a for a in approvers if a not in voted)
 
 
 def pause_of_execution(execution: Execution, approvers: list[str]) -> Pause | None:

@@ -69,6 +69,7 @@ class Vote(Model):
     via: str
     at: str
     reason: str = ""
+    userId: str = ""  # a Slack vote's user id: the pause message stops waiting for them
 
 
 class PendingApproval(Model):

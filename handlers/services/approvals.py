@@ -155,7 +155,9 @@ def _write(approval: Approval, who: Voter, request: DecideApprovalRequest) -> Ap
     """One conditional write: a cancel (or a vote on an approval stored before votes) decides; any
     other vote is counted."""
     action = request.action
-    vote = Vote(action=action, by=who.by, via=who.via, at=now_iso(), reason=request.reason)
+    vote = Vote(
+        action=action, by=who.by, via=who.via, at=now_iso(), reason=request.reason, userId=who.slack_user_id
+    )
     repository = ApprovalRepository()
     if action in STOP_ACTIONS or not approval.tally:
         return repository.decide(

@@ -48,5 +48,9 @@ def test_the_demo_story_checks_out() -> None:
             "Slack shows the pause",
             "the Slack pause message is updated",
             "every launched server recorded the snapshot it launched from",
+            "their own Resume does not count",
+            "1 of 2 approvals",
+            "2 of 2, it goes on",
+            "both votes and reasons recorded",
         ):
             assert step in done.stdout, output

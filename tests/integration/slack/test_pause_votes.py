@@ -41,7 +41,14 @@ def paused(orchestration, bot):
     return execution_id
 
 
-ALICE = {"action": "resume", "by": f"@alice {OPERATOR}", "via": "slack", "at": WHEN, "reason": "db <ok>"}
+ALICE = {
+    "action": "resume",
+    "by": "@alice",
+    "via": "slack",
+    "at": WHEN,
+    "reason": "db <ok>",
+    "userId": OPERATOR,
+}
 
 
 def test_status_shows_the_votes_so_far_and_who_is_still_asked(paused, bot):
@@ -52,7 +59,7 @@ def test_status_shows_the_votes_so_far_and_who_is_still_asked(paused, bot):
     reply = bot.responses()[-1]
     # Then it shows the tally, escaped, with the buttons
     shown = text_of(reply)
-    assert "1 of 2 approvals: @alice U0OPERATOR (db &lt;ok&gt;) · waiting for <@U0APPROVER>" in shown
+    assert "1 of 2 approvals: @alice (db &lt;ok&gt;) · waiting for <@U0APPROVER>" in shown
     assert set(_buttons(reply)) == {ids.APPROVAL_RESUME, ids.APPROVAL_CANCEL}
 
 
@@ -149,3 +156,26 @@ def test_a_pause_that_times_out_names_in_the_thread_who_was_asked(orchestration,
     shown = text_of(reply)
     assert f"Asked: <@{APPROVER}>, <@{OPERATOR}>" in shown
     assert "1 of 2 approvals: @alice" in shown
+
+
+def test_a_slack_vote_stops_the_pause_message_waiting_for_its_voter(orchestration, bot):
+    # Given a quorum-2 pause started through the API (so both Slack approvers may count)
+    from tests.integration.test_executions import start
+
+    two = {"drill": 2, "recovery": 2}
+    plan = make_plan(slackChannelId=CHANNEL, approvers=[APPROVER, OPERATOR], approvalQuorum=two)
+    execution_id = start(plan)["executionId"]
+    execution_status(execution_id, {"PAUSED"})
+    orchestration.wait_for_event("pause")
+    bot.pump()
+    (message,) = [m for m in bot.fake.messages.values() if _buttons(m)]
+    # When the approver votes Resume with its reason form
+    value = _buttons(message)[ids.APPROVAL_RESUME]
+    bot.click(ids.APPROVAL_RESUME, value, user=APPROVER, user_name="alice", message_ts=message["ts"])
+    bot.submit_form(bot.opened_form(), "looks good", user=APPROVER, user_name="alice")
+    orchestration.wait_for_event("vote")
+    bot.pump()
+    # Then the message counts it and waits only for the other approver
+    shown = text_of(bot.fake.messages[message["ts"]])
+    assert "1 of 2 approvals: @alice (looks good)" in shown
+    assert f"waiting for <@{OPERATOR}>" in shown and f"<@{APPROVER}>" not in shown
