@@ -4,6 +4,7 @@ item of that account in every table, for tests that play another account against
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,3 +85,15 @@ def snapshot(aws: Any, account: str) -> dict[str, list[str]]:
         ]
         taken[name] = sorted(items)
     return taken
+
+
+def every_case(cases: list[str], attempt: Callable[[str], None]) -> None:
+    """``attempt`` every case, in order, against one estate (each case must leave it unchanged,
+    which is what it checks), then fail naming each case that failed and why."""
+    failures = {}
+    for case in cases:
+        try:
+            attempt(case)
+        except AssertionError as exc:
+            failures[case] = str(exc)[:500]
+    assert failures == {}

@@ -73,7 +73,16 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     (
         "entry points: the CLI, the demo and the tools that run the sandbox as a subprocess",
         frozenset(
-            {"cli", "demo", "demo_cycle", "demo_story", "demo_timeline", "subprocess_sandbox", "screenshots"}
+            {
+                "cli",
+                "demo",
+                "demo_cycle",
+                "demo_recovery",
+                "demo_story",
+                "demo_timeline",
+                "subprocess_sandbox",
+                "screenshots",
+            }
         ),
     ),
 )
