@@ -120,12 +120,14 @@ def decide_approval(
     account_id: str | None = None,
     voter: Voter | None = None,
     group_members: GroupMembers | None = None,
+    found: Approval | None = None,
 ) -> DecisionResult:
     """Cast one vote on a pause, whichever channels race. A cancel decides at once; a proceed vote
     counts once per voter and the vote that reaches the quorum decides. Only the deciding write
     calls Step Functions. ``by=None`` (with ``via="email"``) is the holder of the email link;
-    ``voter`` names a Slack user (handlers.services.approval_policy.voter_of)."""
-    approval = find_approval(request, account_id)
+    ``voter`` names a Slack user (handlers.services.approval_policy.voter_of); ``found`` is the
+    approval when the caller has just read it (in ``account_id``)."""
+    approval = found or find_approval(request, account_id)
     who = voter or _voter(approval, by, via)
     for _ in range(approval.quorum + _ATTEMPTS):
         if approval.status != "PENDING" or _has_expired(approval):

@@ -1,10 +1,13 @@
 """Deciding an execution's pause, and what follows a winning decision.
 
 Every channel decides through ``handlers.services.approvals`` (one conditional write, one Step
-Functions call). The winner then records the decision on the execution at once (RUNNING again on
-resume, CANCELLED on cancel), so the channel can show the outcome that took effect instead of a
-stale PAUSED; the orchestrator records it too when the state machine receives the decision, and a
-conditional write keeps whichever comes first (see ``ExecutionRepository.record_decision``).
+Functions call). The orchestrator records a winning decision on the execution and announces it when
+the state machine receives it (``resumed``, the cancel's ``finish``, a failed wave's retry/skip).
+Channels that answer with the execution (the API and direct operations by execution id, Slack)
+record it at once as well (RUNNING again on resume, CANCELLED on cancel), so they show the outcome
+that took effect instead of a stale PAUSED; a conditional write keeps whichever comes first (see
+``ExecutionRepository.record_decision``). The email link and ``decide_approval`` answer with the
+decision itself, so their vote stays one read, one write and one Step Functions call.
 
 People and automation that know only the execution (the API's ``resume``/``cancel``, the direct
 operations, the Slack buttons, whose value is the execution id and wave number and never the email
@@ -48,12 +51,13 @@ def decide(
     voter: Voter | None = None,
     group_members: GroupMembers | None = None,
 ) -> DecisionResult:
-    """Vote by approval id or task token (email links, ``decide_approval``, and every channel that
-    knows only the execution, through ``open_pause``) and settle what the vote did."""
+    """Vote by approval id or task token (the email link, ``decide_approval``): a counted vote is
+    shown on the pause at once; a winning decision is recorded and announced by the orchestrator."""
     result = approvals.decide_approval(
         request, by=by, via=via, account_id=account_id, voter=voter, group_members=group_members
     )
-    settle(result)
+    if result.outcome == "voted":
+        _show_votes(result)
     return result
 
 
@@ -61,7 +65,7 @@ def settle(result: DecisionResult, reason: str = "") -> Execution | None:
     """After a counted vote: show it on the execution's pause and announce it (Slack updates the
     pause message). After a winning decision: record it on the execution (once, whoever is first),
     end a cancelled execution, announce a resume, retry or skip this call recorded. The execution
-    as it is now."""
+    as this call left it (None when another writer recorded the decision first)."""
     if result.outcome == "voted":
         return _show_votes(result)
     if result.outcome != "decided":
@@ -81,11 +85,11 @@ def settle(result: DecisionResult, reason: str = "") -> Execution | None:
         reason=reason,
         votes=votes,
     )
-    repository = ExecutionRepository()
-    recorded = repository.record_decision(result.executionId, decision)
+    recorded = ExecutionRepository().record_decision(result.executionId, decision)
     if decision.action == "cancel":
         finish_execution(result.executionId, "CANCELLED", reason=reason)  # records the end once
-    elif recorded is not None:
+        return None
+    if recorded is not None:
         who = {"decidedBy": decision.decidedBy, "decidedVia": decision.channel}
         announce(
             recorded,
@@ -95,7 +99,7 @@ def settle(result: DecisionResult, reason: str = "") -> Execution | None:
             **who,
             reason=reason,
         )
-    return repository.get(result.executionId)
+    return recorded
 
 
 def _show_votes(result: DecisionResult) -> Execution | None:
@@ -140,15 +144,16 @@ def open_pause(
         # read again: a decision that closed the pause since the first read is on the record now
         return get_execution(caller, execution_id), None
     request = DecideApprovalRequest(action=action, approvalId=approval.approvalId, reason=reason)
-    voter = voter_of(caller)
-    result = decide(
+    result = approvals.decide_approval(
         request,
         by=caller.principal,
         via=via,
         account_id=caller.account_id,
-        voter=voter,
+        voter=voter_of(caller),
         group_members=group_members,
+        found=approval,
     )
+    settle(result)
     return execution, result
 
 
