@@ -69,15 +69,7 @@ class TwoPersonRecovery(Story):
             confirm = self.wait("the confirmation", lambda: self._with_button(seen, "run_recovery_confirm"))
             message, button = confirm
             self.click("operator", message, button)
-            started = self.wait(
-                "'started a recovery' in Slack",
-                lambda: [m for m in self.messages()[seen:] if "started a recovery" in m["text"]],
-            )[0]
-            match = re.search(r"status (\S+)", started["text"])
-            if not match:
-                raise AssertionError(f"no execution id in {started['text']!r}")
-            self.execution_id = match.group(1)
-            notes.append(f"Slack: {started['text']}")
+            notes.append(f"Slack: {self.started_in_slack('recovery', seen)}")
         with self.timeline.step(
             "the recovery pauses before wave 2: Slack shows it, 0 of 2 approvals"
         ) as notes:

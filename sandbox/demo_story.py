@@ -148,15 +148,20 @@ class Story:
         with self.timeline.step(f"/dr {command} (signed slash command, as the sandbox operator)") as notes:
             self.slash(command)
             self.point_in_time = "1h ago"
-            started = self.wait(
-                "'started a drill' in Slack",
-                lambda: [m for m in self.messages() if "started a drill" in m["text"]],
-            )[0]
-            match = re.search(r"status (\S+)", started["text"])
-            if not match:
-                raise AssertionError(f"no execution id in {started['text']!r}")
-            self.execution_id = match.group(1)
-            notes.append(f"Slack: {started['text']}")
+            notes.append(f"Slack: {self.started_in_slack('drill')}")
+
+    def started_in_slack(self, mode: str, seen: int = 0) -> str:
+        """Wait for the bot's "… started a <mode> …" (among the messages after the first ``seen``),
+        take the execution id it names; its text."""
+        needle = f"started a {mode}"
+        started = self.wait(
+            f"'{needle}' in Slack", lambda: [m for m in self.messages()[seen:] if needle in m["text"]]
+        )[0]
+        match = re.search(r"status (\S+)", started["text"])
+        if not match:
+            raise AssertionError(f"no execution id in {started['text']!r}")
+        self.execution_id = match.group(1)
+        return str(started["text"])
 
     def see_the_pause(self) -> None:
         with self.timeline.step("the execution pauses before wave 2") as notes:
