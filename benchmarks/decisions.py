@@ -81,7 +81,7 @@ def _plan() -> dict[str, Any]:
     return dict(invoke_direct("create_recovery_plan", {"accountId": ACCOUNT, **body}))
 
 
-def _pause(plan: dict[str, Any], token: str, *, is_drill: bool = True) -> str:
+def pause(plan: dict[str, Any], token: str, *, is_drill: bool = True) -> str:
     """An approval for ``token`` on an execution of ``plan`` (quorum 1 for drills, 2 for recoveries)."""
     from handlers.models.execution import Execution, WaveProgress
     from handlers.models.recovery_plan import RecoveryPlan
@@ -135,7 +135,7 @@ def _by_function(approval_id: str) -> float:
     return elapsed
 
 
-def _floor(table: Any, sfn: Any, token: str, item: dict[str, Any]) -> float:
+def floor(table: Any, sfn: Any, token: str, item: dict[str, Any]) -> float:
     """``item``: a stored approval, copied under a new id."""
     key = {"approvalId": str(uuid.uuid4())}
     table.put_item(Item={**item, **key, "status": "PENDING"})
@@ -160,10 +160,10 @@ def _latencies(tokens: Tokens, plan: dict[str, Any], table: Any) -> dict[str, li
         batch = tokens.take(3 * BATCH)
         for i in range(BATCH):
             for offset, (name, path) in enumerate(paths.items()):
-                approval_id = _pause(plan, batch[3 * i + offset])
+                approval_id = pause(plan, batch[3 * i + offset])
                 item = item or table.get_item(Key={"approvalId": approval_id})["Item"]
                 samples[name].append(path(approval_id))
-            samples["floor"].append(_floor(table, tokens.sfn, batch[3 * i + 2], item))
+            samples["floor"].append(floor(table, tokens.sfn, batch[3 * i + 2], item))
     return samples
 
 
@@ -174,7 +174,7 @@ def _races(tokens: Tokens, plan: dict[str, Any]) -> dict[str, int]:
     from handlers.errors import DomainError
     from handlers.repositories.approvals import ApprovalRepository
 
-    approvals = [_pause(plan, token, is_drill=False) for token in tokens.take(RACES)]
+    approvals = [pause(plan, token, is_drill=False) for token in tokens.take(RACES)]
     calls: Counter[str] = Counter()
     original = BaseClient._make_api_call
 

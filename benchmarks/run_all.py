@@ -12,6 +12,7 @@ from benchmarks import (
     readiness,
     reports,
     slack,
+    slack_votes,
     tags,
 )
 
@@ -22,6 +23,7 @@ def main() -> None:
         latency,
         concurrency,
         decisions,
+        slack_votes,
         executions,
         fanout,
         slack,

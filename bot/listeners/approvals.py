@@ -203,7 +203,17 @@ def _decide(user: SlackUser, metadata: PauseFormMetadata, reason: str, client: W
         metadata.action,
         reason=reason,
         group_members=usergroups.group_members,
+        execution=found.execution,
     )
+    if result.outcome == "decided":  # this vote decided: the pause as read just before it, closed
+        line = decision_line(result.action, result.decidedBy, result.decidedVia, result.decidedAt)
+        return show(
+            client,
+            metadata,
+            decided_blocks(_closed_pause(found, metadata.wave), line, reason),
+            line,
+            user.user_id,
+        )
     after = Target(found.caller, executions.get_execution(found.caller, metadata.executionId), found.plan)
     pause = after.open_pause(metadata.wave)
     if pause is not None:  # a vote towards the quorum: the message shows it, with its buttons

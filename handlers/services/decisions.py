@@ -133,11 +133,13 @@ def open_pause(
     wave_number: int | None = None,
     reason: str = "",
     group_members: GroupMembers | None = None,
+    execution: Execution | None = None,
 ) -> tuple[Execution, DecisionResult | None]:
     """Decide the open pause of an execution of the caller's account (another account's is not
     found), and only the pause before ``wave_number`` when one is named (a Slack button). The
-    execution as read first, and the decision's result, or None when no such pause is open."""
-    execution = get_execution(caller, execution_id)
+    execution as read first (``execution``: as the caller has just read it in its account), and the
+    decision's result, or None when no such pause is open."""
+    execution = execution or get_execution(caller, execution_id)
     approval_id = ExecutionRepository().pending_approval_id(execution_id)
     approval = ApprovalRepository().get(approval_id) if approval_id else None
     if approval is None or (wave_number is not None and approval.waveNumber != wave_number):
@@ -165,10 +167,12 @@ def decide_pause(
     *,
     reason: str = "",
     group_members: GroupMembers | None = None,
+    execution: Execution | None = None,
 ) -> DecisionResult:
     """A Slack vote (``caller.user_id`` is the Slack user): the pause before ``wave_number``, or
     who decided it when it is over. ``group_members`` lists a user group's members (the bot's
-    ``usergroups.users.list``); without it a plan's user groups admit nobody."""
+    ``usergroups.users.list``); without it a plan's user groups admit nobody. ``execution``: as the
+    bot has just read it in the channel's account."""
     execution, result = open_pause(
         caller,
         execution_id,
@@ -177,6 +181,7 @@ def decide_pause(
         wave_number=wave_number,
         reason=reason,
         group_members=group_members,
+        execution=execution,
     )
     return result or _closed(execution, action, wave_number)
 

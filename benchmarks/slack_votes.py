@@ -1,0 +1,141 @@
+"""A vote through the Slack bot's lazy path vs the floor of benchmarks/decisions.py (one conditional
+``update_item`` of an approval-sized item returning it + one ``send_task_success``), measured in
+the same run, moto in process. Target: median and p99 each <= 3x the floor's.
+
+Each sample: an approver's Resume click opens the reason form (not timed); the signed
+``view_submission`` is then timed through ``bot.app.lambda_handler``: the ack, and the lazy
+self-invocation (Bolt's ``lambda.Invoke``, answered in process) that checks the approver, votes,
+settles the decision on the execution, announces it and updates the pause message on a local fake
+Slack Web API (tests/support/fake_slack.py). Quorum 1, so every vote decides."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from typing import Any
+
+from benchmarks import decisions
+from benchmarks.support import ACCOUNT, REGION, median_ms, moto_with_tables, quiet, verdict
+
+SAMPLES = 40
+BATCH = 10
+
+
+def _bot_environment(fake: Any) -> None:
+    from tests.support.slack_requests import OPERATOR, SIGNING_SECRET
+
+    os.environ.update(
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_BOT_TOKEN="xoxb-bench-token",  # noqa: S106 - the local fake Slack's
+        SLACK_API_URL=fake.base_url,
+        SLACK_OPERATOR_IDS=OPERATOR,
+    )
+    from bot import app, credentials, delivery
+    from handlers import aws
+    from handlers.settings import get_settings
+
+    for cached in (app.request_handler, credentials.slack_credentials, delivery.web_client):
+        cached.cache_clear()
+    get_settings.cache_clear()
+    aws.reset()
+
+
+def _plan() -> dict[str, Any]:
+    from tests.support.data import group_body, plan_body
+    from tests.support.events import invoke_direct
+    from tests.support.slack_requests import APPROVER, CHANNEL
+
+    group = invoke_direct("create_protection_group", {"accountId": ACCOUNT, **group_body("Bench Slack")})
+    body = plan_body([group["groupId"]], approvers=[APPROVER], slackChannelId=CHANNEL)
+    return dict(invoke_direct("create_recovery_plan", {"accountId": ACCOUNT, **body}))
+
+
+def _vote_in_slack(fake: Any, approval_id: str) -> float:
+    from bot import ids
+    from bot.app import lambda_handler
+    from handlers.repositories.approvals import ApprovalRepository
+    from sandbox.slack_requests import view_submission
+    from tests.support.slack_requests import APPROVER, BotContext, action_body, signed_event
+
+    approval = ApprovalRepository().get(approval_id)
+    assert approval is not None
+    value = f"{approval.executionId}:{approval.waveNumber}"
+    opened = len(fake.calls_to("views.open"))
+    click = action_body(ids.APPROVAL_RESUME, value, user=APPROVER, response_url=fake.response_url())
+    lambda_handler(signed_event(click), BotContext())
+    assert len(fake.calls_to("views.open")) == opened + 1, "the reason form did not open"
+    view = fake.calls_to("views.open")[-1]["view"]
+    field = {"type": "plain_text_input", "value": "benchmark"}
+    body = view_submission(
+        user_id=APPROVER, user_name="bench", view=view, values={ids.BLOCK_REASON: {ids.ELEMENT: field}}
+    )
+    start = time.perf_counter()
+    response = lambda_handler(signed_event(body), BotContext())
+    elapsed = time.perf_counter() - start
+    decided = ApprovalRepository().get(approval_id)
+    assert response["statusCode"] == 200 and decided is not None and decided.status == "RESUMED"
+    return elapsed
+
+
+def measure() -> dict[str, float]:
+    import boto3
+
+    from bot.app import lambda_handler as bot_handler
+    from handlers.services.channel_settings import set_channel_account
+    from sandbox.emulator_guarantees import make_dynamodb_writes_atomic
+    from tests.support.fake_slack import FakeSlack
+    from tests.support.inprocess import lambda_functions
+    from tests.support.slack_requests import CHANNEL, BotContext
+
+    make_dynamodb_writes_atomic()
+    samples: dict[str, list[float]] = {"slack": [], "floor": []}
+    with moto_with_tables() as tables, quiet(), FakeSlack() as fake:
+        _bot_environment(fake)
+        set_channel_account(CHANNEL, ACCOUNT, by="@bench")
+        tokens = decisions.Tokens()
+        functions = {
+            "collector": lambda event, _: tokens.collected.append(event["token"]),
+            BotContext.function_name: bot_handler,
+        }
+        with lambda_functions(functions):
+            plan = _plan()
+            table = boto3.resource("dynamodb", region_name=REGION).Table(tables["APPROVALS_TABLE"])
+            item: dict[str, Any] = {}
+            for _ in range(SAMPLES // BATCH):
+                batch = tokens.take(2 * BATCH)
+                for i in range(BATCH):
+                    approval_id = decisions.pause(plan, batch[2 * i])
+                    item = item or table.get_item(Key={"approvalId": approval_id})["Item"]
+                    samples["slack"].append(_vote_in_slack(fake, approval_id))
+                    samples["floor"].append(decisions.floor(table, tokens.sfn, batch[2 * i + 1], item))
+    figures: dict[str, float] = {}
+    for name, values in samples.items():
+        figures[f"{name}_ms"] = median_ms(values)
+        figures[f"{name}_p99_ms"] = statistics.quantiles(values, n=100)[98] * 1000
+    figures["ratio"] = figures["slack_ms"] / figures["floor_ms"]
+    figures["p99_ratio"] = figures["slack_p99_ms"] / figures["floor_p99_ms"]
+    return figures
+
+
+def main() -> dict[str, float]:
+    figures = measure()
+    print(f"[slack votes] moto in process, fake Slack Web API, {SAMPLES} votes, each on a live task token")
+    print(
+        f"  reason form through the bot (ack + lazy vote)  {figures['slack_ms']:6.2f} ms median, "
+        f"{figures['slack_p99_ms']:7.2f} ms p99"
+    )
+    print(
+        f"  floor: conditional update (ALL_NEW) + send_task_success {figures['floor_ms']:6.2f} ms median, "
+        f"{figures['floor_p99_ms']:7.2f} ms p99"
+    )
+    ratio, p99 = figures["ratio"], figures["p99_ratio"]
+    print(
+        f"  median {ratio:.2f}x ({verdict(ratio, decisions.TARGET_RATIO)}), p99 {p99:.2f}x "
+        f"({verdict(p99, decisions.TARGET_RATIO)}) of the floor (target <= {decisions.TARGET_RATIO}x)"
+    )
+    return figures
+
+
+if __name__ == "__main__":
+    main()
