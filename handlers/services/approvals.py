@@ -33,6 +33,7 @@ from handlers.observability import count, logger
 from handlers.repositories.approvals import ApprovalRepository, token_hash
 from handlers.repositories.executions import ExecutionRepository
 from handlers.services.approval_policy import GroupMembers, Voter, check_vote, email_voter
+from handlers.services.vote_tally import deciding_votes, joined_reason, names
 from handlers.settings import get_settings
 from handlers.timestamps import now_iso
 
@@ -187,25 +188,6 @@ def _write(approval: Approval, who: Voter, request: DecideApprovalRequest) -> Ap
     )
 
 
-def names(votes: list[Vote]) -> str:
-    """``@a``, ``@a and @b``, ``@a, @b and @c``."""
-    people = [v.by for v in votes]
-    return people[0] if len(people) == 1 else f"{', '.join(people[:-1])} and {people[-1]}"
-
-
-def deciding_votes(approval: Approval) -> list[Vote]:
-    """The votes that made a decision: the counted ones for a proceed action, the cancel itself."""
-    if approval.action in STOP_ACTIONS or not approval.tally:
-        return approval.votes[-1:]
-    return approval.counted(approval.action)
-
-
-def joined_reason(votes: list[Vote]) -> str:
-    if len(votes) <= 1:
-        return votes[0].reason if votes else ""
-    return "; ".join(f"{v.by}: {v.reason}" for v in votes if v.reason)
-
-
 def _progress(approval: Approval, action: str) -> str:
     counted = approval.counted(action)
     return f"{len(counted)} of {approval.quorum} votes to {action}: {names(counted)}"
@@ -282,25 +264,6 @@ def _send_to_step_functions(approval: Approval) -> bool:
             return False
         raise
     return True
-
-
-def expire_open_approval(execution_id: str, reason: str) -> None:
-    """When an execution ends, its open pause (if any) can no longer be decided."""
-    executions = ExecutionRepository()
-    approval_id = executions.pending_approval_id(execution_id)
-    if approval_id:
-        ApprovalRepository().expire(approval_id, reason=reason)
-        executions.set_pending_approval_id(execution_id, None)
-
-
-def asked_of_open_pause(execution_id: str) -> dict[str, list[str]]:
-    """Who the open pause asked, as its plan named them when it opened: ``askedApprovers`` (Slack
-    ids) and ``askedPrincipals``. Empty with no open pause."""
-    approval_id = ExecutionRepository().pending_approval_id(execution_id)
-    approval = ApprovalRepository().get(approval_id) if approval_id else None
-    if approval is None:
-        return {}
-    return {"askedApprovers": approval.approvers, "askedPrincipals": approval.approverPrincipals}
 
 
 def _already(approval: Approval) -> DecisionResult:

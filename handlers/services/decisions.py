@@ -25,7 +25,7 @@ from handlers.models.events import EventType
 from handlers.models.execution import TERMINAL_STATUSES, Decision, DecisionAction, Execution
 from handlers.repositories.approvals import ApprovalRepository
 from handlers.repositories.executions import ExecutionRepository
-from handlers.services import approvals
+from handlers.services import approvals, vote_tally
 from handlers.services.approval_policy import GroupMembers, Voter, voter_of
 from handlers.services.execution_events import announce
 from handlers.services.executions import get_execution
@@ -75,7 +75,7 @@ def settle(result: DecisionResult, reason: str = "") -> Execution | None:
         if result.action == "cancel"
         else [v for v in result.votes if v.action == result.action]
     )
-    reason = approvals.joined_reason(votes) or reason
+    reason = vote_tally.joined_reason(votes) or reason
     decision = Decision(
         action=_ACTIONS[result.action],
         decidedBy=result.decidedBy,

@@ -16,8 +16,8 @@ from handlers.models.execution import TERMINAL_STATUSES, Execution, Outcome, Rto
 from handlers.observability import logger
 from handlers.repositories.executions import ExecutionRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
-from handlers.services.approvals import asked_of_open_pause, expire_open_approval
 from handlers.services.execution_events import announce
+from handlers.services.open_pause_end import asked_of_open_pause, expire_open_approval
 from handlers.services.report_store import store_report
 from handlers.timestamps import now_iso
 

@@ -27,7 +27,7 @@ from handlers.repositories.approvals import ApprovalRepository
 from handlers.repositories.executions import ExecutionRepository
 from handlers.repositories.protection_groups import ProtectionGroupRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
-from handlers.services import approvals
+from handlers.services import approvals, vote_tally
 from handlers.services.execution_events import announce
 from handlers.services.group_servers import NoSourceServersError, wave_server_ids
 from handlers.services.lifecycle import finish_execution
@@ -274,8 +274,8 @@ def _record_cancellation(execution_id: str) -> None:
             decidedBy=approval.decidedBy,
             decidedVia=approval.decidedVia,
             decidedAt=approval.decidedAt,
-            reason=approvals.joined_reason(approvals.deciding_votes(approval)),
-            votes=approvals.deciding_votes(approval),
+            reason=vote_tally.joined_reason(vote_tally.deciding_votes(approval)),
+            votes=vote_tally.deciding_votes(approval),
         )
         record_decision(execution_id, approval.waveNumber, decision)
 
