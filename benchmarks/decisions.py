@@ -219,11 +219,17 @@ def measure() -> dict[str, float]:
             table = boto3.resource("dynamodb", region_name=REGION).Table(tables["APPROVALS_TABLE"])
             samples = _latencies(tokens, plan, table)
             races = _races(tokens, plan)
-    figures: dict[str, float] = {f"races_{k}": float(v) for k, v in races.items()}
+    return {**latency_figures(samples), **{f"races_{k}": float(v) for k, v in races.items()}}
+
+
+def latency_figures(samples: dict[str, list[float]]) -> dict[str, float]:
+    """Each path's median and p99 (``<name>_ms``, ``<name>_p99_ms``) and, for every path but
+    ``floor``, both as ratios to the floor's (``<name>_ratio``, ``<name>_p99_ratio``)."""
+    figures: dict[str, float] = {}
     for name, values in samples.items():
         figures[f"{name}_ms"] = median_ms(values)
         figures[f"{name}_p99_ms"] = statistics.quantiles(values, n=100)[98] * 1000
-    for name in ("email", "function"):
+    for name in samples.keys() - {"floor"}:
         figures[f"{name}_ratio"] = figures[f"{name}_ms"] / figures["floor_ms"]
         figures[f"{name}_p99_ratio"] = figures[f"{name}_p99_ms"] / figures["floor_p99_ms"]
     return figures

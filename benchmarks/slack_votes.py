@@ -12,12 +12,11 @@ submission (ack + lazy) is reported too."""
 from __future__ import annotations
 
 import os
-import statistics
 import time
 from typing import Any
 
 from benchmarks import decisions
-from benchmarks.support import ACCOUNT, REGION, median_ms, moto_with_tables, quiet, verdict
+from benchmarks.support import ACCOUNT, REGION, moto_with_tables, quiet, verdict
 
 SAMPLES = 40
 BATCH = 10
@@ -131,13 +130,7 @@ def measure() -> dict[str, float]:
                     samples["slack"].append(lazy)
                     samples["submission"].append(whole)
                     samples["floor"].append(decisions.floor(table, tokens.sfn, batch[2 * i + 1], item))
-    figures: dict[str, float] = {}
-    for name, values in samples.items():
-        figures[f"{name}_ms"] = median_ms(values)
-        figures[f"{name}_p99_ms"] = statistics.quantiles(values, n=100)[98] * 1000
-    figures["ratio"] = figures["slack_ms"] / figures["floor_ms"]
-    figures["p99_ratio"] = figures["slack_p99_ms"] / figures["floor_p99_ms"]
-    return figures
+    return decisions.latency_figures(samples)
 
 
 def main() -> dict[str, float]:
@@ -152,7 +145,7 @@ def main() -> dict[str, float]:
         )
     floor = "floor: conditional update (ALL_NEW) + send_task_success"
     print(f"  {floor:55s} {figures['floor_ms']:6.2f} ms median, {figures['floor_p99_ms']:7.2f} ms p99")
-    ratio, p99 = figures["ratio"], figures["p99_ratio"]
+    ratio, p99 = figures["slack_ratio"], figures["slack_p99_ratio"]
     print(
         f"  median {ratio:.2f}x ({verdict(ratio, decisions.TARGET_RATIO)}), p99 {p99:.2f}x "
         f"({verdict(p99, decisions.TARGET_RATIO)}) of the floor (target <= {decisions.TARGET_RATIO}x)"
