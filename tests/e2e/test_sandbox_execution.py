@@ -37,9 +37,9 @@ def test_racing_decisions_on_one_pause_have_one_winner(sandbox: RunningSandbox) 
     link = resume_link(sandbox, execution_id)
     approval = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)["approval"][0]
 
-    # When twelve decisions (resume and cancel) arrive at once
+    # When twelve decisions (resume and cancel, each with a reason: a cancel needs one) arrive at once
     def decide(action: str) -> str:
-        form = urllib.parse.urlencode({"action": action, "approval": approval}).encode()
+        form = urllib.parse.urlencode({"action": action, "approval": approval, "reason": "race"}).encode()
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
         page = http("POST", link.split("?")[0], form, headers)
         assert page.status == 200, page.body
