@@ -20,56 +20,6 @@ TARGET_RATIO = 10.0  # a page row and a JSON entry per server against reading + 
 TARGET_MS = 1000.0
 
 
-def execution(servers: int = SERVERS, waves: int = WAVES) -> Any:
-    from handlers.models.execution import Decision, Execution, Rto, ServerLaunch, WaveProgress
-
-    per_wave = servers // waves
-
-    def server(w: int, i: int) -> ServerLaunch:
-        sid = f"s-{w:03d}{i:014d}"
-        if i % 97 == 0:
-            return ServerLaunch(sourceServerId=sid, launchStatus="FAILED")
-        at = f"2026-11-30T10:{w * 5 + 3:02d}:{i % 60:02d}.000000Z"
-        return ServerLaunch(
-            sourceServerId=sid, launchStatus="LAUNCHED", recoveryInstanceId=f"i-{sid[2:]}", launchedAt=at
-        )
-
-    return Execution(
-        executionId="bench-execution",
-        planId="bench-plan",
-        planName="Payments failover",
-        accountId="111111111111",
-        status="FAILED",
-        startedBy="ana@example.com",
-        startedVia="api",
-        startTime="2026-11-30T10:00:00.000000Z",
-        endTime="2026-11-30T11:00:00.000000Z",
-        rto=Rto(measuredSeconds=3000, excludingApprovalSeconds=2400, targetSeconds=1800, met=False),
-        decisions=[
-            Decision(
-                action="resume",
-                decidedBy="bo",
-                channel="slack",
-                decidedAt="2026-11-30T10:20:00.000000Z",
-                waveNumber=2,
-            )
-        ],
-        waves=[
-            WaveProgress(
-                waveNumber=w + 1,
-                protectionGroupId=f"g{w}",
-                protectionGroupName=f"Tier {w}",
-                status="COMPLETED",
-                startTime=f"2026-11-30T10:{w * 5:02d}:00.000000Z",
-                endTime=f"2026-11-30T10:{w * 5 + 4:02d}:00.000000Z",
-                jobIds=[f"drsjob-{w}"],
-                servers=[server(w, i) for i in range(per_wave)],
-            )
-            for w in range(waves)
-        ],
-    )
-
-
 def _time(work: Any) -> list[float]:
     samples = []
     for _ in range(SAMPLES):
@@ -83,8 +33,9 @@ def measure() -> dict[str, float]:
     from handlers.models.execution import Execution
     from handlers.services.report_formats import to_csv, to_html
     from handlers.services.reports import build_report
+    from tests.support.data import big_execution
 
-    record = execution().model_dump(mode="json")
+    record = big_execution(SERVERS, WAVES).model_dump(mode="json")
     sizes: dict[str, int] = {}
 
     def report() -> None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from handlers.models.execution import Execution
 
 _serial = itertools.count(1)
 
@@ -35,3 +38,56 @@ def plan_body(group_ids: list[str], name: str = "Payments failover", **extra: An
 # A plan that names a single approver must ask for one vote in either mode (a real recovery's
 # default quorum is 2, which one approver could never reach: a 400).
 ONE_APPROVER = {"drill": 1, "recovery": 1}
+
+
+def big_execution(servers: int = 1000, waves: int = 10, failed_every: int = 97) -> Execution:
+    """A finished run of ``servers`` servers in ``waves`` waves, a Slack resume with a hostile reason,
+    hostile plan markup and every ``failed_every``-th launch failed: for reports and their benchmark."""
+    from handlers.models.execution import Decision, Execution, Rto, ServerLaunch, WaveProgress
+
+    per_wave = servers // waves
+    return Execution(
+        executionId="e-1",
+        planId="p-1",
+        planName="Payments <b>failover</b>",
+        accountId="111111111111",
+        status="FAILED",
+        startedBy="ana",
+        startedVia="api",
+        startTime="2026-11-30T10:00:00.000000Z",
+        endTime="2026-11-30T11:00:00.000000Z",
+        rto=Rto(measuredSeconds=3000, excludingApprovalSeconds=2400, targetSeconds=1800, met=False),
+        decisions=[
+            Decision(
+                action="resume",
+                decidedBy="bo",
+                channel="slack",
+                decidedAt="2026-11-30T10:20:00.000000Z",
+                waveNumber=2,
+                reason='<script>alert("x")</script>',
+            )
+        ],
+        waves=[
+            WaveProgress(
+                waveNumber=w + 1,
+                protectionGroupName=f"Tier {w}",
+                protectionGroupId=f"g{w}",
+                status="COMPLETED",
+                startTime=f"2026-11-30T10:{w * 5:02d}:00.000000Z",
+                endTime=f"2026-11-30T10:{w * 5 + 4:02d}:00.000000Z",
+                jobIds=[f"drsjob-{w}"],
+                servers=[
+                    ServerLaunch(sourceServerId=f"s-{w:03d}{i:014d}", launchStatus="FAILED")
+                    if (w * per_wave + i) % failed_every == 0
+                    else ServerLaunch(
+                        sourceServerId=f"s-{w:03d}{i:014d}",
+                        launchStatus="LAUNCHED",
+                        recoveryInstanceId=f"i-{w:03d}{i:014d}",
+                        launchedAt=f"2026-11-30T10:{w * 5 + 3:02d}:{i % 60:02d}.000000Z",
+                    )
+                    for i in range(per_wave)
+                ],
+            )
+            for w in range(waves)
+        ],
+    )

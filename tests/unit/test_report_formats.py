@@ -6,58 +6,9 @@ from __future__ import annotations
 import csv
 import io
 
-from handlers.models.execution import Decision, Execution, Rto, ServerLaunch, WaveProgress
 from handlers.services import report_formats
 from handlers.services.reports import build_report
-
-
-def big_execution(servers: int = 1000, waves: int = 10, failed_every: int = 97) -> Execution:
-    per_wave = servers // waves
-    return Execution(
-        executionId="e-1",
-        planId="p-1",
-        planName="Payments <b>failover</b>",
-        accountId="111111111111",
-        status="FAILED",
-        startedBy="ana",
-        startedVia="api",
-        startTime="2026-11-30T10:00:00.000000Z",
-        endTime="2026-11-30T11:00:00.000000Z",
-        rto=Rto(measuredSeconds=3000, excludingApprovalSeconds=2400, targetSeconds=1800, met=False),
-        decisions=[
-            Decision(
-                action="resume",
-                decidedBy="bo",
-                channel="slack",
-                decidedAt="2026-11-30T10:20:00.000000Z",
-                waveNumber=2,
-                reason='<script>alert("x")</script>',
-            )
-        ],
-        waves=[
-            WaveProgress(
-                waveNumber=w + 1,
-                protectionGroupName=f"Tier {w}",
-                protectionGroupId=f"g{w}",
-                status="COMPLETED",
-                startTime=f"2026-11-30T10:{w * 5:02d}:00.000000Z",
-                endTime=f"2026-11-30T10:{w * 5 + 4:02d}:00.000000Z",
-                jobIds=[f"drsjob-{w}"],
-                servers=[
-                    ServerLaunch(sourceServerId=f"s-{w:03d}{i:014d}", launchStatus="FAILED")
-                    if (w * per_wave + i) % failed_every == 0
-                    else ServerLaunch(
-                        sourceServerId=f"s-{w:03d}{i:014d}",
-                        launchStatus="LAUNCHED",
-                        recoveryInstanceId=f"i-{w:03d}{i:014d}",
-                        launchedAt=f"2026-11-30T10:{w * 5 + 3:02d}:{i % 60:02d}.000000Z",
-                    )
-                    for i in range(per_wave)
-                ],
-            )
-            for w in range(waves)
-        ],
-    )
+from tests.support.data import big_execution
 
 
 def test_cells_a_spreadsheet_would_run_are_quoted() -> None:
