@@ -178,13 +178,7 @@ class SlackLocal:
         if message is None:
             return _problem(404, "NOT_FOUND", f"no message {request.ts} in {request.channel}")
         user_id, user_name = self._user(request.user)
-        action = {
-            "type": "button",
-            "action_id": request.actionId,
-            "block_id": request.blockId,
-            "value": request.value,
-            "text": {"type": "plain_text", "text": request.text or request.actionId},
-        }
+        action = slack_requests.button(request.actionId, request.blockId, request.value, request.text)
         body = slack_requests.block_actions(
             user_id=user_id,
             user_name=user_name,

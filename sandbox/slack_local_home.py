@@ -58,13 +58,7 @@ def home_action(sandbox: SlackLocalHost, send: Send, request: HomeActionInput) -
     view = sandbox.slack.home(user_id)
     if view is None:
         return 404, {"ok": False, "error": "NOT_FOUND", "message": f"nothing is published for {request.user}"}
-    action = {
-        "type": "button",
-        "action_id": request.actionId,
-        "block_id": request.blockId,
-        "value": request.value,
-        "text": {"type": "plain_text", "text": request.text or request.actionId},
-    }
+    action = slack_requests.button(request.actionId, request.blockId, request.value, request.text)
     body = slack_requests.home_block_actions(
         user_id=user_id, user_name=f"sandbox-{request.user}", view=view, action=action
     )

@@ -67,6 +67,17 @@ def _user(user_id: str, user_name: str) -> dict[str, str]:
     return {"id": user_id, "username": user_name, "name": user_name, "team_id": TEAM["id"]}
 
 
+def button(action_id: str, block_id: str, value: str, text: str = "") -> dict[str, Any]:
+    """A clicked button as ``block_actions`` carries it (``text``: its label; the action id if none)."""
+    return {
+        "type": "button",
+        "action_id": action_id,
+        "block_id": block_id,
+        "value": value,
+        "text": {"type": "plain_text", "text": text or action_id},
+    }
+
+
 def block_actions(
     *,
     user_id: str,

@@ -117,3 +117,13 @@ def page(browser: Any) -> Iterator[Any]:
     yield tab
     tab.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def runs(sandbox: RunningSandbox) -> Iterator[Any]:
+    """A test's own groups, plans and runs (tests/e2e/runs.py), cancelled and deleted afterwards."""
+    from tests.e2e.runs import Runs  # runs.py imports this module
+
+    made = Runs(sandbox)
+    yield made
+    made.clean_up()

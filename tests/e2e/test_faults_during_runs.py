@@ -32,13 +32,6 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def runs(sandbox: RunningSandbox) -> Iterator[Runs]:
-    created = Runs(sandbox)
-    yield created
-    created.clean_up()
-
-
-@pytest.fixture
 def faults(sandbox: RunningSandbox, runs: Runs) -> Iterator[Any]:
     """Set faults during the test; healthy again before ``runs`` cleans up (and for other tests)."""
     yield lambda **changes: set_faults(sandbox, **changes)

@@ -5,7 +5,6 @@ their recovery instances running."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,13 +14,6 @@ from tests.e2e.runs import Runs
 from tests.e2e.waiting import execution, slack_messages, wait_for, wait_until_finished
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def runs(sandbox: RunningSandbox) -> Iterator[Runs]:
-    made = Runs(sandbox)
-    yield made
-    made.clean_up()
 
 
 def _live_instances(sandbox: RunningSandbox, finished: dict[str, Any]) -> list[str]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -18,13 +17,6 @@ from tests.e2e.waiting import wait_until_finished
 
 pytestmark = pytest.mark.e2e
 APPROVERS = [f"approver{i}@example.com" for i in range(30)]
-
-
-@pytest.fixture
-def runs(sandbox: RunningSandbox) -> Iterator[Runs]:
-    made = Runs(sandbox)
-    yield made
-    made.clean_up()
 
 
 def _quorum_two_pause(runs: Runs) -> tuple[Plan, str]:
