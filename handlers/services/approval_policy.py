@@ -149,3 +149,25 @@ def _slack_refusal(approval: Approval, voter: Voter, group_members: GroupMembers
             f"{', '.join(unresolved)} could not be checked, so nobody is allowed through it right now."
         )
     return f"Only {who_may(approval, 'slack')} may decide this pause."
+
+
+def names_caller(
+    approvers: list[str], principals: list[str], caller: Caller, group_members: GroupMembers | None = None
+) -> bool:
+    """Whether a policy (a plan's ``approvers`` and ``approverPrincipals``) names ``caller``: a Slack
+    user by id or as a member of a named user group (a group that cannot be read names nobody), an
+    API or direct caller by principal. The one question behind "may this caller change the rules"
+    (handlers/services/policy_guard.py)."""
+    if channel_of(caller) != "slack":
+        return caller.principal in principals
+    if not caller.user_id:
+        return False
+    if caller.user_id in approvers:
+        return True
+    for group in (a for a in approvers if a.startswith("S")):
+        try:
+            if group_members is not None and caller.user_id in group_members(group):
+                return True
+        except GroupResolutionError:
+            continue
+    return False
