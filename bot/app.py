@@ -19,8 +19,10 @@ from slack_bolt.adapter.aws_lambda.handler import to_bolt_request
 from slack_bolt.authorization import AuthorizeResult
 
 from bot.credentials import slack_credentials
+from handlers.errors import ValidationError
 from handlers.observability import metrics, tracer
 from handlers.settings import get_settings
+from handlers.validation import MAX_NESTING, check_nesting
 
 
 def authorize(enterprise_id: str | None, team_id: str | None, user_id: str | None) -> AuthorizeResult:
@@ -59,22 +61,30 @@ def request_handler() -> SlackRequestHandler:
     return SlackRequestHandler(build_app())
 
 
-def malformed(event: dict[str, Any]) -> bool:
-    """A request Bolt would fail to read before checking the signature (a body that is not JSON,
-    a ``payload`` that is not a JSON object, an object of the wrong shape): refused with a 400 up
-    front, not an unhandled error anyone could provoke unsigned. Bolt's own reader decides; the
-    payload's fields are checked after the signature (``bot.payloads.RejectMalformed``)."""
+def malformed(event: dict[str, Any]) -> str | None:
+    """Why Bolt could not read this request, or None. A body that is not JSON, a ``payload`` that is
+    not a JSON object, one nested deeper than the API allows (:data:`handlers.validation.MAX_NESTING`,
+    the REST rule; 50,000 brackets would otherwise be a RecursionError, a 502): refused with a 400 up
+    front, before the signature check, so nobody can provoke an unhandled error even unsigned.
+    Bolt's own reader decides; the payload's fields are checked after the signature
+    (``bot.payloads.RejectMalformed``)."""
     try:
-        to_bolt_request({**event, "headers": dict(event.get("headers") or {})})
+        request = to_bolt_request({**event, "headers": dict(event.get("headers") or {})})
+        check_nesting(request.body, "the Slack payload")
+    except ValidationError as exc:
+        return str(exc)
+    except RecursionError:
+        return f"the Slack payload nests objects and arrays deeper than {MAX_NESTING} levels"
     except (ValueError, TypeError, AttributeError, KeyError, IndexError):
-        return True
-    return False
+        return "malformed payload"
+    return None
 
 
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    if malformed(event):
-        return {"statusCode": 400, "body": "malformed payload", "headers": {"content-type": "text/plain"}}
+    problem = malformed(event)
+    if problem:
+        return {"statusCode": 400, "body": problem, "headers": {"content-type": "text/plain"}}
     response: dict[str, Any] = request_handler().handle(event, context)  # type: ignore[no-untyped-call]
     return response

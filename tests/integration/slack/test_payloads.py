@@ -87,3 +87,29 @@ def test_an_unsigned_malformed_payload_is_still_401(bot):
     payload = _payload(action_body(ids.APPROVAL_RESUME, "x", response_url=bot.fake.response_url()))
     payload["actions"] = "x"
     assert bot.send(_form(payload), secret="not-the-signing-secret")["statusCode"] == 401
+
+
+DEEP = "[" * 50_000 + "]" * 50_000
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (urlencode({"payload": '{"type": "block_actions", "actions": ' + DEEP + "}"}), None),
+        ('{"type": "event_callback", "event": ' + DEEP + "}", "application/json"),
+        (
+            urlencode({"payload": '{"type": "view_submission", "view": ' + '{"a":' * 40 + "1" + "}" * 41}),
+            None,
+        ),
+    ],
+    ids=["interactivity 50,000 deep", "events JSON 50,000 deep", "interactivity 40 deep"],
+)
+def test_a_signed_payload_nested_deeper_than_the_api_allows_is_a_400_not_a_5xx(bot, body, content_type):
+    # Given a correctly signed request whose payload nests far deeper than any Slack payload
+    kwargs = {"content_type": content_type} if content_type else {}
+    # When it reaches the bot's Lambda handler
+    response = bot.send(body, **kwargs)
+    # Then it is refused with the API's own nesting rule, and nothing ran
+    assert response["statusCode"] == 400, response
+    assert "nests objects and arrays deeper than 32 levels" in response["body"]
+    assert bot.invocations == [] and bot.fake.calls == []
