@@ -14,6 +14,7 @@ of rules.
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import threading
@@ -53,6 +54,9 @@ class SlackRecorder:
         self.users = set(users)
         self.usergroups = {g: list(m) for g, m in (usergroups or {}).items()}
         self.homes: dict[str, dict[str, Any]] = {}  # user id -> the home tab last published
+        # channel -> its members (``users.conversations``); everyone is in a channel not listed
+        self.members: dict[str, set[str]] = {}
+        self.conversations_page_size = 100  # channels per users.conversations page, at most
         self.fault = fault
         self._messages: list[dict[str, Any]] = []
         self._lock = threading.Lock()
@@ -141,9 +145,33 @@ class SlackRecorder:
             if members is None:
                 return {"ok": False, "error": "no_such_subteam"}
             return {"ok": True, "users": sorted(members)}
+        if method == "users.conversations":
+            return self._conversations(args)
         if method == "auth.test":
             return {"ok": True, "user_id": BOT_USER, "team_id": "T0SANDBOX", "bot_id": "B0SANDBOX"}
         return {"ok": True, "warning": f"sandbox: {method} accepted and ignored"}
+
+    def member_of(self, user: str) -> list[str]:
+        """The channels ``user`` is a member of (``members``; everyone is in a channel it does not list)."""
+        return sorted(c for c in self.channels if user in self.members.get(c, {user}))
+
+    def _conversations(self, args: dict[str, Any]) -> dict[str, Any]:
+        """``users.conversations`` as Slack pages it: ``channels`` and the ``next_cursor`` of the next
+        page ("" on the last)."""
+        user = str(args.get("user") or "")
+        if not user:
+            return {"ok": False, "error": "user_not_found"}
+        cursor = str(args.get("cursor") or "")
+        try:
+            start = int(base64.b64decode(cursor).decode()) if cursor else 0
+        except ValueError:
+            return {"ok": False, "error": "invalid_cursor"}
+        size = min(int(args.get("limit") or 100), self.conversations_page_size)
+        channels = self.member_of(user)
+        end = start + size
+        cursor = base64.b64encode(str(end).encode()).decode() if end < len(channels) else ""
+        page = [{"id": c, "is_channel": True, "is_member": True} for c in channels[start:end]]
+        return {"ok": True, "channels": page, "response_metadata": {"next_cursor": cursor}}
 
     def response_url(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
         """A POST to a response_url. The sandbox's response URLs name the message they answer for
