@@ -14,9 +14,11 @@ import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
+from handlers.errors import ValidationError
 from handlers.models.fields import is_valid_account_id, is_valid_email
+from handlers.snapshots import read_time
 from handlers.timestamps import format_iso, now
 
 
@@ -152,12 +154,9 @@ def point_in_time(text: str, usage_key: str) -> str:
         delta = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
         return format_iso(now() - delta)
     try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise ParseError(
-            f"{text!r} is not a time: give an ISO 8601 UTC time (2026-11-30T10:00Z) or <N>h ago", usage_key
-        ) from None
-    return format_iso(moment)
+        return format_iso(read_time(text))  # the start's own reader: a time outside the calendar too
+    except ValidationError as exc:
+        raise ParseError(f"{exc.message}, or <N>h ago", usage_key) from None
 
 
 def execution_id(*, optional: bool) -> Parser:

@@ -28,15 +28,30 @@ class Snapshot:
         return format_iso(self.taken)
 
 
-def parse_point_in_time(text: str, now: datetime) -> datetime:
-    """``text`` as an aware UTC time; 400 ``VALIDATION_ERROR`` saying what is wrong with it."""
+def read_time(text: str) -> datetime:
+    """``text`` (ISO 8601; without an offset, UTC) as an aware UTC time, with no judgement of when it
+    is; 400 ``VALIDATION_ERROR`` when it is no such time, or when its UTC form falls outside the
+    calendar (``0001-01-01T00:00+01:00`` is in year 0 in UTC, ``9999-12-31T23:59-01:00`` in 10000).
+    The one reader of a point in time: the start, readiness and ``/dr run … at`` all use it."""
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise ValidationError(
-            f"pointInTime {text[:64]!r} is not an ISO 8601 time (e.g. 2026-11-30T10:00Z)"
+            f"pointInTime {text[:64]!r} is not a time: give an ISO 8601 time (2026-11-30T10:00Z)"
         ) from None
-    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    try:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:
+        raise ValidationError(
+            f"pointInTime {text[:64]!r} is outside the calendar in UTC (before year 1 or after 9999): "
+            "give a time within DRS's snapshot retention"
+        ) from None
+
+
+def parse_point_in_time(text: str, now: datetime) -> datetime:
+    """``text`` (:func:`read_time`) when DRS can still hold a snapshot for it: not in the future, not
+    older than :data:`RETENTION`; else 400 ``VALIDATION_ERROR`` saying which."""
+    moment = read_time(text)
     if moment > now:
         raise ValidationError(f"pointInTime {format_iso(moment)} is in the future (now {format_iso(now)})")
     if moment < now - RETENTION:

@@ -17,7 +17,8 @@ def now() -> datetime:
 def format_iso(moment: datetime) -> str:
     """``moment`` (aware; a naive one is taken as UTC) in :data:`FORMAT`."""
     aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return aware.strftime(FORMAT)
+    # isoformat, not strftime: strftime writes year 1 as "1", which no reader takes back
+    return aware.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def now_iso() -> str:

@@ -220,7 +220,7 @@ def _iso(moment: datetime) -> str:
 @pytest.mark.parametrize(
     ("when", "says"),
     [
-        ("yesterday at noon", "is not an ISO 8601 time"),
+        ("yesterday at noon", "is not a time: give an ISO 8601 time"),
         (_iso(datetime.now(UTC) + timedelta(hours=1)), "is in the future"),
         (_iso(datetime.now(UTC) - timedelta(days=8)), "older than DRS's snapshot retention of 7 days"),
     ],
