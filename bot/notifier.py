@@ -9,6 +9,7 @@ is parsed once into the :class:`~handlers.models.events.ExecutionEvent` the core
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from bot import access
@@ -35,7 +36,7 @@ from bot.blocks.executions import (
 from bot.delivery import deliver, web_client
 from handlers.account_context import Caller
 from handlers.errors import DomainError
-from handlers.models.events import ExecutionEvent, ExecutionSnapshot
+from handlers.models.events import PLAN_EVENTS, ExecutionEvent, ExecutionSnapshot
 from handlers.observability import logger, metrics, tracer
 from handlers.repositories.executions import ExecutionRepository
 from handlers.services import executions, recovery_plans
@@ -78,6 +79,9 @@ def execution_events(event: dict[str, Any]) -> list[ExecutionEvent]:
 
 
 def notify(event: ExecutionEvent) -> None:
+    if event.eventType in PLAN_EVENTS:
+        post_plan_event(event)
+        return
     caller = Caller(account_id=event.accountId, principal="slack-notifier", source="system")
     plan = recovery_plans.get_recovery_plan(caller, event.planId)
     if not plan.slackChannelId:
@@ -115,6 +119,16 @@ def notify(event: ExecutionEvent) -> None:
     outcome = pause_outcome(event)
     if outcome and refs.get("slackPauseTs"):
         close_pause(execution_id, channel, refs["slackPauseTs"], event, outcome)
+
+
+def post_plan_event(event: ExecutionEvent) -> None:
+    """An event about a plan (a policy change): a message of its own in each channel it names."""
+    line = event_line(event) or ""
+    blocks = [section(line).to_dict()]
+    for channel in event.slackChannels:
+        text = escape(line)
+        post = functools.partial(web_client().chat_postMessage, channel=channel, text=text, blocks=blocks)
+        deliver(post, channel=channel, what="plan event")
 
 
 def current_state(caller: Caller, event: ExecutionEvent) -> ExecutionSnapshot:

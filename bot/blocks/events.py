@@ -36,6 +36,7 @@ def _why(event: ExecutionEvent) -> str:
 
 def pause_of(event: ExecutionEvent) -> Pause:
     kind = "wave_failed" if event.eventType in FAILED_WAVE_EVENTS else "before_wave"
+    kind = "start" if event.eventType == "start_pause" else kind
     message = event.message if event.eventType == "wave_failed_pause" else ""
     return Pause(
         event.planName, event.waveNumber or 0, event.protectionGroupName, event.expiresAt, kind, message
@@ -47,7 +48,7 @@ def _rto_first(event: ExecutionEvent, line: str) -> str:
     return f"{event.rtoLine}\n{line}" if event.rtoLine else line
 
 
-PAUSE_EVENTS = frozenset({"pause", "wave_failed_pause"})  # posted with their buttons
+PAUSE_EVENTS = frozenset({"pause", "wave_failed_pause", "start_pause"})  # posted with their buttons
 FAILED_WAVE_EVENTS = frozenset({"wave_failed_pause", "wave_retry", "wave_skip"})
 
 
@@ -76,7 +77,18 @@ LINES: dict[EventType, Callable[[ExecutionEvent], str | None]] = {
     ),
     "cleanup_reminder": lambda e: None,  # posted with its Keep / Clean up buttons (reminder_blocks)
     "pause_reminder": lambda e: None,  # a thread reply mentioning who has not voted (bot/notifier.py)
+    "start_pause": lambda e: None,  # posted with its buttons, like a pause
+    "policy_changed": lambda e: policy_line(e),  # a message of its own in the plan's channel(s)
 }
+
+
+def policy_line(event: ExecutionEvent) -> str:
+    """A plan's policy change (a plain_text section: names shown as typed)."""
+    changes = "; ".join(event.policyChanges) or "no field changed"
+    return (
+        f"🔐 The approval policy of {event.planName} was changed by {event.decidedBy} "
+        f"(via {event.decidedVia}): {changes}"
+    )
 
 
 def asked_line(event: ExecutionEvent) -> str:

@@ -1,7 +1,9 @@
 """The ``/dr plan <name> approvers`` form's submission, saved in the ack through the shared
 ``update_recovery_plan`` (one conditional write), so whatever the plan service refuses (a 400 such
 as a quorum the approvers cannot reach or a field it does not know, a 409 when the plan changed
-meanwhile) is shown on the form's fields instead of being lost after the form closed."""
+meanwhile, a 403 when the plan's current policy does not name the submitter: see
+handlers/services/policy_guard.py) is shown on the form's fields instead of being lost after the
+form closed."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from pydantic import ValidationError as PydanticValidationError
 from slack_bolt import Ack
 from slack_sdk import WebClient
 
-from bot import access, ids
+from bot import access, ids, usergroups
 from bot.blocks.approvers_form import FIELD_BLOCKS, block_for, read_policy
 from bot.blocks.common import Reply, clip, escape, section
 from bot.blocks.executions import markdown_context
@@ -59,7 +61,7 @@ def _update(
 ) -> tuple[RecoveryPlan | None, dict[str, str]]:
     try:
         request = RecoveryPlanUpdate.model_validate({"planId": plan_id, "version": version, **fields})
-        return recovery_plans.update_recovery_plan(caller, request), {}
+        return recovery_plans.update_recovery_plan(caller, request, usergroups.group_members), {}
     except PydanticValidationError as exc:
         errors: dict[str, str] = {}
         for error in exc.errors():

@@ -64,6 +64,7 @@ class ImportedRecoveryPlan(RecoveryPlanCreate, _Provenance):
     subscriptionStatusReason: Any = None
     status: Any = None
     statusReason: Any = None
+    policyHistory: Any = None  # who changed the policy when: the plan's own record, never imported
 
 
 class ConfigurationDocument(Model):

@@ -13,6 +13,7 @@ from pydantic import ConfigDict, Field, computed_field, model_validator
 
 from handlers.models.base import Model
 from handlers.models.execution import Cleanup, Execution, ExecutionStatus, Rto, Vote, WaveProgress, WaveStatus
+from handlers.models.recovery_plan import PolicySnapshot, RecoveryPlan, policy_differences
 
 EventType = Literal[
     "start",
@@ -30,9 +31,14 @@ EventType = Literal[
     "timeout",
     "cleanup_reminder",
     "pause_reminder",
+    "start_pause",
+    "policy_changed",
 ]
 # Events for Slack only (the pause message updates in place); emails are not sent for them.
 SLACK_ONLY_EVENTS: frozenset[str] = frozenset({"vote"})
+# Events about a plan, not an execution (no executionId): posted in the plan's channel(s) as a
+# message of their own, emailed to the plan's address(es).
+PLAN_EVENTS: frozenset[str] = frozenset({"policy_changed"})
 EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
 
 SUBJECTS: dict[EventType, str] = {
@@ -51,6 +57,8 @@ SUBJECTS: dict[EventType, str] = {
     "timeout": "[DRS] Timed out waiting for approval: {planName}",
     "pause_reminder": "[DRS] Reminder: {planName} still waits for a decision at wave {waveNumber}",
     "cleanup_reminder": "[DRS] Drill instances will be cleaned up soon: {planName}",
+    "start_pause": "[DRS] Approval needed to start a RECOVERY: {planName}",
+    "policy_changed": "[DRS] Approval policy changed: {planName}",
 }
 _STATUS_WORDS = {"COMPLETED": "completed", "FAILED": "FAILED", "RUNNING": "running", "CANCELLED": "cancelled"}
 
@@ -156,6 +164,7 @@ class ExecutionEvent(ExecutionSnapshot):
     """One event of an execution: the snapshot when it happened and what the event adds."""
 
     eventType: EventType
+    executionId: str = ""  # every event but a plan's (PLAN_EVENTS) names its execution
     waveNumber: int | None = None
     protectionGroupName: str = ""
     requestedAt: str = ""
@@ -176,12 +185,29 @@ class ExecutionEvent(ExecutionSnapshot):
     # plan names them (Slack ``U…``/``S…`` ids; API principals); both empty when it names nobody
     askedApprovers: list[str] = Field(default_factory=list)
     askedPrincipals: list[str] = Field(default_factory=list)
+    # policy_changed: the policy before and after (decidedBy/decidedVia/decidedAt: who changed it),
+    # and the Slack channels to tell (the plan's, and its previous one when the change moved it)
+    policyBefore: PolicySnapshot | None = None
+    policyAfter: PolicySnapshot | None = None
+    slackChannels: list[str] = Field(default_factory=list)
 
     @classmethod
     def of(cls, execution: Execution, event_type: EventType = "start", **extra: object) -> Self:
         """The event ``event_type`` of ``execution`` as stored now; ``extra`` sets the event's own
         fields. A wave event names its protection group unless ``extra`` does."""
         return cls.model_validate({**_fields_of(execution), "eventType": event_type, **extra})
+
+    @classmethod
+    def of_plan(cls, plan: RecoveryPlan, event_type: EventType, **extra: object) -> Self:
+        """An event about ``plan`` itself (one of PLAN_EVENTS)."""
+        fields = {"planId": plan.planId, "planName": plan.planName, "accountId": plan.accountId}
+        return cls.model_validate({**fields, "eventType": event_type, **extra})
+
+    @model_validator(mode="after")
+    def _about_an_execution(self) -> Self:
+        if not self.executionId and self.eventType not in PLAN_EVENTS:
+            raise ValueError(f"a {self.eventType} event names its execution (executionId)")
+        return self
 
     @model_validator(mode="after")
     def _name_the_group(self) -> Self:
@@ -204,6 +230,13 @@ class ExecutionEvent(ExecutionSnapshot):
     @property
     def total(self) -> int:
         return self.wave.total if self.wave else 0
+
+    @property
+    def policyChanges(self) -> list[str]:
+        """policy_changed: ``field: before -> after``, one line per changed field."""
+        if self.policyBefore is None or self.policyAfter is None:
+            return []
+        return policy_differences(self.policyBefore, self.policyAfter)
 
     @property
     def subject(self) -> str:

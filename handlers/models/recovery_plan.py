@@ -100,6 +100,48 @@ def quorum_problem(approvers: list[str], principals: list[str], quorum: Approval
     )
 
 
+class PolicySnapshot(Model):
+    """A plan's approval policy, the fields whose change is guarded (handlers/services/policy_guard.py):
+    who decides, how many must, whether a reason is needed, whether a recovery waits to start, and
+    which waves pause before they run."""
+
+    approvers: list[str] = Field(default_factory=list)
+    approverPrincipals: list[str] = Field(default_factory=list)
+    approvalQuorum: ApprovalQuorum = Field(default_factory=ApprovalQuorum)
+    requireReason: ReasonRule = "cancel"
+    approveRecoveryStart: bool = True
+    pausedWaves: list[int] = Field(default_factory=list)
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "none"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items())
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def policy_differences(before: PolicySnapshot, after: PolicySnapshot) -> list[str]:
+    """What a policy change changed, one ``field: before -> after`` line per field."""
+    old, new = before.model_dump(), after.model_dump()
+    changed = [field for field in old if old[field] != new[field]]
+    return [f"{field}: {_shown(old[field])} -> {_shown(new[field])}" for field in changed]
+
+
+class PolicyChange(Model):
+    """One change of a plan's policy: who made it, through which channel, and the policy before and after."""
+
+    changedBy: str
+    via: str
+    changedAt: str
+    before: PolicySnapshot
+    after: PolicySnapshot
+
+
+# The plan keeps its latest policy changes (each is also logged and announced); older ones drop off
+# so the item stays far below DynamoDB's 400 KB.
+POLICY_HISTORY_LIMIT = 20
+
 # How long after a drill ends its recovery instances are terminated (0: never; at most 30 days).
 DEFAULT_DRILL_CLEANUP_MINUTES = 1440
 CleanupMinutes = Annotated[int, Field(ge=0, le=43200, strict=True)]
@@ -135,12 +177,33 @@ class RecoveryPlan(Model):
     approverPrincipals: list[str] = Field(default_factory=list)
     approvalQuorum: ApprovalQuorum = Field(default_factory=ApprovalQuorum)
     requireReason: ReasonRule = "cancel"
+    # A RECOVERY of a plan that names approvers waits for its recovery quorum before wave 1.
+    approveRecoveryStart: bool = True
+    policyHistory: list[PolicyChange] = Field(default_factory=list)
     status: Literal["valid", "invalid"] = "valid"
     statusReason: str = ""
     createdAt: str
     updatedAt: str
     createdBy: str
     version: int = 1
+
+    def policy(self) -> PolicySnapshot:
+        return PolicySnapshot(
+            approvers=self.approvers,
+            approverPrincipals=self.approverPrincipals,
+            approvalQuorum=self.approvalQuorum,
+            requireReason=self.requireReason,
+            approveRecoveryStart=self.approveRecoveryStart,
+            pausedWaves=[w.waveNumber for w in self.waves if w.pauseBeforeExecution],
+        )
+
+    def names_approvers(self) -> bool:
+        return bool(self.approvers or self.approverPrincipals)
+
+    def needs_start_approval(self, is_drill: bool) -> bool:
+        """A RECOVERY of a plan naming approvers waits for its quorum before wave 1 (unless the
+        plan's ``approveRecoveryStart`` is off); a drill never does."""
+        return not is_drill and self.approveRecoveryStart and self.names_approvers()
 
 
 class RecoveryPlanCreate(Model):
@@ -161,6 +224,7 @@ class RecoveryPlanCreate(Model):
     approverPrincipals: Principals = Field(default_factory=list)
     approvalQuorum: ApprovalQuorum = Field(default_factory=ApprovalQuorum)
     requireReason: ReasonRule = "cancel"
+    approveRecoveryStart: bool = True
 
     @model_validator(mode="after")
     def _reachable_quorum(self) -> Self:
@@ -192,3 +256,4 @@ class RecoveryPlanUpdate(Model):
     approverPrincipals: Principals | None = None
     approvalQuorum: ApprovalQuorum | None = None
     requireReason: ReasonRule | None = None
+    approveRecoveryStart: bool | None = None

@@ -27,6 +27,7 @@ from handlers.models.recovery_plan import RecoveryPlan, Wave, WaveInput
 from handlers.observability import logger
 from handlers.repositories.protection_groups import ProtectionGroupRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
+from handlers.services import policy_guard
 from handlers.services import protection_groups as groups
 from handlers.services import recovery_plans as plans
 from handlers.services.configuration_checks import StoredItems, find_problems, invalid, load_document
@@ -57,6 +58,7 @@ PLAN_CONTENT = {
     "approverPrincipals",
     "approvalQuorum",
     "requireReason",
+    "approveRecoveryStart",
 }
 
 
@@ -120,11 +122,12 @@ def _import_plans(
             result.skipped.recoveryPlans.append(imported.planId)
         else:
             result.updated.recoveryPlans.append(imported.planId)
+            waves = plans.resolve_waves(caller.account_id, imported.waves)
+            changes = {**imported.model_dump(include=PLAN_CONTENT), "waves": waves}
+            changed = RecoveryPlan.model_validate({**current.model_dump(), **changes})
+            policy_guard.check_change(caller, current, changed)  # a dry run says so too
             if not result.dryRun:
-                waves = plans.resolve_waves(caller.account_id, imported.waves)
-                changes = {**imported.model_dump(include=PLAN_CONTENT), "waves": waves}
-                changed = RecoveryPlan.model_validate({**current.model_dump(), **changes})
-                plans.replace_plan(current, changed)
+                plans.replace_plan(caller, current, changed)
 
 
 def _group_content(group: ProtectionGroup | ImportedProtectionGroup) -> dict[str, Any]:

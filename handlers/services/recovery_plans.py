@@ -24,7 +24,8 @@ from handlers.observability import count, logger
 from handlers.repositories.dynamo import Page
 from handlers.repositories.protection_groups import ProtectionGroupRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
-from handlers.services import mailboxes
+from handlers.services import mailboxes, policy_guard
+from handlers.services.approval_policy import GroupMembers
 from handlers.services.rules import expected_version
 from handlers.timestamps import now_iso
 
@@ -94,6 +95,7 @@ def create_recovery_plan(caller: Caller, request: RecoveryPlanCreate) -> Recover
         approverPrincipals=request.approverPrincipals,
         approvalQuorum=request.approvalQuorum,
         requireReason=request.requireReason,
+        approveRecoveryStart=request.approveRecoveryStart,
         createdAt=now,
         updatedAt=now,
         createdBy=caller.principal,
@@ -111,7 +113,11 @@ def insert_plan(plan: RecoveryPlan) -> RecoveryPlan:
     return plan
 
 
-def update_recovery_plan(caller: Caller, request: RecoveryPlanUpdate) -> RecoveryPlan:
+def update_recovery_plan(
+    caller: Caller, request: RecoveryPlanUpdate, group_members: GroupMembers | None = None
+) -> RecoveryPlan:
+    """Apply ``request`` to the stored plan. A change of its approval policy is guarded and recorded
+    (handlers/services/policy_guard.py); ``group_members`` resolves Slack user groups (the bot's)."""
     current = get_recovery_plan(caller, request.planId)
     expected_version(f"recovery plan {current.planId}", current.version, request.version)
     changes = request.model_dump(exclude_unset=True, exclude={"planId", "version", "waves"})
@@ -121,15 +127,29 @@ def update_recovery_plan(caller: Caller, request: RecoveryPlanUpdate) -> Recover
     problem = quorum_problem(changed.approvers, changed.approverPrincipals, changed.approvalQuorum)
     if problem:
         raise ValidationError(problem)
-    return replace_plan(current, changed)
+    return replace_plan(caller, current, changed, group_members)
 
 
-def replace_plan(current: RecoveryPlan, changed: RecoveryPlan) -> RecoveryPlan:
-    """Write ``changed`` as the next version only if ``current`` is still stored; a changed
-    notification address moves the plan from the old address to the new one (a change of letter
-    case only is no change: the address is the same). Any update retries a failed subscription."""
+def replace_plan(
+    caller: Caller, current: RecoveryPlan, changed: RecoveryPlan, group_members: GroupMembers | None = None
+) -> RecoveryPlan:
+    """Write ``changed`` as the next version only if ``current`` is still stored, if ``caller`` may
+    make the change (a change of the rules of a plan naming approvers is theirs to make: see
+    policy_guard); a policy change is recorded on the plan and announced. A changed notification
+    address moves the plan from the old address to the new one (a change of letter case only is no
+    change: the address is the same). Any update retries a failed subscription."""
+    policy_guard.check_change(caller, current, changed, group_members)
+    change = policy_guard.change_of(caller, current, changed)
+    if change is not None:
+        changed = policy_guard.with_change(changed, change)
     updated = changed.model_copy(update={"updatedAt": now_iso(), "version": current.version + 1})
     RecoveryPlanRepository().replace(updated, expected_version=current.version)
+    if change is not None:
+        policy_guard.announce_change(current, updated, change)
+    return _with_address(current, updated)
+
+
+def _with_address(current: RecoveryPlan, updated: RecoveryPlan) -> RecoveryPlan:
     old, new = current.notificationEmail, updated.notificationEmail
     same = _address(old) == _address(new)
     if same and (not new or current.subscriptionStatus != "failed"):
@@ -139,8 +159,14 @@ def replace_plan(current: RecoveryPlan, changed: RecoveryPlan) -> RecoveryPlan:
     return _apply_subscription(updated, outcome if new else removed)
 
 
-def delete_recovery_plan(caller: Caller, plan_id: str) -> dict[str, str]:
+def delete_recovery_plan(
+    caller: Caller, plan_id: str, group_members: GroupMembers | None = None
+) -> dict[str, str]:
+    """Delete the plan; deleting one that names approvers removes its rules, so it is guarded like
+    changing them (handlers/services/policy_guard.py)."""
     plan = get_recovery_plan(caller, plan_id)
+    if plan.names_approvers():
+        policy_guard.check_may_change_rules(caller, plan, "delete", group_members)
     RecoveryPlanRepository().delete(plan_id, expected_version=plan.version)
     email = plan.notificationEmail
     outcome = mailboxes.detach(email, plan_id) if email else subscriptions.NONE

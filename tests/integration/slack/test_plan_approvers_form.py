@@ -45,7 +45,8 @@ def test_the_form_is_filled_in_from_the_plan(bot):
 
 
 def test_saving_changes_the_plans_approvers_and_says_who_decides_now(bot):
-    plan = make_plan(approvers=[APPROVER], approvalQuorum=ONE_APPROVER)
+    # the operator saving is one of the approvers the plan names (only they may change them)
+    plan = make_plan(approvers=[OPERATOR], approvalQuorum=ONE_APPROVER)
     response = _submit(bot, _open(bot, plan), users=[APPROVER, OPERATOR])
     assert not response["body"]
     stored = call_api("GET", f"/recovery-plans/{plan['planId']}")[1]
@@ -56,13 +57,13 @@ def test_saving_changes_the_plans_approvers_and_says_who_decides_now(bot):
 
 def test_what_the_plan_service_refuses_is_shown_on_the_field(bot):
     # Given a form, when it names user groups the plan model does not accept (yet) or bad ids
-    plan = make_plan(approvers=[APPROVER], approvalQuorum=ONE_APPROVER)
+    plan = make_plan(approvers=[OPERATOR], approvalQuorum=ONE_APPROVER)
     view = _open(bot, plan)
     assert ids.BLOCK_APPROVER_GROUPS in _errors(_submit(bot, view, groups="not-a-group"))
     # and a well-formed user group id is saved (the plan model takes U… users and S… groups)
-    _submit(bot, view, users=[APPROVER], groups="S0APPROVERS")
+    _submit(bot, view, users=[OPERATOR], groups="S0APPROVERS")
     accepted = call_api("GET", f"/recovery-plans/{plan['planId']}")[1]["approvers"]
-    assert sorted(accepted) == sorted([APPROVER, "S0APPROVERS"])
+    assert sorted(accepted) == sorted([OPERATOR, "S0APPROVERS"])
 
 
 def test_a_plan_changed_meanwhile_is_a_conflict_on_the_form(bot):
@@ -89,3 +90,33 @@ def test_the_plan_create_modal_has_the_approver_fields(bot):
     bot.command("plan create")
     blocks = {b.get("block_id") for b in bot.opened_form()["blocks"]}
     assert {ids.BLOCK_APPROVERS, ids.BLOCK_APPROVER_GROUPS} <= blocks
+
+
+def test_an_operator_the_plan_does_not_name_cannot_rewrite_its_approvers(bot):
+    # Given a plan whose approver is APPROVER, when an operator it does not name names himself
+    plan = make_plan(approvers=[APPROVER], approvalQuorum=ONE_APPROVER)
+    errors = _errors(_submit(bot, _open(bot, plan), users=[OPERATOR, "U0SECONDOP"]))
+    # Then the form says who may, and the plan is unchanged
+    assert "Only the people its current policy names" in errors[ids.BLOCK_APPROVERS], errors
+    assert f"<@{APPROVER}>" in errors[ids.BLOCK_APPROVERS]
+    stored = call_api("GET", f"/recovery-plans/{plan['planId']}")[1]
+    assert stored["approvers"] == [APPROVER] and stored["policyHistory"] == []
+
+
+def test_a_named_approver_who_is_an_operator_changes_them_recorded_and_announced(bot):
+    plan = make_plan(
+        approvers=[OPERATOR, APPROVER], approvalQuorum=ONE_APPROVER, slackChannelId="C0DRCHANNEL"
+    )
+    assert not _submit(bot, _open(bot, plan), users=[OPERATOR, "U0SECONDOP"])["body"]
+    stored = call_api("GET", f"/recovery-plans/{plan['planId']}")[1]
+    change = stored["policyHistory"][-1]
+    assert (change["changedBy"], change["via"]) == ("@oncall", "slack")
+    assert change["before"]["approvers"] == [OPERATOR, APPROVER]
+    assert change["after"]["approvers"] == [OPERATOR, "U0SECONDOP"]
+    (event,) = [json.loads(p) for p in bot.published if json.loads(p)["eventType"] == "policy_changed"]
+    assert event["slackChannels"] == ["C0DRCHANNEL"] and event["decidedBy"] == "@oncall"
+    # and the notifier posts it in the plan's channel, as a message of its own
+    bot.pump()
+    (posted,) = [c for c in bot.fake.calls_to("chat.postMessage") if "approval policy" in text_of(c)]
+    assert posted["channel"] == "C0DRCHANNEL" and "thread_ts" not in posted
+    assert "changed by @oncall (via slack)" in text_of(posted) and "U0SECONDOP" in text_of(posted)
