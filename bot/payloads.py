@@ -184,16 +184,17 @@ class PauseFormMetadata(BaseModel):
 
 
 class PauseReason(BaseModel):
-    """What the submitter typed: the reason rules every channel applies (length, no control
-    characters except line breaks)."""
+    """What the submitter typed: the reason rules every channel applies (length, one line, no
+    control or format characters)."""
 
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
     reason: Reason = ""
 
 
 def pause_form(view: dict[str, Any]) -> tuple[PauseFormMetadata | None, str, str | None]:
-    """A submitted reason form: its metadata (None when unreadable), the reason typed (stripped),
-    and why the reason is refused (None when it is fine)."""
+    """A submitted reason form: its metadata (None when unreadable), the reason typed (its lines
+    joined with spaces: the field is multi-line, a reason is one line on every channel) and why
+    the reason is refused (None when it is fine)."""
     parsed = View.model_validate(view)
     try:
         metadata = PauseFormMetadata.model_validate_json(parsed.private_metadata or "{}")
@@ -202,10 +203,17 @@ def pause_form(view: dict[str, Any]) -> tuple[PauseFormMetadata | None, str, str
     block = parsed.state.values.get(REASON_BLOCK) or {}
     typed = (block.get(REASON_ELEMENT) or ElementState()).value or ""
     try:
-        reason = PauseReason(reason=typed.strip()).reason
+        reason = PauseReason(reason=one_line(typed)).reason
     except pydantic.ValidationError as exc:
         return metadata, "", describe(exc).removeprefix("reason: ")
     return metadata, reason, None
+
+
+def one_line(typed: str) -> str:
+    """Text typed into a multi-line Slack field as one line: its lines (any line break, U+2028
+    included) stripped and joined with a space, blank lines dropped. Slack input only: the API and
+    direct invocation refuse a reason with a line break (handlers/models/fields.py)."""
+    return " ".join(line.strip() for line in typed.splitlines() if line.strip())
 
 
 class PlanFormMetadata(BaseModel):

@@ -12,7 +12,9 @@ SOURCE_SERVER_ID_PATTERN = r"^s-[0-9a-f]{17}$"
 _EMAIL_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$")
 _EMAIL_DOMAIN_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 _ACCOUNT_ID = re.compile(ACCOUNT_ID_PATTERN)
-_ALLOWED_IN_TEXT = {"\n", "\r", "\t"}
+_ALLOWED_IN_TEXT = {"\n", "\r", "\t"}  # what a description may keep (never a reason, name or actor)
+# Line and paragraph separators (U+2028, U+2029): a line break to whatever renders them.
+_LINE_SEPARATORS = {"Zl", "Zp"}
 # Markup or a link in a name shown in emails, Slack messages and the audit trail: angle brackets
 # (HTML, Slack's <url|text> and <!channel>) and any "://" (a link such as http://…).
 _MARKUP = re.compile(r"[<>]|://")
@@ -41,15 +43,38 @@ def has_control_characters(value: str, *, allow_line_breaks: bool = False) -> bo
     return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in value)
 
 
-def _no_control_characters(value: str) -> str:
-    if has_control_characters(value):
-        raise ValueError("must not contain control characters")
+def hidden_characters_problem(value: str, *, allow_line_breaks: bool = False) -> str | None:
+    """Why ``value`` cannot be shown as it reads, or None. Control characters (CR and LF included:
+    a reason with a line break forges a line of its own in an email) and line separators; Unicode
+    format characters (category Cf: bidirectional overrides such as U+202E, zero-width spaces and
+    joiners), which make text read otherwise than it is. ``allow_line_breaks``: a description may
+    keep LF, CR and tab (never a format character)."""
+    for ch in value:
+        category = unicodedata.category(ch)
+        if category == "Cf":
+            return (
+                f"must not contain invisible format characters (U+{ord(ch):04X}: bidirectional "
+                "overrides, zero-width characters)"
+            )
+        if (category == "Cc" or category in _LINE_SEPARATORS) and not (
+            allow_line_breaks and ch in _ALLOWED_IN_TEXT
+        ):
+            breaks = "" if allow_line_breaks else " (line breaks included)"
+            return f"must not contain control characters{breaks}"
+    return None
+
+
+def _shown_as_it_reads(value: str) -> str:
+    problem = hidden_characters_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 
-def _no_control_characters_except_line_breaks(value: str) -> str:
-    if has_control_characters(value, allow_line_breaks=True):
-        raise ValueError("must not contain control characters")
+def _shown_as_it_reads_with_line_breaks(value: str) -> str:
+    problem = hidden_characters_problem(value, allow_line_breaks=True)
+    if problem:
+        raise ValueError(problem)
     return value
 
 
@@ -80,20 +105,23 @@ def _email(value: str) -> str:
 
 AccountId = Annotated[str, StringConstraints(pattern=ACCOUNT_ID_PATTERN)]
 SourceServerId = Annotated[str, StringConstraints(pattern=SOURCE_SERVER_ID_PATTERN)]
+# Names, reasons and actors are one line each, shown as they read on every channel
+# (hidden_characters_problem); a description may keep its line breaks, never a format character.
 Name = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=255),
-    AfterValidator(_no_control_characters),
+    AfterValidator(_shown_as_it_reads),
 ]
 Description = Annotated[
-    str, StringConstraints(max_length=1000), AfterValidator(_no_control_characters_except_line_breaks)
+    str, StringConstraints(max_length=1000), AfterValidator(_shown_as_it_reads_with_line_breaks)
 ]
-# Why someone decided (a vote's reason): shown escaped in Slack, email, pages and the report.
+# Why someone decided (a vote's reason): shown escaped in Slack, email, pages and the report, one
+# line (Slack's multi-line reason field joins its lines with spaces: bot/payloads.py pause_form).
 REASON_MAX_LENGTH = 1000
 Reason = Annotated[
     str,
     StringConstraints(max_length=REASON_MAX_LENGTH),
-    AfterValidator(_no_control_characters_except_line_breaks),
+    AfterValidator(_shown_as_it_reads),
 ]
 Email = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_email)]
 RoleName = Annotated[str, StringConstraints(max_length=64, pattern=r"^[A-Za-z0-9+=,.@_-]*$")]
