@@ -6,10 +6,16 @@
   botocore come with the Lambda Python runtime) unless ``--with-sdk``.
 - ``copy-installed DIR``: the offline alternative to a cross-platform ``pip install``: copy those
   distributions, and what they require, as installed in *this* interpreter (host platform).
+- ``compile DIR --python X.Y``: bytecode for every module, compiled by an interpreter of the
+  runtime's Python (this one when it is that version, else ``pythonX.Y`` on ``PATH``). Lambda's
+  ``/var/task`` is read-only: a bundle without bytecode compiles every module it imports at every
+  cold start and can never cache the result. The ``.pyc`` files are unchecked-hash based (PEP 552):
+  valid whatever timestamps the unzipped files get, and identical from build to build.
 - ``zip DIR OUT``: a reproducible zip (sorted entries, fixed timestamps), so an unchanged bundle keeps
   its sha256 and its content-addressed S3 key.
-- ``check ZIP``: unzip, then import every entry point in a clean interpreter (``python -I -S``) whose
-  ``sys.path`` holds only the bundle (and, with ``--runtime-sdk``, the SDK the runtime provides).
+- ``check ZIP``: unzip read-only, then import every entry point in a clean interpreter (``python -I -S``)
+  whose ``sys.path`` holds only the bundle (and, with ``--runtime-sdk``, the SDK the runtime
+  provides), and check that every module it loaded from the bundle came with its bytecode.
   For a bundle built for another platform it checks the compiled extensions' platform instead.
 """
 
@@ -35,6 +41,7 @@ ENTRY_POINTS = ("handlers.api", "handlers.orchestrator", "bot.app", "bot.notifie
 SDK = ("boto3", "botocore", "s3transfer")
 RUNTIME_SDK = (*SDK, "jmespath", "python-dateutil", "six", "urllib3")
 MACHINE = {"arm64": "aarch64", "x86_64": "x86_64"}
+LAMBDA_TASK_ROOT = "/var/task"  # where Lambda unpacks the bundle
 
 
 def target() -> tuple[str, str]:
@@ -101,12 +108,53 @@ def copy_code(destination: Path) -> None:
         shutil.copytree(ROOT / name, destination / name, ignore=ignore, dirs_exist_ok=True)
 
 
+class NoCompilerError(SystemExit):
+    """No interpreter of the runtime's Python version to compile the bundle's bytecode with."""
+
+
+def compiler_for(python_version: str) -> str:
+    """An interpreter of ``python_version`` (``3.12``): bytecode is specific to one version."""
+    if f"{sys.version_info.major}.{sys.version_info.minor}" == python_version:
+        return sys.executable
+    found = shutil.which(f"python{python_version}")
+    if found is None:
+        raise NoCompilerError(
+            f"compiling the bundle's bytecode needs python{python_version} (the functions' runtime) on "
+            f"PATH; install it, or pass --no-compile to ship sources only (every cold start then "
+            "compiles the modules it imports)"
+        )
+    return found
+
+
+def compile_bytecode(directory: Path, python_version: str) -> None:
+    """Write ``__pycache__/*.cpython-XY.pyc`` beside every module under ``directory``."""
+    subprocess.run(
+        [
+            compiler_for(python_version),
+            "-m",
+            "compileall",
+            "-q",
+            "-j",
+            "0",
+            "--invalidation-mode",
+            "unchecked-hash",
+            # tracebacks name the files where Lambda unpacks the bundle, and the build's own
+            # temporary folder stays out of the bytecode (so two builds are byte for byte the same)
+            "-s",
+            str(directory),
+            "-p",
+            LAMBDA_TASK_ROOT,
+            str(directory),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
 def write_zip(source: Path, output: Path) -> str:
     output.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as bundle:
         for path in sorted(p for p in source.rglob("*") if p.is_file()):
-            if "__pycache__" in path.parts or path.suffix == ".pyc":
-                continue
             info = zipfile.ZipInfo(path.relative_to(source).as_posix(), date_time=(1980, 1, 1, 0, 0, 0))
             info.external_attr = (0o755 if path.stat().st_mode & 0o111 else 0o644) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -131,15 +179,25 @@ for name in {entry_points!r}:
     assert callable(module.lambda_handler), name
 for name in ("pydantic_core", "aws_lambda_powertools", "slack_bolt", "jinja2"):
     assert importlib.import_module(name).__file__.startswith(bundle), name
+if {compiled!r}:
+    import os
+    sources = [m.__file__ for m in list(sys.modules.values())
+               if (getattr(m, "__file__", None) or "").startswith(bundle) and m.__file__.endswith(".py")]
+    missing = [f for f in sources if not os.path.exists(importlib.util.cache_from_source(f))]
+    assert not missing, f"{{len(missing)}} of {{len(sources)}} modules have no bytecode, e.g. {{missing[:3]}}"
+    print("bytecode for all", len(sources), "modules imported from the bundle")
 print("imported", ", ".join({entry_points!r}), "from", bundle)
 """
 
 
-def check(bundle: Path, runtime_sdk: list[Path], python_version: str, architecture: str) -> int:
+def check(
+    bundle: Path, runtime_sdk: list[Path], python_version: str, architecture: str, *, compiled: bool = False
+) -> int:
     host_python = f"{sys.version_info.major}.{sys.version_info.minor}"
     with tempfile.TemporaryDirectory(prefix="lambda-bundle-") as unpacked:
         with zipfile.ZipFile(bundle) as archive:
             archive.extractall(unpacked)
+        read_only(Path(unpacked))  # as /var/task is: nothing can be compiled and cached there
         foreign = [n for n in ("sandbox", "tests", "scripts", "benchmarks") if (Path(unpacked) / n).exists()]
         if foreign:
             print(f"the bundle contains {', '.join(foreign)}", file=sys.stderr)
@@ -154,11 +212,24 @@ def check(bundle: Path, runtime_sdk: list[Path], python_version: str, architectu
                 f"runs python{host_python}/{platform.machine()}; its compiled extensions are {architecture}"
             )
             return 0
-        code = CHECK.format(entry_points=ENTRY_POINTS)
+        code = CHECK.format(entry_points=ENTRY_POINTS, compiled=compiled)
         paths = [unpacked, *(str(p) for p in runtime_sdk)]
         env = {"PATH": "/usr/bin:/bin", "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1"}
-        result = subprocess.run([sys.executable, "-I", "-S", "-c", code, *paths], env=env, check=False)
+        try:
+            result = subprocess.run([sys.executable, "-I", "-S", "-c", code, *paths], env=env, check=False)
+        finally:
+            writable(Path(unpacked))  # so the temporary directory can be removed
         return result.returncode
+
+
+def read_only(root: Path) -> None:
+    for path in [root, *root.rglob("*")]:
+        path.chmod(path.stat().st_mode & ~0o222)
+
+
+def writable(root: Path) -> None:
+    for path in [root, *root.rglob("*")]:
+        path.chmod(path.stat().st_mode | 0o200)
 
 
 def runtime_sdk_dir(destination: Path) -> Path:
@@ -184,6 +255,9 @@ def main(argv: list[str] | None = None) -> int:
         if name == "copy-installed":
             step.add_argument("destination", type=Path)
     sub.add_parser("copy-code").add_argument("destination", type=Path)
+    compile_step = sub.add_parser("compile")
+    compile_step.add_argument("directory", type=Path)
+    compile_step.add_argument("--python", required=True, help="the runtime's version, e.g. 3.12")
     zip_step = sub.add_parser("zip")
     zip_step.add_argument("source", type=Path)
     zip_step.add_argument("output", type=Path)
@@ -192,6 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     check_step.add_argument("--python", required=True)
     check_step.add_argument("--arch", required=True, choices=sorted(MACHINE))
     check_step.add_argument("--runtime-sdk", action="store_true", help="add the SDK the runtime provides")
+    check_step.add_argument("--compiled", action="store_true", help="every imported module has bytecode")
     args = parser.parse_args(argv)
 
     if args.step == "target":
@@ -202,12 +277,14 @@ def main(argv: list[str] | None = None) -> int:
         print("copied:", " ".join(copy_installed(args.destination, args.with_sdk)))
     elif args.step == "copy-code":
         copy_code(args.destination)
+    elif args.step == "compile":
+        compile_bytecode(args.directory, args.python)
     elif args.step == "zip":
         print(write_zip(args.source, args.output))
     else:
         with tempfile.TemporaryDirectory(prefix="lambda-runtime-") as sdk:
             extra = [runtime_sdk_dir(Path(sdk))] if args.runtime_sdk else []
-            return check(args.bundle, extra, args.python, args.arch)
+            return check(args.bundle, extra, args.python, args.arch, compiled=args.compiled)
     return 0
 
 

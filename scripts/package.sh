@@ -3,13 +3,16 @@
 # pyproject.toml, for the runtime and architecture the templates declare. No tests, sandbox,
 # scripts or benchmarks. Prints the zip's path, size and sha256.
 #
-#   scripts/package.sh [--from-installed] [--with-sdk] [--out FILE] [--no-check]
+#   scripts/package.sh [--from-installed] [--with-sdk] [--out FILE] [--no-compile] [--no-check]
 #
 #   (default)          pip downloads manylinux wheels for the Lambda platform (needs a package index)
 #   --from-installed   offline: copy the dependencies installed in this interpreter (host platform;
 #                      for tests and --validate-only, not for upload unless the host matches Lambda)
 #   --with-sdk         bundle boto3/botocore too (by default the Lambda runtime's own are used)
 #   --out FILE         where the zip goes (default build/lambda/bundle.zip)
+#   --no-compile       ship sources without bytecode (by default every module is compiled for the
+#                      runtime's Python, which needs that interpreter: /var/task is read-only, so a
+#                      bundle without bytecode compiles what it imports at every cold start)
 #   --no-check         skip the clean-interpreter import check
 set -euo pipefail
 
@@ -17,7 +20,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 [[ -x "$PYTHON" ]] || PYTHON="$(command -v python3)"
 OUT="$ROOT/build/lambda/bundle.zip"
-FROM_INSTALLED=0 WITH_SDK="" CHECK=1
+FROM_INSTALLED=0 WITH_SDK="" CHECK=1 COMPILE=1
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -25,7 +28,8 @@ while [[ $# -gt 0 ]]; do
     --with-sdk) WITH_SDK="--with-sdk" ;;
     --out) OUT="$2"; shift ;;
     --no-check) CHECK=0 ;;
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --no-compile) COMPILE=0 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "package.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -59,6 +63,12 @@ else
   rm -rf "$STAGE/bin"
 fi
 helper copy-code "$STAGE"
+COMPILED=""
+if [[ $COMPILE == 1 ]]; then
+  helper compile "$STAGE" --python "$PY_VERSION"
+  COMPILED="--compiled"
+  echo "bytecode: compiled for python$PY_VERSION (unchecked-hash .pyc)"
+fi
 
 mkdir -p "$(dirname "$OUT")"
 SHA256="$(helper zip "$STAGE" "$OUT")"
@@ -72,5 +82,5 @@ echo "$SHA256" >"$OUT.sha256"
 if [[ $CHECK == 1 ]]; then
   RUNTIME_SDK="--runtime-sdk"
   [[ -n "$WITH_SDK" ]] && RUNTIME_SDK=""
-  helper check "$OUT" --python "$PY_VERSION" --arch "$ARCH" $RUNTIME_SDK
+  helper check "$OUT" --python "$PY_VERSION" --arch "$ARCH" $RUNTIME_SDK $COMPILED
 fi
