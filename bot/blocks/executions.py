@@ -151,7 +151,9 @@ class Pause:
     wave_number: int
     group_name: str
     expires_at: str = ""
-    kind: str = "before_wave"  # or "wave_failed": the wave failed and waits for Retry / Skip / Cancel
+    # or "wave_failed": the wave failed and waits for Retry / Skip / Cancel; or "start": a RECOVERY
+    # waits for approval to start at all
+    kind: str = "before_wave"
     message: str = ""  # a failed wave's: which servers failed
     quorum: int = 1
     votes: tuple[Vote, ...] = ()
@@ -163,6 +165,11 @@ class Pause:
             return (
                 f"⚠️ {self.plan_name}: wave {self.wave_number} ({self.group_name}) failed.{failed} "
                 "Retry its failed servers, skip it, or cancel the execution."
+            )
+        if self.kind == "start":
+            return (
+                f"🛑 A RECOVERY of {self.plan_name} waits for approval to start: nothing runs until "
+                f"the plan's approvers approve (wave 1: {self.group_name})."
             )
         return f"⏸️ {self.plan_name} is paused before wave {self.wave_number} ({self.group_name})."
 
@@ -244,7 +251,8 @@ def pause_blocks(pause: Pause, execution_id: str, block_prefix: str = "approval:
             ButtonElement(text="Skip", action_id=ids.WAVE_SKIP, value=value),
         ]
     else:
-        go_on = [ButtonElement(text="Resume", action_id=ids.APPROVAL_RESUME, value=value, style="primary")]
+        label = "Approve start" if pause.kind == "start" else "Resume"
+        go_on = [ButtonElement(text=label, action_id=ids.APPROVAL_RESUME, value=value, style="primary")]
     buttons = ActionsBlock(
         block_id=f"{block_prefix}{value}",  # unique when /dr status lists several pauses in one message
         elements=[*go_on, cancel],

@@ -10,11 +10,13 @@ from handlers.models.fields import Reason
 
 ApprovalStatus = Literal["PENDING", "RESUMED", "CANCELLED", "RETRIED", "SKIPPED", "EXPIRED"]
 Action = Literal["resume", "cancel", "retry", "skip"]
-PauseKind = Literal["before_wave", "wave_failed"]
+PauseKind = Literal["before_wave", "wave_failed", "start"]
 # What each kind of pause offers: before a wave, go on or stop; after a wave failed, launch its
-# failed servers again, go on without it, or stop.
+# failed servers again, go on without it, or stop; before a RECOVERY's first wave ("start": the
+# decision to fail over at all), go or stop.
 OFFERS: dict[str, tuple[Action, ...]] = {
     "before_wave": ("resume", "cancel"),
+    "start": ("resume", "cancel"),
     "wave_failed": ("retry", "skip", "cancel"),
 }
 STATUS_OF: dict[str, ApprovalStatus] = {
@@ -28,7 +30,11 @@ ReasonRule = Literal["never", "cancel", "always"]
 # A stop action decides at once, whoever of the allowed approvers takes it; every other action is
 # a vote that takes effect when ``quorum`` distinct approvers have voted for that same action.
 STOP_ACTIONS = frozenset({"cancel"})
-PROCEED_ACTIONS: dict[str, tuple[str, ...]] = {"before_wave": ("resume",), "wave_failed": ("retry", "skip")}
+PROCEED_ACTIONS: dict[str, tuple[str, ...]] = {
+    "before_wave": ("resume",),
+    "wave_failed": ("retry", "skip"),
+    "start": ("resume",),
+}
 # Who an email-link decision is recorded as when the plan has no notification address: the link
 # identifies nobody, so the record says so instead of staying empty.
 LINK_HOLDER = "holder of the email link"
@@ -64,6 +70,7 @@ class Approval(Model):
     notificationEmail: str = ""
     isDrill: bool = True
     startedBy: str = ""
+    startedByKey: str = ""  # the starter's identity key (Execution.startedByKey)
     startTime: str = ""
     # The approval policy in force when the pause opened (the plan's, see
     # handlers/services/approval_policy.py): who may vote, how many must, whether a reason is needed.

@@ -75,7 +75,7 @@ class Vote(Model):
 class PendingApproval(Model):
     """What an execution shows of its pause; the approval id (a credential) is not part of it."""
 
-    kind: Literal["before_wave", "wave_failed"] = "before_wave"
+    kind: Literal["before_wave", "wave_failed", "start"] = "before_wave"
     waveNumber: int
     requestedAt: str
     expiresAt: str
@@ -132,6 +132,9 @@ class Execution(Model):
     forced: bool = False  # started with ``force`` although readiness checks failed
     readinessFailures: list[str] = Field(default_factory=list)  # what failed when it was forced
     pointInTime: str | None = None
+    # A RECOVERY of a plan naming approvers: wave 1's pause is the decision to start at all
+    # (``pendingApproval.kind: "start"``, handlers/services/executions.py).
+    startApproval: bool = False
 
 
 class StartExecutionRequest(Model):

@@ -224,7 +224,9 @@ def _deliver(decided: Approval, key: str = "") -> DecisionResult:
 
 
 def not_offered_message(kind: str, wave_number: int, action: str) -> str:
-    what = f"wave {wave_number} failed" if kind == "wave_failed" else f"the pause before wave {wave_number}"
+    what = {"wave_failed": f"wave {wave_number} failed", "start": "the start of this recovery"}.get(
+        kind, f"the pause before wave {wave_number}"
+    )
     offers = " or ".join(OFFERS[kind])
     return f"{what}: this pause offers {offers}; {action} is not one of them, so nothing changed"
 

@@ -7,7 +7,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from handlers import aws
-from handlers.account_context import Caller
+from handlers.account_context import Caller, identity_key
 from handlers.errors import ConflictError, NotFoundError, NotReadyError, ValidationError
 from handlers.models.execution import Execution, ServerLaunch, WaveProgress
 from handlers.models.readiness import Check
@@ -76,12 +76,14 @@ def start_execution(
         accountId=plan.accountId,
         isDrill=is_drill,
         startedBy=caller.principal,
+        startedByKey=identity_key(caller),
         startedVia=caller.source,
         startTime=now_iso(),
         waves=_waves(plan, assessment if moment else None),
         forced=bool(failures),
         readinessFailures=[c.message for c in failures[:MAX_RECORDED_FAILURES]],
         pointInTime=format_iso(moment) if moment else None,
+        startApproval=plan.needs_start_approval(is_drill),
     )
     try:
         ExecutionRepository().insert(execution)
@@ -93,9 +95,7 @@ def start_execution(
         "executionId": execution_id,
         "pollSeconds": settings.drs_poll_seconds,
         "approvalTimeoutSeconds": settings.approval_timeout_seconds,
-        "waves": [
-            {"waveNumber": w.waveNumber, "pauseBeforeExecution": w.pauseBeforeExecution} for w in plan.waves
-        ],
+        "waves": _state_machine_waves(plan, execution.startApproval),
     }
     try:
         arn = aws.client("stepfunctions").start_execution(
@@ -120,6 +120,18 @@ def start_execution(
         },
     )
     return execution.model_copy(update={"stateMachineExecutionArn": arn})
+
+
+def _state_machine_waves(plan: RecoveryPlan, start_approval: bool) -> list[dict[str, object]]:
+    """The waves as the state machine runs them. A recovery that needs approval to start pauses
+    before wave 1 (the orchestrator opens that pause as kind "start": handlers/services/orchestration.py)."""
+    return [
+        {
+            "waveNumber": w.waveNumber,
+            "pauseBeforeExecution": w.pauseBeforeExecution or (start_approval and w.waveNumber == 1),
+        }
+        for w in plan.waves
+    ]
 
 
 def _refuse_if_running(plan: RecoveryPlan) -> None:

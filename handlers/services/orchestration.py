@@ -7,6 +7,7 @@ from typing import Any
 
 from handlers import aws, drs, point_in_time
 from handlers.errors import NotFoundError
+from handlers.models.approval import PauseKind
 from handlers.models.events import EventType
 from handlers.models.execution import (
     Decision,
@@ -59,10 +60,14 @@ def pause(task: PauseTask) -> dict[str, Any]:
         execution.executionId, wave.model_copy(update={"status": "WAITING_APPROVAL", "pausedAt": now_iso()})
     )
     plan = RecoveryPlanRepository().get(execution.planId)
-    approval = approvals.open_approval(execution, task.waveNumber, task.taskToken, plan=plan)
+    # A recovery that needs approval to start (handlers/services/executions.py) pauses before wave
+    # 1: that pause is the decision to fail over at all.
+    start = execution.startApproval and task.waveNumber == 1
+    kind: PauseKind = "start" if start else "before_wave"
+    approval = approvals.open_approval(execution, task.waveNumber, task.taskToken, plan=plan, kind=kind)
     announce(
         stored_execution(task.executionId),
-        "pause",
+        "start_pause" if start else "pause",
         waveNumber=task.waveNumber,
         requestedAt=approval.createdAt,
         expiresAt=approval.expiresAt,
