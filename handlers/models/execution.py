@@ -1,6 +1,6 @@
 """Executions of a Recovery Plan and the payloads Step Functions sends the orchestrator."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field
 
@@ -84,6 +84,9 @@ class PendingApproval(Model):
 
 
 DecisionAction = Literal["resume", "cancel", "retry", "skip"]
+# The channel of a decision Step Functions received without the pause's approval deciding it (its
+# task token used directly; handlers/services/decision_record.py).
+OUTSIDE_VIA = "outside"
 
 
 class Cleanup(Model):
@@ -105,7 +108,7 @@ class Decision(Model):
     decidedAt: str
     waveNumber: int
     reason: str = ""
-    votes: list[Vote] = Field(default_factory=list)  # the votes that made it (one for a cancel)
+    votes: list[Vote] = Field(default_factory=list)  # every vote the pause received, counted or not
 
 
 class Execution(Model):
@@ -195,7 +198,9 @@ class ResumedTask(Model):
     task: Literal["resumed"]
     executionId: str
     waveNumber: int
-    decision: DecisionOutput
+    # What Step Functions was handed (anyone holding the task token can write it): never believed;
+    # the decision is recorded as the pause's approval knows it (handlers/services/decision_record.py).
+    decision: Any = None
 
 
 class WaveFailedPauseTask(Model):
@@ -213,14 +218,14 @@ class RetryWaveTask(Model):
     task: Literal["retry_wave"]
     executionId: str
     waveNumber: int
-    decision: DecisionOutput
+    decision: Any = None  # never believed, as ResumedTask.decision
 
 
 class SkipWaveTask(Model):
     task: Literal["skip_wave"]
     executionId: str
     waveNumber: int
-    decision: DecisionOutput
+    decision: Any = None  # never believed, as ResumedTask.decision
 
 
 class StartWaveTask(Model):

@@ -93,11 +93,15 @@ class ExecutionRepository:
                 },
             )
 
-    def record_decision(self, execution_id: str, decision: Decision) -> Execution | None:
+    def record_decision(
+        self, execution_id: str, decision: Decision, *, at_open_pause: bool = True
+    ) -> Execution | None:
         """Append a decision, close the pause (RUNNING again unless it is a cancel); one write, made
         only while the pause before ``decision.waveNumber`` is still open, so whoever records a decision first
         (the winning decider or the orchestrator) records it once. Returns the updated execution,
-        or None if the pause was already closed or the execution had already finished."""
+        or None if the pause was already closed or the execution had already finished.
+        ``at_open_pause=False``: while the execution has not finished, whether or not a pause is open
+        (a decision made outside drs-chatops at a pause the record never saw open)."""
         expression = (
             "SET decisions = list_append(if_not_exists(decisions, :none), :d), pendingApproval = :null"
             + (", #status = :running" if decision.action != "cancel" else "")
@@ -107,16 +111,18 @@ class ExecutionRepository:
             ":none": [],
             ":d": [to_item(decision)],
             ":null": None,
-            ":wave": decision.waveNumber,
             **_terminal_values(),
         }
+        if at_open_pause:
+            values[":wave"] = decision.waveNumber
         if decision.action != "cancel":
             values[":running"] = "RUNNING"
         response = conditional_update(
             lambda: self._table.update_item(
                 Key={"executionId": execution_id},
                 UpdateExpression=expression,
-                ConditionExpression=f"{_NOT_FINISHED} AND pendingApproval.waveNumber = :wave",
+                ConditionExpression=_NOT_FINISHED
+                + (" AND pendingApproval.waveNumber = :wave" if at_open_pause else ""),
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",

@@ -2,7 +2,8 @@
 
 Every channel decides through ``handlers.services.approvals`` (one conditional write, one Step
 Functions call). The orchestrator records a winning decision on the execution and announces it when
-the state machine receives it (``resumed``, the cancel's ``finish``, a failed wave's retry/skip).
+the state machine receives it (``resumed``, the cancel's ``finish``, a failed wave's retry/skip), as
+the approval knows it (handlers/services/decision_record.py).
 Channels that answer with the execution (the API and direct operations by execution id, Slack)
 record it at once as well (RUNNING again on resume, CANCELLED on cancel), so they show the outcome
 that took effect instead of a stale PAUSED; a conditional write keeps whichever comes first (see
@@ -22,11 +23,12 @@ from handlers.account_context import Caller, channel_of
 from handlers.errors import ConflictError
 from handlers.models.approval import STATUS_OF, Action, Channel, DecideApprovalRequest, DecisionResult
 from handlers.models.events import EventType
-from handlers.models.execution import TERMINAL_STATUSES, Decision, DecisionAction, Execution
+from handlers.models.execution import TERMINAL_STATUSES, DecisionAction, Execution
 from handlers.repositories.approvals import ApprovalRepository
 from handlers.repositories.executions import ExecutionRepository
-from handlers.services import approvals, vote_tally
+from handlers.services import approvals
 from handlers.services.approval_policy import GroupMembers, Voter, voter_of
+from handlers.services.decision_record import decision_of
 from handlers.services.execution_events import announce
 from handlers.services.executions import get_execution
 from handlers.services.lifecycle import finish_execution
@@ -70,21 +72,16 @@ def settle(result: DecisionResult, reason: str = "") -> Execution | None:
         return _show_votes(result)
     if result.outcome != "decided":
         return None
-    votes = (
-        result.votes[-1:]
-        if result.action == "cancel"
-        else [v for v in result.votes if v.action == result.action]
-    )
-    reason = vote_tally.joined_reason(votes) or reason
-    decision = Decision(
-        action=_ACTIONS[result.action],
-        decidedBy=result.decidedBy,
-        channel=result.decidedVia,
-        decidedAt=result.decidedAt,
-        waveNumber=result.waveNumber,
+    decision = decision_of(
+        _ACTIONS[result.action],
+        by=result.decidedBy,
+        via=result.decidedVia,
+        at=result.decidedAt,
+        wave_number=result.waveNumber,
+        votes=result.votes,
         reason=reason,
-        votes=votes,
     )
+    reason = decision.reason
     recorded = ExecutionRepository().record_decision(result.executionId, decision)
     if decision.action == "cancel":
         finish_execution(result.executionId, "CANCELLED", reason=reason)  # records the end once

@@ -11,7 +11,6 @@ from handlers.models.approval import PauseKind
 from handlers.models.events import EventType
 from handlers.models.execution import (
     Decision,
-    DecisionOutput,
     Execution,
     FinishTask,
     PauseTask,
@@ -24,11 +23,11 @@ from handlers.models.execution import (
 )
 from handlers.models.recovery_plan import RecoveryPlan
 from handlers.notifications import callback_url
-from handlers.repositories.approvals import ApprovalRepository
 from handlers.repositories.executions import ExecutionRepository
 from handlers.repositories.protection_groups import ProtectionGroupRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
-from handlers.services import approvals, vote_tally
+from handlers.services import approvals
+from handlers.services.decision_record import believe
 from handlers.services.execution_events import announce
 from handlers.services.group_servers import NoSourceServersError, wave_server_ids
 from handlers.services.lifecycle import finish_execution
@@ -79,26 +78,24 @@ def pause(task: PauseTask) -> dict[str, Any]:
 
 
 def resumed(task: ResumedTask) -> dict[str, Any]:
-    """The state machine received a resume: record who decided, announce it."""
-    execution = record_decision(task.executionId, task.waveNumber, task.decision)
-    if execution is not None:
-        announce(
-            execution, "resume", waveNumber=task.waveNumber, **task.decision.model_dump(exclude={"action"})
-        )
-    return {"recorded": execution is not None}
+    """The state machine went on past a pause: record the resume as the pause's approval knows it
+    (handlers/services/decision_record.py), announce it if this call recorded it."""
+    believed = believe(task.executionId, "resume", task.waveNumber)
+    if believed is not None and believed.recorded is not None:
+        announce(believed.recorded, "resume", **announced(believed.decision))
+    return {"recorded": believed is not None and believed.recorded is not None}
 
 
-def record_decision(execution_id: str, wave_number: int, decision: DecisionOutput) -> Execution | None:
-    entry = Decision(
-        action=decision.action,
-        decidedBy=decision.decidedBy,
-        channel=decision.decidedVia,
-        decidedAt=decision.decidedAt,
-        waveNumber=wave_number,
-        reason=decision.reason,
-        votes=decision.votes,
-    )
-    return ExecutionRepository().record_decision(execution_id, entry)
+def announced(decision: Decision) -> dict[str, Any]:
+    """What a decision's announcement says of it."""
+    return {
+        "waveNumber": decision.waveNumber,
+        "decidedBy": decision.decidedBy,
+        "decidedVia": decision.channel,
+        "decidedAt": decision.decidedAt,
+        "reason": decision.reason,
+        "votes": decision.votes,
+    }
 
 
 def start_wave(task: StartWaveTask) -> dict[str, Any]:
@@ -253,9 +250,9 @@ def _polled(server: ServerLaunch, seen: dict[str, Any] | None, polled_at: str) -
 
 
 def finish(task: FinishTask) -> dict[str, Any]:
-    if task.outcome == "CANCELLED":
-        _record_cancellation(task.executionId)
-    recorded = finish_execution(task.executionId, task.outcome, reason=_reason(task))
+    cancelled = believe(task.executionId, "cancel") if task.outcome == "CANCELLED" else None
+    reason = cancelled.decision.reason if cancelled is not None else _reason(task)
+    recorded = finish_execution(task.executionId, task.outcome, reason=reason)
     return {"recorded": recorded}
 
 
@@ -267,22 +264,6 @@ def _reason(task: FinishTask) -> str:
     if task.error and task.outcome == "FAILED" and task.error.Error not in {"WaveFailed"}:
         return f"{task.error.Error}: {_cause(task.error.Cause)}"
     return ""
-
-
-def _record_cancellation(execution_id: str) -> None:
-    """Who cancelled a pause is on its approval (the execution still points at it)."""
-    approval_id = ExecutionRepository().pending_approval_id(execution_id)
-    approval = ApprovalRepository().get(approval_id) if approval_id else None
-    if approval is not None and approval.status == "CANCELLED":
-        decision = DecisionOutput(
-            action="cancel",
-            decidedBy=approval.decidedBy,
-            decidedVia=approval.decidedVia,
-            decidedAt=approval.decidedAt,
-            reason=vote_tally.joined_reason(vote_tally.deciding_votes(approval)),
-            votes=vote_tally.deciding_votes(approval),
-        )
-        record_decision(execution_id, approval.waveNumber, decision)
 
 
 def _cause(cause: str) -> str:

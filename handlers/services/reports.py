@@ -3,8 +3,9 @@ built from the execution's record alone (no other table, no DRS call), so the re
 execution is the same whenever it is asked for.
 
 Fields other features add to the record (``forced``, ``pointInTime``, per-server
-``recoverySnapshotId``, ``cleanup``, decision ``votes``) are read when present, so a record written
-before they existed still reports (with their defaults)."""
+``recoverySnapshotId``, ``cleanup``, decision ``votes``: every vote its pause received, counted or
+not) are read when present, so a record written before they existed still reports (with their
+defaults)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from handlers.models.execution import Execution, ServerLaunch, WaveProgress
+from handlers.models.execution import OUTSIDE_VIA, Execution, ServerLaunch, WaveProgress
 from handlers.timestamps import parse_iso
 
 _DECISION_EVENTS = {"resume": "resumed", "cancel": "cancelled", "retry": "retried", "skip": "skipped"}
@@ -154,7 +155,9 @@ def _decision_events(decision: Any) -> list[tuple[str, str, str]]:
     detail = f"wave {decision.waveNumber} {done} by {decision.decidedBy} via {via}"
     if decision.reason:
         detail += f": {decision.reason}"
-    events.append((decision.decidedAt, f"decision_{decision.action}", detail))
+    # a decision nobody made through drs-chatops (handlers/services/decision_record.py) says so
+    event = "decision_outside" if via == OUTSIDE_VIA else f"decision_{decision.action}"
+    events.append((decision.decidedAt, event, detail))
     return events
 
 

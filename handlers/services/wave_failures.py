@@ -16,7 +16,8 @@ from handlers import aws, drs
 from handlers.errors import NotFoundError
 from handlers.models.events import EventType
 from handlers.models.execution import (
-    DecisionOutput,
+    Decision,
+    DecisionAction,
     Execution,
     RetryWaveTask,
     SkipWaveTask,
@@ -29,8 +30,9 @@ from handlers.repositories.executions import ExecutionRepository
 from handlers.repositories.protection_groups import ProtectionGroupRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
 from handlers.services import approvals
+from handlers.services.decision_record import believe
 from handlers.services.execution_events import announce
-from handlers.services.orchestration import record_decision, stored_execution
+from handlers.services.orchestration import announced, stored_execution
 from handlers.settings import get_settings
 from handlers.timestamps import now_iso
 
@@ -70,9 +72,11 @@ def wave_failed_pause(task: WaveFailedPauseTask) -> dict[str, Any]:
 
 def retry_wave(task: RetryWaveTask) -> dict[str, Any]:
     """Launch the failed servers of the wave again (this decision's attempt); the poll loop follows."""
-    _record(task.executionId, task.waveNumber, task.decision, "wave_retry")
+    decision = _record(task.executionId, task.waveNumber, "retry", "wave_retry")
+    if decision is None:  # the execution ended meanwhile: nothing launches
+        return {"attempt": 0}
     execution = stored_execution(task.executionId)
-    wave, attempt = _attempt_for(execution.executionId, execution.waves[task.waveNumber - 1], task.decision)
+    wave, attempt = _attempt_for(execution.executionId, execution.waves[task.waveNumber - 1], decision)
     pending = [
         s.sourceServerId
         for s in wave.servers
@@ -84,7 +88,7 @@ def retry_wave(task: RetryWaveTask) -> dict[str, Any]:
 
 
 def _attempt_for(
-    execution_id: str, wave: WaveProgress, decision: DecisionOutput
+    execution_id: str, wave: WaveProgress, decision: Decision
 ) -> tuple[WaveProgress, WaveAttempt]:
     """The attempt ``decision`` started: recorded already (a re-run of the task), else recorded now,
     before anything launches, with the failed servers marked NOT_STARTED in it."""
@@ -165,18 +169,21 @@ def _started(
 
 def skip_wave(task: SkipWaveTask) -> dict[str, Any]:
     """Leave the failed wave as it is (SKIPPED, its failure kept in the message); the next wave runs."""
-    _record(task.executionId, task.waveNumber, task.decision, "wave_skip")
+    decision = _record(task.executionId, task.waveNumber, "skip", "wave_skip")
     wave = stored_execution(task.executionId).waves[task.waveNumber - 1]
-    if wave.status != "SKIPPED":
-        message = f"skipped by {task.decision.decidedBy} after it failed: {wave.message}"[:1000]
+    if decision is not None and wave.status != "SKIPPED":
+        message = f"skipped by {decision.decidedBy} after it failed: {wave.message}"[:1000]
         skipped = wave.model_copy(update={"status": "SKIPPED", "message": message})
         ExecutionRepository().update_wave(task.executionId, skipped)
     return {"skipped": True}
 
 
-def _record(execution_id: str, wave_number: int, decision: DecisionOutput, event: EventType) -> None:
-    """Record the decision unless its decider already did (handlers.services.decisions), and
-    announce it if this call recorded it."""
-    recorded = record_decision(execution_id, wave_number, decision)
-    if recorded is not None:
-        announce(recorded, event, waveNumber=wave_number, **decision.model_dump(exclude={"action"}))
+def _record(execution_id: str, wave_number: int, action: DecisionAction, event: EventType) -> Decision | None:
+    """The decision as the pause's approval knows it (handlers/services/decision_record.py),
+    recorded unless its decider already did, and announced if this call recorded it."""
+    believed = believe(execution_id, action, wave_number)
+    if believed is None:
+        return None
+    if believed.recorded is not None:
+        announce(believed.recorded, event, **announced(believed.decision))
+    return believed.decision

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 from tests.conftest import ACCOUNT_B, REPORTS_BUCKET
 from tests.integration.test_executions import TERMINAL, execution_status, start
 from tests.support.data import group_body, plan_body
-from tests.support.events import LambdaContext, api_event, call_api, invoke_direct
+from tests.support.events import call_api, get_raw, invoke_direct
 from tests.support.orchestration import wait_until
 
 HOSTILE_NAME = '<script>alert("plan")</script> =cmd'
@@ -33,15 +33,6 @@ def make_plan(name="Payments failover", servers=2, **fields):
 def paused_run(**plan_fields):
     execution = start(make_plan(**plan_fields))
     return execution_status(execution["executionId"], {"PAUSED"})
-
-
-def get_raw(path, account="111111111111"):
-    """(status, body text, headers) of a REST call whose answer may not be JSON."""
-    from handlers.api import lambda_handler
-
-    response = lambda_handler(api_event("GET", path, account=account), LambdaContext())
-    headers = {k: v[-1] for k, v in (response.get("multiValueHeaders") or {}).items()}
-    return response["statusCode"], response.get("body") or "", {**headers, **(response.get("headers") or {})}
 
 
 def stored(aws, execution, extension):

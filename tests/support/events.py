@@ -67,6 +67,15 @@ def call_api(method: str, path: str, body: Any = None, **kwargs: Any) -> tuple[i
     return response["statusCode"], json.loads(payload) if payload else None
 
 
+def get_raw(path: str, account: str = "111111111111") -> tuple[int, str, dict[str, str]]:
+    """(status, body text, headers) of a REST GET whose answer may not be JSON (a report's HTML or CSV)."""
+    from handlers.api import lambda_handler
+
+    response = lambda_handler(api_event("GET", path, account=account), LambdaContext())
+    headers = {k: v[-1] for k, v in (response.get("multiValueHeaders") or {}).items()}
+    return response["statusCode"], response.get("body") or "", {**headers, **(response.get("headers") or {})}
+
+
 DIRECT_ACTOR = "runbook@example.com"
 
 

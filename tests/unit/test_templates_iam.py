@@ -8,6 +8,7 @@ each function's role reaches only the tables, topics and state machine its code 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ import pytest
 from handlers.function_settings import REQUIRED
 from tests.support.cfn import CFN_DIR, load_template
 from tests.support.templates import (
+    ALL_TEMPLATES,
     all_permission_statements,
     as_list,
     functions,
@@ -192,3 +194,75 @@ def test_the_orchestrators_own_credentials_start_recoveries_only_in_its_own_acco
     assert all(
         a.startswith("drs:Describe") or a == "drs:CreateRecoveryInstanceForDrs" for a in _actions(describe)
     )
+
+
+# Who may read a Step Functions execution, and why. The pause's task token is in the execution's
+# history (GetExecutionHistory: the waiting task's input), so no role of the stack may read that: only
+# operators, with their own credentials. DescribeExecution shows the execution's input and output,
+# which never carry a token (test_the_task_token_never_enters_the_executions_state).
+DESCRIBE_EXECUTION_ALLOWED = {
+    ("api.yaml", "ApiFunctionRole"): "a start tells a stale plan lock by its run having ended",
+    ("bot.yaml", "BotFunctionRole"): "a start tells a stale plan lock by its run having ended",
+}
+
+
+def _grants(statement: dict[str, Any], action: str) -> bool:
+    """Whether the statement allows ``action`` by name or by any wildcard pattern."""
+    from fnmatch import fnmatchcase
+
+    if statement.get("Effect") != "Allow":
+        return False
+    return any(fnmatchcase(action.lower(), pattern.lower()) for pattern in _actions(statement))
+
+
+def _managed_policies() -> list[tuple[str, str, str]]:
+    return [
+        (name, logical_id, str(arn))
+        for name in ALL_TEMPLATES
+        for logical_id, resource in load_template(name)["Resources"].items()
+        if resource["Type"] == "AWS::IAM::Role"
+        for arn in resource["Properties"].get("ManagedPolicyArns", [])
+    ]
+
+
+def test_no_role_of_the_stack_may_read_an_executions_history() -> None:
+    granted = [(t, o) for t, o, s in STATEMENTS if _grants(s, "states:GetExecutionHistory")]
+    assert granted == [], f"these may read task tokens from Step Functions history: {granted}"
+    # nor through an AWS managed policy (only API Gateway's logging role has one, and it is logs only)
+    assert [(t, o) for t, o, _ in _managed_policies()] == [("api.yaml", "ApiGatewayLogsRole")]
+    assert all("/AmazonAPIGatewayPushToCloudWatchLogs" in arn for _, _, arn in _managed_policies())
+
+
+def test_only_the_roles_that_tell_a_runs_end_may_describe_an_execution() -> None:
+    describing = {(t, o) for t, o, s in STATEMENTS if _grants(s, "states:DescribeExecution")}
+    assert describing == set(DESCRIBE_EXECUTION_ALLOWED)
+    for template, owner, statement in STATEMENTS:
+        if _grants(statement, "states:DescribeExecution"):
+            assert "execution:${ProjectName}-recovery-plan-" in str(statement["Resource"]), (template, owner)
+
+
+def test_the_task_token_never_enters_the_executions_state() -> None:
+    """``$$.Task.Token`` goes only into the pause tasks' Lambda payload (so it is in the history,
+    never in the input or output DescribeExecution shows); what those tasks keep is the decision."""
+    import json
+
+    definition = json.loads((CFN_DIR / "statemachine" / "recovery-plan.asl.json").read_text())
+
+    def states(container: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        for state in container["States"].values():
+            yield state
+            for inner in ("ItemProcessor", "Iterator"):
+                if inner in state:
+                    yield from states(state[inner])
+            for branch in state.get("Branches", []):
+                yield from states(branch)
+
+    nested = ("ItemProcessor", "Iterator", "Branches")
+    own = [{k: v for k, v in s.items() if k not in nested} for s in states(definition)]
+    holders = [s for s in own if "$$.Task.Token" in json.dumps(s)]
+    assert len(holders) >= 2
+    for state in holders:
+        assert state["Resource"].endswith(".waitForTaskToken")
+        assert state["Parameters"]["Payload"]["taskToken.$"] == "$$.Task.Token"
+        assert "$$.Task.Token" not in json.dumps({k: v for k, v in state.items() if k != "Parameters"})
+        assert state["ResultPath"] == "$.decision"

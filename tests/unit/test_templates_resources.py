@@ -367,3 +367,20 @@ def test_every_route_the_api_function_serves_is_deployed_in_api_gateway() -> Non
     assert served - deployed == set()
     depends = set(template["Resources"]["Deployment"]["DependsOn"])
     assert set(methods) <= depends
+
+
+def test_a_decision_made_outside_drs_chatops_raises_the_alarm_at_once() -> None:
+    # Given the metric the orchestrator counts when a task token is used behind the approvals' back
+    from handlers.services.decision_record import OUTSIDE_METRIC
+
+    alarm = resources(MONITORING, "AWS::CloudWatch::Alarm")["DecisionOutsideAlarm"]["Properties"]
+    # Then one such decision in a minute pages the operators, and the dashboard shows it
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("DRSOrchestration", OUTSIDE_METRIC)
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": "drs-chatops"}]
+    assert (alarm["Statistic"], alarm["ComparisonOperator"], alarm["Threshold"]) == (
+        "Sum",
+        "GreaterThanThreshold",
+        0,
+    )
+    (dashboard,) = resources(MONITORING, "AWS::CloudWatch::Dashboard").values()
+    assert f'"{OUTSIDE_METRIC}"' in str(dashboard["Properties"]["DashboardBody"])
