@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test lint typecheck cfn-lint checkov asl unit browser run demo bench clean package validate
+.PHONY: test lint typecheck cfn-lint checkov asl iam unit browser run demo bench clean package validate
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,8 @@ $(SCAN_STAMP): pyproject.toml
 	  print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["scan"]))')
 	touch $(SCAN_STAMP)
 
-## make test: lint, type-check, cfn-lint, checkov, asl-validator and every test; fails if any of them fails
-test: lint typecheck cfn-lint checkov asl unit
+## make test: lint, type-check, cfn-lint, checkov, asl-validator, the IAM proof and every test; fails if any of them fails
+test: lint typecheck cfn-lint checkov asl iam unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -53,9 +53,22 @@ asl: $(ASL_STAMP)
 	@files=$$(node $(ASL_TOOLS)/substitute.mjs cfn build/asl) && \
 	  $(ASL_TOOLS)/node_modules/.bin/asl-validator $$(printf -- '--json-path %s ' $$files)
 
+## make iam: the offline IAM proof. An IAM evaluator over AWS's actions data (@cloud-copilot/iam-simulate
+## and iam-data from npm, pinned by tools/iam/package-lock.json; a test-time tool, never shipped) decides
+## every request DRS needs of each role calling it against the templates' policies
+## (tests/unit/test_iam_drs_permissions.py), and fails on any action name it does not know.
+IAM_TOOLS := tools/iam
+IAM_STAMP := $(IAM_TOOLS)/node_modules/.installed
+$(IAM_STAMP): $(IAM_TOOLS)/package.json $(IAM_TOOLS)/package-lock.json
+	npm ci --prefix $(IAM_TOOLS) --no-audit --no-fund
+	touch $(IAM_STAMP)
+
+iam: $(STAMP) $(IAM_STAMP)
+	$(BIN)/pytest -q tests/unit/test_iam_drs_permissions.py
+
 ## The suite runs in 4 processes (pytest-xdist): most tests wait on Step Functions and DRS polling
 ## rather than compute, so 4 fit 2 cores. Each process gets its own moto and its own sandbox.
-unit: $(STAMP) browser
+unit: $(STAMP) browser $(IAM_STAMP)
 	$(BIN)/pytest -n 4
 
 ## make browser: Debian's Chromium for the headless-browser e2e tests (installed when root, else
