@@ -65,6 +65,9 @@ ACTIVE_JOB_STATES = frozenset({"PENDING", "STARTED"})
 
 
 # A session that may only find and terminate a drill's recovery instances (handlers/services/cleanup.py).
+# DRS terminates them with this session's credentials: the second statement lets through the EC2 calls
+# and PassRole of the target role's drs-launches policy (cfn/drs-target-role.yaml), EC2 only when an
+# AWS service makes the call. A session policy only narrows: the role's own statements still decide.
 CLEANUP_SESSION_POLICY = json.dumps(
     {
         "Version": "2012-10-17",
@@ -77,7 +80,19 @@ CLEANUP_SESSION_POLICY = json.dumps(
                     "drs:TerminateRecoveryInstances",
                 ],
                 "Resource": "*",
-            }
+            },
+            {
+                "Effect": "Allow",
+                "Action": "ec2:*",
+                "Resource": "*",
+                "Condition": {"Bool": {"aws:ViaAWSService": "true"}},
+            },
+            {
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": "arn:aws:iam::*:role/service-role/AWSElasticDisasterRecovery*",
+                "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
+            },
         ],
     }
 )
