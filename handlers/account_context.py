@@ -6,6 +6,11 @@
   a request naming another account than the claim's is refused too.
 - Direct invocation: ``accountId`` is required in the body (there is no identity to default from),
   and operations that record who acted require ``requestedBy`` (or ``decidedBy``).
+
+Who a person is, the same on every channel (:func:`identity_key`): the verified email address when
+one is known (an API caller's Cognito ``email`` claim only when ``email_verified`` is true; a Slack
+user's email as Slack reports it, see bot/identity.py), else the channel's own id. An unverified
+email names nobody: anyone may type one into their profile.
 """
 
 from __future__ import annotations
@@ -64,6 +69,36 @@ class Caller:
     principal: str
     source: InvocationSource | Literal["slack", "email", "system"]
     user_id: str = ""  # the Slack user id of a Slack caller (who votes, see approval_policy)
+    # The caller's verified email address, when one is known: a Cognito ``email`` claim with
+    # ``email_verified`` true, or the email Slack reports for a Slack user. Never set for direct
+    # invocation (``decidedBy`` is whatever the invoker wrote).
+    email: str = ""
+
+
+def identity_key(caller: Caller) -> str:
+    """The person behind ``caller``, the same on every channel: ``email:<address, lower-cased>``
+    when a verified email is known, else the channel's own id (``slack:<user id>``,
+    ``api:<cognito username>``, ``direct:<decidedBy>``). Votes are counted, and the starter is
+    recognised, by this key."""
+    if caller.email and caller.source in ("slack", "api_gateway"):
+        return email_key(caller.email)
+    if caller.source == "slack":
+        return f"slack:{caller.user_id or caller.principal}"
+    return f"{_KEY_PREFIX[caller.source]}:{caller.principal}"
+
+
+# Never "email:" for anything but a verified address (an email link's holder is "link:").
+_KEY_PREFIX = {"api_gateway": "api", "direct": "direct", "email": "link", "system": "system"}
+
+
+def email_key(address: str) -> str:
+    return f"email:{address.strip().lower()}"
+
+
+def principal_key(name: str) -> str:
+    """The identity key an ``approverPrincipals`` entry names: an email address names whoever
+    verified it (through any channel), anything else a Cognito username."""
+    return email_key(name) if "@" in name else f"api:{name}"
 
 
 _CHANNELS: dict[str, Channel] = {"direct": "direct", "slack": "slack", "email": "email"}
@@ -85,10 +120,24 @@ def _claims(event: dict[str, Any]) -> dict[str, Any]:
     return claims if isinstance(claims, dict) else {}
 
 
-def caller_identity(event: dict[str, Any]) -> str | None:
-    """The human (or system) behind an API Gateway request, from its Cognito claims."""
+def verified_email(event: dict[str, Any]) -> str:
+    """The Cognito ``email`` claim of an API Gateway request when ``email_verified`` is true (the
+    string ``"true"`` as API Gateway passes claims, or a boolean), else ``""``."""
     claims = _claims(event)
-    for key in ("email", "cognito:username", "username", "sub"):
+    email, verified = claims.get("email"), claims.get("email_verified")
+    if isinstance(email, str) and email and (verified is True or str(verified).lower() == "true"):
+        return email
+    return ""
+
+
+def caller_identity(event: dict[str, Any]) -> str | None:
+    """The human (or system) behind an API Gateway request, from its Cognito claims: the verified
+    email, else the Cognito username (never an unverified email: anyone may claim one)."""
+    email = verified_email(event)
+    if email:
+        return email
+    claims = _claims(event)
+    for key in ("cognito:username", "username", "sub"):
         if claims.get(key):
             return str(claims[key])
     identity = (event.get("requestContext") or {}).get("identity") or {}
@@ -185,6 +234,8 @@ def caller_for_invocation(
         if named:  # the signed-in caller acts; nobody names someone else through the API
             raise ValidationError(f"{named[0]} is the signed-in caller here; leave it out of the request")
         principal = caller_identity(event) or "api-user"
+        email = verified_email(event)
     else:
         principal = direct_actor(body, required=actor_required) or "direct-invocation"
-    return Caller(account_id=context["accountId"], principal=principal, source=source)
+        email = ""
+    return Caller(account_id=context["accountId"], principal=principal, source=source, email=email)

@@ -22,6 +22,7 @@ from handlers.repositories.dynamo import Page
 from handlers.services import decisions, executions
 from handlers.services import protection_groups as groups
 from handlers.services import recovery_plans as plans
+from handlers.services.approval_policy import voter_of
 from handlers.validation import parse
 
 # Keys that describe the caller, not the operation: consumed by the account context.
@@ -227,7 +228,11 @@ def skip_wave(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
 def decide_approval(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     request = parse(DecideApprovalRequest, body)
     result = decisions.decide(
-        request, by=caller.principal, via=channel_of(caller), account_id=caller.account_id
+        request,
+        by=caller.principal,
+        via=channel_of(caller),
+        account_id=caller.account_id,
+        voter=voter_of(caller),
     )
     return _dump(result)
 

@@ -2,7 +2,9 @@
 and the function's proxy response back into HTTP.
 
 The Cognito authorizer is replaced by two headers: ``X-Sandbox-Account`` becomes the claim
-``custom:accountId`` and ``X-Sandbox-User`` becomes ``email`` and ``cognito:username``. A request
+``custom:accountId`` and ``X-Sandbox-User`` becomes ``cognito:username`` and, when it is an email
+address, a verified ``email`` (as a Cognito user who confirmed their address), so one sandbox person
+can be tried in Slack and through the API (``/_sandbox/info`` ``slackUserEmails``). A request
 without ``X-Sandbox-Account`` stands for a signed-in identity with no account claim, which the API
 refuses (403 FORBIDDEN), so that rule can be tried locally; the sandbox's own clients send it.
 """
@@ -66,7 +68,9 @@ def proxy_event(
 
 def _claims(headers: dict[str, str]) -> dict[str, str]:
     user = _header(headers, USER_HEADER) or DEFAULT_USER
-    claims = {"email": user, "cognito:username": user, "sub": str(uuid.uuid5(uuid.NAMESPACE_URL, user))}
+    claims = {"cognito:username": user, "sub": str(uuid.uuid5(uuid.NAMESPACE_URL, user))}
+    if "@" in user:
+        claims |= {"email": user, "email_verified": "true"}
     account = _header(headers, ACCOUNT_HEADER)
     if account:
         claims["custom:accountId"] = account

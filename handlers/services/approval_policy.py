@@ -10,9 +10,16 @@ never changes who decides a pause that is already waiting.
 - A plan that names anyone restricts every channel to whom it names: Slack to ``approvers`` (users
   ``U…``/``W…`` directly, or members of a user group ``S…`` as the channel resolves it), the API and
   direct invocation to ``approverPrincipals`` (the Cognito identity, or ``decidedBy``).
-- An email link identifies nobody: it counts only where the quorum is 1; elsewhere it may cancel.
+- One person, one vote, whichever channels they use: a voter is keyed by the person
+  (handlers.account_context.identity_key: the verified email when known, else the channel's id), so
+  the same person in Slack and through the API is one voter, and an ``approverPrincipals`` email
+  names that person on every channel.
+- An email link and a direct invocation identify nobody (anyone who holds the link, or may invoke
+  the function, can be anyone, and ``decidedBy`` is whatever they wrote): they count only where the
+  quorum is 1; elsewhere they may cancel.
 - Slack operators may always cancel (as ``/dr cancel`` stops a running execution).
-- Whoever started the execution never counts toward a quorum above 1.
+- Whoever started the execution (the same person on every channel) never counts toward a quorum
+  above 1.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from handlers.account_context import Caller, channel_of
+from handlers.account_context import Caller, channel_of, identity_key, principal_key
 from handlers.errors import ConflictError, ForbiddenError, ValidationError
 from handlers.models.approval import LINK_HOLDER, STOP_ACTIONS, Approval, Channel
 from handlers.settings import get_settings
@@ -30,6 +37,11 @@ EMAIL_QUORUM_REFUSAL = (
     "An email link identifies nobody, so it can only cancel this pause: resuming needs {quorum} named "
     "approvers, in Slack or through the API (POST /executions/{{id}}/resume)."
 )
+DIRECT_QUORUM_REFUSAL = (
+    "A direct invocation identifies nobody (whoever may invoke the function can write any decidedBy), "
+    "so it can only cancel this pause: resuming needs {quorum} named approvers voting in Slack or "
+    "through the API (POST /executions/{{id}}/resume), each as themselves."
+)
 
 
 class GroupResolutionError(Exception):
@@ -38,8 +50,8 @@ class GroupResolutionError(Exception):
 
 @dataclass(frozen=True)
 class Voter:
-    """Who casts a vote. ``by`` is what the record shows; ``key`` tells distinct voters apart (a
-    Slack user by id; an API principal and the same name through direct invocation are one voter)."""
+    """Who casts a vote. ``by`` is what the record shows; ``key`` tells distinct people apart
+    (handlers.account_context.identity_key: one person is one key in Slack and through the API)."""
 
     via: Channel
     by: str
@@ -49,13 +61,20 @@ class Voter:
 
 def voter_of(caller: Caller) -> Voter:
     via = channel_of(caller)
-    if via == "slack":
-        return Voter("slack", caller.principal, f"slack:{caller.user_id}", caller.user_id)
-    return Voter(via, caller.principal, f"principal:{caller.principal}")
+    return Voter(via, caller.principal, identity_key(caller), caller.user_id if via == "slack" else "")
 
 
 def email_voter(approval: Approval) -> Voter:
-    return Voter("email", approval.linkHolder or LINK_HOLDER, "email:link")
+    return Voter("email", approval.linkHolder or LINK_HOLDER, "link:email")
+
+
+def is_starter(approval: Approval, voter: Voter) -> bool:
+    """Whether ``voter`` is the person who started the execution: by identity key (a renamed Slack
+    user is still the starter; another with the same display name is not). A pause opened before
+    starters were keyed compares the recorded name."""
+    if approval.startedByKey:
+        return voter.key == approval.startedByKey
+    return voter.by == approval.startedBy
 
 
 def check_vote(
@@ -69,10 +88,11 @@ def check_vote(
     refusal = refusal_for(approval, voter, action, group_members)
     if refusal:
         raise ForbiddenError(refusal)
-    if action not in STOP_ACTIONS and approval.quorum > 1 and voter.by == approval.startedBy:
+    if action not in STOP_ACTIONS and approval.quorum > 1 and is_starter(approval, voter):
         raise ForbiddenError(
-            f"{voter.by} started this execution, and with a quorum of {approval.quorum} the starter's "
-            f"vote does not count: {who_may(approval, voter.via)} must approve it"
+            f"{voter.by} started this execution (as {approval.startedBy}), and with a quorum of "
+            f"{approval.quorum} the starter's vote does not count, on any channel: "
+            f"{who_may(approval, voter.via)} must approve it"
         )
     voted_at = approval.voters.get(voter.key)
     if voted_at and action not in STOP_ACTIONS:
@@ -98,13 +118,22 @@ def refusal_for(
         if approval.quorum > 1 and action not in STOP_ACTIONS:
             return EMAIL_QUORUM_REFUSAL.format(quorum=approval.quorum)
         return None
+    if voter.via == "direct" and approval.quorum > 1 and action not in STOP_ACTIONS:
+        return DIRECT_QUORUM_REFUSAL.format(quorum=approval.quorum)
     if voter.via == "slack":
         if action in STOP_ACTIONS and voter.slack_user_id in get_settings().operator_ids():
             return None  # operators may always stop a run (/dr cancel), a paused one too
         return _slack_refusal(approval, voter, group_members)
-    if _names_nobody(approval) or voter.by in approval.approverPrincipals:
+    if _names_nobody(approval) or _principal_named(approval.approverPrincipals, voter):
         return None
     return f"Only {who_may(approval, voter.via)} may decide this pause."
+
+
+def _principal_named(principals: list[str], voter: Voter) -> bool:
+    """An API caller is named by its identity (an email entry only by a verified email); a direct
+    invocation (which decides only at quorum 1, or cancels) by the ``decidedBy`` it wrote."""
+    named = {principal_key(p) for p in principals}
+    return (principal_key(voter.by) if voter.via == "direct" else voter.key) in named
 
 
 def who_may(approval: Approval, via: str) -> str:
@@ -156,10 +185,11 @@ def names_caller(
 ) -> bool:
     """Whether a policy (a plan's ``approvers`` and ``approverPrincipals``) names ``caller``: a Slack
     user by id or as a member of a named user group (a group that cannot be read names nobody), an
-    API or direct caller by principal. The one question behind "may this caller change the rules"
+    API caller by identity (an email entry only by a verified email), a direct caller by the
+    principal it wrote. The one question behind "may this caller change the rules"
     (handlers/services/policy_guard.py)."""
     if channel_of(caller) != "slack":
-        return caller.principal in principals
+        return _principal_named(principals, voter_of(caller))
     if not caller.user_id:
         return False
     if caller.user_id in approvers:

@@ -79,6 +79,7 @@ def open_approval(
         linkHolder=notification_email or LINK_HOLDER,
         isDrill=execution.isDrill,
         startedBy=execution.startedBy,
+        startedByKey=execution.startedByKey,
         startTime=execution.startTime,
         quorum=quorum,
         approvers=plan.approvers if plan else [],
@@ -149,9 +150,10 @@ def decide_approval(
 
 
 def _voter(approval: Approval, by: str | None, via: Channel) -> Voter:
+    """A voter known only by name and channel (callers that know the person pass ``voter``)."""
     if via == "email" or by is None:
         return email_voter(approval)
-    return Voter(via, by, f"slack:{by}" if via == "slack" else f"principal:{by}")
+    return Voter(via, by, f"{via}:{by}")
 
 
 def _write(approval: Approval, who: Voter, request: DecideApprovalRequest) -> Approval | None:

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from handlers.account_context import principal_key
 from handlers.models.approval import DecideApprovalRequest
 from handlers.services import decisions
 from handlers.services.approval_policy import Voter
@@ -116,7 +117,7 @@ def test_thirty_mixed_votes_have_one_outcome_that_matches_step_functions(orchest
 
     def decide(i):
         action = "cancel" if i % 3 == 0 else "resume"
-        who = Voter("api", APPROVERS[i], f"principal:{APPROVERS[i]}")
+        who = Voter("api", APPROVERS[i], principal_key(APPROVERS[i]))
         body = DecideApprovalRequest(action=action, reason="mixed", **request)
         try:
             return decisions.decide(body, by=who.by, via="api", voter=who)

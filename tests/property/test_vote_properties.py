@@ -10,6 +10,7 @@ import secrets
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from handlers.account_context import principal_key
 from handlers.errors import DomainError
 from handlers.models.approval import Approval, DecideApprovalRequest
 from handlers.repositories.approvals import ApprovalRepository
@@ -47,7 +48,7 @@ def test_any_vote_order_decides_once_and_as_the_rule_says(aws, monkeypatch, quor
     approval = _approval(quorum)
     ApprovalRepository().insert(approval)
     for voter, action in votes:
-        who = Voter("api", f"u{voter}", f"principal:u{voter}")
+        who = Voter("api", f"u{voter}", principal_key(f"u{voter}"))
         request = DecideApprovalRequest(action=action, approvalId=approval.approvalId)
         with contextlib.suppress(DomainError):  # "you already voted": a refusal changes nothing
             approvals.decide_approval(request, by=who.by, via="api", voter=who)

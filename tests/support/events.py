@@ -31,7 +31,8 @@ def api_event(
     raw_body: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """An API Gateway REST proxy event; ``account=None`` drops the Cognito account claim."""
+    """An API Gateway REST proxy event; ``account=None`` drops the Cognito account claim. ``user``
+    is the verified ``email`` claim, or (without an ``@``) the ``cognito:username``."""
     event = fixture("api_gateway_rest.json")
     parts = urlsplit(path)
     event["httpMethod"] = method
@@ -40,7 +41,11 @@ def api_event(
     if parts.query:
         event["queryStringParameters"] = dict(p.split("=", 1) for p in parts.query.split("&"))
     claims = event["requestContext"]["authorizer"]["claims"]
-    claims["email"] = user
+    if "@" in user:  # a Cognito user with a verified email is known by it
+        claims["email"] = user
+    else:  # one without is known by its username
+        claims["cognito:username"] = user
+        del claims["email"], claims["email_verified"]
     if account is None:
         claims.pop("custom:accountId")
     else:

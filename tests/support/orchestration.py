@@ -121,12 +121,13 @@ def wait_until(probe: Callable[[], Any], timeout: float = 20, interval: float = 
 
 def _allowed_voter(item: dict[str, Any]) -> Any:
     """Someone the pause's policy lets cancel (handlers/services/approval_policy.py)."""
+    from handlers.account_context import principal_key
     from handlers.services.approval_policy import Voter
 
     principals = [p["S"] for p in item.get("approverPrincipals", {}).get("L", [])]
     users = [a["S"] for a in item.get("approvers", {}).get("L", []) if a["S"][0] in "UW"]
     if principals:
-        return Voter("api", principals[0], f"principal:{principals[0]}")
+        return Voter("api", principals[0], principal_key(principals[0]))
     if users:
         return Voter("slack", "test teardown", f"slack:{users[0]}", users[0])
-    return Voter("api", "test teardown", "principal:test teardown")
+    return Voter("api", "test teardown", principal_key("test teardown"))
