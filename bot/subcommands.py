@@ -24,6 +24,7 @@ from bot.blocks.executions import (
 )
 from bot.blocks.modal import plan_create_view
 from bot.blocks.readiness import readiness_reply
+from bot.identity import with_email
 from bot.lookup import all_groups, all_plans, find_group, find_plan, last_execution
 from bot.parsing import Command
 from handlers.account_context import Caller
@@ -65,6 +66,12 @@ def caller_for(user: SlackUser) -> Caller:
             "<12-digit account id>"
         )
     return Caller(account_id=account, principal=user.principal, source="slack", user_id=user.user_id)
+
+
+def person_for(user: SlackUser) -> Caller:
+    """:func:`caller_for`, known as a person: with the email Slack reports for the user
+    (bot/identity.py), for what must recognise one person on every channel (starting a run, a vote)."""
+    return with_email(caller_for(user))
 
 
 def show_account(user: SlackUser, command: Command) -> Reply:
@@ -137,7 +144,7 @@ def show_plan(user: SlackUser, command: Command) -> Reply:
 
 
 def run_plan(user: SlackUser, command: Command) -> Reply:
-    caller = caller_for(user)
+    caller = person_for(user)
     plan = find_plan(caller, command.target)
     if command.recovery:
         when = f" from {command.point_in_time}" if command.point_in_time else ""

@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 from sandbox import embedded_aws, faults, hooks, slack_fake
 from sandbox.drs_data import ACCOUNTS, SIMULATED_LABEL, Estate
-from sandbox.names import ENVIRONMENT, PROJECT, SLACK_BOT_TOKEN, SLACK_TEAM, SLACK_USER_GROUPS, SLACK_USERS
+from sandbox.names import (
+    ENVIRONMENT,
+    PROJECT,
+    SLACK_BOT_TOKEN,
+    SLACK_TEAM,
+    SLACK_USER_EMAILS,
+    SLACK_USER_GROUPS,
+    SLACK_USERS,
+)
 from sandbox.outbox import Outbox
 from sandbox.slack_fake import DEFAULT_CHANNEL as DEMO_CHANNEL
 
@@ -56,6 +64,7 @@ class Sandbox:
             channels=[DEMO_CHANNEL],
             users=[*SLACK_USERS.values(), slack_fake.BOT_USER],
             usergroups=SLACK_USER_GROUPS,
+            emails=SLACK_USER_EMAILS,
         )
         self.aws: embedded_aws.EmbeddedAws | None = None
         self.web: WebServer | None = None
@@ -166,6 +175,7 @@ class Sandbox:
             "slackSigningSecret": self.signing_secret,
             "slackResponseUrl": f"{self.base_url}/slack-response",
             "slackUsers": dict(SLACK_USERS),
+            "slackUserEmails": dict(SLACK_USER_EMAILS),
             "slackUserGroups": {group: list(members) for group, members in SLACK_USER_GROUPS.items()},
             "slackTeamId": SLACK_TEAM,
             "slackApiUrl": f"{self.base_url}/slack-api/",

@@ -8,6 +8,13 @@ read them, and neither may import the other for it.
 PROJECT = "drs-chatops"
 ENVIRONMENT = "sandbox"
 SLACK_USERS = {"operator": "U0SANDBOXOP", "viewer": "U0SANDBOXVW", "approver": "U0SANDBOXAP"}
+# The email the local Slack reports for each user (users.info): the same address through the API
+# (X-Sandbox-User) is the same person, with one vote.
+SLACK_USER_EMAILS = {
+    SLACK_USERS["operator"]: "operator@sandbox.example.com",
+    SLACK_USERS["viewer"]: "viewer@sandbox.example.com",
+    SLACK_USERS["approver"]: "approver@sandbox.example.com",
+}
 # A user group of approvers (a plan's ``approvers`` may name it): the operator and the approver.
 SLACK_USER_GROUPS = {"S0SANDBOXAPP": [SLACK_USERS["operator"], SLACK_USERS["approver"]]}
 SLACK_TEAM = "T0SANDBOX"

@@ -46,12 +46,16 @@ class SlackRecorder:
         users: Iterable[str] = (),
         fault: Callable[[], str] = _sandbox_fault,
         usergroups: Mapping[str, Iterable[str]] | None = None,
+        emails: Mapping[str, str] | None = None,
     ) -> None:
         """``channels`` exist, and so do direct messages to ``users`` (or to any ``D…`` id);
         ``fault()`` is the Slack fault in force; ``usergroups`` maps ``S…`` ids to their members
-        (``usergroups.users.list``; any other group is ``no_such_subteam``)."""
+        (``usergroups.users.list``; any other group is ``no_such_subteam``); ``emails`` is the
+        profile email ``users.info`` reports for a user (a user without one has none, as a bot;
+        anyone not in ``users`` is ``user_not_found``)."""
         self.channels = set(channels)
         self.users = set(users)
+        self.emails = dict(emails or {})
         self.usergroups = {g: list(m) for g, m in (usergroups or {}).items()}
         self.homes: dict[str, dict[str, Any]] = {}  # user id -> the home tab last published
         # channel -> its members (``users.conversations``); everyone is in a channel not listed
@@ -147,6 +151,8 @@ class SlackRecorder:
             return {"ok": True, "users": sorted(members)}
         if method == "users.conversations":
             return self._conversations(args)
+        if method == "users.info":
+            return self._user(str(args.get("user") or ""))
         if method == "auth.test":
             return {"ok": True, "user_id": BOT_USER, "team_id": "T0SANDBOX", "bot_id": "B0SANDBOX"}
         return {"ok": True, "warning": f"sandbox: {method} accepted and ignored"}
@@ -195,6 +201,14 @@ class SlackRecorder:
         response_type = payload.get("response_type") or "ephemeral"
         kind = "ephemeral" if response_type == "ephemeral" else "message"
         return self._record(kind, {**payload, "channel": channel, "user": user}, via="ack")
+
+    def _user(self, user_id: str) -> dict[str, Any]:
+        """``users.info``: the user and its profile (``email`` when it has one)."""
+        if user_id not in self.users:
+            return {"ok": False, "error": "user_not_found"}
+        email = self.emails.get(user_id)
+        profile = {"email": email} if email else {}
+        return {"ok": True, "user": {"id": user_id, "is_bot": user_id == BOT_USER, "profile": profile}}
 
     def _publish(self, args: dict[str, Any]) -> dict[str, Any]:
         """A user's App Home tab: the last view published for them is what they see."""

@@ -12,7 +12,7 @@ from bot.blocks.common import Reply
 from bot.listeners.common import Respond, answer, not_allowed, user_from_body
 from bot.runs import run_options, start_run
 from bot.subcommand_table import subcommand
-from bot.subcommands import caller_for
+from bot.subcommands import caller_for, person_for
 from handlers.services import decisions
 
 
@@ -36,7 +36,7 @@ def confirm_recovery(body: dict[str, Any], action: dict[str, Any], respond: Resp
         if refusal:
             return refusal
         plan_id, command = run_options(str(action.get("value", "")))
-        reply = start_run(user, caller_for(user), plan_id, command, is_drill=False)
+        reply = start_run(user, person_for(user), plan_id, command, is_drill=False)
         respond(delete_original=True)
         return reply
 

@@ -29,6 +29,7 @@ from bot.blocks.executions import (
     pause_blocks,
     pause_of_execution,
 )
+from bot.identity import with_email
 from bot.listeners.common import Respond, answer, user_from_body
 from bot.listeners.home import home_channel, home_note, publish_home
 from bot.payloads import PauseFormMetadata, block_actions, pause_form
@@ -197,7 +198,7 @@ def _decide(user: SlackUser, metadata: PauseFormMetadata, reason: str, client: W
     except DomainError:
         return None  # the ack showed why
     result = decisions.decide_pause(
-        found.caller,
+        with_email(found.caller),  # one person, one vote, in Slack and through the API
         metadata.executionId,
         metadata.wave,
         metadata.action,

@@ -22,6 +22,13 @@ CHANNELS = (CHANNEL, "C0OTHER")
 USERS = (OPERATOR, APPROVER, VIEWER, "U0SECONDOP")
 APPROVER_GROUP = "S0APPROVERS"  # the approver and the second operator; edit ``fake.slack.usergroups``
 USERGROUPS = {APPROVER_GROUP: (APPROVER, "U0SECONDOP")}
+# What users.info reports as each user's profile email (edit ``fake.slack.emails``; the viewer has
+# none, as a user whose email Slack does not give the app).
+EMAILS = {
+    OPERATOR: "operator@slack.example.com",
+    APPROVER: "approver@slack.example.com",
+    "U0SECONDOP": "second-operator@slack.example.com",
+}
 
 
 @dataclass
@@ -38,7 +45,7 @@ class FakeSlack:
         self.failures: dict[str, list[Failure]] = {}
         self.faults: list[str] = []  # the Slack fault of each next call; "ok" after the last
         self.slack = SlackRecorder(
-            channels=CHANNELS, users=USERS, fault=self._next_fault, usergroups=USERGROUPS
+            channels=CHANNELS, users=USERS, fault=self._next_fault, usergroups=USERGROUPS, emails=EMAILS
         )
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))

@@ -38,11 +38,12 @@ from tests.support.sns import sns_event
 
 
 def _reset_bot_caches() -> None:
-    from bot import app, credentials, delivery, usergroups
+    from bot import app, credentials, delivery, identity, usergroups
 
     for cached in (app.request_handler, credentials.slack_credentials, delivery.web_client):
         cached.cache_clear()
     usergroups.clear_cache()
+    identity.clear_cache()
     reset_caches()
 
 
