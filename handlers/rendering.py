@@ -8,8 +8,14 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+from handlers.package_data import data_dir
+
 SUBJECT_LIMIT = 100
+
+
+def templates_dir() -> Path:
+    """The Jinja2 templates this installation carries (handlers/package_data.py finds them)."""
+    return data_dir("templates", "email/_footer.txt.j2")
 
 
 @functools.cache
@@ -17,7 +23,7 @@ def _environment(html: bool) -> Any:
     import jinja2
 
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
         autoescape=html,  # noqa: S701 (emails are plain text; HTML pages do escape)
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

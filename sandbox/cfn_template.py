@@ -17,8 +17,10 @@ from typing import Any
 
 import yaml
 
+from handlers.package_data import data_dir
+
 log = logging.getLogger("sandbox.deploy")
-CFN_DIR = Path(__file__).resolve().parents[1] / "cfn"
+CFN_DIR = data_dir("cfn", "data.yaml")
 
 
 class _Loader(yaml.SafeLoader):

@@ -62,11 +62,7 @@ def deploy_all(sandbox_values: dict[str, str], stack_prefix: str) -> Deployment:
     deployment = Deployment()
     values = {**sandbox_values, "CodeBucket": CODE_BUCKET, "CodeKey": CODE_KEY}
     for concern in ORDER:
-        path = cfn_template.CFN_DIR / f"{concern}.yaml"
-        if not path.is_file():
-            log.info("cfn/%s.yaml not present yet: skipped", concern)
-            continue
-        template = cfn_template.load(path)
+        template = cfn_template.load(cfn_template.CFN_DIR / f"{concern}.yaml")
         for note in cfn_template.adapt(template, CODE_BUCKET, CODE_KEY):
             log.info("cfn/%s.yaml: %s", concern, note)
         _log_substitutes(concern, template)

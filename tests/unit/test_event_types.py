@@ -8,7 +8,7 @@ import pytest
 from bot.blocks.events import LINES, event_line
 from handlers.models.events import EVENT_TYPES, SUBJECTS
 from handlers.notifications import build_message
-from handlers.rendering import TEMPLATES
+from handlers.rendering import templates_dir
 from tests.support.sns import sample_event
 
 
@@ -18,8 +18,8 @@ def test_every_event_type_has_a_subject_an_email_and_a_slack_line(event_type: st
     event = sample_event(eventType=event_type, waveNumber=1)
     # Then it has its subject, its email template and its entry in the Slack lines
     assert event_type in SUBJECTS, f"add the subject of {event_type!r} to handlers/models/events.SUBJECTS"
-    template = TEMPLATES / "email" / f"{event_type}.txt.j2"
-    assert template.exists(), f"add {template.relative_to(TEMPLATES.parent)}"
+    template = templates_dir() / "email" / f"{event_type}.txt.j2"
+    assert template.exists(), f"add {template.relative_to(templates_dir().parent)}"
     assert event_type in LINES, f"add the Slack line of {event_type!r} to bot/blocks/events.LINES"
     # and each renders
     assert event.subject.startswith("[DRS] ") and "Payments" in event.subject
@@ -28,7 +28,7 @@ def test_every_event_type_has_a_subject_an_email_and_a_slack_line(event_type: st
 
 
 def test_no_subject_template_or_slack_line_names_an_unknown_event_type() -> None:
-    templates = {p.name.removesuffix(".txt.j2") for p in (TEMPLATES / "email").glob("[!_]*.txt.j2")}
+    templates = {p.name.removesuffix(".txt.j2") for p in (templates_dir() / "email").glob("[!_]*.txt.j2")}
     assert set(SUBJECTS) == set(LINES) == templates == set(EVENT_TYPES)
 
 
