@@ -47,12 +47,16 @@ def wave_server_ids(
     server_ids = group_server_ids(group, target, client=client)
     if server_ids:
         return server_ids
+    raise NoSourceServersError(selects_nothing(group, target, wave_number, "at the wave's start"))
+
+
+def selects_nothing(group: ProtectionGroup, target: drs.DrsTarget, wave_number: int, when: str) -> str:
+    """What to say of a wave whose group selected no servers ``when`` (at its start, or now for
+    readiness): the group, its tags and the account DRS was asked in."""
     tags = ", ".join(f"{k}={v}" for k, v in (group.serverSelectionTags or {}).items())
     where = f"in DRS in account {target.account_id} ({target.region})"
-    why = f"none carries the tags {tags} {where} at the wave's start" if tags else "it names none"
-    raise NoSourceServersError(
-        f"wave {wave_number}: protection group {group.groupName} selects no source servers: {why}"
-    )
+    why = f"none carries the tags {tags} {where} {when}" if tags else "it names none"
+    return f"wave {wave_number}: protection group {group.groupName} selects no source servers: {why}"
 
 
 def describe_group_servers(group: ProtectionGroup, target: drs.DrsTarget) -> list[dict[str, Any]]:

@@ -23,6 +23,7 @@ from handlers.models.readiness import Check, Readiness
 from handlers.models.recovery_plan import RecoveryPlan
 from handlers.repositories.protection_groups import ProtectionGroupRepository
 from handlers.services import readiness_checks as checks
+from handlers.services.group_servers import group_server_ids, selects_nothing
 from handlers.services.readiness_checks import Member
 from handlers.services.recovery_plans import get_recovery_plan
 from handlers.snapshots import Snapshot, latest_snapshot, parse_point_in_time
@@ -50,11 +51,6 @@ class Assessment:
     servers: dict[int, list[str]] = field(default_factory=dict)  # wave number -> its servers
 
 
-def group_server_ids(group: ProtectionGroup, target: drs.DrsTarget) -> list[str]:
-    """The servers of ``group`` (resolved in DRS at ``target`` for groups that select by tags)."""
-    return list(group.sourceServerIds)
-
-
 def check_readiness(caller: Caller, plan_id: str, point_in_time: str | None = None) -> Readiness:
     """Another account's plan is a 404, exactly like a plan that does not exist."""
     plan = get_recovery_plan(caller, plan_id)
@@ -67,10 +63,12 @@ def assess(plan: RecoveryPlan, moment: datetime | None = None) -> Assessment:
     chosen: dict[str, Snapshot] = {}
     by_target, missing = _members(plan)
     checked += missing
-    for target, members in by_target.items():
-        found, problems = _assess_target(plan, target, members, moment)
+    resolved: list[Member] = []
+    for target, waves in by_target.items():
+        found, members, problems = _assess_target(plan, target, waves, moment)
         checked += problems
         chosen.update(found)
+        resolved += members
     names = {c.check for c in checked}
     for name, text in PASSED.items():
         if name not in names and text and (moment is not None or name != "snapshot_available"):
@@ -88,13 +86,21 @@ def assess(plan: RecoveryPlan, moment: datetime | None = None) -> Assessment:
         checks=checked,
     )
     servers: dict[int, list[str]] = defaultdict(list)
-    for m in (m for members in by_target.values() for m in members):
+    for m in resolved:
         servers[m.wave_number].append(m.server_id)
     return Assessment(readiness, chosen, dict(servers))
 
 
-def _members(plan: RecoveryPlan) -> tuple[dict[drs.DrsTarget, list[Member]], list[Check]]:
-    by_target: dict[drs.DrsTarget, list[Member]] = defaultdict(list)
+@dataclass(frozen=True)
+class _Wave:
+    """A wave of the plan and its stored group (resolved to servers in :func:`_resolve`)."""
+
+    number: int
+    group: ProtectionGroup
+
+
+def _members(plan: RecoveryPlan) -> tuple[dict[drs.DrsTarget, list[_Wave]], list[Check]]:
+    by_target: dict[drs.DrsTarget, list[_Wave]] = defaultdict(list)
     missing: list[Check] = []
     groups = ProtectionGroupRepository().get_many([w.protectionGroupId for w in plan.waves])
     for wave in plan.waves:
@@ -110,27 +116,48 @@ def _members(plan: RecoveryPlan) -> tuple[dict[drs.DrsTarget, list[Member]], lis
                 )
             )
             continue
-        target = drs.target_for(group, plan)
-        ids = group_server_ids(group, target)
-        by_target[target] += [Member(s, wave.waveNumber, group.groupName) for s in ids]
+        by_target[drs.target_for(group, plan)].append(_Wave(wave.waveNumber, group))
     return by_target, missing
 
 
+def _resolve(client: Any, target: drs.DrsTarget, waves: list[_Wave]) -> tuple[list[Member], list[Check]]:
+    """Each wave's servers, as its run would launch them (:func:`group_server_ids`: a tag group's
+    tags resolved in DRS now); a group that selects none is a FAIL naming it and its tags. Raises
+    :class:`handlers.drs.DrsCallError` when DRS cannot be asked."""
+    members: list[Member] = []
+    empty: list[Check] = []
+    for wave in waves:
+        ids = group_server_ids(wave.group, target, client=client)
+        if not ids:
+            message = selects_nothing(wave.group, target, wave.number, "now")
+            fix = "tag the servers it should recover, or change its tags"
+            empty.append(
+                Check(
+                    check="server_exists", status="FAIL", waveNumber=wave.number, message=f"{message}: {fix}"
+                )
+            )
+        members += [Member(s, wave.number, wave.group.groupName) for s in ids]
+    return members, empty
+
+
 def _assess_target(
-    plan: RecoveryPlan, target: drs.DrsTarget, members: list[Member], moment: datetime | None
-) -> tuple[dict[str, Snapshot], list[Check]]:
+    plan: RecoveryPlan, target: drs.DrsTarget, plan_waves: list[_Wave], moment: datetime | None
+) -> tuple[dict[str, Snapshot], list[Member], list[Check]]:
+    """The checks of the plan's waves whose groups are in ``target``, on their servers as resolved
+    now; returns the snapshots chosen, those servers, and the problems."""
     session = f"readiness-{plan.planId}"
     where = f"in account {target.account_id} ({target.region})"
-    problems = checks.overlaps(members)
-    waves: dict[int, int] = defaultdict(int)
-    for m in members:
-        waves[m.wave_number] += 1
     try:
         # 3 attempts, not 8: a check answers within API Gateway's 29 s even while DRS throttles
         client = drs.service_client("drs", target, session, drs.READINESS_SESSION_POLICY, attempts=3)
+        members, problems = _resolve(client, target, plan_waves)
         described = drs.describe_source_servers(client, checks.unique(members))
     except (ClientError, BotoCoreError, drs.DrsCallError) as exc:
-        return {}, [*problems, _unreadable("server_exists", "FAIL", "DescribeSourceServers", exc, where)]
+        return {}, [], [_unreadable("server_exists", "FAIL", "DescribeSourceServers", exc, where)]
+    problems += checks.overlaps(members)
+    waves: dict[int, int] = defaultdict(int)
+    for m in members:
+        waves[m.wave_number] += 1
     problems += checks.server_exists(members, described, where)
     problems += checks.replication(members, described, plan.maxReplicationLagMinutes, now())
     jobs = _read(client, drs.active_jobs, ("no_active_job", "FAIL", "DescribeJobs", where), problems)
@@ -144,10 +171,10 @@ def _assess_target(
     summary = checks.quota_summary(dict(waves), limits)
     problems += quota_problems or [Check(check="quotas", status="PASS", message=summary)]
     if moment is None:
-        return {}, problems
+        return {}, members, problems
     found = _snapshots(client, [m for m in members if m.server_id in described], moment, where, problems)
     problems += checks.snapshots(members, found, moment)
-    return {k: v for k, v in found.items() if v is not None}, problems
+    return {k: v for k, v in found.items() if v is not None}, members, problems
 
 
 def _read(client: Any, call: Any, how: tuple[str, str, str, str], problems: list[Check]) -> Any:

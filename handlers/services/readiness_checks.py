@@ -142,7 +142,7 @@ def overlaps(members: list[Member]) -> list[Check]:
     problems: list[Check] = []
     for m in members:
         first = seen.setdefault(m.server_id, m)
-        if first is not m and first.group_name != m.group_name:
+        if first.wave_number != m.wave_number:
             problems.append(
                 m.check(
                     "server_in_one_group",
