@@ -1,8 +1,8 @@
-"""The demo's real recovery under the two-person rule: started from Slack by the operator, it pauses
-before wave 2 for two approvals. The starter's own Resume does not count, the email link cannot
-approve (it identifies nobody), the approver votes in Slack with a reason (the pause message shows
-"1 of 2"), and the DR lead's vote through the API reaches the quorum: SUCCEEDED, both votes and
-their reasons on the record.
+"""The demo's real recovery under the two-person rule: started from Slack by the operator, it waits
+for two approvals before wave 1 (starting a real recovery is itself a decision). The starter's own
+vote does not count, the email link cannot approve (it identifies nobody), the approver votes in
+Slack with a reason (the pause message shows "1 of 2"), and the DR lead's vote through the API
+reaches the quorum: SUCCEEDED, both votes and their reasons on the record.
 
 Over HTTP only, as :mod:`sandbox.demo_story`: ``/slack-local`` (what the page sends when a sandbox
 user types or clicks), the REST API, the outbox."""
@@ -38,10 +38,10 @@ class TwoPersonRecovery(Story):
     def _recovery_plan(self, groups: dict[str, str], users: dict[str, str]) -> None:
         with self.timeline.step(
             "a recovery plan under the two-person rule: approvers @operator, @approver and "
-            f"{DR_LEAD}, 2 approvals for a recovery, a reason always"
+            f"{DR_LEAD}, 2 approvals to start a recovery, a reason always"
         ) as notes:
             waves = [
-                {"waveNumber": n, "protectionGroupId": groups[name], "pauseBeforeExecution": n == 2}
+                {"waveNumber": n, "protectionGroupId": groups[name], "pauseBeforeExecution": False}
                 for n, name in enumerate(TIERS[:2], start=1)
             ]
             body = {
@@ -71,9 +71,12 @@ class TwoPersonRecovery(Story):
             self.click("operator", message, button)
             notes.append(f"Slack: {self.started_in_slack('recovery', seen)}")
         with self.timeline.step(
-            "the recovery pauses before wave 2: Slack shows it, 0 of 2 approvals"
+            "the recovery waits for approval to start, nothing launched: Slack shows it, 0 of 2 approvals"
         ) as notes:
             self.wait("PAUSED", lambda: self.execution()["status"] == "PAUSED")
+            pending = self.execution()["pendingApproval"]
+            if pending["kind"] != "start" or pending["waveNumber"] != 1:
+                raise AssertionError(f"expected the start to wait for approval, got {pending}")
             self.pause = self.wait("the pause message", lambda: self._with_button(0, "approval_resume"))
             notes.append(self.pause[0]["text"])
 
@@ -85,8 +88,8 @@ class TwoPersonRecovery(Story):
             notes.append(f"ephemeral to @operator: {refusal}")
 
     def _email_link_cannot_approve(self) -> None:
-        with self.timeline.step("the pause email's Resume link cannot approve a quorum of 2") as notes:
-            mail = self.wait("the pause email", lambda: self._mail("action=resume"))
+        with self.timeline.step("the email's Approve link cannot approve a quorum of 2") as notes:
+            mail = self.wait("the start approval email", lambda: self._mail("action=resume"))
             link = re.findall(r"https?://\S+action=resume\S+", mail["body"])[0]
             status, page = http("GET", link)
             text = re.sub(r"<[^>]+>", " ", page.decode("utf-8", "replace"))
@@ -98,7 +101,7 @@ class TwoPersonRecovery(Story):
             notes.append(f"its page offers Cancel only and says: {' '.join(said.group(0).split())}")
 
     def _approver_votes_in_slack(self) -> None:
-        with self.timeline.step("@approver clicks Resume and gives a reason: 1 of 2") as notes:
+        with self.timeline.step("@approver clicks Approve start and gives a reason: 1 of 2") as notes:
             self.vote("approver", "database replica verified in the recovery region")
             tally = self.wait("the tally on the pause message", lambda: self._tally("1 of 2 approvals"))
             notes.append(tally)
@@ -106,7 +109,7 @@ class TwoPersonRecovery(Story):
     def _dr_lead_reaches_the_quorum(self) -> None:
         path = f"/executions/{self.execution_id}/resume"
         with self.timeline.step(
-            f"{DR_LEAD} resumes through the API with a reason: 2 of 2, it goes on"
+            f"{DR_LEAD} approves through the API with a reason: 2 of 2, the recovery starts"
         ) as notes:
             headers = {apigw.ACCOUNT_HEADER: self.info["accounts"][0], apigw.USER_HEADER: DR_LEAD}
             body = {"reason": "change CHG-4711 approved by the CAB"}

@@ -68,6 +68,7 @@ def test_a_recovery_waits_for_two_approvers_other_than_the_starter_before_anythi
     announced = orchestration.wait_for_event("start_pause")
     assert announced["subject"] == "[DRS] Approval needed to start a RECOVERY: Payments failover"
     assert "cannot approve this start" in announced["body"]  # an email link cannot make the quorum
+    assert "action=resume" in announced["body"] and "action=cancel" in announced["body"]
     # The starter's own approval does not count
     status, refused = resume(execution_id, STARTER)
     assert status == 403 and "started this execution" in refused["message"], refused
