@@ -114,14 +114,19 @@ class Sandbox:
         self.started_in = time.monotonic() - began
 
     def stop(self) -> None:
-        if self.scheduler is not None:
-            self.scheduler.stop()
-        if self.web is not None:
-            self.web.stop()
-        if self.runtime is not None:
-            self.runtime.stop()
-        if self.aws is not None:
-            self.aws.stop()
+        """Take everything down in reverse order, logging how long each part took, so a slow stop
+        names the part that held it up."""
+        parts = [
+            ("scheduler", self.scheduler.stop if self.scheduler is not None else None),
+            ("web port", self.web.stop if self.web is not None else None),
+            ("Lambda workers", self.runtime.stop if self.runtime is not None else None),
+            ("embedded AWS", self.aws.stop if self.aws is not None else None),
+        ]
+        for name, stop in parts:
+            if stop is not None:
+                began = time.monotonic()
+                stop()
+                log.info("stopped the %s in %.2f s", name, time.monotonic() - began)
         hooks.uninstall_all()
         faults.discard()
 

