@@ -109,7 +109,7 @@ class TwoPersonRecovery(Story):
     def _dr_lead_reaches_the_quorum(self) -> None:
         path = f"/executions/{self.execution_id}/resume"
         with self.timeline.step(
-            f"{DR_LEAD} approves through the API with a reason: 2 of 2, the recovery starts"
+            f"{DR_LEAD} approves through the API with a reason: 2 of 2, it goes on: the recovery starts"
         ) as notes:
             headers = {apigw.ACCOUNT_HEADER: self.info["accounts"][0], apigw.USER_HEADER: DR_LEAD}
             body = {"reason": "change CHG-4711 approved by the CAB"}

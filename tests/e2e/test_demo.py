@@ -48,6 +48,7 @@ def test_the_demo_story_checks_out() -> None:
             "Slack shows the pause",
             "the Slack pause message is updated",
             "every launched server recorded the snapshot it launched from",
+            "the recovery waits for approval to start, nothing launched",
             "their own Resume does not count",
             "1 of 2 approvals",
             "2 of 2, it goes on",
