@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     schedule_group_name: str | None = None
     orchestrator_function_arn: str | None = None
     scheduler_role_arn: str | None = None
+    # The orchestrator's role: what runs DRS in the deployment's own account when a group names no
+    # role (readiness simulates its permissions, handlers/services/readiness_permissions.py).
+    orchestrator_role_arn: str | None = None
 
     approval_timeout_seconds: int = 86400
     drs_poll_seconds: int = 30

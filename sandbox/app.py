@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sandbox import embedded_aws, faults, hooks, slack_fake
+from sandbox import embedded_aws, faults, hooks, iam_simulation, slack_fake
 from sandbox.drs_data import ACCOUNTS, SIMULATED_LABEL, Estate
 from sandbox.names import (
     ENVIRONMENT,
@@ -101,12 +101,16 @@ class Sandbox:
         hooks.install("lambda", invoke_api.responder(self.runtime))
         hooks.install("drs", self.drs_responder)
         faults.install_worker_hooks()
+        # moto has no iam:SimulatePrincipalPolicy: answered here, where moto runs (the workers' IAM
+        # calls reach this moto over HTTP), from the deployed roles' policies and deniedActions.
+        iam_simulation.install(lambda: faults.current().deniedActions)
         self.aws.start()
         log.info("DRS: %s, accounts %s", SIMULATED_LABEL, ", ".join(ACCOUNTS))
         sns_delivery.SnsDelivery(self.outbox, self.runtime).install()
         self.web.start()
         self.slack_secret_arn = self._store_slack_secret(boto3.client("secretsmanager"))
         self.deployment = deploy.deploy_all(self.sandbox_values(), f"{PROJECT}-{ENVIRONMENT}")
+        deploy.deploy_target_roles(self.deployment, list(ACCOUNTS[1:]), f"{PROJECT}-{ENVIRONMENT}")
         self._find_functions(lambda_client, self.deployment)
         group = self.deployment.outputs.get("ScheduleGroupName", f"{PROJECT}-{ENVIRONMENT}")
         self.scheduler = scheduler.SchedulerRunner(boto3.client("scheduler"), self.runtime, group)
@@ -128,6 +132,7 @@ class Sandbox:
                 stop()
                 log.info("stopped the %s in %.2f s", name, time.monotonic() - began)
         hooks.uninstall_all()
+        iam_simulation.uninstall()
         faults.discard()
 
     def sandbox_values(self) -> dict[str, str]:

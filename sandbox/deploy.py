@@ -96,6 +96,42 @@ def deploy_all(sandbox_values: dict[str, str], stack_prefix: str) -> Deployment:
     return deployment
 
 
+TARGET_ROLE_TEMPLATE = "drs-target-role"
+TARGET_EXTERNAL_ID = "drs-chatops-sandbox-external-id"  # the sandbox's, 16+ characters
+
+
+def deploy_target_roles(deployment: Deployment, accounts: list[str], stack_prefix: str) -> None:
+    """Deploy ``cfn/drs-target-role.yaml`` in each of ``accounts`` (not the deployment's own), as an
+    operator does in every account a group names: the role drs-chatops assumes there, with the
+    policies readiness simulates (:mod:`sandbox.iam_simulation`). moto acts in the account of the
+    credentials, so each stack is created with credentials of a role assumed in that account."""
+    import boto3
+
+    template = cfn_template.load(cfn_template.CFN_DIR / f"{TARGET_ROLE_TEMPLATE}.yaml")
+    values = {**deployment.outputs, "ExternalId": TARGET_EXTERNAL_ID}
+    for account in accounts:
+        credentials = boto3.client("sts").assume_role(
+            RoleArn=f"arn:aws:iam::{account}:role/drs-chatops-sandbox-deployer", RoleSessionName="deploy"
+        )["Credentials"]
+        cloudformation = boto3.client(
+            "cloudformation",
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+        )
+        stack = f"{stack_prefix}-{TARGET_ROLE_TEMPLATE}"
+        cloudformation.create_stack(
+            StackName=stack,
+            TemplateBody=json.dumps(template),
+            Parameters=_parameters(TARGET_ROLE_TEMPLATE, template, values),
+            Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
+        )
+        status = cloudformation.describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"]
+        if status != "CREATE_COMPLETE":
+            raise RuntimeError(f"stack {stack} in account {account}: {status}")
+        log.info("deployed cfn/%s.yaml in account %s as stack %s", TARGET_ROLE_TEMPLATE, account, stack)
+
+
 def _parameters(concern: str, template: dict[str, Any], available: dict[str, str]) -> list[dict[str, str]]:
     parameters = []
     for name, spec in (template.get("Parameters") or {}).items():

@@ -27,6 +27,9 @@ class Job:
     tags: dict[str, str] = field(default_factory=dict)
     by_polls: int | None = None  # complete after this many DescribeJobs reads, not by the clock
     polls: int = 0
+    launch_error: str = (
+        ""  # why its failing servers failed (the job log's rawError), e.g. a denied permission
+    )
 
     def status(self, now: float) -> str:
         if self.by_polls is not None:
@@ -64,6 +67,22 @@ class Job:
         if status == "COMPLETED":
             job["endDateTime"] = iso(max(now, self.started + COMPLETED_AFTER_SECONDS))
         return job
+
+    def log_items(self, now: float) -> list[dict[str, Any]]:
+        """The job's log (``DescribeJobLogItems``): its start, each server's launch and outcome."""
+        items: list[dict[str, Any]] = [{"logDateTime": iso(self.started), "event": "JOB_START"}]
+        items += [
+            {"logDateTime": iso(self.started), "event": "LAUNCH_START", "eventData": {"sourceServerID": sid}}
+            for sid in self.server_ids
+        ]
+        if self.status(now) != "COMPLETED":
+            return items
+        ended = iso(max(now, self.started + COMPLETED_AFTER_SECONDS))
+        for sid in sorted(self.failing & set(self.server_ids)):
+            error = self.launch_error or "simulated launch failure (a failing source server)"
+            data = {"sourceServerID": sid, "rawError": error}
+            items.append({"logDateTime": ended, "event": "LAUNCH_FAILED", "eventData": data})
+        return [*items, {"logDateTime": ended, "event": "JOB_END"}]
 
     def _server_shape(self, server_id: str, now: float) -> dict[str, Any]:
         shape = {"sourceServerID": server_id, "launchStatus": self.launch_status(server_id, now)}

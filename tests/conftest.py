@@ -55,6 +55,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsEnv]:
     from moto import mock_aws
     from moto.core.models import DEFAULT_ACCOUNT_ID
 
+    from tests.support import iam_roles
     from tests.support.drs import emulator
     from tests.support.inprocess import drs_calls_answered
     from tests.support.quotas import ServiceQuotasFake, service_quotas_answered
@@ -65,6 +66,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsEnv]:
         mock_aws(config={"stepfunctions": {"execute_state_machine": True}}),
         drs_calls_answered(emulator(ACCOUNT_A, ACCOUNT_B, ACCOUNT_C, DEFAULT_ACCOUNT_ID)) as drs,
         service_quotas_answered(ServiceQuotasFake()) as quotas,
+        iam_roles.simulation(drs, DEFAULT_ACCOUNT_ID, (ACCOUNT_A, ACCOUNT_B, ACCOUNT_C)),
     ):
         tables = create_tables(boto3.client("dynamodb", region_name="us-east-1"))
         sns = boto3.client("sns", region_name="us-east-1")
@@ -76,6 +78,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsEnv]:
             monkeypatch.setenv(name, value)
         monkeypatch.setenv("EXECUTION_NOTIFICATIONS_TOPIC_ARN", topic)
         monkeypatch.setenv("OPERATIONAL_ALERTS_TOPIC_ARN", alerts)
+        monkeypatch.setenv("ORCHESTRATOR_ROLE_ARN", iam_roles.orchestrator_role_arn(DEFAULT_ACCOUNT_ID))
         reset_caches()
         yield AwsEnv(tables=tables, topic_arn=topic, alerts_topic_arn=alerts, drs=drs, quotas=quotas)
     reset_caches()

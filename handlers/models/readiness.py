@@ -14,6 +14,8 @@ CheckName = Literal[
     "quotas",
     "snapshot_available",
     "server_in_one_group",
+    "permissions",
+    "drs_initialized",
 ]
 CheckStatus = Literal["PASS", "WARN", "FAIL"]
 

@@ -23,6 +23,7 @@ from handlers.models.readiness import Check, Readiness
 from handlers.models.recovery_plan import RecoveryPlan
 from handlers.repositories.protection_groups import ProtectionGroupRepository
 from handlers.services import readiness_checks as checks
+from handlers.services import readiness_permissions
 from handlers.services.group_servers import group_server_ids, selects_nothing
 from handlers.services.readiness_checks import Member
 from handlers.services.recovery_plans import get_recovery_plan
@@ -37,6 +38,8 @@ PASSED = {  # the one PASS line of a check with no problem, in the order the che
     "leftover_drill_instances": "no drill recovery instance of the plan's servers still runs",
     "server_in_one_group": "every server is in one group of the plan",
     "quotas": "",
+    "permissions": "",  # these two always answer (handlers/services/readiness_permissions.py)
+    "drs_initialized": "",
     "snapshot_available": "every server has a recovery snapshot at or before {moment}",
 }
 RANK = {name: n for n, name in enumerate(PASSED)}
@@ -153,7 +156,8 @@ def _assess_target(
         members, problems = _resolve(client, target, plan_waves)
         described = drs.describe_source_servers(client, checks.unique(members))
     except (ClientError, BotoCoreError, drs.DrsCallError) as exc:
-        return {}, [], [_unreadable("server_exists", "FAIL", "DescribeSourceServers", exc, where)]
+        unreadable = _unreadable("server_exists", "FAIL", "DescribeSourceServers", exc, where)
+        return {}, [], [unreadable, *readiness_permissions.target_checks(target, session)]
     problems += checks.overlaps(members)
     waves: dict[int, int] = defaultdict(int)
     for m in members:
@@ -170,6 +174,7 @@ def _assess_target(
     quota_problems = checks.quotas(dict(waves), jobs or [], limits)
     summary = checks.quota_summary(dict(waves), limits)
     problems += quota_problems or [Check(check="quotas", status="PASS", message=summary)]
+    problems += readiness_permissions.target_checks(target, session)
     if moment is None:
         return {}, members, problems
     found = _snapshots(client, [m for m in members if m.server_id in described], moment, where, problems)

@@ -26,6 +26,8 @@ CHECKS = {
     "leftover_drill_instances",
     "quotas",
     "server_in_one_group",
+    "permissions",
+    "drs_initialized",
 }
 
 

@@ -44,7 +44,9 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ),
     (
         "emulators: the fake DRS and Slack, faults on demand, botocore hooks, moto's fixes",
-        frozenset({"hooks", "faults", "drs", "drs_faults", "slack_fake", "emulator_guarantees"}),
+        frozenset(
+            {"hooks", "faults", "drs", "drs_faults", "slack_fake", "emulator_guarantees", "iam_simulation"}
+        ),
     ),
     (
         "runtime: Lambda workers, Invoke API, embedded AWS, SNS delivery, deployment, seeding",

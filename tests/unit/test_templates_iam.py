@@ -35,6 +35,7 @@ STAR_RESOURCE_ALLOWED = {
     "drs:DescribeSourceServers": "a List action with no resource type",
     "drs:DescribeRecoveryInstances": "a List action with no resource type",
     "servicequotas:ListServiceQuotas": "a List action with no resource type",
+    "drs:DescribeReplicationConfigurationTemplates": "a Read action with no resource type",
     "drs:CreateRecoveryInstanceForDrs": "a permission-only action StartRecovery performs on instances "
     "it creates",
 }
