@@ -167,6 +167,15 @@ def check_readiness(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     return result.model_dump(mode="json", exclude_none=True)  # a check names a server only if it is about one
 
 
+def check_permissions(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    """Readiness's ``permissions`` and ``drs_initialized`` for every account and region the caller's
+    groups use (direct invocation only; ``drs-chatops doctor`` asks it)."""
+    from handlers.services import readiness_permissions
+
+    parse(ExportRequest, body)  # nothing but the account
+    return readiness_permissions.account_checks(caller)
+
+
 def get_execution(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     return _dump(executions.get_execution(caller, parse(ExecutionRef, body).executionId))
 
@@ -251,6 +260,7 @@ OPERATIONS: dict[str, Operation] = {
     "delete_recovery_plan": delete_recovery_plan,
     "start_execution": start_execution,
     "check_readiness": check_readiness,
+    "check_permissions": check_permissions,
     "get_execution": get_execution,
     "list_executions": list_executions,
     "cancel_execution": cancel_execution,

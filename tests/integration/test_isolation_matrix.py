@@ -104,6 +104,8 @@ OP_CASES: dict[str, OpCase] = {
         ("GET", "/executions/{execution_id}/report"),
     ),
     "export_configuration": OpCase(lambda a: {}, "no_a_items"),
+    # B's permission checks are about B's groups' accounts and roles, never A's.
+    "check_permissions": OpCase(lambda a: {}, "no_a_items"),
     # B imports A's exported document (A's ids, B's account): B's own items, never A's.
     "import_configuration": OpCase(_import_as_b, "unchanged"),
 }
