@@ -12,7 +12,8 @@ Which credentials a group's DRS calls use is decided here, in :func:`target`, an
   servers.
 
 The session is named after the execution so CloudTrail says which run did what. Throttling is
-retried by botocore's ``standard`` retry mode (exponential backoff with jitter)."""
+retried by botocore's ``standard`` retry mode (exponential backoff with jitter); a running wave
+rides out longer DRS outages itself (handlers/services/wave_launch.py)."""
 
 from __future__ import annotations
 
@@ -20,9 +21,11 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from handlers import aws
 from handlers.settings import get_settings
@@ -62,6 +65,23 @@ READINESS_SESSION_POLICY = json.dumps(
     }
 )
 ACTIVE_JOB_STATES = frozenset({"PENDING", "STARTED"})
+# DescribeJobs has no status filter: running jobs are looked for among those created this recently.
+ACTIVE_JOB_LOOKBACK = timedelta(days=2)
+NETWORK_ERRORS = (BotoConnectionError, HTTPClientError)  # no answer from DRS at all: timeouts, resets
+# DRS errors that say "not now" rather than "never": throttling, DRS's own failures, a quota that is
+# full at this moment. A running wave retries them for a while (handlers/services/wave_launch.py).
+TRANSIENT_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "InternalServerException",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "ServiceQuotaExceededException",
+    }
+)
 
 
 # A session that may only find and terminate a drill's recovery instances (handlers/services/cleanup.py).
@@ -126,13 +146,17 @@ def target_for(group: ProtectionGroup, plan: RecoveryPlan | None = None, region:
 
 
 def client_for(
-    target: DrsTarget, session_name: str, *, read_only: bool = False, session_policy: str = ""
+    target: DrsTarget,
+    session_name: str,
+    *,
+    read_only: bool = False,
+    session_policy: str = "",
+    attempts: int = 8,
 ) -> Any:
     """A DRS client acting in ``target.account_id`` only (``read_only``, or a ``session_policy``,
-    narrows an assumed role's session further)."""
-    return service_client(
-        "drs", target, session_name, READ_ONLY_SESSION_POLICY if read_only else session_policy
-    )
+    narrows an assumed role's session further; ``attempts``: botocore's, retries included)."""
+    policy = READ_ONLY_SESSION_POLICY if read_only else session_policy
+    return service_client("drs", target, session_name, policy, attempts=attempts)
 
 
 def service_client(
@@ -142,7 +166,10 @@ def service_client(
     for ``target.account_id``; ``session_policy`` narrows an assumed role's session."""
     from botocore.config import Config
 
-    config = Config(retries={"mode": "standard", "max_attempts": attempts})
+    # Timeouts well inside a Step Functions task's 120 s, so a hung connection is retried, not fatal.
+    config = Config(
+        retries={"mode": "standard", "max_attempts": attempts}, connect_timeout=10, read_timeout=30
+    )
     if not target.assume_role_name:
         return aws.new_client(service, region_name=target.region, config=config)
     kwargs: dict[str, Any] = {
@@ -171,6 +198,20 @@ class DrsCallError(Exception):
     def __init__(self, operation: str, cause: ClientError | BotoCoreError) -> None:
         super().__init__(f"DRS {operation} failed: {_describe(cause)}")
         self.operation = operation
+        self.code = (
+            str(cause.response.get("Error", {}).get("Code", ""))
+            if isinstance(cause, ClientError)
+            else type(cause).__name__
+        )
+        status = (
+            cause.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+            if isinstance(cause, ClientError)
+            else 0
+        )
+        # network errors (no answer at all), throttling and DRS's own 5xx: worth asking again later
+        self.transient = (
+            isinstance(cause, NETWORK_ERRORS) or self.code in TRANSIENT_CODES or int(status or 0) >= 500
+        )
 
 
 def _describe(cause: ClientError | BotoCoreError) -> str:
@@ -182,46 +223,6 @@ def _describe(cause: ClientError | BotoCoreError) -> str:
     return f"{error.get('Code', 'Unknown')}: {error.get('Message', '')}{tries}"
 
 
-class PartialStartError(Exception):
-    """A StartRecovery call failed after earlier calls had started jobs: those jobs are running."""
-
-    def __init__(self, job_ids: list[str], started: list[str], cause: Exception) -> None:
-        super().__init__(str(cause))
-        self.job_ids, self.started, self.cause = job_ids, started, cause
-
-
-def start_recovery(
-    client: Any,
-    server_ids: list[str],
-    *,
-    is_drill: bool,
-    tags: dict[str, str],
-    snapshots: Mapping[str, str] | None = None,
-) -> list[str]:
-    """Start recovery of ``server_ids`` in chunks of 200; returns the DRS job ids. ``snapshots``
-    (server id -> recovery snapshot id) picks a point-in-time snapshot per server; a server without
-    one recovers from its latest data. A failed first chunk raises :class:`DrsCallError`; a chunk
-    that fails after others started raises :class:`PartialStartError` carrying what did start."""
-    job_ids: list[str] = []
-    started: list[str] = []
-    for start in range(0, len(server_ids), START_RECOVERY_LIMIT):
-        chunk = server_ids[start : start + START_RECOVERY_LIMIT]
-        try:
-            response = client.start_recovery(
-                sourceServers=[_recovery_source(s, snapshots or {}) for s in chunk],
-                isDrill=is_drill,
-                tags=tags,
-            )
-        except (ClientError, BotoCoreError) as exc:
-            error = DrsCallError("StartRecovery", exc)
-            if not job_ids:
-                raise error from exc
-            raise PartialStartError(job_ids, started, error) from exc
-        job_ids.append(str(response["job"]["jobID"]))
-        started.extend(chunk)
-    return job_ids
-
-
 def _recovery_source(server_id: str, snapshots: Mapping[str, str]) -> dict[str, str]:
     source = {"sourceServerID": server_id}
     if snapshots.get(server_id):
@@ -229,13 +230,28 @@ def _recovery_source(server_id: str, snapshots: Mapping[str, str]) -> dict[str, 
     return source
 
 
+def start_job(
+    client: Any, server_ids: list[str], *, is_drill: bool, tags: dict[str, str], snapshots: Mapping[str, str]
+) -> str:
+    """One ``StartRecovery`` call (at most 200 servers): the DRS job id, or :class:`DrsCallError`."""
+    try:
+        response = client.start_recovery(
+            sourceServers=[_recovery_source(s, snapshots) for s in server_ids], isDrill=is_drill, tags=tags
+        )
+    except (ClientError, BotoCoreError) as exc:
+        raise DrsCallError("StartRecovery", exc) from exc
+    return str(response["job"]["jobID"])
+
+
 def describe_jobs(client: Any, job_ids: list[str]) -> list[dict[str, Any]]:
     jobs: list[dict[str, Any]] = []
-    try:
-        for page in client.get_paginator("describe_jobs").paginate(filters={"jobIDs": job_ids}):
-            jobs.extend(page.get("items", []))
-    except (ClientError, BotoCoreError) as exc:
-        raise DrsCallError("DescribeJobs", exc) from exc
+    for start in range(0, len(job_ids), DESCRIBE_FILTER_LIMIT):
+        chunk = job_ids[start : start + DESCRIBE_FILTER_LIMIT]
+        try:
+            for page in client.get_paginator("describe_jobs").paginate(filters={"jobIDs": chunk}):
+                jobs.extend(page.get("items", []))
+        except (ClientError, BotoCoreError) as exc:
+            raise DrsCallError("DescribeJobs", exc) from exc
     return jobs
 
 
@@ -298,9 +314,11 @@ def unknown_source_servers(client: Any, server_ids: list[str]) -> list[str]:
 
 
 def active_jobs(client: Any) -> list[dict[str, Any]]:
-    """The account's DRS jobs still running (PENDING or STARTED). Raises botocore's errors."""
+    """The account's DRS jobs still running (PENDING or STARTED), among those created in the last
+    :data:`ACTIVE_JOB_LOOKBACK` (DescribeJobs filters by date, not status). Raises botocore's errors."""
+    since = (datetime.now(UTC) - ACTIVE_JOB_LOOKBACK).strftime("%Y-%m-%dT%H:%M:%SZ")
     jobs: list[dict[str, Any]] = []
-    for page in client.get_paginator("describe_jobs").paginate(filters={}):
+    for page in client.get_paginator("describe_jobs").paginate(filters={"fromDate": since}):
         jobs.extend(j for j in page.get("items", []) if j.get("status") in ACTIVE_JOB_STATES)
     return jobs
 

@@ -46,7 +46,10 @@ class Settings(BaseSettings):
     orchestrator_role_arn: str | None = None
 
     approval_timeout_seconds: int = 86400
-    drs_poll_seconds: int = 30
+    drs_poll_seconds: int = 30  # the first polls of a running wave (handlers/run_limits.py)
+    drs_poll_max_seconds: int = 300  # the poll interval backs off up to this
+    # How long DRS may keep failing (throttling, 5xx, network) while a wave runs before the wave fails.
+    drs_outage_seconds: int = 600
     # The role assumed in a group's account when that account is not the deployment's own and
     # neither the group nor its plan names one: cfn/drs-target-role.yaml's default RoleName.
     drs_default_role_name: str = Field(

@@ -12,6 +12,11 @@ STS issued by ``AssumeRole`` act in the role's account (and a session policy lim
 any other keys are the deployment's own and act in the deployment's own account - the one moto's
 ``GetCallerIdentity`` reports for them - and nowhere else. A server id of another account is unknown.
 Every job and server carries the tag ``sandbox:simulated = true``.
+
+DRS's launch quotas hold (:mod:`sandbox.drs_quotas`): a ``StartRecovery`` of more servers than a job
+may hold, or one that would take the account's running jobs or their servers beyond the quotas, is
+refused with ``ServiceQuotaExceededException``, as DRS does. ``load`` records, after every job that
+started, how many jobs and servers were running in its account, so a test can show none was over.
 """
 
 from __future__ import annotations
@@ -24,11 +29,15 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
-from sandbox import drs_snapshots
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sandbox import drs_quotas, drs_snapshots
 from sandbox.drs_calls import Call, DrsError, account_of, caller_of
-from sandbox.drs_data import REGION, SIMULATED_LABEL, Estate
+from sandbox.drs_data import SIMULATED_LABEL, Estate
+from sandbox.drs_quotas import DrsQuotas
 from sandbox.drs_shapes import (
     SIMULATED_TAGS,
     Job,
@@ -41,6 +50,7 @@ log = logging.getLogger("sandbox.drs")
 MAX_SERVERS_PER_CALL = 200
 DEFAULT_PAGE_SIZE = 100  # the emulator's page when maxResults is absent (DRS documents none)
 MAX_PAGE_SIZE = 1000
+MAX_ADDED_SERVERS = 2000  # one POST /_sandbox/drs-state/servers
 Answer = tuple[int, dict[str, str], bytes]
 
 
@@ -52,13 +62,9 @@ class DrsEmulator:
     # True: jobs started from now on launch the failing servers too (a retried wave succeeds); jobs
     # started before keep their outcome, as real DRS jobs would.
     recovered: bool = False
-    # Actions refused to every caller (the sandbox's deniedActions fault): a DRS call needing one is
-    # refused, and a launch whose EC2 work or PassRole needs one fails, its job log naming it.
-    denied_actions: set[str] = field(default_factory=set)
-    started: list[dict[str, Any]] = field(default_factory=list)  # every StartRecovery request body
-    calls: list[Call] = field(default_factory=list)  # every call: operation, account, role
-    # Runs before each call is answered; raising DrsError answers with that error (fault injection).
-    before: Callable[[Call, dict[str, Any]], None] | None = None
+    quotas: DrsQuotas = field(default_factory=DrsQuotas)  # the sandbox's fault knob overrides
+    # (account, running jobs, servers in running jobs) right after each job started
+    load: list[tuple[str, int, int]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._jobs: dict[str, Job] = {}
@@ -78,10 +84,48 @@ class DrsEmulator:
         failing = {sid for sid, s in servers.items() if sid in self.failing or (s and s.fails_to_launch)}
         if self.failing_recovered():
             failing = set()
-        refusal = self.launch_refusal()
-        if refusal:
-            failing = set(requested)
-        job = Job(
+        with self._lock:
+            self._check_quotas(account, len(requested))
+            job = self._new_job(account, body, requested, failing)
+            self._jobs[job.job_id] = job
+            self.started.append(body)
+            running = self._running(account)
+            self.load.append((account, len(running), sum(len(j.server_ids) for j in running)))
+        log.info("[simulated DRS] %s: job %s for %d servers", account, job.job_id, len(requested))
+        return {"job": job.shape(time.time())}
+
+    def current_quotas(self) -> DrsQuotas:
+        """The quotas in force (the sandbox's fault knob overrides)."""
+        return self.quotas
+
+    def _running(self, account: str) -> list[Job]:
+        now = time.time()
+        return [j for j in self._jobs.values() if j.account_id == account and j.status(now) != "COMPLETED"]
+
+    def _check_quotas(self, account: str, count: int) -> None:
+        quotas = self.current_quotas()
+        running = self._running(account)
+        in_jobs = sum(len(j.server_ids) for j in running)
+        if count > quotas.servers_per_job:
+            _over(
+                drs_quotas.SERVERS_PER_JOB,
+                f"{count} source servers in one job: over the quota of {quotas.servers_per_job}",
+            )
+        if len(running) + 1 > quotas.concurrent_jobs:
+            _over(
+                drs_quotas.CONCURRENT_JOBS,
+                f"{len(running)} jobs are running: the quota of {quotas.concurrent_jobs} concurrent "
+                "jobs is reached",
+            )
+        if in_jobs + count > quotas.servers_in_all_jobs:
+            _over(
+                drs_quotas.SERVERS_IN_ALL_JOBS,
+                f"{in_jobs} source servers are in running jobs and this job adds {count}: over the "
+                f"quota of {quotas.servers_in_all_jobs}",
+            )
+
+    def _new_job(self, account: str, body: dict[str, Any], requested: list[str], failing: set[str]) -> Job:
+        return Job(
             job_id="drsjob-" + uuid.uuid4().hex[:17],
             account_id=account,
             server_ids=requested,
@@ -90,74 +134,21 @@ class DrsEmulator:
             instance_ids={sid: "i-" + uuid.uuid4().hex[:17] for sid in requested},
             tags={str(k): str(v) for k, v in (body.get("tags") or {}).items()},
             by_polls=self.complete_after_polls,
-            launch_error=refusal,
         )
-        with self._lock:
-            self._jobs[job.job_id] = job
-            self.started.append(body)
-        log.info("[simulated DRS] %s: job %s for %d servers", account, job.job_id, len(requested))
-        return {"job": job.shape(time.time())}
-
-    def current_denied(self) -> set[str]:
-        """Actions refused to every caller (the sandbox's ``deniedActions`` fault overrides)."""
-        return self.denied_actions
-
-    def launch_refusal(self) -> str:
-        """Why a launch started now fails as DRS's EC2 work would ("" when nothing stops it): DRS
-        launches with the caller's credentials, so a denied EC2 action or PassRole fails it."""
-        from handlers.services.readiness_permissions import RUN_NEEDS
-
-        launching = {n.action.lower(): n.action for n in RUN_NEEDS if n.action.startswith(("ec2:", "iam:"))}
-        denied = sorted(launching[a.lower()] for a in self.current_denied() if a.lower() in launching)
-        if not denied:
-            return ""
-        return (
-            f"UnauthorizedOperation: the caller is not authorized to perform: {denied[0]} (DRS launches "
-            "recovery instances with the credentials of whoever called StartRecovery)"
-        )
-
-    def describe_job_log_items(self, account: str, body: dict[str, Any]) -> dict[str, Any]:
-        """A job's log: its start, each server's launch and, once it ended, each failure's rawError."""
-        job_id = str(body.get("jobID") or "")
-        with self._lock:
-            job = self._jobs.get(job_id)
-        if job is None or job.account_id != account:
-            raise DrsError(404, "ResourceNotFoundException", f"job not found: {job_id[:40]}")
-        return {"items": job.log_items(time.time())}
-
-    def describe_replication_configuration_templates(
-        self, account: str, body: dict[str, Any]
-    ) -> dict[str, Any]:
-        """Every sandbox account is initialized: one replication configuration template each."""
-        template_id = "rct-" + account.rjust(17, "0")[-17:]
-        return {
-            "items": [
-                {
-                    "replicationConfigurationTemplateID": template_id,
-                    "arn": f"arn:aws:drs:{REGION}:{account}:replication-configuration-template/{template_id}",
-                    "stagingAreaSubnetId": "subnet-0sandbox",
-                    "replicationServerInstanceType": "t3.small",
-                    "tags": dict(SIMULATED_TAGS),
-                }
-            ]
-        }
-
-    def _refuse_denied(self, call: Call) -> None:
-        action = f"drs:{call.operation}"
-        if action.lower() in {a.lower() for a in self.current_denied()}:
-            who = call.role_arn or "the deployment's own role"
-            raise DrsError(403, "AccessDeniedException", f"{who} is not authorized to perform: {action}")
 
     def failing_recovered(self) -> bool:
         """Whether failing servers launch in jobs started now (the sandbox's fault knob overrides)."""
         return self.recovered
 
     def describe_jobs(self, account: str, body: dict[str, Any]) -> dict[str, Any]:
-        wanted = set((body.get("filters") or {}).get("jobIDs") or [])
+        """DRS's filters: ``jobIDs``, and ``fromDate`` / ``toDate`` (ISO 8601) on the job's creation."""
+        filters = body.get("filters") or {}
+        wanted = set(filters.get("jobIDs") or [])
+        earliest, latest = _epoch(filters.get("fromDate"), 0.0), _epoch(filters.get("toDate"), float("inf"))
         now = time.time()
         with self._lock:
             jobs = [j for j in self._jobs.values() if j.account_id == account]
-            jobs = [j for j in jobs if not wanted or j.job_id in wanted]
+            jobs = [j for j in jobs if (not wanted or j.job_id in wanted) and earliest <= j.started <= latest]
             for job in jobs:
                 job.polls += 1
             items = [j.shape(now) for j in sorted(jobs, key=lambda j: -j.started)]
@@ -249,6 +240,20 @@ class DrsEmulator:
         status = max(jobs, key=lambda j: j.started).launch_status(server_id, now)
         return {"LAUNCHED": "SUCCEEDED", "FAILED": "FAILED"}.get(status, "PENDING")
 
+    def add_servers(self, raw: bytes) -> tuple[int, dict[str, Any]]:
+        """``POST /_sandbox/drs-state/servers`` (:class:`AddServers`): healthy replicating source
+        servers added to an account; answers ``{"sourceServerIds": [...]}`` (201), or a 400 naming
+        the field."""
+        try:
+            request = AddServers.model_validate_json(raw or b"{}")
+        except ValidationError as exc:
+            fields = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors())
+            return 400, {"error": "VALIDATION_ERROR", "message": f"not a valid servers request: {fields}"}
+        with self._lock:
+            ids = self.estate.add_healthy(request.accountId, request.count, request.tags)
+        log.info("[simulated DRS] %s: %d source servers added", request.accountId, len(ids))
+        return 201, {"sourceServerIds": ids}
+
     # -- what the sandbox shows --------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
         """Account -> its source servers (replication state), recovery instances and jobs."""
@@ -290,8 +295,6 @@ class DrsEmulator:
             "DescribeRecoveryInstances": self.describe_recovery_instances,
             "DescribeRecoverySnapshots": self.describe_recovery_snapshots,
             "TerminateRecoveryInstances": self.terminate_recovery_instances,
-            "DescribeJobLogItems": self.describe_job_log_items,
-            "DescribeReplicationConfigurationTemplates": self.describe_replication_configuration_templates,
         }
 
         def respond(operation: str, request: Any) -> Answer:
@@ -305,7 +308,6 @@ class DrsEmulator:
                 with self._lock:
                     self.calls.append(call)
                 call.check_allowed()
-                self._refuse_denied(call)
                 body = _body(request.body)
                 if self.before is not None:
                     self.before(call, body)
@@ -316,6 +318,35 @@ class DrsEmulator:
             return status, {"Content-Type": "application/json"}, json.dumps(result).encode()
 
         return respond
+
+
+class AddServers(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    accountId: str = Field(pattern=r"^\d{12}$")
+    count: int = Field(ge=1, le=MAX_ADDED_SERVERS)
+    tags: dict[Annotated[str, Field(min_length=1, max_length=128)], Annotated[str, Field(max_length=256)]] = (
+        Field(default_factory=dict, max_length=40)
+    )
+
+
+def _over(quota: str, message: str) -> None:
+    raise DrsError(
+        402,
+        "ServiceQuotaExceededException",
+        f"{message} (simulated DRS quota: {quota})",
+        extra={"serviceCode": "drs", "quotaCode": drs_quotas.QUOTA_CODES[quota], "resourceType": "Job"},
+    )
+
+
+def _epoch(value: Any, default: float) -> float:
+    """An ISO 8601 filter date as epoch seconds; a malformed one is DRS's 400."""
+    if not value:
+        return default
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+    except ValueError as exc:
+        raise DrsError(400, "ValidationException", "fromDate and toDate must be ISO 8601 dates") from exc
 
 
 def _body(raw: bytes | str | None) -> dict[str, Any]:

@@ -20,13 +20,18 @@ _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
 
 
 class DrsError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
+    """An error DRS answers with; ``extra``: more members of the error's shape in botocore's model
+    (e.g. ``ServiceQuotaExceededException``'s ``serviceCode``, ``quotaCode``, ``resourceType``)."""
+
+    def __init__(self, status: int, code: str, message: str, extra: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+        self.extra = dict(extra or {})
 
     def answer(self) -> Answer:
         headers = {"Content-Type": "application/json", "x-amzn-ErrorType": self.code}
-        return self.status, headers, json.dumps({"message": self.message, "code": self.code}).encode()
+        body = {"message": self.message, "code": self.code, **self.extra}
+        return self.status, headers, json.dumps(body).encode()
 
 
 @dataclass(frozen=True)

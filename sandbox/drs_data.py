@@ -93,6 +93,21 @@ class Estate:
     def add(self, server: SourceServer) -> None:
         self.servers.setdefault(server.account_id, {})[server.server_id] = server
 
+    def add_healthy(self, account_id: str, count: int, tags: Mapping[str, str]) -> list[str]:
+        """``count`` new healthy, replicating source servers of ``account_id`` carrying ``tags``
+        (and a ``Name``); their ids, in the order added. Like every server they have a recovery
+        snapshot every hour of the last 7 days (:mod:`sandbox.drs_snapshots`)."""
+        servers = self.servers.setdefault(account_id, {})
+        index, added = len(servers), list[str]()
+        while len(added) < count:
+            sid = server_id(account_id, index)
+            if sid not in servers:
+                hostname = f"added-{index:04d}.{account_id}.example.internal"
+                self.add(SourceServer(account_id, sid, hostname, tags={"Name": hostname, **tags}))
+                added.append(sid)
+            index += 1
+        return added
+
     def retag(self, account_id: str, server_id: str, tags: Mapping[str, str]) -> None:
         """Replace a server's tags (what DRS TagResource/UntagResource would leave)."""
         self.add(replace(self.servers[account_id][server_id], tags=dict(tags)))

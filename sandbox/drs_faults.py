@@ -3,6 +3,7 @@ emulator of :mod:`sandbox.drs` without changing it.
 
 - ``drs: throttle`` answers every call with DRS's ``ThrottlingException`` (HTTP 429, which botocore
   retries and then raises); ``drs: error`` with ``InternalServerException`` (HTTP 500).
+- ``quotas`` sets the launch quotas the emulator enforces (Service Quotas lists the same ones).
 - ``failingServers: recover`` lets the servers that always fail to launch (``failingSourceServers``)
   launch in the jobs started from then on: a retried wave succeeds. Jobs started before keep their
   outcome, as real DRS jobs would.
@@ -17,6 +18,7 @@ from botocore.awsrequest import AWSPreparedRequest
 
 from sandbox import faults
 from sandbox.drs import Answer, DrsEmulator
+from sandbox.drs_quotas import DrsQuotas
 
 _FAULTS = {
     "throttle": (429, "ThrottlingException", "Rate exceeded (sandbox fault: drs is set to throttle)"),
@@ -30,8 +32,8 @@ class FaultyDrsEmulator(DrsEmulator):
     def failing_recovered(self) -> bool:
         return self.recovered or faults.current().failingServers == "recover"
 
-    def current_denied(self) -> set[str]:
-        return self.denied_actions | set(faults.current().deniedActions)
+    def current_quotas(self) -> DrsQuotas:
+        return faults.current().quotas.as_quotas()
 
     def responder(self) -> Callable[[str, AWSPreparedRequest], Answer]:
         respond = super().responder()

@@ -11,10 +11,10 @@ Where each fault acts:
 - ``drs`` and ``failingServers``: a wrapper around the DRS emulator's responder (:mod:`sandbox.drs_faults`).
 - ``sns``: a botocore hook on ``sns.Publish``, installed by :func:`install_worker_hooks` wherever
   Lambda code runs.
-- ``deniedActions`` (``["ec2:RunInstances", ...]``; ``[]`` lifts it): IAM actions denied to every role.
-  The sandbox's ``iam:SimulatePrincipalPolicy`` (:mod:`sandbox.iam_simulation`) answers
-  ``explicitDeny`` for them, and the DRS emulator (:mod:`sandbox.drs_faults`) refuses a DRS call that
-  needs one and fails a launch whose EC2 work or PassRole needs one, its job log naming it.
+- ``quotas`` (``{"serversPerJob", "concurrentJobs", "serversInAllJobs"}``; a key left out, or ``{}``,
+  is DRS's default 100 / 20 / 500): the DRS emulator refuses a ``StartRecovery`` beyond them
+  (:mod:`sandbox.drs_faults`), and Service Quotas lists them - a botocore hook on
+  ``service-quotas.ListServiceQuotas`` (moto does not answer it), installed with the SNS one.
 """
 
 from __future__ import annotations
@@ -25,19 +25,29 @@ import tempfile
 import threading
 import uuid
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
 from botocore.awsrequest import AWSPreparedRequest
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from sandbox import hooks
+from sandbox import drs_quotas, hooks
 
 ENV_VAR = "DRS_CHATOPS_SANDBOX_FAULTS"
 SlackFault = Literal["ok", "ratelimited", "error", "down"]
 SnsFault = Literal["ok", "error"]
 DrsFault = Literal["ok", "throttle", "error"]
 FailingServers = Literal["fail", "recover"]
-IamAction = Annotated[str, Field(pattern=r"^[a-z0-9-]{2,40}:[A-Za-z0-9*]{1,128}$")]
+class QuotasFault(BaseModel):
+    """The DRS quotas in force (DRS's defaults unless set)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    serversPerJob: int = Field(default=100, ge=1, le=1000)
+    concurrentJobs: int = Field(default=20, ge=1, le=1000)
+    serversInAllJobs: int = Field(default=500, ge=1, le=10000)
+
+    def as_quotas(self) -> drs_quotas.DrsQuotas:
+        return drs_quotas.DrsQuotas(self.serversPerJob, self.concurrentJobs, self.serversInAllJobs)
 
 
 class Faults(BaseModel):
@@ -49,7 +59,7 @@ class Faults(BaseModel):
     sns: SnsFault = "ok"
     drs: DrsFault = "ok"
     failingServers: FailingServers = "fail"
-    deniedActions: list[IamAction] = Field(default_factory=list, max_length=100)
+    quotas: QuotasFault = Field(default_factory=QuotasFault)
 
 
 class FaultsChange(BaseModel):
@@ -61,7 +71,7 @@ class FaultsChange(BaseModel):
     sns: SnsFault | None = None
     drs: DrsFault | None = None
     failingServers: FailingServers | None = None
-    deniedActions: list[IamAction] | None = Field(default=None, max_length=100)  # [] lifts it
+    quotas: QuotasFault | None = None  # replaces the quotas in force; {} restores DRS's defaults
 
 
 _cache: tuple[str, tuple[int, int, int], Faults] | None = None
@@ -110,7 +120,10 @@ def change(request: FaultsChange) -> Faults:
     if not path:
         raise RuntimeError(f"{ENV_VAR} is not set: the sandbox prepares it at start")
     with _write_lock:
-        updated = current().model_copy(update=request.model_dump(exclude_none=True))
+        changed = {
+            k: getattr(request, k) for k in request.model_fields_set if getattr(request, k) is not None
+        }
+        updated = current().model_copy(update=changed)
         _write(Path(path), updated)
     return current()
 
@@ -137,7 +150,25 @@ def sns_responder(operation: str, request: AWSPreparedRequest) -> tuple[int, dic
     return 500, {"Content-Type": "text/xml"}, _SNS_ERROR.encode()
 
 
+def service_quotas_responder(
+    operation: str, request: AWSPreparedRequest
+) -> tuple[int, dict[str, str], bytes] | None:
+    """``ListServiceQuotas`` for service code ``drs`` lists the quotas in force; other calls go on."""
+    if operation != "ListServiceQuotas":
+        return None
+    try:
+        code = json.loads(request.body or b"{}").get("ServiceCode")
+    except ValueError:
+        return None
+    if code != "drs":
+        return None
+    headers = {"Content-Type": "application/x-amz-json-1.1"}
+    return 200, headers, drs_quotas.list_service_quotas(current().quotas.as_quotas())
+
+
 def install_worker_hooks() -> None:
-    """Install the fault hooks that act where Lambda code runs (today: ``sns.Publish``). Called by
-    the sandbox at start, and by each Lambda worker process at its start."""
+    """Install the fault hooks that act where Lambda code runs (``sns.Publish``, Service Quotas'
+    ``ListServiceQuotas``). Called by the sandbox at start, and by each Lambda worker process at
+    its start."""
     hooks.install("sns", sns_responder)
+    hooks.install("service-quotas", service_quotas_responder)

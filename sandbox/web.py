@@ -80,6 +80,8 @@ class Routes:
             return invoke_api.invoke(self._runtime(), name, body, headers.get("X-Amz-Invocation-Type"))
         if path == "/_sandbox/faults":
             return self.faults(method, body)
+        if path == "/_sandbox/drs-state/servers" and method == "POST":
+            return _json(*_started(self.sandbox.drs, "DRS emulator").add_servers(body))
         if path.startswith("/slack-api/") and method == "POST":
             args = slack_fake.parse_body(body, headers.get("Content-Type", ""))
             return _slack(self.sandbox.slack.answer(path.rsplit("/", 1)[-1], args))

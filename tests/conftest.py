@@ -95,6 +95,8 @@ def orchestration(aws: AwsEnv, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]
         "STATE_MACHINE_ARN", create_state_machine(aws.client("stepfunctions"), aws.alerts_topic_arn)
     )
     monkeypatch.setenv("DRS_POLL_SECONDS", "1")
+    monkeypatch.setenv("DRS_POLL_MAX_SECONDS", "1")  # no back-off in tests (handlers/run_limits.py)
+    monkeypatch.setenv("DRS_OUTAGE_SECONDS", "3")  # a DRS outage fails a running wave after 3 s
     monkeypatch.setenv("API_GATEWAY_URL", API_URL)
     reset_caches()
     queue_url = tap_topic(aws)

@@ -35,6 +35,15 @@ class WaveAttempt(Model):
     jobIds: list[str] = Field(default_factory=list)
 
 
+class LaunchQuotas(Model):
+    """The DRS quotas a wave launches within (handlers/quotas.py, read when the wave starts)."""
+
+    serversPerJob: int
+    concurrentJobs: int
+    serversInAllJobs: int
+    source: str = ""
+
+
 class WaveProgress(Model):
     waveNumber: int
     protectionGroupId: str
@@ -52,6 +61,10 @@ class WaveProgress(Model):
     pausedAt: str = ""  # when the pause before this wave (if any) opened
     retries: int = 0
     attempts: list[WaveAttempt] = Field(default_factory=list)  # the retries, in order (attempt 2, 3, ...)
+    # The wave starts as DRS jobs within these quotas (handlers/services/wave_launch.py); servers
+    # waiting for capacity are QUEUED, ``jobIds`` lists the batches in start order.
+    quotas: LaunchQuotas | None = None
+    drsFailingSince: str = ""  # when DRS began failing this wave's calls ("" while it answers)
 
 
 class Rto(Model):

@@ -4,6 +4,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
+from handlers import run_limits
 from handlers.models.base import Model
 from handlers.models.fields import (
     Description,
@@ -49,7 +50,13 @@ def _ordered_waves(waves: list[WaveInput]) -> list[WaveInput]:
     return sorted(waves, key=lambda w: w.waveNumber)
 
 
-Waves = Annotated[list[WaveInput], Field(min_length=1, max_length=100), AfterValidator(_ordered_waves)]
+# At most run_limits.MAX_WAVES: the longest run must fit one Step Functions execution.
+Waves = Annotated[
+    list[WaveInput],
+    Field(min_length=1),
+    AfterValidator(run_limits.check_wave_count),
+    AfterValidator(_ordered_waves),
+]
 Approvers = Annotated[list[SlackApproverId], Field(max_length=50)]
 ReasonRule = Literal["never", "cancel", "always"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from handlers import aws, drs, point_in_time
+from handlers import aws, drs, point_in_time, run_limits
 from handlers.errors import NotFoundError
 from handlers.models.approval import PauseKind
 from handlers.models.events import EventType
@@ -26,13 +26,13 @@ from handlers.notifications import callback_url
 from handlers.repositories.executions import ExecutionRepository
 from handlers.repositories.protection_groups import ProtectionGroupRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
-from handlers.services import approvals
+from handlers.services import approvals, wave_launch
 from handlers.services.decision_record import believe
 from handlers.services.execution_events import announce
 from handlers.services.group_servers import NoSourceServersError, wave_server_ids
 from handlers.services.lifecycle import finish_execution
 from handlers.settings import get_settings
-from handlers.timestamps import now_iso
+from handlers.timestamps import now, now_iso, parse_iso
 
 
 def stored_execution(execution_id: str) -> Execution:
@@ -99,9 +99,10 @@ def announced(decision: Decision) -> dict[str, Any]:
 
 
 def start_wave(task: StartWaveTask) -> dict[str, Any]:
-    """Start a wave's recovery. A tag group is resolved again here, in the group's account: the
-    wave launches, and records, the servers that carry its tags at this moment
-    (``servers``, ``resolvedFromTags``), whatever readiness saw earlier."""
+    """Start a wave's recovery, within the account's DRS quotas (handlers/services/wave_launch.py):
+    what does not fit now is QUEUED and starts on a later poll. A tag group is resolved again here,
+    in the group's account: the wave launches, and records, the servers that carry its tags at this
+    moment (``servers``, ``resolvedFromTags``), whatever readiness saw earlier."""
     execution = stored_execution(task.executionId)
     wave = execution.waves[task.waveNumber - 1]
     group = ProtectionGroupRepository().get(wave.protectionGroupId)
@@ -110,7 +111,6 @@ def start_wave(task: StartWaveTask) -> dict[str, Any]:
         raise NotFoundError(f"wave {task.waveNumber}: its protection group or plan no longer exists")
     target = drs.target_for(group, plan)
     client = drs.client_for(target, execution.executionId)
-    tags = {"drs-chatops:execution": execution.executionId, "drs-chatops:wave": str(task.waveNumber)}
     started = wave.model_copy(
         update={
             "status": "RUNNING",
@@ -121,100 +121,115 @@ def start_wave(task: StartWaveTask) -> dict[str, Any]:
     )
     try:
         server_ids = wave_server_ids(group, target, client, task.waveNumber)
-    except (drs.DrsCallError, NoSourceServersError) as exc:  # nothing to start, or DRS not answering
-        _record_failed_start(execution.executionId, started, [], exc)
-        raise
-    launches = [ServerLaunch(sourceServerId=s) for s in server_ids]
-    try:
         launches = point_in_time.launches(client, execution, wave, server_ids)
-        snapshots = {s.sourceServerId: s.recoverySnapshotId for s in launches}
-        job_ids = drs.start_recovery(
-            client, server_ids, is_drill=execution.isDrill, tags=tags, snapshots=snapshots
-        )
-    except drs.PartialStartError as exc:
-        _record_partial_start(execution.executionId, started, launches, exc)
-        raise
-    except drs.DrsCallError as exc:  # nothing started: the wave failed, it was not skipped
-        _record_failed_start(execution.executionId, started, launches, exc)
+    except (drs.DrsCallError, NoSourceServersError) as exc:  # nothing to start, or DRS not answering
+        wave_launch.fail(execution.executionId, started, str(exc))
         raise
     optional = set(group.optionalSourceServerIds)
-    launches = [s.model_copy(update={"optional": s.sourceServerId in optional}) for s in launches]
-    started = started.model_copy(update={"jobIds": job_ids, "servers": launches})
-    ExecutionRepository().update_wave(execution.executionId, started)
-    ExecutionRepository().update(execution.executionId, status="RUNNING")
-    return {"jobIds": job_ids}
-
-
-def _record_failed_start(
-    execution_id: str, wave: WaveProgress, launches: list[ServerLaunch], error: Exception
-) -> None:
-    failed = wave.model_copy(
-        update={
-            "status": "FAILED",
-            "servers": [s.model_copy(update={"launchStatus": "NOT_STARTED"}) for s in launches],
-            "endTime": now_iso(),
-            "message": str(error)[:1000],
-        }
-    )
-    ExecutionRepository().update_wave(execution_id, failed)
-
-
-def _record_partial_start(
-    execution_id: str, wave: WaveProgress, launches: list[ServerLaunch], error: drs.PartialStartError
-) -> None:
-    """Keep the jobs that did start on the wave (their instances are launching), then fail it."""
-    started = set(error.started)
-    servers = [
-        s.model_copy(update={"launchStatus": "PENDING" if s.sourceServerId in started else "NOT_STARTED"})
+    launches = [
+        s.model_copy(update={"optional": s.sourceServerId in optional, "launchStatus": wave_launch.QUEUED})
         for s in launches
     ]
-    message = (
-        f"StartRecovery failed after {len(started)} of {len(launches)} source servers had started "
-        f"(DRS jobs {', '.join(error.job_ids)}, still launching); the rest did not start: {error.cause}"
+    started = started.model_copy(
+        update={"servers": launches, "quotas": wave_launch.read_quotas(target, execution.executionId)}
     )
-    failed = wave.model_copy(
-        update={
-            "status": "FAILED",
-            "jobIds": error.job_ids,
-            "servers": servers,
-            "endTime": now_iso(),
-            "message": message[:1000],
-        }
-    )
-    ExecutionRepository().update_wave(execution_id, failed)
+    ExecutionRepository().update_wave(execution.executionId, started)
+    ExecutionRepository().update(execution.executionId, status="RUNNING")
+    started, error = wave_launch.launch_queued(client, execution, started)
+    if error is not None:
+        started = wave_launch.ride_out(execution.executionId, started, error)
+    on_failure = plan.onWaveFailure
+    return {
+        "status": "IN_PROGRESS",
+        "onWaveFailure": on_failure,
+        "jobIds": started.jobIds,
+        **_next_poll(started),
+    }
 
 
-def poll_wave(task: PollWaveTask) -> dict[str, str]:
-    """Read the wave's DRS jobs (a retried wave: its latest attempt's). A critical server that
-    failed fails the wave; an optional one is recorded and named, and the wave completes. The
-    plan's ``onWaveFailure`` tells the state machine what a failed wave does next."""
+def _next_poll(wave: WaveProgress) -> dict[str, int]:
+    """When the state machine polls the wave next (handlers/run_limits.py: backing off)."""
+    settings = get_settings()
+    wait = run_limits.poll_interval(
+        _attempt_seconds(wave), settings.drs_poll_seconds, settings.drs_poll_max_seconds
+    )
+    return {"waitSeconds": wait}
+
+
+def _attempt_seconds(wave: WaveProgress) -> float:
+    """How long the wave's current attempt has been running."""
+    started = wave.attempts[-1].startTime if wave.attempts else wave.startTime
+    return (now() - parse_iso(started)).total_seconds() if started else 0.0
+
+
+def poll_wave(task: PollWaveTask) -> dict[str, Any]:
+    """Read the wave's DRS jobs (a retried wave: its latest attempt's) and start what waits for
+    capacity. A critical server that failed fails the wave; an optional one is recorded and named,
+    and the wave completes. The plan's ``onWaveFailure`` tells the state machine what a failed wave
+    does next (``fail`` once the run has used its retries, handlers/run_limits.py). A DRS blip is
+    ridden out (handlers/services/wave_launch.py); an attempt still running after
+    ``run_limits.WAVE_HOURS`` fails."""
     execution = stored_execution(task.executionId)
     wave = execution.waves[task.waveNumber - 1]
     plan = RecoveryPlanRepository().get(execution.planId)
     on_failure = plan.onWaveFailure if plan else "fail"  # read on every poll: Choice needs it present
+    if on_failure == "pause" and sum(w.retries for w in execution.waves) >= run_limits.MAX_RETRIES_PER_RUN:
+        on_failure = "fail"  # no retry left: a failed wave fails the run
+    in_progress = {"status": "IN_PROGRESS", "onWaveFailure": on_failure}
+    client = drs.client_for(_poll_target(execution, wave, plan), execution.executionId, attempts=3)
     job_ids = wave.attempts[-1].jobIds if wave.attempts else wave.jobIds
-    jobs = drs.describe_jobs(
-        drs.client_for(_poll_target(execution, wave, plan), execution.executionId), job_ids
-    )
+    try:
+        jobs = drs.describe_jobs(client, job_ids) if job_ids else []
+    except drs.DrsCallError as exc:
+        if not exc.transient:
+            wave_launch.fail(execution.executionId, wave, str(exc))
+            raise
+        wave = wave_launch.ride_out(execution.executionId, wave, exc)
+        return {**in_progress, **_next_poll(wave)}
     seen = {s["sourceServerID"]: s for j in jobs for s in j.get("participatingServers", [])}
     polled_at = now_iso()
-    current = wave.attempts[-1].attempt if wave.attempts else 1
+    current = wave_launch.current_attempt(wave)
     servers = [
         _polled(s, seen.get(s.sourceServerId), polled_at) if s.attempt == current else s for s in wave.servers
     ]
-    done = len(jobs) == len(job_ids) and all(j.get("status") == "COMPLETED" for j in jobs)
-    if not done:
-        ExecutionRepository().update_wave(execution.executionId, wave.model_copy(update={"servers": servers}))
-        return {"status": "IN_PROGRESS", "onWaveFailure": on_failure}
-    status, message = wave_outcome(servers)
-    finished = wave.model_copy(
-        update={"servers": servers, "status": status, "endTime": now_iso(), "message": message}
+    wave, error = wave_launch.launch_queued(client, execution, wave.model_copy(update={"servers": servers}))
+    if error is not None:
+        wave = wave_launch.ride_out(execution.executionId, wave, error)
+        return {**in_progress, **_next_poll(wave)}
+    wave = wave_launch.answered(wave)
+    job_ids = wave.attempts[-1].jobIds if wave.attempts else wave.jobIds
+    done = (
+        not wave_launch.waiting(wave)
+        and len(jobs) == len(job_ids)
+        and all(j.get("status") == "COMPLETED" for j in jobs)
     )
+    if not done and _attempt_seconds(wave) >= run_limits.WAVE_HOURS * 3600:
+        message = (
+            f"wave {wave.waveNumber} did not finish within {run_limits.WAVE_HOURS} hours of its start "
+            f"(the longest a wave may run); DRS jobs still running: {', '.join(job_ids) or 'none'}"
+        )
+        finished = wave_launch.fail(execution.executionId, wave, message)
+        return _ended(execution, finished, on_failure)
+    if not done:
+        ExecutionRepository().update_wave(execution.executionId, wave)
+        return {**in_progress, **_next_poll(wave)}
+    status, message = wave_outcome(wave.servers)
+    if status == "FAILED" and on_failure == "fail" and plan is not None and plan.onWaveFailure == "pause":
+        message += (
+            f"; no retry left (a run retries failed waves at most {run_limits.MAX_RETRIES_PER_RUN} times)"
+        )
+    finished = wave.model_copy(update={"status": status, "endTime": now_iso(), "message": message})
     ExecutionRepository().update_wave(execution.executionId, finished)
-    if status == "COMPLETED" or on_failure == "fail":  # a pause announces the failure itself
-        event: EventType = "wave_fail" if status == "FAILED" else "wave_complete"
-        announce(stored_execution(task.executionId), event, waveNumber=wave.waveNumber, message=message)
-    return {"status": status, "onWaveFailure": on_failure}
+    return _ended(execution, finished, on_failure)
+
+
+def _ended(execution: Execution, wave: WaveProgress, on_failure: str) -> dict[str, Any]:
+    if wave.status == "COMPLETED" or on_failure == "fail":  # a pause announces the failure itself
+        event: EventType = "wave_fail" if wave.status == "FAILED" else "wave_complete"
+        announce(
+            stored_execution(execution.executionId), event, waveNumber=wave.waveNumber, message=wave.message
+        )
+    return {"status": wave.status, "onWaveFailure": on_failure}
 
 
 def wave_outcome(servers: list[ServerLaunch]) -> tuple[str, str]:

@@ -167,47 +167,46 @@ def snapshots(members: list[Member], found: dict[str, Snapshot | None], moment: 
 
 
 def quotas(waves: dict[int, int], jobs: list[dict[str, Any]], limits: DrsQuotas) -> list[Check]:
-    """``waves``: wave number -> servers. Waves run one after another, each beside the jobs already
-    running in DRS."""
-    problems: list[Check] = []
-    per_job = limits.servers_per_job
-    for number, size in sorted(waves.items()):
-        job_size = min(size, START_RECOVERY_LIMIT)  # a wave starts one job per 200 servers
-        if job_size > per_job.value:
-            problems.append(
-                Check(
-                    check="quotas",
-                    status="FAIL",
-                    waveNumber=number,
-                    message=f"wave {number} launches {job_size} servers in one job: over the "
-                    f"{per_job.describe('servers-per-job')}; split the group or raise the quota",
-                )
-            )
-    running = sum(len(j.get("participatingServers", [])) for j in jobs)
+    """``waves``: wave number -> servers. A wave of any size runs: the engine starts it as DRS jobs
+    within the quotas, the rest as capacity frees (handlers/services/wave_launch.py). WARN when the
+    largest wave takes more than one job, or when jobs already running leave it no room to start."""
     biggest = max(waves.values(), default=0)
-    wave_jobs = math.ceil(biggest / START_RECOVERY_LIMIT)
-    if len(jobs) + wave_jobs > limits.concurrent_jobs.value:
+    job_size = max(
+        1, min(limits.servers_per_job.value, START_RECOVERY_LIMIT, limits.servers_in_all_jobs.value)
+    )
+    batches = math.ceil(biggest / job_size)
+    at_once = max(1, min(limits.concurrent_jobs.value, limits.servers_in_all_jobs.value // job_size))
+    problems: list[Check] = []
+    if batches > 1:
+        rounds = math.ceil(batches / at_once)
         problems.append(
-            _plan_over(
-                f"{len(jobs)} DRS jobs already run and the largest wave adds {wave_jobs}",
-                limits.concurrent_jobs.describe("concurrent-jobs"),
+            Check(
+                check="quotas",
+                status="WARN",
+                waveNumber=max(waves, key=lambda n: waves[n]),
+                message=f"the largest wave ({biggest} servers) starts as {batches} DRS jobs of at most "
+                f"{job_size} servers, {at_once} at a time ({rounds} round{'s' if rounds > 1 else ''} of "
+                f"launches): {_limits(limits)}",
             )
         )
-    if running + biggest > limits.servers_in_all_jobs.value:
+    running = sum(len(j.get("participatingServers", [])) for j in jobs)
+    if jobs and (len(jobs) >= limits.concurrent_jobs.value or running >= limits.servers_in_all_jobs.value):
         problems.append(
-            _plan_over(
-                f"{running} servers are already in running jobs and the largest wave adds {biggest}",
-                limits.servers_in_all_jobs.describe("servers-in-all-jobs"),
+            Check(
+                check="quotas",
+                status="WARN",
+                message=f"{len(jobs)} DRS jobs with {running} servers already run: a wave waits until "
+                f"they leave room ({_limits(limits)})",
             )
         )
     return problems
 
 
-def _plan_over(what: str, limit: str) -> Check:
-    return Check(
-        check="quotas",
-        status="FAIL",
-        message=f"{what}: over the {limit}; wait for running jobs or raise the quota",
+def _limits(limits: DrsQuotas) -> str:
+    return (
+        f"{limits.servers_per_job.describe('servers-per-job')}, "
+        f"{limits.concurrent_jobs.describe('concurrent-jobs')}, "
+        f"{limits.servers_in_all_jobs.describe('servers-in-all-jobs')}"
     )
 
 

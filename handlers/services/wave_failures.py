@@ -29,7 +29,7 @@ from handlers.notifications import callback_url
 from handlers.repositories.executions import ExecutionRepository
 from handlers.repositories.protection_groups import ProtectionGroupRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
-from handlers.services import approvals
+from handlers.services import approvals, wave_launch
 from handlers.services.decision_record import believe
 from handlers.services.execution_events import announce
 from handlers.services.orchestration import announced, stored_execution
@@ -83,7 +83,7 @@ def retry_wave(task: RetryWaveTask) -> dict[str, Any]:
         if s.attempt == attempt.attempt and s.launchStatus == "NOT_STARTED"
     ]
     if pending:
-        _launch(execution, wave, attempt, pending)
+        _launch(execution, wave)
     return {"attempt": attempt.attempt}
 
 
@@ -124,47 +124,17 @@ def _attempt_for(
     return retried, attempt
 
 
-def _launch(execution: Execution, wave: WaveProgress, attempt: WaveAttempt, server_ids: list[str]) -> None:
+def _launch(execution: Execution, wave: WaveProgress) -> None:
+    """Launch the attempt's servers within the DRS quotas (handlers/services/wave_launch.py): what
+    does not fit, or meets a DRS blip, waits for the poll loop that follows."""
     group = ProtectionGroupRepository().get(wave.protectionGroupId)
     plan = RecoveryPlanRepository().get(execution.planId)
     if group is None:
         raise NotFoundError(f"wave {wave.waveNumber}: its protection group no longer exists")
     client = drs.client_for(drs.target_for(group, plan, region=wave.region), execution.executionId)
-    tags = {
-        "drs-chatops:execution": execution.executionId,
-        "drs-chatops:wave": str(wave.waveNumber),
-        "drs-chatops:attempt": str(attempt.attempt),
-    }
-    try:
-        job_ids = drs.start_recovery(client, server_ids, is_drill=execution.isDrill, tags=tags)
-    except drs.PartialStartError as exc:  # keep what started: a re-run launches only the rest
-        _started(execution.executionId, wave, attempt, exc.job_ids, exc.started)
-        raise
-    except drs.DrsCallError as exc:
-        message = f"attempt {attempt.attempt}: {exc}"[:1000]
-        ExecutionRepository().update_wave(execution.executionId, wave.model_copy(update={"message": message}))
-        raise
-    _started(execution.executionId, wave, attempt, job_ids, server_ids)
-
-
-def _started(
-    execution_id: str, wave: WaveProgress, attempt: WaveAttempt, job_ids: list[str], started: list[str]
-) -> None:
-    launched = set(started)
-    servers = [
-        s.model_copy(update={"launchStatus": "PENDING"})
-        if s.attempt == attempt.attempt and s.sourceServerId in launched
-        else s
-        for s in wave.servers
-    ]
-    attempts = [
-        a.model_copy(update={"jobIds": [*a.jobIds, *job_ids]}) if a.attempt == attempt.attempt else a
-        for a in wave.attempts
-    ]
-    updated = wave.model_copy(
-        update={"servers": servers, "attempts": attempts, "jobIds": [*wave.jobIds, *job_ids]}
-    )
-    ExecutionRepository().update_wave(execution_id, updated)
+    launched, error = wave_launch.launch_queued(client, execution, wave)
+    if error is not None:
+        wave_launch.ride_out(execution.executionId, launched, error)
 
 
 def skip_wave(task: SkipWaveTask) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from tests.conftest import ACCOUNT_A, ACCOUNT_B
 from tests.support.data import group_body, plan_body, server_id
 from tests.support.events import call_api
 from tests.support.orchestration import wait_until
-from tests.support.quotas import SERVERS_PER_JOB
+from tests.support.quotas import set_drs_quotas
 
 TERMINAL = {"SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"}
 DEFAULT_ROLE = "drs-chatops-drs-access"
@@ -96,7 +96,7 @@ def test_a_failed_second_start_recovery_keeps_the_first_calls_jobs_on_the_wave(o
     servers = [server_id() for _ in range(201)]
     status, group = call_api("POST", "/protection-groups", group_body("Big", sourceServerIds=servers))
     assert status == 201
-    orchestration.aws.quotas.values[SERVERS_PER_JOB] = 200  # the account's DRS takes 200 per job
+    set_drs_quotas(orchestration.aws, 200, 20, 500)  # the account's DRS takes 200 per job
     orchestration.drs.before = _fail_the_second_start_recovery
     # When it is drilled
     finished = _finished(_drill([group["groupId"]], ACCOUNT_A), ACCOUNT_A)

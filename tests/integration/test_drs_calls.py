@@ -1,5 +1,5 @@
 """DRS calls: in the group's account only (assumed role, or the deployment's own credentials in its
-own account), chunked to DRS's limit, and what a failed chunk leaves behind."""
+own account), one StartRecovery a job, and what a refused one says."""
 
 from __future__ import annotations
 
@@ -16,17 +16,21 @@ def _own_account() -> str:
     return aws_clients.own_account_id()
 
 
-def test_start_recovery_sends_at_most_200_servers_per_call(aws):
-    # Given 450 servers of account A
-    servers = [server_id(n) for n in range(450)]
+PIT = "pit-" + "0" * 17
+
+
+def test_start_job_is_one_start_recovery_of_the_servers_given_with_their_snapshots(aws):
+    # Given 100 servers of account A, one of them recovering from a chosen snapshot
+    servers = [server_id(n) for n in range(100)]
     client = drs.client_for(drs.target(ACCOUNT_A, "us-east-1"), "exec-1")
-    # When they are recovered
-    jobs = drs.start_recovery(client, servers, is_drill=True, tags={"k": "v"})
-    # Then three calls of at most 200 servers started them, in order, all as drills
-    assert len(jobs) == 3
-    assert [len(call["sourceServers"]) for call in aws.drs.started] == [200, 200, 50]
-    assert all(call["isDrill"] is True for call in aws.drs.started)
-    assert [s["sourceServerID"] for call in aws.drs.started for s in call["sourceServers"]] == servers
+    # When they are started as one job
+    job = drs.start_job(client, servers, is_drill=True, tags={"k": "v"}, snapshots={servers[0]: PIT})
+    # Then one call started them, in order, as a drill, the snapshot passed for that server only
+    [call] = aws.drs.started
+    assert job.startswith("drsjob-") and call["isDrill"] is True
+    assert [s["sourceServerID"] for s in call["sourceServers"]] == servers
+    assert call["sourceServers"][0]["recoverySnapshotID"] == PIT
+    assert "recoverySnapshotID" not in call["sourceServers"][1]
 
 
 def test_cross_account_calls_assume_the_role_with_external_id_and_a_named_session(aws):
@@ -102,13 +106,14 @@ def test_lookups_are_chunked_to_the_filters_limit_of_200(aws):
     assert [c.operation for c in aws.drs.calls] == ["DescribeSourceServers"] * 3
 
 
-def test_a_failed_second_chunk_reports_the_jobs_the_first_one_started(aws):
-    # Given 250 servers, the last of which DRS does not know (so the second call fails)
-    servers = [server_id(n) for n in range(249)] + ["s-" + "e" * 17]
+def test_a_refused_start_names_drs_the_call_and_the_error_and_says_whether_to_ask_again(aws):
     client = drs.client_for(drs.target(ACCOUNT_A, "us-east-1"), "exec-12")
-    # When they are recovered
-    with pytest.raises(drs.PartialStartError) as raised:
-        drs.start_recovery(client, servers, is_drill=True, tags={})
-    # Then the error carries the first call's job and its 200 servers
-    [first] = raised.value.job_ids
-    assert first.startswith("drsjob-") and raised.value.started == servers[:200]
+    # A server DRS does not know: refused for good
+    with pytest.raises(drs.DrsCallError) as unknown:
+        drs.start_job(client, ["s-" + "e" * 17], is_drill=True, tags={}, snapshots={})
+    assert "DRS StartRecovery failed: ResourceNotFoundException" in str(unknown.value)
+    assert not unknown.value.transient
+    # More servers than a job may hold: DRS's quota, full at this moment - worth asking again
+    with pytest.raises(drs.DrsCallError) as over:
+        drs.start_job(client, [server_id(n) for n in range(101)], is_drill=True, tags={}, snapshots={})
+    assert over.value.code == "ServiceQuotaExceededException" and over.value.transient

@@ -164,25 +164,31 @@ def test_a_server_in_a_running_drs_job_fails_and_a_finished_drills_instance_warn
     assert "still runs: terminate it" in leftover["message"]
 
 
-def test_quotas_from_service_quotas_fail_a_wave_over_the_servers_per_job_limit(aws):
+def test_a_wave_over_the_servers_per_job_quota_is_warned_with_its_batches_not_refused(aws):
+    # Given Service Quotas allows one server a job and the plan's wave has two
     aws.quotas.values[SERVERS_PER_JOB] = 1
+    # When readiness is checked
     readiness = _readiness(_plan([_group("Database tier")["groupId"]]))
-    [failure] = _problems(readiness, "quotas")
-    assert failure["waveNumber"] == 1 and readiness["ready"] is False
-    assert (
-        "wave 1 launches 2 servers in one job: over the servers-per-job limit 1 (Service Quotas, account "
-        in (failure["message"])
-    )
+    # Then the run is not refused: it WARNs how the engine will start the wave, naming the quota
+    [warning] = _problems(readiness, "quotas")
+    assert warning["status"] == "WARN" and warning["waveNumber"] == 1
+    assert "the largest wave (2 servers) starts as 2 DRS jobs of at most 1 servers" in warning["message"]
+    assert "servers-per-job limit 1 (Service Quotas, account " in warning["message"]
+    assert not [c for c in readiness["checks"] if c["check"] == "quotas" and c["status"] == "FAIL"]
 
 
-def test_quotas_fail_a_plan_over_the_concurrent_jobs_and_servers_in_all_jobs_limits(aws):
+def test_jobs_already_running_up_to_the_quotas_warn_that_the_wave_waits_for_room(aws):
     aws.quotas.values.update({CONCURRENT_JOBS: 1, SERVERS_IN_ALL_JOBS: 2})
     aws.drs.complete_after_polls = 10_000
     aws.drs.start_recovery(ACCOUNT_A, {"sourceServers": [{"sourceServerID": server_id()}], "isDrill": True})
     readiness = _readiness(_plan([_group("Database tier")["groupId"]]))
-    messages = [f["message"] for f in _problems(readiness, "quotas")]
-    assert any("1 DRS jobs already run" in m and "concurrent-jobs limit 1" in m for m in messages), messages
-    assert any("servers-in-all-jobs limit 2" in m for m in messages), messages
+    messages = [(f["status"], f["message"]) for f in _problems(readiness, "quotas")]
+    assert any(
+        status == "WARN"
+        and "1 DRS jobs with 1 servers already run: a wave waits" in m
+        and "concurrent-jobs limit 1" in m
+        for status, m in messages
+    ), messages
 
 
 def test_quotas_fall_back_to_drs_defaults_naming_why_when_service_quotas_refuses(aws):

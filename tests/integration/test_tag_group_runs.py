@@ -40,7 +40,7 @@ def test_a_drill_of_a_tag_group_of_1000_servers_launches_and_records_them_all(or
     [wave] = done["waves"]
     assert sorted(s["sourceServerId"] for s in wave["servers"]) == servers
     assert wave["resolvedFromTags"] == {"App": "big-estate"}
-    assert len(wave["jobIds"]) == 5  # StartRecovery takes 200 servers a call
+    assert len(wave["jobIds"]) == 10  # 100 servers a job: DRS's default servers-per-job quota
 
 
 def test_a_server_retagged_before_its_wave_starts_is_what_the_wave_launches_and_records(orchestration, aws):

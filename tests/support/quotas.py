@@ -15,9 +15,7 @@ from typing import Any
 from moto.servicequotas.responses import ServiceQuotasResponse
 
 # Quota names as Service Quotas lists them for service code "drs" (handlers/quotas.py matches words).
-SERVERS_PER_JOB = "Max source servers in a single Drill or Recovery job"
-CONCURRENT_JOBS = "Max concurrent Jobs in progress"
-SERVERS_IN_ALL_JOBS = "Max source servers in all Jobs"
+from sandbox.drs_quotas import CONCURRENT_JOBS, SERVERS_IN_ALL_JOBS, SERVERS_PER_JOB, DrsQuotas
 
 
 def default_values() -> dict[str, float]:
@@ -52,3 +50,16 @@ def service_quotas_answered(fake: ServiceQuotasFake) -> Iterator[ServiceQuotasFa
         yield fake
     finally:
         del ServiceQuotasResponse.list_service_quotas  # type: ignore[attr-defined]
+
+
+def set_drs_quotas(aws: Any, servers_per_job: int, concurrent_jobs: int, servers_in_all_jobs: int) -> None:
+    """The account's DRS quotas, alike where the product reads them (Service Quotas) and where DRS
+    enforces them (the emulator refuses a StartRecovery beyond them)."""
+    aws.quotas.values.update(
+        {
+            SERVERS_PER_JOB: servers_per_job,
+            CONCURRENT_JOBS: concurrent_jobs,
+            SERVERS_IN_ALL_JOBS: servers_in_all_jobs,
+        }
+    )
+    aws.drs.quotas = DrsQuotas(servers_per_job, concurrent_jobs, servers_in_all_jobs)

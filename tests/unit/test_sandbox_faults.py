@@ -25,6 +25,8 @@ from sandbox.drs_faults import FaultyDrsEmulator
 from sandbox.slack_fake import DEFAULT_CHANNEL, SlackDown, SlackRecorder
 from sandbox.web import Routes
 
+DEFAULT_QUOTAS = {"serversPerJob": 100, "concurrentJobs": 20, "serversInAllJobs": 500}
+
 
 @pytest.fixture(autouse=True)
 def faults_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
@@ -52,11 +54,18 @@ def test_faults_start_healthy_and_a_change_keeps_the_keys_it_does_not_name(route
         "sns": "ok",
         "drs": "ok",
         "failingServers": "fail",
+        "quotas": DEFAULT_QUOTAS,
     }
     call(routes, "POST", "/_sandbox/faults", {"slack": "down", "drs": "throttle"})
     status, _, now = call(routes, "POST", "/_sandbox/faults", {"failingServers": "recover"})
     assert status == 200
-    assert now == {"slack": "down", "sns": "ok", "drs": "throttle", "failingServers": "recover"}
+    assert now == {
+        "slack": "down",
+        "sns": "ok",
+        "drs": "throttle",
+        "failingServers": "recover",
+        "quotas": DEFAULT_QUOTAS,
+    }
 
 
 @pytest.mark.parametrize("body", [{"slack": "flaky"}, {"sqs": "error"}, {"drs": None, "x": 1}, []])

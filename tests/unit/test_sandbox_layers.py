@@ -32,6 +32,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "drs_shapes",
                 "drs_snapshots",
                 "drs_calls",
+                "drs_quotas",
                 "slack_rules",
                 "slack_requests",
                 "apigw",

