@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sandbox import drs_quotas, drs_snapshots
 from sandbox.drs_calls import Call, DrsError, account_of, caller_of
-from sandbox.drs_data import SIMULATED_LABEL, Estate
+from sandbox.drs_data import REGION, SIMULATED_LABEL, Estate
 from sandbox.drs_quotas import DrsQuotas
 from sandbox.drs_shapes import (
     SIMULATED_TAGS,
@@ -62,6 +62,13 @@ class DrsEmulator:
     # True: jobs started from now on launch the failing servers too (a retried wave succeeds); jobs
     # started before keep their outcome, as real DRS jobs would.
     recovered: bool = False
+    # Actions refused to every caller (the sandbox's deniedActions fault): a DRS call needing one is
+    # refused, and a launch whose EC2 work or PassRole needs one fails, its job log naming it.
+    denied_actions: set[str] = field(default_factory=set)
+    started: list[dict[str, Any]] = field(default_factory=list)  # every StartRecovery request body
+    calls: list[Call] = field(default_factory=list)  # every call: operation, account, role
+    # Runs before each call is answered; raising DrsError answers with that error (fault injection).
+    before: Callable[[Call, dict[str, Any]], None] | None = None
     quotas: DrsQuotas = field(default_factory=DrsQuotas)  # the sandbox's fault knob overrides
     # (account, running jobs, servers in running jobs) right after each job started
     load: list[tuple[str, int, int]] = field(default_factory=list)
@@ -84,9 +91,13 @@ class DrsEmulator:
         failing = {sid for sid, s in servers.items() if sid in self.failing or (s and s.fails_to_launch)}
         if self.failing_recovered():
             failing = set()
+        refusal = self.launch_refusal()
+        if refusal:
+            failing = set(requested)
         with self._lock:
             self._check_quotas(account, len(requested))
             job = self._new_job(account, body, requested, failing)
+            job.launch_error = refusal
             self._jobs[job.job_id] = job
             self.started.append(body)
             running = self._running(account)
@@ -135,6 +146,56 @@ class DrsEmulator:
             tags={str(k): str(v) for k, v in (body.get("tags") or {}).items()},
             by_polls=self.complete_after_polls,
         )
+
+    def current_denied(self) -> set[str]:
+        """Actions refused to every caller (the sandbox's ``deniedActions`` fault overrides)."""
+        return self.denied_actions
+
+    def launch_refusal(self) -> str:
+        """Why a launch started now fails as DRS's EC2 work would ("" when nothing stops it): DRS
+        launches with the caller's credentials, so a denied EC2 action or PassRole fails it."""
+        from handlers.services.readiness_permissions import RUN_NEEDS
+
+        launching = {n.action.lower(): n.action for n in RUN_NEEDS if n.action.startswith(("ec2:", "iam:"))}
+        denied = sorted(launching[a.lower()] for a in self.current_denied() if a.lower() in launching)
+        if not denied:
+            return ""
+        return (
+            f"UnauthorizedOperation: the caller is not authorized to perform: {denied[0]} (DRS launches "
+            "recovery instances with the credentials of whoever called StartRecovery)"
+        )
+
+    def describe_job_log_items(self, account: str, body: dict[str, Any]) -> dict[str, Any]:
+        """A job's log: its start, each server's launch and, once it ended, each failure's rawError."""
+        job_id = str(body.get("jobID") or "")
+        with self._lock:
+            job = self._jobs.get(job_id)
+        if job is None or job.account_id != account:
+            raise DrsError(404, "ResourceNotFoundException", f"job not found: {job_id[:40]}")
+        return {"items": job.log_items(time.time())}
+
+    def describe_replication_configuration_templates(
+        self, account: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Every sandbox account is initialized: one replication configuration template each."""
+        template_id = "rct-" + account.rjust(17, "0")[-17:]
+        return {
+            "items": [
+                {
+                    "replicationConfigurationTemplateID": template_id,
+                    "arn": f"arn:aws:drs:{REGION}:{account}:replication-configuration-template/{template_id}",
+                    "stagingAreaSubnetId": "subnet-0sandbox",
+                    "replicationServerInstanceType": "t3.small",
+                    "tags": dict(SIMULATED_TAGS),
+                }
+            ]
+        }
+
+    def _refuse_denied(self, call: Call) -> None:
+        action = f"drs:{call.operation}"
+        if action.lower() in {a.lower() for a in self.current_denied()}:
+            who = call.role_arn or "the deployment's own role"
+            raise DrsError(403, "AccessDeniedException", f"{who} is not authorized to perform: {action}")
 
     def failing_recovered(self) -> bool:
         """Whether failing servers launch in jobs started now (the sandbox's fault knob overrides)."""
@@ -295,6 +356,8 @@ class DrsEmulator:
             "DescribeRecoveryInstances": self.describe_recovery_instances,
             "DescribeRecoverySnapshots": self.describe_recovery_snapshots,
             "TerminateRecoveryInstances": self.terminate_recovery_instances,
+            "DescribeJobLogItems": self.describe_job_log_items,
+            "DescribeReplicationConfigurationTemplates": self.describe_replication_configuration_templates,
         }
 
         def respond(operation: str, request: Any) -> Answer:
@@ -308,6 +371,7 @@ class DrsEmulator:
                 with self._lock:
                     self.calls.append(call)
                 call.check_allowed()
+                self._refuse_denied(call)
                 body = _body(request.body)
                 if self.before is not None:
                     self.before(call, body)

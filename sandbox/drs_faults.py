@@ -32,6 +32,9 @@ class FaultyDrsEmulator(DrsEmulator):
     def failing_recovered(self) -> bool:
         return self.recovered or faults.current().failingServers == "recover"
 
+    def current_denied(self) -> set[str]:
+        return self.denied_actions | set(faults.current().deniedActions)
+
     def current_quotas(self) -> DrsQuotas:
         return faults.current().quotas.as_quotas()
 

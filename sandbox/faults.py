@@ -11,6 +11,10 @@ Where each fault acts:
 - ``drs`` and ``failingServers``: a wrapper around the DRS emulator's responder (:mod:`sandbox.drs_faults`).
 - ``sns``: a botocore hook on ``sns.Publish``, installed by :func:`install_worker_hooks` wherever
   Lambda code runs.
+- ``deniedActions`` (``["ec2:RunInstances", ...]``; ``[]`` lifts it): IAM actions denied to every role.
+  The sandbox's ``iam:SimulatePrincipalPolicy`` (:mod:`sandbox.iam_simulation`) answers
+  ``explicitDeny`` for them, and the DRS emulator (:mod:`sandbox.drs_faults`) refuses a DRS call that
+  needs one and fails a launch whose EC2 work or PassRole needs one, its job log naming it.
 - ``quotas`` (``{"serversPerJob", "concurrentJobs", "serversInAllJobs"}``; a key left out, or ``{}``,
   is DRS's default 100 / 20 / 500): the DRS emulator refuses a ``StartRecovery`` beyond them
   (:mod:`sandbox.drs_faults`), and Service Quotas lists them - a botocore hook on
@@ -25,7 +29,7 @@ import tempfile
 import threading
 import uuid
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from botocore.awsrequest import AWSPreparedRequest
 from pydantic import BaseModel, ConfigDict, Field
@@ -37,6 +41,9 @@ SlackFault = Literal["ok", "ratelimited", "error", "down"]
 SnsFault = Literal["ok", "error"]
 DrsFault = Literal["ok", "throttle", "error"]
 FailingServers = Literal["fail", "recover"]
+IamAction = Annotated[str, Field(pattern=r"^[a-z0-9-]{2,40}:[A-Za-z0-9*]{1,128}$")]
+
+
 class QuotasFault(BaseModel):
     """The DRS quotas in force (DRS's defaults unless set)."""
 
@@ -59,6 +66,7 @@ class Faults(BaseModel):
     sns: SnsFault = "ok"
     drs: DrsFault = "ok"
     failingServers: FailingServers = "fail"
+    deniedActions: list[IamAction] = Field(default_factory=list, max_length=100)
     quotas: QuotasFault = Field(default_factory=QuotasFault)
 
 
@@ -71,6 +79,7 @@ class FaultsChange(BaseModel):
     sns: SnsFault | None = None
     drs: DrsFault | None = None
     failingServers: FailingServers | None = None
+    deniedActions: list[IamAction] | None = Field(default=None, max_length=100)  # [] lifts it
     quotas: QuotasFault | None = None  # replaces the quotas in force; {} restores DRS's defaults
 
 
