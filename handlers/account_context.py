@@ -91,6 +91,17 @@ def identity_key(caller: Caller) -> str:
 _KEY_PREFIX = {"api_gateway": "api", "direct": "direct", "email": "link", "system": "system"}
 
 
+def identity_keys(caller: Caller) -> tuple[str, ...]:
+    """:func:`identity_key` first, then the other keys the same person may be known by on this
+    channel: a Slack user's ``slack:<user id>`` (what they are when Slack does not report their
+    email), so one Slack user never votes twice nor escapes the starter rule, whether or not Slack
+    answered at the time."""
+    key = identity_key(caller)
+    if caller.source == "slack" and caller.user_id and key != f"slack:{caller.user_id}":
+        return key, f"slack:{caller.user_id}"
+    return (key,)
+
+
 def email_key(address: str) -> str:
     return f"email:{address.strip().lower()}"
 

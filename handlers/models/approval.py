@@ -70,7 +70,7 @@ class Approval(Model):
     notificationEmail: str = ""
     isDrill: bool = True
     startedBy: str = ""
-    startedByKey: str = ""  # the starter's identity key (Execution.startedByKey)
+    startedByKeys: list[str] = Field(default_factory=list)  # the starter's (Execution.startedByKeys)
     startTime: str = ""
     # The approval policy in force when the pause opened (the plan's, see
     # handlers/services/approval_policy.py): who may vote, how many must, whether a reason is needed.

@@ -60,8 +60,10 @@ class ApprovalRepository:
         account_id: str,
         decided_by: str = "",
         decided_via: str = "",
+        also: tuple[str, ...] = (),
     ) -> Approval | None:
-        """Count ``vote`` for its action, once per voter ``key``, in one conditional write: only while
+        """Count ``vote`` for its action, once per voter ``key`` (and the voter's other keys ``also``:
+        a person voted under any of them has voted), in one conditional write: only while
         the pause is PENDING and unexpired, the voter has not voted, and the action's count is
         still ``seen`` (``seen`` < ``quorum`` - 1: any count below the last one). The write that
         brings the count to ``quorum`` also decides the approval (status, action, ``decided_by``).
@@ -78,7 +80,8 @@ class ApprovalRepository:
             ":account": account_id,
         }
         update = "SET votes = list_append(if_not_exists(votes, :none), :v), tally.#act = tally.#act + :one"
-        update += ", voters.#key = :at"
+        keys = {f"#key{i}": k for i, k in enumerate(dict.fromkeys((key, *also)))}
+        update += "".join(f", voters.{name} = :at" for name in keys)
         if final:
             update += ", #s = :s, #a = :a, decidedBy = :by, decidedVia = :via, decidedAt = :at"
             values.update({":s": DECIDED.get(vote.action, vote.action.upper()), ":a": vote.action})
@@ -86,14 +89,15 @@ class ApprovalRepository:
         count = "tally.#act = :seen" if final else "tally.#act < :seen"
         condition = (
             "#s = :pending AND expiresAt > :now AND accountId = :account"
-            f" AND attribute_not_exists(voters.#key) AND {count}"
+            + "".join(f" AND attribute_not_exists(voters.{name})" for name in keys)
+            + f" AND {count}"
         )
         response = conditional_update(
             lambda: self._table.update_item(
                 Key={"approvalId": approval_id},
                 UpdateExpression=update,
                 ConditionExpression=condition,
-                ExpressionAttributeNames={"#s": "status", "#act": vote.action, "#key": key}
+                ExpressionAttributeNames={"#s": "status", "#act": vote.action, **keys}
                 | ({"#a": "action"} if final else {}),
                 ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
@@ -171,10 +175,11 @@ class ApprovalRepository:
             )
         )
 
-    def reopen(self, approval: Approval, key: str = "") -> bool:
+    def reopen(self, approval: Approval, key: str = "", also: tuple[str, ...] = ()) -> bool:
         """Undo ``approval``'s decision (PENDING again, decider cleared, the deciding vote taken
-        back: the last one, and voter ``key``'s count when it was a counted vote) if it is still the
-        stored one: for a decision Step Functions did not take, so it can be made again."""
+        back: the last one, and voter ``key``'s count (with its other keys ``also``) when it was a
+        counted vote) if it is still the stored one: for a decision Step Functions did not take, so
+        it can be made again."""
         names = {"#s": "status", "#a": "action"}
         values: dict[str, Any] = {
             ":pending": "PENDING",
@@ -187,8 +192,9 @@ class ApprovalRepository:
             removed.append(f"votes[{len(approval.votes) - 1}]")
         if key and approval.action in approval.tally:
             update += ", tally.#act = tally.#act - :one"
-            removed.append("voters.#key")
-            names.update({"#act": approval.action, "#key": key})
+            keys = {f"#key{i}": k for i, k in enumerate(dict.fromkeys((key, *also)))}
+            removed += [f"voters.{name}" for name in keys]
+            names.update({"#act": approval.action, **keys})
             values[":one"] = 1
         return conditional_write(
             lambda: self._table.update_item(

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from handlers.account_context import Caller, channel_of, identity_key, principal_key
+from handlers.account_context import Caller, channel_of, identity_keys, principal_key
 from handlers.errors import ConflictError, ForbiddenError, ValidationError
 from handlers.models.approval import LINK_HOLDER, STOP_ACTIONS, Approval, Channel
 from handlers.settings import get_settings
@@ -51,17 +51,24 @@ class GroupResolutionError(Exception):
 @dataclass(frozen=True)
 class Voter:
     """Who casts a vote. ``by`` is what the record shows; ``key`` tells distinct people apart
-    (handlers.account_context.identity_key: one person is one key in Slack and through the API)."""
+    (handlers.account_context.identity_key: one person is one key in Slack and through the API), and
+    ``aliases`` are the person's other keys (a Slack user's id): a vote under any of them is theirs."""
 
     via: Channel
     by: str
     key: str
     slack_user_id: str = ""
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return (self.key, *self.aliases)
 
 
 def voter_of(caller: Caller) -> Voter:
     via = channel_of(caller)
-    return Voter(via, caller.principal, identity_key(caller), caller.user_id if via == "slack" else "")
+    key, *aliases = identity_keys(caller)
+    return Voter(via, caller.principal, key, caller.user_id if via == "slack" else "", tuple(aliases))
 
 
 def email_voter(approval: Approval) -> Voter:
@@ -72,8 +79,8 @@ def is_starter(approval: Approval, voter: Voter) -> bool:
     """Whether ``voter`` is the person who started the execution: by identity key (a renamed Slack
     user is still the starter; another with the same display name is not). A pause opened before
     starters were keyed compares the recorded name."""
-    if approval.startedByKey:
-        return voter.key == approval.startedByKey
+    if approval.startedByKeys:
+        return not set(voter.keys).isdisjoint(approval.startedByKeys)
     return voter.by == approval.startedBy
 
 
@@ -94,7 +101,7 @@ def check_vote(
             f"{approval.quorum} the starter's vote does not count, on any channel: "
             f"{who_may(approval, voter.via)} must approve it"
         )
-    voted_at = approval.voters.get(voter.key)
+    voted_at = next((approval.voters[k] for k in voter.keys if k in approval.voters), None)
     if voted_at and action not in STOP_ACTIONS:
         raise ConflictError(f"you already voted at {voted_at}; your vote still counts")
     problem = reason_problem(approval, action, reason)

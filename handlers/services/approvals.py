@@ -79,7 +79,7 @@ def open_approval(
         linkHolder=notification_email or LINK_HOLDER,
         isDrill=execution.isDrill,
         startedBy=execution.startedBy,
-        startedByKey=execution.startedByKey,
+        startedByKeys=execution.startedByKeys,
         startTime=execution.startTime,
         quorum=quorum,
         approvers=plan.approvers if plan else [],
@@ -141,7 +141,7 @@ def decide_approval(
         if written is not None and written.status == "PENDING":
             return _result(written, "voted", _progress(written, request.action))
         if written is not None:
-            return _deliver(written, who.key)
+            return _deliver(written, who)
         # Someone else's write came first: read what it did, and vote again if still open.
         approval = find_approval(
             DecideApprovalRequest(action=request.action, approvalId=approval.approvalId), None
@@ -182,6 +182,7 @@ def _write(approval: Approval, who: Voter, request: DecideApprovalRequest) -> Ap
         approval.approvalId,
         vote,
         key=who.key,
+        also=who.aliases,
         quorum=approval.quorum,
         seen=approval.tally[action],
         account_id=approval.accountId,
@@ -195,7 +196,7 @@ def _progress(approval: Approval, action: str) -> str:
     return f"{len(counted)} of {approval.quorum} votes to {action}: {names(counted)}"
 
 
-def _deliver(decided: Approval, key: str = "") -> DecisionResult:
+def _deliver(decided: Approval, who: Voter | None = None) -> DecisionResult:
     """The winner hands its decision to Step Functions. The execution record and the resume/cancel
     announcement follow (handlers.services.decisions, or the orchestrator when the state machine
     receives the decision, whichever is first)."""
@@ -203,7 +204,8 @@ def _deliver(decided: Approval, key: str = "") -> DecisionResult:
     try:
         delivered = _send_to_step_functions(decided)
     except Exception:
-        repository.reopen(decided, key)  # not taken by Step Functions: it may be decided again
+        # not taken by Step Functions: it may be decided again
+        repository.reopen(decided, who.key if who else "", who.aliases if who else ())
         count("CallbackFailureCount")
         raise
     if not delivered:

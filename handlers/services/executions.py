@@ -7,7 +7,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from handlers import aws
-from handlers.account_context import Caller, identity_key
+from handlers.account_context import Caller, identity_keys
 from handlers.errors import ConflictError, NotFoundError, NotReadyError, ValidationError
 from handlers.models.execution import Execution, ServerLaunch, WaveProgress
 from handlers.models.readiness import Check
@@ -76,7 +76,7 @@ def start_execution(
         accountId=plan.accountId,
         isDrill=is_drill,
         startedBy=caller.principal,
-        startedByKey=identity_key(caller),
+        startedByKeys=list(identity_keys(caller)),
         startedVia=caller.source,
         startTime=now_iso(),
         waves=_waves(plan, assessment if moment else None),
