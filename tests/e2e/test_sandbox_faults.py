@@ -12,7 +12,7 @@ import pytest
 from tests.e2e.conftest import RunningSandbox, http
 
 pytestmark = pytest.mark.e2e
-HEALTHY = {"slack": "ok", "sns": "ok", "drs": "ok", "failingServers": "fail"}
+HEALTHY = {"slack": "ok", "sns": "ok", "drs": "ok", "failingServers": "fail", "deniedActions": []}
 
 
 @pytest.fixture
