@@ -1,7 +1,8 @@
 """Who may do what: operators (``SLACK_OPERATOR_IDS``) change things and start runs; a plan's
 ``approvers`` (users ``U…`` and user groups ``S…``, or the operators when it names none) decide its
-pauses. A user group's members are read from Slack (``bot.usergroups``); one that cannot be read
-lets nobody through and the refusal says why. Refusals say who may."""
+pauses, by the policy each pause opened with (:func:`pause_refusal`; operators may always cancel).
+A user group's members are read from Slack (``bot.usergroups``); one that cannot be read lets nobody
+through and the refusal says why. Refusals say who may."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot import usergroups
+from handlers.account_context import Caller
+from handlers.models.approval import Approval
+from handlers.services.approval_policy import refusal_for, voter_of
 from handlers.settings import get_settings
 
 NO_OPERATORS = (
@@ -102,3 +106,18 @@ def decider_refusal(user_id: str, approvers: Iterable[str]) -> str | None:
     who = "this plan's approvers" if approvers else "operators"
     refusal = f"Only {who} may resume or cancel this pause: {people(allowed)}."
     return " ".join([refusal, *problems])
+
+
+def pause_deciders(approval: Approval) -> list[str]:
+    """Who an open pause asks in Slack, by the policy it opened with: its approvers (users and user
+    groups), or the operators when it names nobody (one naming only API principals asks nobody here)."""
+    if approval.approvers or approval.approverPrincipals:
+        return sorted(approval.approvers)
+    return sorted(operators())
+
+
+def pause_refusal(caller: Caller, approval: Approval, action: str) -> str | None:
+    """None if the Slack user of ``caller`` may ``action`` this open pause; else who may. The shared
+    rule (handlers/services/approval_policy.py) on the policy the pause opened with, so a plan edited
+    since changes nothing, and operators may always cancel."""
+    return refusal_for(approval, voter_of(caller), action, usergroups.group_members)

@@ -3,9 +3,11 @@
 Slack sends ``&``, ``<``, ``>`` of the typed text as entities; they are decoded first, so a plan
 named ``<!channel>`` can be named back. Plan names may contain spaces (quotes are optional).
 
-Each argument parser here takes the name of its subcommand and the words after the first one, and
-returns the :class:`Command`, raises :class:`ParseError` for bad arguments, or returns None when
-the words are another form of the same first word (``plan create`` versus ``plan <name>``).
+Each argument parser here takes the name of its subcommand and the words after the first one (for
+a row that reads the rest of its line as typed, such as ``cancel <id> [reason…]``: the next word and
+the rest of the line), and returns the :class:`Command`, raises :class:`ParseError` for bad
+arguments, or returns None when the words are another form of the same first word (``plan create``
+versus ``plan <name>``).
 Which parser reads which words is decided by the table in ``bot/subcommand_table.py``."""
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+import pydantic
+
 from handlers.errors import ValidationError
-from handlers.models.fields import is_valid_account_id, is_valid_email
+from handlers.models.fields import Reason, is_valid_account_id, is_valid_email
 from handlers.snapshots import read_time
 from handlers.timestamps import format_iso, now
 
@@ -31,6 +35,7 @@ class Command:
     page: int = 1
     point_in_time: str = ""  # ``at <ISO time>|<N>h ago``, as an ISO time ("" = latest data)
     force: bool = False
+    reason: str = ""  # ``cancel <executionId> [reason…]``: the rest of the line as typed
 
 
 Parser = Callable[[str, list[str]], Command | None]
@@ -47,6 +52,11 @@ class ParseError(ValueError):
 
 def decode_entities(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def line_words(text: str) -> list[str]:
+    """The first two words of the line as typed and the rest of it (a reason), entities decoded."""
+    return decode_entities(text).strip().split(maxsplit=2)
 
 
 def tokens(text: str) -> list[str]:
@@ -166,6 +176,23 @@ def execution_id(*, optional: bool) -> Parser:
         return Command(name, target=rest[0] if rest else "")
 
     return parse
+
+
+_REASON = pydantic.TypeAdapter(Reason)
+
+
+def execution_and_reason(name: str, rest: list[str]) -> Command:
+    """``cancel <executionId> [reason…]``: ``rest`` is the id and the rest of the line as typed
+    (quotes and apostrophes are part of a reason), held to the reason rules of every channel."""
+    if not rest:
+        raise ParseError("give one execution id", name)
+    reason = " ".join(rest[1:]).strip()
+    try:
+        _REASON.validate_python(reason)
+    except pydantic.ValidationError as exc:
+        problem = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        raise ParseError(f"the reason is not accepted: {problem}", name) from None
+    return Command(name, target=rest[0], reason=reason)
 
 
 def subscribe(name: str, rest: list[str]) -> Command:

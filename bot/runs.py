@@ -1,5 +1,6 @@
 """Starting a run from Slack (``/dr run`` and the recovery confirm button) and ``/dr check``:
-readiness first; a refused start lists the failing checks and says how to force it."""
+readiness first; a refused start lists the failing checks and says how to force it. And what the
+``/dr cancel`` confirm button carries: the execution, and the reason typed after it."""
 
 from __future__ import annotations
 
@@ -42,6 +43,22 @@ def run_options(value: str) -> tuple[str, Command]:
         force=options.get("force") is True,
     )
     return command.target, command
+
+
+def cancel_value(execution_id: str, reason: str) -> str:
+    """The cancel confirm button's value: the execution id, with the reason when one was typed."""
+    return json.dumps({"executionId": execution_id, "reason": reason}) if reason else execution_id
+
+
+def cancel_options(value: str) -> tuple[str, str]:
+    """What :func:`cancel_value` put in a confirm button: the execution id and the reason."""
+    try:
+        options = json.loads(value) if value.startswith("{") else {}
+    except ValueError:
+        options = {}
+    if not isinstance(options, dict) or not options.get("executionId"):
+        return value, ""
+    return str(options["executionId"]), str(options.get("reason") or "")
 
 
 def start_run(user: SlackUser, caller: Caller, plan_id: str, command: Command, *, is_drill: bool) -> Reply:

@@ -31,6 +31,7 @@ class Subcommand:
     handle: Handler
     permission: Permission = EVERYONE
     in_ack: bool = False  # answered by the ack itself: needs no AWS call
+    rest_of_line: bool = False  # the parser gets the next word and the rest of the line as typed
 
     @property
     def first_word(self) -> str:
@@ -111,10 +112,12 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     ),
     Subcommand(
         "cancel",
-        "{cmd} cancel <executionId>: cancel a running or paused execution",
-        parsing.execution_id(optional=False),
+        "{cmd} cancel <executionId> [reason]: cancel a running or paused execution (a pause that "
+        "needs a reason asks for one)",
+        parsing.execution_and_reason,
         subcommands.cancel_run,
         operators_may("cancel executions"),
+        rest_of_line=True,
     ),
     Subcommand(
         "cleanup",
@@ -149,6 +152,12 @@ def subcommand(name: str) -> Subcommand:
 
 def parse(text: str) -> Command:
     """The command typed; empty text is ``help``. Raises :class:`ParseError` for anything else."""
+    line = parsing.line_words(text)
+    for row in SUBCOMMANDS:
+        if row.rest_of_line and line and row.first_word == line[0].lower():
+            command = row.parse(row.name, line[1:])
+            if command is not None:
+                return command
     words = parsing.tokens(text)
     if not words:
         return Command("help")

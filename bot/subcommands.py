@@ -12,8 +12,9 @@ from slack_sdk.models.views import View
 from bot import access, ids, runs
 from bot.blocks import catalog
 from bot.blocks import groups as group_blocks
+from bot.blocks.approval_form import reason_form
 from bot.blocks.approvers_form import approvers_view
-from bot.blocks.common import Reply, context, paginate, plain, section
+from bot.blocks.common import Reply, context, escape_but_mentions, markdown, paginate, plain, section
 from bot.blocks.executions import (
     cleanup_blocks,
     cleanup_line,
@@ -27,12 +28,16 @@ from bot.blocks.readiness import readiness_reply
 from bot.identity import with_email
 from bot.lookup import all_groups, all_plans, find_group, find_plan, last_execution
 from bot.parsing import Command
+from bot.payloads import PauseFormMetadata
 from handlers.account_context import Caller
-from handlers.errors import NotFoundError, ValidationError
+from handlers.errors import ConflictError, NotFoundError, ValidationError
+from handlers.models.approval import OFFERS, Approval
 from handlers.models.events import ExecutionSnapshot, mode_label
 from handlers.models.execution import Execution
 from handlers.models.recovery_plan import RecoveryPlanUpdate
 from handlers.services import channel_settings, executions, readiness, recovery_plans
+from handlers.services.approval_policy import reason_problem
+from handlers.services.approvals import pending_approval
 from handlers.services.cleanup import refuse_if_not_cleanable
 
 
@@ -208,36 +213,60 @@ def show_report(user: SlackUser, command: Command) -> Reply:
 
 
 def pause_offer(user: SlackUser, caller: Caller, execution: Execution) -> list[Block]:
-    """An open pause with its buttons for a user who may decide it, or who may."""
+    """An open pause with its buttons for a user who may decide it (by the policy the pause opened
+    with), or who may."""
     pause = pause_of_execution(execution, [])
-    if pause is None:
-        return []
-    try:
-        plan = recovery_plans.get_recovery_plan(caller, execution.planId)
-    except NotFoundError:  # nobody can be shown to be its approver: the API decides it
-        return [section(pause.text())]
-    pause = pause_of_execution(execution, sorted(access.decider_ids(plan.approvers))) or pause
-    refusal = access.decider_refusal(user.user_id, plan.approvers)
-    if refusal:
-        return [section(pause.text()), context(refusal)]
-    return pause_blocks(pause, execution.executionId)
+    approval = pending_approval(execution) if pause is not None else None
+    if pause is None or approval is None:
+        return [section(pause.text())] if pause is not None else []
+    pause = pause_of_execution(execution, access.pause_deciders(approval)) or pause
+    refusal = access.pause_refusal(caller, approval, OFFERS[approval.kind][0])
+    if not refusal:
+        return pause_blocks(pause, execution.executionId)
+    blocks: list[Block] = [section(pause.text()), markdown(escape_but_mentions(refusal))]
+    if access.pause_refusal(caller, approval, "cancel") is None:  # an operator: may always cancel
+        blocks.append(context(f"You may cancel it: {user.command} cancel {execution.executionId} <reason>"))
+    return blocks
 
 
-def cancel_run(user: SlackUser, command: Command) -> Reply:
+def cancel_run(user: SlackUser, command: Command) -> Reply | View:
+    """``cancel <executionId> [reason…]``: the confirm button (with the reason typed), or, for a pause
+    that needs a reason to cancel when none was typed, the pause's Cancel form (as its button opens)."""
     execution = executions.get_execution(caller_for(user), command.target)
     if execution.status not in ("RUNNING", "PAUSED"):
         return Reply(f"Execution {execution.executionId} has already finished: {execution.status}.")
+    approval = pending_approval(execution) if execution.status == "PAUSED" else None
+    if approval is not None and not command.reason and reason_problem(approval, "cancel", ""):
+        return cancel_form(user, execution, approval)
+    what = f"the {mode_label(execution.isDrill).lower()} of {execution.planName} ({execution.status})"
+    why = f" Reason: {command.reason}" if command.reason else ""
     return confirm_reply(
-        f"Cancel the {mode_label(execution.isDrill).lower()} of {execution.planName} ({execution.status})?",
+        f"Cancel {what}?{why}",
         ButtonElement(
             text="Cancel execution",
             action_id=ids.CANCEL_EXECUTION_CONFIRM,
-            value=execution.executionId,
+            value=runs.cancel_value(execution.executionId, command.reason),
             style="danger",
         ),
         title="Cancel the execution?",
         confirm="Cancel execution",
     )
+
+
+def cancel_form(user: SlackUser, execution: Execution, approval: Approval) -> View:
+    """The reason form of the pause's Cancel, for ``/dr cancel`` typed without a reason; decided by
+    its submission as from the button, the outcome told to the user (the command left no message)."""
+    pause = pause_of_execution(execution, access.pause_deciders(approval))
+    if pause is None:  # the execution moved on since it was read: say so as the button would
+        raise ConflictError(f"execution {execution.executionId} is no longer paused; cancel it again")
+    metadata = PauseFormMetadata(
+        channel=user.channel_id,
+        executionId=execution.executionId,
+        wave=approval.waveNumber,
+        action="cancel",
+        ephemeral=True,
+    )
+    return reason_form(pause, metadata, required=True)
 
 
 def cleanup_drill(user: SlackUser, command: Command) -> Reply:

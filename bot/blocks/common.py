@@ -6,6 +6,7 @@ escaped (``&``, ``<``, ``>``), so ``<!channel>`` is shown, never sent as a menti
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,16 @@ PAGE_SIZE = 20
 def escape(text: str) -> str:
     """Slack's mrkdwn escaping: the three characters that start entities, links and mentions."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# A mention of a user (``<@U…>``/``<@W…>``) or a user group (``<!subteam^S…>``), once escaped.
+_ESCAPED_MENTION = re.compile(r"&lt;(@[UW][A-Z0-9]{2,20}|!subteam\^S[A-Z0-9]{2,20})&gt;")
+
+
+def escape_but_mentions(text: str) -> str:
+    """:func:`escape`, except that user and user-group mentions stay mentions (a refusal names who
+    may). Nothing else survives: ``<!channel>``, links and formatting are escaped as ever."""
+    return _ESCAPED_MENTION.sub(r"<\1>", escape(text))
 
 
 def clip(text: str, limit: int = TEXT_LIMIT) -> str:
@@ -71,17 +82,25 @@ def context(text: str) -> ContextBlock:
 
 @dataclass
 class Reply:
-    """What a command answers: a fallback ``text`` (escaped) and blocks; ephemeral unless shared."""
+    """What a command answers: a fallback ``text`` (escaped) and blocks; ephemeral unless shared.
+    ``mentions``: the text's user and user-group mentions stay mentions (:func:`escape_but_mentions`)."""
 
     text: str
     blocks: list[Block] = field(default_factory=list)
     in_channel: bool = False
+    mentions: bool = False
+
+    @classmethod
+    def refusal(cls, text: str) -> Reply:
+        """A refusal naming who may: the people it names are mentions, in the text and the block."""
+        return cls(text, [markdown(escape_but_mentions(text))], mentions=True)
 
     def payload(self) -> dict[str, Any]:
         blocks = limit_blocks(self.blocks or [section(self.text)])
+        text = escape_but_mentions(self.text) if self.mentions else escape(self.text)
         return {
             "response_type": "in_channel" if self.in_channel else "ephemeral",
-            "text": clip(escape(self.text)),
+            "text": clip(text),
             "blocks": [b.to_dict() for b in blocks],
         }
 

@@ -10,7 +10,7 @@ from slack_bolt import Ack, App
 from bot import ids
 from bot.blocks.common import Reply
 from bot.listeners.common import Respond, answer, not_allowed, user_from_body
-from bot.runs import run_options, start_run
+from bot.runs import cancel_options, run_options, start_run
 from bot.subcommand_table import subcommand
 from bot.subcommands import caller_for, person_for
 from handlers.services import decisions
@@ -50,11 +50,13 @@ def confirm_cancel(body: dict[str, Any], action: dict[str, Any], respond: Respon
         refusal = not_allowed(user, subcommand("cancel").permission)
         if refusal:
             return refusal
-        execution = decisions.cancel_execution(caller_for(user), str(action.get("value", "")))
+        execution_id, reason = cancel_options(str(action.get("value", "")))
+        execution = decisions.cancel_execution(caller_for(user), execution_id, reason=reason)
         respond(delete_original=True)
+        why = f" Reason: {reason}" if reason else ""
         text = (
             f"{user.principal} cancelled execution {execution.executionId} of {execution.planName}: "
-            f"{execution.status}."
+            f"{execution.status}.{why}"
         )
         return Reply(text, in_channel=True)
 

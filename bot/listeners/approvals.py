@@ -2,9 +2,11 @@
 and the App Home).
 
 A click opens the reason form at once, in the ack (Slack's trigger id lasts 3 seconds): only for
-an allowed approver, only in the account the channel is bound to (another account's pause is not
-found). The submission is checked in its ack (field errors stay on the form: the submitter must be
-an approver too, and a reason is required where the plan's ``requireReason`` says so) and decided
+someone the pause's policy lets take that decision (the policy the pause opened with, read from its
+approval: a plan edited since changes nothing; operators may always cancel), only in the account the
+channel is bound to (another account's pause is not found). The submission is checked in its ack
+(field errors stay on the form: the submitter must be allowed too, and a reason is required where
+the pause's ``requireReason`` says so) and decided
 lazily through the shared decision service (exactly once across channels). The pause message is
 then updated in place: still open with the votes so far, or closed with who, how, when and why."""
 
@@ -18,8 +20,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import access, ids, usergroups
-from bot.blocks.approval_form import reason_form, reason_required
-from bot.blocks.common import Reply, clip, escape, markdown
+from bot.blocks.approval_form import reason_form
+from bot.blocks.common import Reply, clip, escape
 from bot.blocks.executions import (
     EXPIRED_LINE,
     Pause,
@@ -33,15 +35,15 @@ from bot.identity import with_email
 from bot.listeners.common import Respond, answer, user_from_body
 from bot.listeners.home import home_channel, home_note, publish_home
 from bot.payloads import PauseFormMetadata, block_actions, pause_form
-from bot.subcommands import SlackUser, caller_for
+from bot.subcommands import SlackUser, person_for
 from handlers.account_context import Caller
 from handlers.errors import DomainError, NotFoundError
-from handlers.models.approval import OFFERS, Action, DecisionResult
+from handlers.models.approval import OFFERS, Action, Approval, DecisionResult
 from handlers.models.execution import Execution
-from handlers.models.recovery_plan import RecoveryPlan
 from handlers.observability import logger
-from handlers.services import decisions, executions, recovery_plans
-from handlers.services.approvals import not_offered_message
+from handlers.services import decisions, executions
+from handlers.services.approval_policy import reason_problem
+from handlers.services.approvals import not_offered_message, pending_approval
 
 # The buttons of a pause (Resume / Cancel) and of a failed wave's (Retry / Skip / Cancel): each opens
 # the reason form for its decision.
@@ -63,21 +65,34 @@ def register(app: App) -> None:
 
 @dataclass(frozen=True)
 class Target:
-    """The paused execution a click or a form names, read in the channel's account."""
+    """The paused execution a click or a form names, read in the channel's account, and its open
+    pause's approval (the policy the pause opened with; None when no pause is open)."""
 
     caller: Caller
     execution: Execution
-    plan: RecoveryPlan
+    approval: Approval | None
 
     def open_pause(self, wave: int) -> Pause | None:
-        pause = pause_of_execution(self.execution, sorted(access.decider_ids(self.plan.approvers)))
+        if self.approval is None or self.approval.waveNumber != wave:
+            return None
+        pause = pause_of_execution(self.execution, access.pause_deciders(self.approval))
         return pause if pause is not None and pause.wave_number == wave else None
+
+    def refusal(self, action: str) -> str | None:
+        """Why this Slack user may not take ``action`` on the open pause (None: they may, or no pause
+        is open and the click shows who decided it)."""
+        if self.approval is None:
+            return None
+        return access.pause_refusal(self.caller, self.approval, action)
+
+    def reason_required(self, action: str) -> bool:
+        return self.approval is not None and reason_problem(self.approval, action, "") is not None
 
 
 def target(user: SlackUser, execution_id: str) -> Target:
-    caller = caller_for(user)
+    caller = person_for(user)  # a vote: the user as a person (the email Slack reports for them)
     execution = executions.get_execution(caller, execution_id)
-    return Target(caller, execution, recovery_plans.get_recovery_plan(caller, execution.planId))
+    return Target(caller, execution, pending_approval(execution))
 
 
 # --- the click ---
@@ -107,9 +122,9 @@ def _open_form(
         )
     execution_id, wave = named
     found = target(user, execution_id)
-    refusal = access.decider_refusal(user.user_id, found.plan.approvers)
+    refusal = found.refusal(verb)
     if refusal:
-        return Reply(refusal, [markdown(refusal)])
+        return Reply.refusal(refusal)
     clicked = block_actions(body)
     container = clicked.container
     metadata = PauseFormMetadata(
@@ -127,9 +142,8 @@ def _open_form(
         blocks = decided_blocks(_closed_pause(found, wave), line, reason)
         return show(client, metadata, blocks, line, user.user_id)
     if verb not in OFFERS[pause.kind]:  # e.g. a Resume value replayed on a failed wave's pause
-        refusal = not_offered_message(pause.kind, wave, verb)
-        return Reply(refusal, [markdown(refusal)])
-    form = reason_form(pause, metadata, required=reason_required(found.plan, verb))
+        return Reply(not_offered_message(pause.kind, wave, verb))
+    form = reason_form(pause, metadata, required=found.reason_required(verb))
     try:
         client.views_open(trigger_id=clicked.trigger_id, view=form)
     except SlackApiError as exc:
@@ -162,14 +176,14 @@ def check_form(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
 def form_problem(
     user: SlackUser, metadata: PauseFormMetadata, reason: str, found: Target | None = None
 ) -> str | None:
-    """Why this submitter may not decide with this reason: the approver check again (the submitter,
-    who may not be who clicked), and the plan's ``requireReason``."""
+    """Why this submitter may not decide with this reason: who may, checked again (the submitter,
+    who may not be who clicked), and the pause's ``requireReason``."""
     found = found or target(user, metadata.executionId)
-    refusal = access.decider_refusal(user.user_id, found.plan.approvers)
+    refusal = found.refusal(metadata.action)
     if refusal:
         return refusal
-    if not reason and reason_required(found.plan, metadata.action):
-        return f"This plan asks for a reason to {metadata.action} (requireReason)."
+    if not reason and found.reason_required(metadata.action):
+        return f"This pause asks for a reason to {metadata.action} (the plan's requireReason)."
     return None
 
 
@@ -215,7 +229,8 @@ def _decide(user: SlackUser, metadata: PauseFormMetadata, reason: str, client: W
             line,
             user.user_id,
         )
-    after = Target(found.caller, executions.get_execution(found.caller, metadata.executionId), found.plan)
+    execution = executions.get_execution(found.caller, metadata.executionId)
+    after = Target(found.caller, execution, pending_approval(execution))
     pause = after.open_pause(metadata.wave)
     if pause is not None:  # a vote towards the quorum: the message shows it, with its buttons
         blocks = pause_blocks(pause, metadata.executionId)

@@ -7,11 +7,11 @@ from typing import Any
 
 from bot.access import Permission
 from bot.blocks.catalog import candidates
-from bot.blocks.common import Reply, markdown, section
+from bot.blocks.common import Reply, section
 from bot.lookup import PlanLookupError
 from bot.payloads import block_actions, block_suggestion, view_submission
 from bot.subcommands import SlackUser
-from handlers.errors import DomainError
+from handlers.errors import DomainError, ForbiddenError
 from handlers.observability import count, logger
 from handlers.settings import get_settings
 
@@ -53,12 +53,14 @@ def user_from_body(body: dict[str, Any], channel_id: str = "") -> SlackUser:
 def not_allowed(user: SlackUser, permission: Permission) -> Reply | None:
     """The refusal, naming who may, when ``user`` lacks ``permission``."""
     refusal = permission.refusal(user.user_id)
-    return Reply(refusal, [markdown(refusal)]) if refusal else None
+    return Reply.refusal(refusal) if refusal else None
 
 
 def error_reply(exc: DomainError) -> Reply:
     if isinstance(exc, PlanLookupError) and exc.candidates:
         return Reply(exc.message, [section(exc.message), *candidates(exc.candidates)])
+    if isinstance(exc, ForbiddenError):  # says who may: the people it names are mentions
+        return Reply.refusal(exc.message)
     return Reply(exc.message)
 
 

@@ -102,6 +102,16 @@ def open_approval(
     return approval
 
 
+def pending_approval(execution: Execution) -> Approval | None:
+    """The open pause of ``execution`` (as the caller has just read it in its account) with the policy
+    it opened with, or None when no pause waits for a decision."""
+    approval_id = ExecutionRepository().pending_approval_id(execution.executionId)
+    approval = ApprovalRepository().get(approval_id) if approval_id else None
+    if approval is None or approval.accountId != execution.accountId or approval.status != "PENDING":
+        return None
+    return approval
+
+
 def find_approval(request: DecideApprovalRequest, account_id: str | None) -> Approval:
     repository = ApprovalRepository()
     approval = (

@@ -26,6 +26,12 @@ from bot.subcommand_table import explain, help_text, parse, subcommand
         ("status", Command("status")),
         ("status abc-123", Command("status", target="abc-123")),
         ("cancel abc-123", Command("cancel", target="abc-123")),
+        ("cancel abc-123 wrong plan", Command("cancel", target="abc-123", reason="wrong plan")),
+        (
+            'cancel  abc-123  don\'t "run"  it ',
+            Command("cancel", target="abc-123", reason='don\'t "run"  it'),
+        ),
+        ("cancel abc-123 &lt;!channel&gt; &amp;", Command("cancel", target="abc-123", reason="<!channel> &")),
         ("subscribe Payments a@example.com", Command("subscribe", target="Payments", email="a@example.com")),
         (
             "subscribe Pay &lt;mailto:a@example.com|a@example.com&gt;",
@@ -49,6 +55,8 @@ def test_commands_parse(text, expected):
         ("run recovery", "which plan", "run"),
         ("cancel", "one execution id", "cancel"),
         ("status a b", "one execution id", "status"),
+        ("cancel abc-123 stop\x00now", "control characters", "cancel"),
+        ("cancel abc-123 " + "x" * 1001, "reason is not accepted", "cancel"),
         ("subscribe Payments", "a plan and an email", "subscribe"),
         ("subscribe Payments nope", "not an email address", "subscribe"),
         ("unsubscribe", "which plan", "unsubscribe"),
