@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from handlers import aws, drs, point_in_time, run_limits
+from handlers import aws, drs, job_logs, point_in_time, run_limits
 from handlers.errors import NotFoundError
 from handlers.models.approval import PauseKind
 from handlers.models.events import EventType
@@ -214,6 +214,9 @@ def poll_wave(task: PollWaveTask) -> dict[str, Any]:
         ExecutionRepository().update_wave(execution.executionId, wave)
         return {**in_progress, **_next_poll(wave)}
     status, message = wave_outcome(wave.servers)
+    if status == "FAILED":  # name DRS's cause, e.g. a permission the role lacks
+        failed = [s.sourceServerId for s in wave.servers if s.launchStatus == "FAILED" and not s.optional]
+        message += job_logs.launch_failures(client, jobs, failed)
     if status == "FAILED" and on_failure == "fail" and plan is not None and plan.onWaveFailure == "pause":
         message += (
             f"; no retry left (a run retries failed waves at most {run_limits.MAX_RETRIES_PER_RUN} times)"

@@ -136,6 +136,7 @@ DRS_INSTANCE_ROLES = (
 # The one list of what a run needs of its role (see the module docstring).
 RUN_NEEDS: tuple[Need, ...] = (
     # what the orchestrator's code calls (a drill's cleanup included)
+    Need("drs:DescribeJobLogItems", "drs:job"),
     Need("drs:DescribeJobs"),
     Need("drs:DescribeRecoveryInstances"),
     Need("drs:DescribeRecoverySnapshots"),

@@ -74,6 +74,7 @@ def test_a_denied_action_fails_readiness_a_forced_drill_and_doctor(
     execution_id = runs.start(plan, force=True)
     ended = wait_until_finished(sandbox, execution_id)
     assert ended["status"] == "FAILED"
+    assert "not authorized to perform: ec2:RunInstances" in ended["waves"][0]["message"]
     [job_id] = ended["waves"][0]["jobIds"]
     drs = boto3.client(
         "drs",

@@ -10,6 +10,7 @@ from tests.conftest import ACCOUNT_A
 from tests.support import iam_roles
 from tests.support.data import group_body, plan_body
 from tests.support.events import call_api, invoke_direct
+from tests.support.orchestration import wait_until
 
 TARGET_ROLE = f"arn:aws:iam::{ACCOUNT_A}:role/{iam_roles.TARGET_ROLE_NAME}"
 
@@ -85,3 +86,37 @@ def test_check_permissions_answers_for_every_account_and_region_the_callers_grou
         "drs_initialized": "PASS",
     }
     assert "iam:PassRole" in answer["checks"][0]["message"]
+
+
+def test_a_forced_drill_whose_role_lacks_a_launch_permission_fails_its_wave_naming_it(orchestration):
+    # Given a plan whose waves fail the run, and IAM denying ec2:RunInstances to every role
+    status, group = call_api("POST", "/protection-groups", group_body("Database tier"), account=ACCOUNT_A)
+    assert status == 201, group
+    body = plan_body([group["groupId"]], onWaveFailure="fail")
+    for wave in body["waves"]:
+        wave["pauseBeforeExecution"] = False
+    status, plan = call_api("POST", "/recovery-plans", body, account=ACCOUNT_A)
+    assert status == 201, plan
+    orchestration.drs.denied_actions = {"ec2:RunInstances"}
+    # When a drill is forced past readiness and runs
+    status, started = call_api(
+        "POST", "/executions", {"planId": plan["planId"], "force": True}, account=ACCOUNT_A
+    )
+    assert status == 201, started
+    finished = wait_until(
+        lambda: (
+            (
+                e := invoke_direct(
+                    "get_execution", {"executionId": started["executionId"], "accountId": ACCOUNT_A}
+                )
+            )["status"]
+            in ("FAILED", "SUCCEEDED")
+            and e
+        ),
+        timeout=40,
+    )
+    # Then the wave failed, its message naming DRS's cause: the permission the role lacks
+    assert finished["status"] == "FAILED"
+    message = finished["waves"][0]["message"]
+    assert "source servers failed to launch" in message
+    assert "DRS job log:" in message and "not authorized to perform: ec2:RunInstances" in message
