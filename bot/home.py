@@ -1,20 +1,25 @@
 """What a user's App Home shows, read through the shared services: the open pauses this user may
-decide, the running executions and the last endings, in the accounts Slack channels are bound to
-(``/dr account``, and the deployment's default account). Nothing of an account no channel is bound
-to is read. A pause's buttons act through a channel bound to its account (the plan's own channel
-when it is bound there), exactly as in that channel."""
+decide, the running executions and the last endings, in the accounts of the Slack channels this user
+is a member of (each channel's ``/dr account``, or the deployment's default account when it has
+none). Nothing of any other account is read. A pause's buttons act through one of the user's
+channels bound to its account (the plan's own channel when it is one of them), exactly as there;
+who may decide is the pause's own policy (the one it opened with), as in that channel."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bot import access
 from bot.blocks.executions import Pause, pause_of_execution
+from bot.subcommands import SlackUser, person_for
 from handlers.account_context import Caller
 from handlers.errors import NotFoundError
+from handlers.models.approval import OFFERS
 from handlers.models.execution import TERMINAL_STATUSES, Execution
 from handlers.models.recovery_plan import RecoveryPlan
 from handlers.services import channel_settings, executions, recovery_plans
+from handlers.services.approvals import pending_approval
 
 READ_LIMIT = 200  # the newest executions read per account
 RECENT = 10
@@ -33,12 +38,15 @@ class Home:
     running: list[Execution] = field(default_factory=list)
     recent: list[Execution] = field(default_factory=list)
     accounts: list[str] = field(default_factory=list)
+    problem: str = ""  # why no account is shown (Slack did not list the user's channels)
 
 
-def gather(user_id: str) -> Home:
+def gather(user_id: str, member_of: Iterable[str]) -> Home:
+    """``user_id``'s home: only the accounts of the channels in ``member_of`` (the channels Slack
+    says the user is a member of)."""
     home = Home()
     ended: list[Execution] = []
-    for account, channels in sorted(channel_settings.bound_accounts().items()):
+    for account, channels in sorted(channel_settings.accounts_of_channels(member_of).items()):
         home.accounts.append(account)
         caller = Caller(account_id=account, principal="slack-app-home", source="slack")
         plans: dict[str, RecoveryPlan | None] = {}
@@ -47,9 +55,9 @@ def gather(user_id: str) -> Home:
                 ended.append(execution)
                 continue
             home.running.append(execution)
-            plan = _plan(caller, execution.planId, plans)
-            if execution.status == "PAUSED" and plan is not None:
-                waiting = _waiting(user_id, execution, plan, channels)
+            if execution.status == "PAUSED":
+                channel = button_channel(_plan(caller, execution.planId, plans), channels)
+                waiting = _waiting(user_id, execution, channel)
                 home.waiting += [waiting] if waiting else []
     home.recent = sorted(ended, key=lambda e: e.endTime or e.startTime, reverse=True)[:RECENT]
     return home
@@ -76,17 +84,20 @@ def _plan(caller: Caller, plan_id: str, plans: dict[str, RecoveryPlan | None]) -
     return plans[plan_id]
 
 
-def _waiting(user_id: str, execution: Execution, plan: RecoveryPlan, channels: list[str]) -> Waiting | None:
-    allowed, _ = access.is_decider(user_id, plan.approvers)
-    pause = pause_of_execution(execution, sorted(access.decider_ids(plan.approvers)))
-    if not allowed or pause is None:
+def _waiting(user_id: str, execution: Execution, channel: str) -> Waiting | None:
+    """The open pause, if this user may decide it through ``channel`` by the pause's own policy."""
+    approval = pending_approval(execution)
+    if approval is None:
         return None
-    return Waiting(execution, pause, button_channel(plan, execution.accountId, channels))
+    caller = person_for(SlackUser(user_id=user_id, user_name="", channel_id=channel))
+    pause = pause_of_execution(execution, access.pause_deciders(approval))
+    if pause is None or access.pause_refusal(caller, approval, OFFERS[approval.kind][0]):
+        return None
+    return Waiting(execution, pause, channel)
 
 
-def button_channel(plan: RecoveryPlan, account: str, channels: list[str]) -> str:
-    """The plan's channel when it acts on the plan's account, else the first bound channel."""
-    own = plan.slackChannelId
-    if own and channel_settings.channel_account(own) == account:
-        return own
-    return channels[0] if channels else ""
+def button_channel(plan: RecoveryPlan | None, channels: list[str]) -> str:
+    """The plan's channel when it is one of ``channels`` (the user's, acting on the plan's account),
+    else the first of them."""
+    own = plan.slackChannelId if plan else ""
+    return own if own in channels else channels[0]

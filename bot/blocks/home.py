@@ -1,6 +1,7 @@
-"""The App Home tab (``views.publish``): "Waiting for you" (with the pause buttons), "Running",
-"Recent" (outcome, measured RTO when the execution has one, how to get its report). Slack allows a
-home tab 100 blocks: each part is capped and says how many more there are."""
+"""The App Home tab (``views.publish``), for the accounts of the channels the user is in: "Waiting
+for you" (with the pause buttons), "Running", "Recent" (outcome, measured RTO when the execution has
+one, how to get its report). Slack allows a home tab 100 blocks: each part is capped and says how
+many more there are."""
 
 from __future__ import annotations
 
@@ -30,8 +31,8 @@ HOME_PREFIX = "home:"  # block id of a Home pause's buttons: home:<channel>:<exe
 def home_view(home: Home, command: str = "/dr", note: str = "") -> View:
     """The home tab; ``note`` (escaped mrkdwn) on top says what the user's last click did."""
     blocks: list[Block] = [header("Disaster recovery")]
-    scope = ", ".join(home.accounts) or "none yet (an operator binds a channel: /dr account <id>)"
-    blocks.append(context(f"Accounts bound to Slack channels: {scope}"))
+    scope = ", ".join(home.accounts) or f"none (an operator binds a channel: {command} account <id>)"
+    blocks.append(context(home.problem or f"Accounts of the channels you are in: {scope}"))
     if note:  # the bot's own mrkdwn, escaped by whoever wrote it
         blocks.append(markdown(note))
     blocks += [header("Waiting for you"), *waiting_blocks(home.waiting, command)]

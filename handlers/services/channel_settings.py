@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from handlers.errors import ValidationError
 from handlers.models.fields import is_valid_account_id
 from handlers.observability import logger
@@ -35,3 +37,16 @@ def bound_accounts() -> dict[str, list[str]]:
     if default:
         accounts.setdefault(default, [])
     return {account: sorted(channels) for account, channels in accounts.items()}
+
+
+def accounts_of_channels(channel_ids: Iterable[str]) -> dict[str, list[str]]:
+    """Account -> which of ``channel_ids`` act on it (bound to it, or to the deployment's default
+    account when unbound and one is configured), sorted: what a member of those channels may see."""
+    bound = {c: account for account, channels in bound_accounts().items() for c in channels}
+    default = get_settings().slack_default_account_id
+    accounts: dict[str, list[str]] = {}
+    for channel in sorted(set(channel_ids)):
+        account = bound.get(channel) or default
+        if account:
+            accounts.setdefault(account, []).append(channel)
+    return accounts
