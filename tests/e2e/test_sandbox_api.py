@@ -16,6 +16,7 @@ CONTRACT_KEYS = {
     "slackSigningSecret",
     "slackResponseUrl",
     "slackUsers",
+    "slackUserEmails",
     "lambdaEndpoint",
     "awsEndpoint",
     "region",
@@ -44,6 +45,7 @@ def test_info_publishes_every_contract_key(sandbox: RunningSandbox) -> None:
 
     assert set(info) >= CONTRACT_KEYS
     assert set(info["slackUsers"]) >= {"operator", "viewer"}
+    assert set(info["slackUserEmails"]) == set(info["slackUsers"].values())  # users.info's emails
     assert set(info["functions"]) >= {"api", "orchestrator", "bot", "notifier"}
     assert all(info["functions"][role] for role in ("api", "orchestrator", "bot", "notifier"))
     assert info["stateMachineArn"].startswith("arn:aws:states:")

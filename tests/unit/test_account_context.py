@@ -5,9 +5,13 @@ from __future__ import annotations
 import pytest
 
 from handlers.account_context import (
+    Caller,
     caller_for_invocation,
     detect_invocation_source,
     get_invocation_metadata,
+    identity_key,
+    identity_keys,
+    principal_key,
     validate_account_context_for_invocation,
 )
 from handlers.errors import ForbiddenError, ValidationError
@@ -143,3 +147,37 @@ def test_an_operation_that_records_an_actor_requires_one_in_direct_invocation():
 def test_a_direct_actor_with_line_breaks_markup_or_links_is_refused(actor):
     with pytest.raises(ValidationError, match="requestedBy"):
         caller_for_invocation({}, {"accountId": "123456789012", "requestedBy": actor}, actor_required=True)
+
+
+def _event_with(claims: dict[str, object]) -> dict[str, object]:
+    event = api_event("POST", "/x")
+    event["requestContext"]["authorizer"]["claims"] = {"custom:accountId": "111111111111", **claims}
+    return event
+
+
+@pytest.mark.parametrize("verified", ["false", False, None, "", "False "])
+def test_an_unverified_email_claim_names_nobody_the_username_does(verified):
+    # Given mallory's Cognito user carrying ana's address, not verified
+    claims = {"cognito:username": "mallory", "email": "ana@example.com", "email_verified": verified}
+    # Then she is known by her username, never by the address
+    caller = caller_for_invocation(_event_with(claims), {})
+    assert (caller.principal, caller.email, identity_key(caller)) == ("mallory", "", "api:mallory")
+
+
+@pytest.mark.parametrize("verified", ["true", True, "True"])
+def test_a_verified_email_is_the_identity_lower_cased(verified):
+    claims = {"cognito:username": "ana", "email": "Ana@Example.com", "email_verified": verified}
+    caller = caller_for_invocation(_event_with(claims), {})
+    assert caller.principal == caller.email == "Ana@Example.com"
+    assert identity_keys(caller) == ("email:ana@example.com",)
+
+
+def test_one_person_has_one_key_in_slack_and_through_the_api_and_direct_names_nobody():
+    slack = Caller("111111111111", "@ana", "slack", user_id="U0ANA", email="ANA@example.com")
+    api = caller_for_invocation(_event_with({"email": "ana@example.com", "email_verified": "true"}), {})
+    direct = caller_for_invocation({}, {"accountId": "111111111111", "decidedBy": "ana@example.com"})
+    assert identity_keys(slack) == ("email:ana@example.com", "slack:U0ANA")
+    assert identity_key(api) == identity_key(slack) != identity_key(direct) == "direct:ana@example.com"
+    # a Cognito username shaped like an address is still a username, and no approverPrincipals email
+    username = caller_for_invocation(_event_with({"cognito:username": "ana@example.com"}), {})
+    assert identity_key(username) == "api:ana@example.com" != principal_key("ana@example.com")

@@ -39,3 +39,10 @@ def test_the_api_answers_a_request_without_the_header_with_403():
     )
     response = lambda_handler(event, LambdaContext())
     assert response["statusCode"] == 403 and "FORBIDDEN" in response["body"]
+
+
+def test_a_user_given_as_an_email_is_a_verified_email_and_a_name_is_a_username():
+    # One sandbox person in Slack and through the API: the address Slack reports is verified here
+    assert _claims({"X-Sandbox-User": "approver@sandbox.example.com"})["email_verified"] == "true"
+    named = _claims({"X-Sandbox-User": "mallory"})
+    assert named["cognito:username"] == "mallory" and "email" not in named
