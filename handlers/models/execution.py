@@ -135,9 +135,9 @@ class Execution(Model):
     isDrill: bool = True
     startedBy: str
     startedVia: str
-    # Who started it as a person, the same on every channel (handlers.account_context.identity_key):
+    # Who started it as a person, the same on every channel (handlers.account_context.identity_keys):
     # the starter's vote never counts toward a quorum above 1, whatever channel or name it comes by.
-    startedByKey: str = ""
+    startedByKeys: list[str] = Field(default_factory=list)
     startTime: str
     endTime: str = ""
     stateMachineExecutionArn: str = ""
