@@ -2,7 +2,12 @@
 not voted are reminded (``pause_reminder`` event: an email, and a Slack thread reply mentioning
 them). Scheduled when the pause opens, as one-time EventBridge Scheduler schedules
 (handlers/schedules.py) that run the orchestrator's ``pause_reminder`` task; a reminder for a
-pause that has been decided (or replaced by a later one) does nothing."""
+pause that has been decided (or replaced by a later one) does nothing.
+
+A reminder stands on its own: the pause's announcement may never have arrived, so the reminder email
+carries the pause's decide links itself (the same confirmation-page links as the pause email: a GET
+shows a page, nothing is decided until it is confirmed, and the task token never leaves the
+approvals table), and says how else to decide (Slack, ``/dr status``, the API)."""
 
 from __future__ import annotations
 
@@ -11,8 +16,9 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from handlers import schedules
-from handlers.models.approval import Approval
+from handlers.models.approval import OFFERS, Approval
 from handlers.models.execution import PauseReminderTask
+from handlers.notifications import callback_url
 from handlers.observability import count, logger
 from handlers.repositories.executions import ExecutionRepository
 from handlers.services.execution_events import announce
@@ -67,5 +73,15 @@ def remind(task: PauseReminderTask) -> dict[str, Any]:
         expiresAt=pending.expiresAt,
         quorum=pending.quorum,
         votes=pending.votes,
+        **decide_links(task.executionId, pending.kind),
     )
     return {"reminded": True}
+
+
+def decide_links(execution_id: str, kind: str) -> dict[str, str]:
+    """The open pause's email links (``resumeUrl``, ``cancelUrl``…: what its kind offers), as the
+    pause email carries them; none when the pause's approval cannot be read."""
+    approval_id = ExecutionRepository().pending_approval_id(execution_id)
+    if not approval_id:
+        return {}
+    return {f"{action}Url": callback_url(action, approval_id) for action in OFFERS[kind]}

@@ -6,13 +6,17 @@ pause that was decided meanwhile does nothing."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from handlers.orchestrator import lambda_handler as orchestrator
+from handlers.repositories.approvals import ApprovalRepository
 from handlers.timestamps import parse_iso
 from tests.integration.test_automatic_cleanup import GROUP, scheduler  # noqa: F401 - the fixture
 from tests.integration.test_reports import paused_run
-from tests.support.events import LambdaContext, call_api
+from tests.support.events import LambdaContext, call_api, call_page
+from tests.support.faults import lose_announcements
 
 
 def _reminders(client: Any) -> dict[str, dict[str, Any]]:
@@ -71,3 +75,33 @@ def test_a_reminder_is_announced_while_the_pause_is_open_and_not_after_it_was_de
     assert orchestrator({**task, "requestedAt": "2020-01-01T00:00:00Z"}, LambdaContext()) == {
         "reminded": False
     }
+
+
+def test_the_reminder_of_a_pause_whose_announcement_was_lost_carries_its_own_safe_links(
+    orchestration,
+    scheduler,  # noqa: F811
+    monkeypatch,
+):
+    # Given a paused run whose pause announcement SNS refused (no pause email ever arrived)
+    lose_announcements(monkeypatch, "pause")
+    paused = paused_run()
+    assert "pause" not in orchestration.event_types()
+    (schedule, *_) = _reminders(scheduler).values()
+    # When its reminder fires
+    assert orchestrator(json.loads(schedule["Target"]["Input"]), LambdaContext()) == {"reminded": True}
+    body = orchestration.wait_for_event("pause_reminder")["body"]
+    # Then it points at no pause email, and says how to decide: its own links, Slack, the API
+    assert "pause email" not in body
+    assert f"/dr status {paused['executionId']}" in body
+    assert f"POST /executions/{paused['executionId']}/resume or /cancel" in body
+    links = re.findall(r"https://\S+/execution-callback\?\S+", body)
+    assert {parse_qs(urlsplit(u).query)["action"][0] for u in links} == {"resume", "cancel"}
+    assert "confirmation page; nothing happens until you confirm" in body
+    # And a link is the email route's confirmation page: a GET decides nothing, no task token in it
+    approval = ApprovalRepository().get(parse_qs(urlsplit(links[0]).query)["approval"][0])
+    assert approval is not None and approval.executionId == paused["executionId"]
+    assert approval.taskToken not in body
+    split = urlsplit(links[-1])
+    status, page, _ = call_page("GET", f"{split.path.removeprefix('/dev')}?{split.query}")
+    assert status == 200 and "<form" in page
+    assert call_api("GET", f"/executions/{paused['executionId']}")[1]["status"] == "PAUSED"
