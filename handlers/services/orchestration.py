@@ -192,7 +192,9 @@ def poll_wave(task: PollWaveTask) -> dict[str, Any]:
     servers = [
         _polled(s, seen.get(s.sourceServerId), polled_at) if s.attempt == current else s for s in wave.servers
     ]
-    wave, error = wave_launch.launch_queued(client, execution, wave.model_copy(update={"servers": servers}))
+    polled = wave.model_copy(update={"servers": servers})
+    wave, error = wave_launch.launch_queued(client, execution, polled)
+    stored = wave if wave is not polled else execution.waves[task.waveNumber - 1]  # as the table has it
     if error is not None:
         wave = wave_launch.ride_out(execution.executionId, wave, error)
         return {**in_progress, **_next_poll(wave)}
@@ -211,7 +213,8 @@ def poll_wave(task: PollWaveTask) -> dict[str, Any]:
         finished = wave_launch.fail(execution.executionId, wave, message)
         return _ended(execution, finished, on_failure)
     if not done:
-        ExecutionRepository().update_wave(execution.executionId, wave)
+        if wave != stored:  # a poll that saw nothing new writes nothing
+            ExecutionRepository().update_wave(execution.executionId, wave)
         return {**in_progress, **_next_poll(wave)}
     status, message = wave_outcome(wave.servers)
     if status == "FAILED":  # name DRS's cause, e.g. a permission the role lacks

@@ -54,6 +54,7 @@ def test_faults_start_healthy_and_a_change_keeps_the_keys_it_does_not_name(route
         "sns": "ok",
         "drs": "ok",
         "failingServers": "fail",
+        "deniedActions": [],
         "quotas": DEFAULT_QUOTAS,
     }
     call(routes, "POST", "/_sandbox/faults", {"slack": "down", "drs": "throttle"})
@@ -64,6 +65,7 @@ def test_faults_start_healthy_and_a_change_keeps_the_keys_it_does_not_name(route
         "sns": "ok",
         "drs": "throttle",
         "failingServers": "recover",
+        "deniedActions": [],
         "quotas": DEFAULT_QUOTAS,
     }
 
@@ -165,3 +167,85 @@ def test_the_sns_fault_fails_publish_where_lambda_code_runs() -> None:
             sns.list_topics()  # other calls are untouched
         finally:
             hooks.uninstall("sns")
+
+
+def start_in_deployment_account(respond: Any, servers: list[str]) -> tuple[int, dict[str, str], Any]:
+    body = {"sourceServers": [{"sourceServerID": s} for s in servers], "isDrill": True}
+    status, headers, raw = respond("StartRecovery", drs_request("StartRecovery", body))
+    return status, headers, json.loads(raw)
+
+
+def test_the_quotas_fault_sets_what_drs_enforces_and_an_empty_one_restores_the_defaults(
+    routes: Routes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", ACCOUNTS[0])
+    estate = Estate.demo()
+    servers = estate.healthy_server_ids(ACCOUNTS[0])
+    respond = FaultyDrsEmulator(estate, complete_after_polls=100).responder()
+    # Given quotas of 2 servers a job, 2 jobs at once, 3 servers in all jobs
+    quotas = {"serversPerJob": 2, "concurrentJobs": 2, "serversInAllJobs": 3}
+    assert call(routes, "POST", "/_sandbox/faults", {"quotas": quotas})[2]["quotas"] == quotas
+    # Then a job of 3 is refused as DRS refuses it (botocore's shape: 402, the quota named)
+    status, headers, body = start_in_deployment_account(respond, servers[:3])
+    assert (status, headers["x-amzn-ErrorType"]) == (402, "ServiceQuotaExceededException")
+    assert body["serviceCode"] == "drs" and "single Drill or Recovery job" in body["message"]
+    # and jobs of 2 then 1 fit, but no third job and no fourth server in running jobs
+    assert start_in_deployment_account(respond, servers[:2])[0] == 202
+    assert "in all Jobs" in start_in_deployment_account(respond, servers[2:4])[2]["message"]
+    assert start_in_deployment_account(respond, servers[2:3])[0] == 202
+    assert "concurrent Jobs" in start_in_deployment_account(respond, servers[3:4])[2]["message"]
+    # When {} is posted, DRS's defaults are back
+    assert call(routes, "POST", "/_sandbox/faults", {"quotas": {}})[2]["quotas"] == DEFAULT_QUOTAS
+
+
+def test_service_quotas_lists_the_quotas_in_force_as_the_product_reads_them() -> None:
+    from handlers import quotas as product_quotas
+
+    # Given quotas set through the fault knob
+    faults.change(faults.FaultsChange(quotas=faults.QuotasFault(serversPerJob=4, concurrentJobs=2)))
+    request = AWSPreparedRequest(
+        "POST", "https://servicequotas.us-east-1.amazonaws.com/", {}, b'{"ServiceCode": "drs"}', False
+    )  # type: ignore[arg-type]
+    # When Service Quotas is asked for DRS's quotas where Lambda code runs (the hook's responder)
+    answer = faults.service_quotas_responder("ListServiceQuotas", request)
+    # Then it lists them under the names handlers/quotas.py matches, and leaves other calls to moto
+    assert answer is not None and answer[0] == 200
+    listed = json.loads(answer[2])["Quotas"]
+    found = [product_quotas._find(listed, product_quotas._NAMES[k]) for k in product_quotas._NAMES]
+    assert found == [4, 2, 500]
+    assert faults.service_quotas_responder("ListServices", request) is None
+
+
+def test_servers_are_added_to_an_account_healthy_with_snapshots_and_tags(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sandbox.drs import DrsEmulator
+
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", ACCOUNTS[1])
+    drs = DrsEmulator(Estate.demo())
+    sandbox = SimpleNamespace(slack=SlackRecorder(), base_url="http://sandbox", signing_secret="s", drs=drs)
+    routes = Routes(sandbox)  # type: ignore[arg-type]
+    # When 1,500 servers tagged App=big are added to the second account
+    request = {"accountId": ACCOUNTS[1], "count": 1500, "tags": {"App": "big"}}
+    status, _, answer = call(routes, "POST", "/_sandbox/drs-state/servers", request)
+    # Then they exist there, healthy, tagged, each with hourly snapshots of the last 7 days
+    assert status == 201 and len(set(answer["sourceServerIds"])) == 1500
+    added = [drs.estate.find(ACCOUNTS[1], s) for s in answer["sourceServerIds"]]
+    assert all(
+        s is not None and s.replication_state == "CONTINUOUS" and s.tags["App"] == "big" for s in added
+    )
+    assert all(drs.estate.find(ACCOUNTS[0], s) is None for s in answer["sourceServerIds"])
+    snapshots = drs.describe_recovery_snapshots(
+        ACCOUNTS[1], {"sourceServerID": answer["sourceServerIds"][-1]}
+    )
+    assert len(snapshots["items"]) >= 7 * 24
+    # and a count over 2,000, or no account, is a 400 naming the field
+    for bad in ({"accountId": ACCOUNTS[1], "count": 2001}, {"count": 1}):
+        status, _, error = call(routes, "POST", "/_sandbox/drs-state/servers", bad)
+        assert status == 400 and error["error"] == "VALIDATION_ERROR", error
+    assert (
+        "count"
+        in call(routes, "POST", "/_sandbox/drs-state/servers", {"accountId": ACCOUNTS[1], "count": 2001})[2][
+            "message"
+        ]
+    )
