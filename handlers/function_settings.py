@@ -92,6 +92,8 @@ NOT_USED: dict[str, dict[str, str]] = {
         "when a group is created, changed or deleted",
     },
     "NotifierFunction": {
+        "server_claims_table": "the notifier reads plans to announce them; it never creates, changes or "
+        "deletes a group",
         "protection_groups_table": "the notifier reads only the plan and the execution",
         "approvals_table": "pause buttons carry the approval id from the event; nothing is looked up",
         "execution_notifications_topic_arn": "the notifier consumes execution events, never publishes them",

@@ -28,9 +28,7 @@ pytestmark = pytest.mark.e2e
 def installed_from_wheel(tmp_path: Path) -> Path:
     wheels, venv = tmp_path / "wheels", tmp_path / "venv"
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run(
-        [*pip, "wheel", "--no-deps", "-w", str(wheels), str(ROOT)], check=True
-    )
+    subprocess.run([*pip, "wheel", "--no-deps", "-w", str(wheels), str(ROOT)], check=True)
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
     wheel = next(wheels.glob("drs_chatops-*.whl"))

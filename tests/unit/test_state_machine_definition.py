@@ -131,9 +131,7 @@ def test_a_failed_wave_waits_for_retry_skip_or_cancel_and_its_timeout_ends_faile
         assert inner[name]["Parameters"]["Payload"]["decision.$"] == "$.decision"
         assert all(r["BackoffRate"] > 1 for r in inner[name]["Retry"]), name
     # a retry that met DRS throttling is run again (it launches only what has not started)
-    assert {"DrsCallError"} <= {
-        e for r in inner["RetryWave"]["Retry"] for e in r["ErrorEquals"]
-    }
+    assert {"DrsCallError"} <= {e for r in inner["RetryWave"]["Retry"] for e in r["ErrorEquals"]}
     # and the timeout ends FAILED, through the recorder
     timeout = next(
         c for c in definition["States"]["RunWaves"]["Catch"] if c["ErrorEquals"] == ["WaveDecisionTimedOut"]
