@@ -1,6 +1,10 @@
-"""Approvals: the pause before a wave and the one decision that ends it.
+"""Approvals: a pause (before a run starts, before a wave, after a failed wave) and the one decision
+that ends it.
 
-The Step Functions task token stays in the approvals table. People hold a random ``approvalId``
+drs-chatops keeps the Step Functions task token in the approvals table and never hands it out (Step
+Functions' own execution history also holds it, as the pause task's input: no role of the stack may
+read that, and a decision made with it is recorded as outside drs-chatops by
+handlers/services/decision_record.py). People hold a random ``approvalId``
 (256 bits, URL-safe). Each vote is one conditional write; the write that reaches the quorum (or
 any allowed approver's cancel) decides: PENDING -> RESUMED/CANCELLED (a failed wave's pause:
 RETRIED/SKIPPED/CANCELLED; an action the pause does not offer is refused). Only the writer that
