@@ -7,13 +7,8 @@ from __future__ import annotations
 
 from tests.conftest import ACCOUNT_A
 from tests.support.events import call_api, invoke_direct
-from tests.support.people import (
-    call_with_claims,
-    once_status,
-    plan_naming,
-    start_through_the_api,
-    votes_on,
-)
+from tests.support.pauses import execution_status
+from tests.support.people import call_with_claims, plan_naming, start_through_the_api, votes_on
 
 ANA, BEN = "ana@example.com", "ben@example.com"
 STARTER = "starter@example.com"
@@ -22,7 +17,7 @@ STARTER = "starter@example.com"
 def paused_drill(quorum: int = 2, starter: str = STARTER) -> str:
     plan_id = plan_naming(approvers=[], principals=[ANA, BEN], quorum=quorum)
     execution_id = start_through_the_api(plan_id, starter)
-    once_status(execution_id, {"PAUSED"})
+    execution_status(execution_id, {"PAUSED"})
     return execution_id
 
 
@@ -54,7 +49,7 @@ def test_the_same_verified_email_in_another_case_is_the_same_voter(orchestration
     status, body = resume(execution_id, "Ana@Example.COM")
     # Then it is ana again: one vote, still paused
     assert status == 409 and "already voted" in body["message"], body
-    assert once_status(execution_id, {"PAUSED"})["pendingApproval"]["votes"][0]["by"] == ANA
+    assert execution_status(execution_id, {"PAUSED"})["pendingApproval"]["votes"][0]["by"] == ANA
 
 
 def test_direct_invocation_cannot_meet_a_quorum_of_two_alone(orchestration):
@@ -71,14 +66,14 @@ def test_direct_invocation_cannot_meet_a_quorum_of_two_alone(orchestration):
     for answer in answers:
         assert answer["error"] == "FORBIDDEN", answer
         assert "identifies nobody" in answer["message"] and "Slack or through the API" in answer["message"]
-    assert votes_on(execution_id) == [] and once_status(execution_id, {"PAUSED"})
+    assert votes_on(execution_id) == [] and execution_status(execution_id, {"PAUSED"})
     # But it may still cancel (with the reason the plan asks for)
     cancelled = invoke_direct(
         "cancel_execution",
         {"accountId": ACCOUNT_A, "executionId": execution_id, "decidedBy": ANA, "reason": "wrong plan"},
     )
     assert "error" not in cancelled, cancelled
-    assert once_status(execution_id, {"CANCELLED"})["decisions"][0]["channel"] == "direct"
+    assert execution_status(execution_id, {"CANCELLED"})["decisions"][0]["channel"] == "direct"
 
 
 def test_direct_invocation_decides_where_the_quorum_is_one(orchestration):
@@ -87,7 +82,7 @@ def test_direct_invocation_decides_where_the_quorum_is_one(orchestration):
         "resume_execution", {"accountId": ACCOUNT_A, "executionId": execution_id, "decidedBy": ANA}
     )
     assert "error" not in answer, answer
-    assert once_status(execution_id, {"SUCCEEDED"})["decisions"][0]["decidedBy"] == ANA
+    assert execution_status(execution_id, {"SUCCEEDED"})["decisions"][0]["decidedBy"] == ANA
 
 
 def test_the_starter_is_known_by_identity_whatever_the_case_of_the_address(orchestration):
@@ -106,7 +101,7 @@ def test_a_direct_start_naming_an_approver_does_not_take_their_vote(orchestratio
     started = invoke_direct(
         "start_execution", {"accountId": ACCOUNT_A, "planId": plan_id, "requestedBy": ANA}
     )
-    once_status(started["executionId"], {"PAUSED"})
+    execution_status(started["executionId"], {"PAUSED"})
     # When ana votes through the API
     status, body = resume(started["executionId"], ANA)
     # Then her vote counts: the direct invoker was not shown to be ana

@@ -9,7 +9,6 @@ approval_policy, approvals.decide_approval on moto's DynamoDB); Step Functions i
 from __future__ import annotations
 
 import contextlib
-import secrets
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -23,6 +22,7 @@ from handlers.services import approvals
 from handlers.services.approval_policy import voter_of
 from tests.conftest import ACCOUNT_A
 from tests.support.events import api_event
+from tests.support.pauses import open_approval_item
 
 ANA, BEN = "ana@example.com", "ben@example.com"
 
@@ -67,23 +67,12 @@ def _approval(started_by: str) -> Approval:
     starter = (
         Caller(ACCOUNT_A, "carol", "api_gateway") if started_by == "someone else" else ANAS[started_by]()
     )
-    return Approval(
-        approvalId=secrets.token_urlsafe(32),
-        taskToken=secrets.token_hex(8),
-        tokenHash=secrets.token_hex(8),
-        executionId="e",
-        planId="p",
-        accountId=ACCOUNT_A,
-        waveNumber=1,
-        createdAt="2026-01-01T00:00:00Z",
-        expiresAt="2099-01-01T00:00:00Z",
-        ttl=0,
+    return open_approval_item(
         quorum=2,
         approvers=["U0ANA", "U0BEN"],
         approverPrincipals=[ANA, BEN],
         startedBy=starter.principal,
         startedByKeys=list(identity_keys(starter)),
-        tally={"resume": 0},
     )
 
 

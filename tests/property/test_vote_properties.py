@@ -5,7 +5,6 @@ call once decided (none before). On moto's DynamoDB; Step Functions is counted, 
 from __future__ import annotations
 
 import contextlib
-import secrets
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,27 +15,14 @@ from handlers.models.approval import Approval, DecideApprovalRequest
 from handlers.repositories.approvals import ApprovalRepository
 from handlers.services import approvals
 from handlers.services.approval_policy import Voter
-from tests.conftest import ACCOUNT_A
+from tests.support.pauses import open_approval_item
 
 VOTES = st.lists(st.tuples(st.integers(0, 7), st.sampled_from(["resume", "resume", "cancel"])), max_size=14)
 
 
 def _approval(quorum: int) -> Approval:
-    return Approval(
-        approvalId=secrets.token_urlsafe(32),
-        taskToken=secrets.token_hex(8),
-        tokenHash=secrets.token_hex(8),
-        executionId="e",
-        planId="p",
-        accountId=ACCOUNT_A,
-        waveNumber=1,
-        createdAt="2026-01-01T00:00:00Z",
-        expiresAt="2099-01-01T00:00:00Z",
-        ttl=0,
-        quorum=quorum,
-        approverPrincipals=[f"u{i}" for i in range(8)],
-        startedBy="starter",
-        tally={"resume": 0},
+    return open_approval_item(
+        quorum=quorum, approverPrincipals=[f"u{i}" for i in range(8)], startedBy="starter"
     )
 
 

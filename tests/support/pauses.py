@@ -3,8 +3,11 @@ orchestration of tests/support/orchestration.py), and waiting for an execution's
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
+from handlers.models.approval import Approval
+from tests.conftest import ACCOUNT_A
 from tests.support.data import group_body, plan_body
 from tests.support.events import call_api
 from tests.support.orchestration import Orchestration, wait_until
@@ -49,4 +52,23 @@ def approval_item(orchestration: Orchestration, approval_id: str) -> dict[str, A
         orchestration.aws.client("dynamodb").get_item(
             TableName=orchestration.aws.tables["APPROVALS_TABLE"], Key={"approvalId": {"S": approval_id}}
         )["Item"]
+    )
+
+
+def open_approval_item(**policy: Any) -> Approval:
+    """An open quorum pause of a fictitious execution in account A, before wave 1, for tests that
+    vote on it directly (``policy``: quorum, approvers, approverPrincipals, startedBy...)."""
+    return Approval(
+        approvalId=secrets.token_urlsafe(32),
+        taskToken=secrets.token_hex(8),
+        tokenHash=secrets.token_hex(8),
+        executionId="e",
+        planId="p",
+        accountId=ACCOUNT_A,
+        waveNumber=1,
+        createdAt="2026-01-01T00:00:00Z",
+        expiresAt="2099-01-01T00:00:00Z",
+        ttl=0,
+        tally={"resume": 0},
+        **policy,
     )

@@ -9,7 +9,6 @@ from typing import Any
 
 from tests.support.data import group_body, plan_body
 from tests.support.events import LambdaContext, api_event, call_api
-from tests.support.orchestration import wait_until
 
 
 def plan_naming(*, approvers: list[str], principals: list[str], quorum: int = 2, **fields: Any) -> str:
@@ -30,18 +29,6 @@ def start_through_the_api(plan_id: str, user: str) -> str:
     status, execution = call_api("POST", "/executions", {"planId": plan_id}, user=user)
     assert status == 201, execution
     return str(execution["executionId"])
-
-
-def once_status(execution_id: str, wanted: set[str], timeout: float = 30) -> dict[str, Any]:
-    """The execution as the API shows it once its status is one of ``wanted``."""
-
-    def probe() -> dict[str, Any] | None:
-        current = call_api("GET", f"/executions/{execution_id}")[1]
-        return current if current["status"] in wanted else None
-
-    found = wait_until(probe, timeout)
-    assert found, f"execution never reached {wanted}: {call_api('GET', f'/executions/{execution_id}')[1]}"
-    return dict(found)
 
 
 def votes_on(execution_id: str) -> list[str]:

@@ -8,7 +8,8 @@ from __future__ import annotations
 from bot import ids
 from tests.support.events import call_api
 from tests.support.fake_slack import EMAILS
-from tests.support.people import once_status, plan_naming, start_through_the_api, votes_on
+from tests.support.pauses import execution_status
+from tests.support.people import plan_naming, start_through_the_api, votes_on
 from tests.support.slack_requests import APPROVER, CHANNEL, OPERATOR
 
 BEN = "ben@example.com"
@@ -38,7 +39,7 @@ def ephemeral_texts(bot) -> str:
 def test_an_approver_in_slack_and_through_the_api_is_one_vote(orchestration, bot):
     # Given a quorum-2 pause whose plan names the approver in Slack and by their email
     execution_id = start_through_the_api(approvers_named_both_ways(), "oncall@example.com")
-    once_status(execution_id, {"PAUSED"})
+    execution_status(execution_id, {"PAUSED"})
     # When the approver resumes in Slack, then again through the API as their verified email
     slack_resume(bot, execution_id, APPROVER, "approver")
     status, body = api_resume(execution_id, EMAILS[APPROVER])
@@ -47,12 +48,14 @@ def test_an_approver_in_slack_and_through_the_api_is_one_vote(orchestration, bot
     assert votes_on(execution_id) == ["@approver"]
     # And another person's vote makes the quorum
     assert api_resume(execution_id, BEN)[0] == 200
-    assert once_status(execution_id, {"SUCCEEDED"})["decisions"][0]["decidedBy"] == f"@approver and {BEN}"
+    assert (
+        execution_status(execution_id, {"SUCCEEDED"})["decisions"][0]["decidedBy"] == f"@approver and {BEN}"
+    )
 
 
 def test_an_api_vote_first_then_slack_is_one_vote(orchestration, bot):
     execution_id = start_through_the_api(approvers_named_both_ways(), "oncall@example.com")
-    once_status(execution_id, {"PAUSED"})
+    execution_status(execution_id, {"PAUSED"})
     assert api_resume(execution_id, EMAILS[APPROVER].upper())[0] == 200
     slack_resume(bot, execution_id, APPROVER, "approver")
     assert "already voted" in ephemeral_texts(bot)
@@ -63,7 +66,7 @@ def test_the_operator_who_started_in_slack_cannot_approve_through_the_api(orches
     # Given the operator started the run in Slack
     bot.command(f"run {approvers_named_both_ways()}")
     execution_id = bot.responses()[-1]["text"].rsplit("status ", 1)[1]
-    once_status(execution_id, {"PAUSED"})
+    execution_status(execution_id, {"PAUSED"})
     # When they resume it through the API as their verified email
     status, body = api_resume(execution_id, EMAILS[OPERATOR])
     # Then the starter's vote does not count there either
@@ -75,7 +78,7 @@ def test_a_renamed_starter_is_still_the_starter_and_a_namesake_is_not(orchestrat
     # Given the operator (display name "oncall") started the run in Slack
     bot.command(f"run {approvers_named_both_ways()}", user=OPERATOR, user_name="oncall")
     execution_id = bot.responses()[-1]["text"].rsplit("status ", 1)[1]
-    once_status(execution_id, {"PAUSED"})
+    execution_status(execution_id, {"PAUSED"})
     # When the operator, renamed, resumes in Slack
     slack_resume(bot, execution_id, OPERATOR, "oncall-renamed")
     # Then it is still the starter: not counted
@@ -91,7 +94,7 @@ def test_without_an_email_from_slack_the_user_is_known_by_id_and_still_votes(orc
     # Given Slack does not tell the app the approver's email (scope missing)
     bot.fake.fail("users.info", "missing_scope", times=5)
     execution_id = start_through_the_api(approvers_named_both_ways(), "oncall@example.com")
-    once_status(execution_id, {"PAUSED"})
+    execution_status(execution_id, {"PAUSED"})
     # When the approver resumes in Slack
     slack_resume(bot, execution_id, APPROVER, "approver")
     # Then the vote counts, as the Slack user (users.info was asked, and its failure is not kept)
