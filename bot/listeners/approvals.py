@@ -266,7 +266,7 @@ def _closed_pause(found: Target, wave: int) -> Pause:
         found.execution.planName,
         wave,
         named.protectionGroupName,
-        kind="wave_failed" if failed else "before_wave",
+        kind=found.execution.pause_kind(wave, failed=failed),
         message=named.message if failed else "",
     )
 

@@ -155,6 +155,13 @@ class Execution(Model):
     # (``pendingApproval.kind: "start"``, handlers/services/executions.py).
     startApproval: bool = False
 
+    def pause_kind(self, wave_number: int, *, failed: bool) -> Literal["before_wave", "wave_failed", "start"]:
+        """The kind of pause this execution held at ``wave_number``: after the wave failed, or before
+        it, which for wave 1 of a recovery that waited to start is the start itself."""
+        if failed:
+            return "wave_failed"
+        return "start" if self.startApproval and wave_number == 1 else "before_wave"
+
 
 class StartExecutionRequest(Model):
     model_config = ConfigDict(extra="forbid")

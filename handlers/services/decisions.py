@@ -273,7 +273,7 @@ def _closed(execution: Execution, action: Action, wave_number: int) -> DecisionR
     failed_wave = (last.action if last else action) in ("retry", "skip")
     return DecisionResult(
         outcome="already_decided" if last else "expired",
-        kind="wave_failed" if failed_wave else "before_wave",
+        kind=execution.pause_kind(wave_number, failed=failed_wave),
         action=last.action if last else action,
         status="EXPIRED" if last is None else STATUS_OF[last.action],
         decidedBy=last.decidedBy if last else "",
