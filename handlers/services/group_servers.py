@@ -40,14 +40,34 @@ class NoSourceServersError(Exception):
 
 
 def wave_server_ids(
-    group: ProtectionGroup, target: drs.DrsTarget, client: Any, wave_number: int
-) -> list[str]:
-    """:func:`group_server_ids` at a wave's start; none is :class:`NoSourceServersError`, whose
-    message names the tags and the account DRS was asked in."""
-    server_ids = group_server_ids(group, target, client=client)
-    if server_ids:
-        return server_ids
-    raise NoSourceServersError(selects_nothing(group, target, wave_number, "at the wave's start"))
+    group: ProtectionGroup,
+    target: drs.DrsTarget,
+    client: Any,
+    wave_number: int,
+    launched_before: dict[str, int] | None = None,
+) -> tuple[list[str], str]:
+    """:func:`group_server_ids` at a wave's start, less the servers earlier waves of the run already
+    launched (``launched_before``: server id -> its wave; a run launches a server once, even when a
+    forced run let two groups select it), and what the wave says of those it leaves out. None left
+    is :class:`NoSourceServersError`, whose message names the tags and the account DRS was asked in,
+    or the earlier waves."""
+    selected = group_server_ids(group, target, client=client)
+    if not selected:
+        raise NoSourceServersError(selects_nothing(group, target, wave_number, "at the wave's start"))
+    earlier = launched_before or {}
+    again = [s for s in selected if s in earlier]
+    server_ids = [s for s in selected if s not in earlier]
+    note = (
+        "not launched again (earlier waves of this run launched them): "
+        + ", ".join(f"{s} (wave {earlier[s]})" for s in again)
+        if again
+        else ""
+    )
+    if not server_ids:
+        raise NoSourceServersError(
+            f"wave {wave_number}: every server of protection group {group.groupName} {note}"
+        )
+    return server_ids, note
 
 
 def selects_nothing(group: ProtectionGroup, target: drs.DrsTarget, wave_number: int, when: str) -> str:

@@ -119,8 +119,13 @@ def start_wave(task: StartWaveTask) -> dict[str, Any]:
             "resolvedFromTags": dict(group.serverSelectionTags) if group.serverSelectionTags else None,
         }
     )
+    launched_before = {
+        server.sourceServerId: earlier.waveNumber
+        for earlier in execution.waves[: task.waveNumber - 1]
+        for server in earlier.servers
+    }
     try:
-        server_ids = wave_server_ids(group, target, client, task.waveNumber)
+        server_ids, left_out = wave_server_ids(group, target, client, task.waveNumber, launched_before)
         launches = point_in_time.launches(client, execution, wave, server_ids)
     except (drs.DrsCallError, NoSourceServersError) as exc:  # nothing to start, or DRS not answering
         wave_launch.fail(execution.executionId, started, str(exc))
@@ -131,7 +136,11 @@ def start_wave(task: StartWaveTask) -> dict[str, Any]:
         for s in launches
     ]
     started = started.model_copy(
-        update={"servers": launches, "quotas": wave_launch.read_quotas(target, execution.executionId)}
+        update={
+            "servers": launches,
+            "quotas": wave_launch.read_quotas(target, execution.executionId),
+            "message": left_out,
+        }
     )
     ExecutionRepository().update_wave(execution.executionId, started)
     ExecutionRepository().update(execution.executionId, status="RUNNING")
@@ -224,6 +233,8 @@ def poll_wave(task: PollWaveTask) -> dict[str, Any]:
         message += (
             f"; no retry left (a run retries failed waves at most {run_limits.MAX_RETRIES_PER_RUN} times)"
         )
+    if wave.message and not message.startswith(wave.message):  # what the start said stays said
+        message = "; ".join(m for m in (wave.message, message) if m)
     finished = wave.model_copy(update={"status": status, "endTime": now_iso(), "message": message})
     ExecutionRepository().update_wave(execution.executionId, finished)
     return _ended(execution, finished, on_failure)

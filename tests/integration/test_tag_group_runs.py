@@ -103,3 +103,24 @@ def test_drs_refusing_the_lookup_at_wave_start_fails_the_wave_naming_drs(orchest
     assert wave["status"] == "FAILED" and wave["resolvedFromTags"] == {"App": "denied"}
     assert "DRS DescribeSourceServers failed: AccessDeniedException" in wave["message"]
     assert aws.drs.started == []
+
+
+def test_a_forced_run_launches_a_server_two_waves_select_only_once(orchestration, aws):
+    # Given a server held by a group of ids (wave 1) and carrying the tags of the group of wave 2
+    [shared] = add_tagged_servers(aws.drs, ACCOUNT_A, 1, {"Tier": "db-twice"})
+    others = add_tagged_servers(aws.drs, ACCOUNT_A, 2, {"Tier": "db-twice"})
+    _, ids_group = call_api("POST", "/protection-groups", group_body("Db ids", sourceServerIds=[shared]))
+    _, tag_group = call_api("POST", "/protection-groups", tag_group_body("Db tags", {"Tier": "db-twice"}))
+    body = plan_body([ids_group["groupId"], tag_group["groupId"]])
+    for wave in body["waves"]:
+        wave["pauseBeforeExecution"] = False
+    _, plan = call_api("POST", "/recovery-plans", body)
+    # When a drill is forced past readiness (which FAILs server_in_one_group)
+    done = execution_status(start(plan, force=True)["executionId"], {"SUCCEEDED", "FAILED"})
+    # Then the server was launched once, by wave 1; wave 2 launched the others and says why not it
+    assert done["status"] == "SUCCEEDED", done
+    launched = [s["sourceServerID"] for body in aws.drs.started for s in body["sourceServers"]]
+    assert launched.count(shared) == 1
+    wave = done["waves"][1]
+    assert sorted(s["sourceServerId"] for s in wave["servers"]) == sorted(others)
+    assert f"{shared} (wave 1)" in wave["message"] and "not launched again" in wave["message"]
