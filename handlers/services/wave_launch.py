@@ -204,11 +204,18 @@ def ride_out(execution_id: str, wave: WaveProgress, error: drs.DrsCallError) -> 
         raise error
     if wave.drsFailingSince:
         return wave
-    failing = wave.model_copy(update={"drsFailingSince": since})
+    riding_out = (
+        f"{error}: asking DRS again on the next polls (since {since}; the wave fails if DRS keeps "
+        f"failing for {window} s)"
+    )
+    failing = wave.model_copy(update={"drsFailingSince": since, "message": riding_out[:1000]})
     ExecutionRepository().update_wave(execution_id, failing)
     return failing
 
 
 def answered(wave: WaveProgress) -> WaveProgress:
-    """DRS answered every call of this poll: the wave is no longer riding out an outage."""
-    return wave.model_copy(update={"drsFailingSince": ""}) if wave.drsFailingSince else wave
+    """DRS answered every call of this poll: the wave is no longer riding out an outage (and no
+    longer says so)."""
+    if not wave.drsFailingSince:
+        return wave
+    return wave.model_copy(update={"drsFailingSince": "", "message": ""})

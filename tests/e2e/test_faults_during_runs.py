@@ -186,27 +186,28 @@ def test_a_brief_drs_throttle_is_retried_and_the_wave_completes(
     assert iso_to_epoch(jobs[0]["creationDateTime"]) >= lifted - 0.5
 
 
-def test_a_persistent_drs_error_fails_the_run_naming_drs_and_frees_the_plan(
+def test_a_45_second_drs_outage_is_ridden_out_and_the_run_completes_when_it_lifts(
     sandbox: RunningSandbox, runs: Runs, faults: Any
 ) -> None:
-    # Given DRS answers every call with an internal error
+    # Given DRS answers every call with an internal error as a run starts its wave
     plan = runs.plan([runs.free_servers(1)], slack=False)
     faults(drs="error")  # readiness cannot read DRS either: the start is forced, the wave meets it
-
-    # When a run starts its wave
     execution_id = runs.start(plan, force=True)
-    final = wait_until_finished(sandbox, execution_id)
 
-    # Then it ends FAILED saying DRS failed, the wave too, the email says why, the plan takes a new start
-    assert final["status"] == "FAILED"
-    assert "DRS StartRecovery failed" in final["statusReason"], final["statusReason"]
-    wave = final["waves"][0]
-    assert wave["status"] == "FAILED" and "DRS StartRecovery failed" in wave["message"], wave
-    [mail] = wait_for(lambda: mails_to(sandbox, plan.email, "FAILED"), 15, "the failure email")
-    assert "DRS StartRecovery failed: InternalServerException" in mail["body"]
+    # When the outage lasts 45 s (an outage longer than DRS_OUTAGE_SECONDS fails the wave naming
+    # DRS: tests/integration/test_wave_quotas.py, with a window of seconds)
+    time.sleep(45)
+    during = execution(sandbox, execution_id)
     faults(drs="ok")
-    again = runs.start(plan)
-    assert wait_until_finished(sandbox, again)["status"] == "SUCCEEDED"
+    final = wait_until_finished(sandbox, execution_id, timeout=300)  # the next poll may be minutes away
+
+    # Then the run was still going, its wave saying DRS is failing, and it completed once DRS answered
+    assert during["status"] == "RUNNING", during
+    assert (
+        "DRS" in during["waves"][0]["message"] and "InternalServerException" in during["waves"][0]["message"]
+    )
+    assert final["status"] == "SUCCEEDED", final
+    assert final["waves"][0]["status"] == "COMPLETED"
 
 
 def test_failing_servers_fail_a_wave_and_launch_after_they_recover(

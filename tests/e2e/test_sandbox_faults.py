@@ -12,7 +12,14 @@ import pytest
 from tests.e2e.conftest import RunningSandbox, http
 
 pytestmark = pytest.mark.e2e
-HEALTHY = {"slack": "ok", "sns": "ok", "drs": "ok", "failingServers": "fail", "deniedActions": []}
+HEALTHY = {
+    "slack": "ok",
+    "sns": "ok",
+    "drs": "ok",
+    "failingServers": "fail",
+    "deniedActions": [],
+    "quotas": {"serversPerJob": 100, "concurrentJobs": 20, "serversInAllJobs": 500},
+}
 
 
 @pytest.fixture

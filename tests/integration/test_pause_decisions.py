@@ -217,8 +217,8 @@ def test_a_pause_reopened_after_a_throttled_resume_stays_decidable(orchestration
             reopened.wait(10)
         return written
 
-    def reopen(self, approval, key=""):
-        done = undo(self, approval, key)
+    def reopen(self, approval, key="", also=()):
+        done = undo(self, approval, key, also)
         reopened.set()
         return done
 

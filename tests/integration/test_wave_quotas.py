@@ -51,17 +51,15 @@ def test_a_15_server_wave_under_quotas_4_2_6_starts_in_batches_never_over_any_an
     set_drs_quotas(orchestration.aws, 4, 2, 6)
     # When a 15-server wave is drilled
     execution_id, _ = _start(15)
-    # Then while it runs, the record shows the batches started and the servers still queued
-    queued = wait_until(
-        lambda: [
-            s
-            for s in (_execution(execution_id)["waves"][0].get("servers") or [])
-            if s["launchStatus"] == "QUEUED"
-        ],
-        20,
-        0.1,
+    # Then once the first round of batches started (the wave is written with every server QUEUED,
+    # then after each batch), the record shows the two jobs and the servers still queued
+    first = wait_until(
+        lambda: len((w := _execution(execution_id)["waves"][0]).get("jobIds") or []) >= 2 and w, 20, 0.1
     )
-    assert queued and len(queued) == 9, queued  # 4 + 2 started, 9 waiting for capacity
+    assert first, _execution(execution_id)
+    queued = [s for s in first["servers"] if s["launchStatus"] == "QUEUED"]
+    # 4 + 2 started, 9 waiting for capacity (fewer if a later poll has already started more)
+    assert 0 < len(queued) <= 9, first
     finished = _finished(execution_id)
     assert finished["status"] == "SUCCEEDED", finished
     [wave] = finished["waves"]

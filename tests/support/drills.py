@@ -48,7 +48,7 @@ def finished_execution(
         assert group is not None
         client = drs.client_for(drs.target_for(group, stored_plan), execution_id)
         tags = {"drs-chatops:execution": execution_id}
-        job_ids = drs.start_recovery(client, group.sourceServerIds, is_drill=is_drill, tags=tags)
+        job_ids = [drs.start_job(client, group.sourceServerIds, is_drill=is_drill, tags=tags, snapshots={})]
         if launched:
             while any(j["status"] != "COMPLETED" for j in drs.describe_jobs(client, job_ids)):
                 pass
