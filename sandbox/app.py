@@ -19,6 +19,7 @@ from sandbox.names import (
     ENVIRONMENT,
     PROJECT,
     SLACK_BOT_TOKEN,
+    SLACK_CHANNELS,
     SLACK_TEAM,
     SLACK_USER_EMAILS,
     SLACK_USER_GROUPS,
@@ -61,7 +62,7 @@ class Sandbox:
         self.aws_endpoint = embedded_aws.prepare_environment(self.aws_port)
         self.outbox = Outbox(self.base_url)
         self.slack = slack_fake.SlackRecorder(
-            channels=[DEMO_CHANNEL],
+            channels=SLACK_CHANNELS,
             users=[*SLACK_USERS.values(), slack_fake.BOT_USER],
             usergroups=SLACK_USER_GROUPS,
             emails=SLACK_USER_EMAILS,
@@ -115,6 +116,7 @@ class Sandbox:
         group = self.deployment.outputs.get("ScheduleGroupName", f"{PROJECT}-{ENVIRONMENT}")
         self.scheduler = scheduler.SchedulerRunner(boto3.client("scheduler"), self.runtime, group)
         self.scheduler.start()
+        self._bind_channels()
         self.started_in = time.monotonic() - began
 
     def stop(self) -> None:
@@ -155,6 +157,12 @@ class Sandbox:
             "DrsPollSeconds": "2",
         }
 
+    def _bind_channels(self) -> None:
+        """The second channel acts on the second account (the first acts on the default account),
+        set as an operator sets it: ``/dr account`` typed there."""
+        if self.web is not None and self.functions["bot"]:
+            self.web.routes.slack_local.bind(list(SLACK_CHANNELS)[1], ACCOUNTS[1])
+
     def _store_slack_secret(self, secretsmanager: Any) -> str:
         """The Slack credentials as production keeps them: one JSON secret the bot reads at cold start."""
         value = {"signingSecret": self.signing_secret, "botToken": SLACK_BOT_TOKEN}
@@ -190,6 +198,7 @@ class Sandbox:
             "slackTeamId": SLACK_TEAM,
             "slackApiUrl": f"{self.base_url}/slack-api/",
             "slackChannelId": DEMO_CHANNEL,
+            "slackChannels": {c["id"]: c["name"] for c in self.slack.channel_list()},
             "lambdaEndpoint": self.base_url,
             "awsEndpoint": self.aws_endpoint,
             "region": embedded_aws.REGION,

@@ -18,4 +18,9 @@ SLACK_USER_EMAILS = {
 # A user group of approvers (a plan's ``approvers`` may name it): the operator and the approver.
 SLACK_USER_GROUPS = {"S0SANDBOXAPP": [SLACK_USERS["operator"], SLACK_USERS["approver"]]}
 SLACK_TEAM = "T0SANDBOX"
+# The workspace's channels (id -> name), each with the bot in it and every sandbox user a member.
+# The first acts on the first demo account (the deployment's default account), the second on the
+# second (the sandbox binds it at start with a signed ``/dr account``), the third on the default
+# until someone binds it. More come into being as Slack users create them (sandbox/slack_fake.py).
+SLACK_CHANNELS = {"C0SANDBOX": "dr-sandbox", "C0SANDBOX2": "dr-second-account", "C0SANDBOX3": "dr-scratch"}
 SLACK_BOT_TOKEN = "xoxb-sandbox-token"  # noqa: S105 - the local fake Slack's

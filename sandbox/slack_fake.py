@@ -10,6 +10,12 @@ Block Kit limits, over-long text, unknown channels) and plays the Slack fault in
 ``fatal_error``), ``down`` (:class:`SlackDown`: the server drops the connection unanswered).
 The tests' fake Slack (``tests/support/fake_slack.py``) wraps this class, so both enforce one set
 of rules.
+
+Channels: the workspace starts with the ones it is given (every user a member, the bot in each).
+Another comes into being as Slack users make one: :meth:`SlackRecorder.arrive` (a signed slash
+command or click came from a channel nobody used: someone created it and invited the bot) and
+:meth:`SlackRecorder.create_channel` (``/slack-local``'s "add a channel"). Until then a post to it
+is ``channel_not_found``, as Slack answers a bot that is in no such channel.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import re
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -24,8 +32,12 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from sandbox import faults, slack_rules
+from sandbox.names import SLACK_CHANNELS
 
 DEFAULT_CHANNEL = "C0SANDBOX"
+# Slack's rule for a channel name: lowercase letters, digits, hyphens and underscores, at most 80
+CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{1,20}$")  # a public (C…) or private (G…) channel's id
 BOT_USER = "U0SANDBOXBOT"
 RETRY_AFTER_SECONDS = 1
 Reply = tuple[int, dict[str, str], dict[str, Any]]
@@ -35,6 +47,14 @@ class SlackDown(Exception):
     """Slack is unreachable (fault ``down``): whoever serves the request drops the connection."""
 
 
+class ChannelRefused(ValueError):
+    """Slack refuses to create the channel: ``error`` is its code (``invalid_name``, ``name_taken``)."""
+
+    def __init__(self, error: str, message: str) -> None:
+        super().__init__(message)
+        self.error = error
+
+
 def _sandbox_fault() -> str:
     return faults.current().slack
 
@@ -42,18 +62,20 @@ def _sandbox_fault() -> str:
 class SlackRecorder:
     def __init__(
         self,
-        channels: Iterable[str] = (DEFAULT_CHANNEL,),
+        channels: Iterable[str] | Mapping[str, str] = (DEFAULT_CHANNEL,),
         users: Iterable[str] = (),
         fault: Callable[[], str] = _sandbox_fault,
         usergroups: Mapping[str, Iterable[str]] | None = None,
         emails: Mapping[str, str] | None = None,
     ) -> None:
-        """``channels`` exist, and so do direct messages to ``users`` (or to any ``D…`` id);
+        """``channels`` exist (ids, or id -> name; every user a member), and so do direct messages
+        to ``users`` (or to any ``D…`` id);
         ``fault()`` is the Slack fault in force; ``usergroups`` maps ``S…`` ids to their members
         (``usergroups.users.list``; any other group is ``no_such_subteam``); ``emails`` is the
         profile email ``users.info`` reports for a user (a user without one has none, as a bot;
         anyone not in ``users`` is ``user_not_found``)."""
-        self.channels = set(channels)
+        named = channels if isinstance(channels, Mapping) else {c: _known_name(c) for c in channels}
+        self.channels: dict[str, str] = dict(named)  # id -> name, in the order they came to be
         self.users = set(users)
         self.emails = dict(emails or {})
         self.usergroups = {g: list(m) for g, m in (usergroups or {}).items()}
@@ -68,6 +90,47 @@ class SlackRecorder:
 
     def channel_exists(self, channel: str) -> bool:
         return channel in self.channels or channel in self.users or channel.startswith("D")
+
+    def channel_list(self) -> list[dict[str, Any]]:
+        """Every channel, oldest first: ``id``, ``name`` and ``members`` (None: every user)."""
+        with self._lock:
+            return [
+                {"id": c, "name": n, "members": sorted(self.members[c]) if c in self.members else None}
+                for c, n in self.channels.items()
+            ]
+
+    def arrive(self, channel: str, user: str, name: str = "") -> bool:
+        """A signed slash command or interaction came from ``user`` in ``channel``. Slack sends one
+        only from a channel the user is in and the app was invited to: a channel nobody has used
+        comes into being as if ``user`` had created it (named ``name`` when that is a free, valid
+        name) and invited the bot, its members the two; a user new to a channel joins it. Direct
+        messages (``D…``, a user's id) exist already; anything not a channel id is ignored. True
+        when the channel is new."""
+        if not CHANNEL_ID.match(channel) or channel in self.users:
+            return False
+        with self._lock:
+            if channel in self.channels:
+                if channel in self.members:
+                    self.members[channel].add(user)
+                return False
+            free = CHANNEL_NAME.match(name) and name not in self.channels.values()
+            self.channels[channel] = name if free else channel.lower()
+            self.members[channel] = {user, BOT_USER}
+        return True
+
+    def create_channel(self, name: str, creator: str) -> dict[str, str]:
+        """``creator`` creates a channel called ``name`` and invites the bot: ``{"id", "name"}``.
+        Raises :class:`ChannelRefused` for a name Slack refuses (invalid, or taken)."""
+        if not CHANNEL_NAME.match(name):
+            message = "a channel name is lowercase letters, digits, - and _, at most 80 characters"
+            raise ChannelRefused("invalid_name", message)
+        with self._lock:
+            if name in self.channels.values():
+                raise ChannelRefused("name_taken", f"there is a channel called #{name} already")
+            channel = f"C0{secrets.token_hex(5).upper()}"
+            self.channels[channel] = name
+            self.members[channel] = {creator, BOT_USER}
+        return {"id": channel, "name": name}
 
     def _faulty(self) -> Reply | None:
         fault = self.fault()
@@ -159,14 +222,13 @@ class SlackRecorder:
 
     def member_of(self, user: str) -> list[str]:
         """The channels ``user`` is a member of (``members``; everyone is in a channel it does not list)."""
-        return sorted(c for c in self.channels if user in self.members.get(c, {user}))
+        with self._lock:
+            return sorted(c for c in self.channels if user in self.members.get(c, {user}))
 
     def _conversations(self, args: dict[str, Any]) -> dict[str, Any]:
         """``users.conversations`` as Slack pages it: ``channels`` and the ``next_cursor`` of the next
         page ("" on the last)."""
-        user = str(args.get("user") or "")
-        if not user:
-            return {"ok": False, "error": "user_not_found"}
+        user = str(args.get("user") or BOT_USER)  # no user: the token's own, the bot
         cursor = str(args.get("cursor") or "")
         try:
             start = int(base64.b64decode(cursor).decode()) if cursor else 0
@@ -258,6 +320,10 @@ class SlackRecorder:
                     message["updatedAt"] = time.time()
                     return {"ok": True, "channel": message["channel"], "ts": message["ts"]}
         return {"ok": False, "error": "message_not_found"}
+
+
+def _known_name(channel: str) -> str:
+    return SLACK_CHANNELS.get(channel) or channel.lower()
 
 
 def _decoded(args: dict[str, Any]) -> dict[str, Any]:

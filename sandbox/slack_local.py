@@ -1,5 +1,7 @@
 """The back end of ``/slack-local``: what the page sends (a typed command, a click, a filled-in
-modal) becomes the signed request Slack would send to the sandbox's own ``/slack/events``.
+modal) becomes the signed request Slack would send to the sandbox's own ``/slack/events``, from the
+channel the page shows. The page can also add a channel (as a Slack user creates one and invites
+the bot); a command typed in a channel nobody has used brings it into being the same way.
 
 Every body the page posts is validated here (pydantic) before anything is signed; the page gets
 ``{"ok": false, "error": ..., "message": ...}`` for anything it cannot do, never a stack trace.
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -17,12 +20,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sandbox import slack_local_home as home
 from sandbox import slack_requests, slack_rules
 from sandbox.names import SLACK_USERS
-from sandbox.slack_fake import DEFAULT_CHANNEL
+from sandbox.slack_fake import DEFAULT_CHANNEL, ChannelRefused
 from sandbox.web_host import SlackLocalHost
 
 Answer = tuple[int, dict[str, str], bytes]
 Send = Callable[[dict[str, str], bytes], Answer]
 Role = home.Role
+BIND_SECONDS = 60.0  # the bot's first answer includes its cold start
 
 
 class _Input(BaseModel):
@@ -35,6 +39,14 @@ class CommandInput(_Input):
     user: Role = "operator"
     text: str = Field(min_length=1)
     channel: str = Field(default=DEFAULT_CHANNEL, pattern=r"^[A-Z0-9]{1,20}$")
+    channelName: str = Field(default="", max_length=80)  # for a channel nobody has used yet
+
+
+class ChannelInput(_Input):
+    """The page's "add a channel": its name, and who creates it (the bot is invited at once)."""
+
+    user: Role = "operator"
+    name: str = Field(min_length=1, max_length=80)
 
 
 class ActionInput(_Input):
@@ -105,6 +117,7 @@ class SlackLocal:
             "/slack-local/submit": lambda raw: _validated(SubmitInput, self.submit, raw),
             "/slack-local/close": lambda raw: _validated(CloseInput, self.close, raw),
             "/slack-local/options": lambda raw: _validated(OptionsInput, self.options, raw),
+            "/slack-local/channel": lambda raw: _validated(ChannelInput, self.create_channel, raw),
             "/slack-local/home": lambda raw: _validated(
                 home.HomeInput, lambda r: home.as_json(home.open_home(self.sandbox, self.send, r)), raw
             ),
@@ -124,6 +137,9 @@ class SlackLocal:
 
     def _user(self, role: str) -> tuple[str, str]:
         return SLACK_USERS[role], f"sandbox-{role}"
+
+    def _channel_name(self, channel: str, fallback: str = "") -> str:
+        return self.sandbox.slack.channels.get(channel) or fallback or channel.lower()
 
     def _response_url(self, channel: str, ts: str = "-") -> str:
         return f"{self.sandbox.base_url}/slack-response/{channel}/{ts}/{secrets.token_urlsafe(8)}"
@@ -157,6 +173,7 @@ class SlackLocal:
             channel=request.channel,
             response_url=self._response_url(request.channel),
             command=command,
+            channel_name=self._channel_name(request.channel, request.channelName),
         )
         status, reply = self._deliver(body)
         if status != 200:
@@ -185,6 +202,7 @@ class SlackLocal:
             message=message,
             action=action,
             response_url=self._response_url(request.channel, request.ts),
+            channel_name=self._channel_name(request.channel),
         )
         status, reply = self._deliver(body)
         return _json(200, {"ok": True, "status": status}) if status == 200 else self._failed(status, reply)
@@ -228,3 +246,31 @@ class SlackLocal:
     def close(self, request: CloseInput) -> Answer:
         self.sandbox.slack.close_view(request.viewId)
         return _json(200, {"ok": True})
+
+    def create_channel(self, request: ChannelInput) -> Answer:
+        """A channel the sandbox user creates, with the bot invited: ``{"ok", "channel": {id, name}}``."""
+        try:
+            channel = self.sandbox.slack.create_channel(request.name, self._user(request.user)[0])
+        except ChannelRefused as exc:
+            return _problem(409 if exc.error == "name_taken" else 400, exc.error, str(exc))
+        return _json(200, {"ok": True, "channel": channel})
+
+    def bind(self, channel: str, account: str, timeout: float = BIND_SECONDS) -> None:
+        """``/dr account <account>`` typed in ``channel`` by the sandbox operator: from then on the
+        channel's commands act on that account. The bot answers it in the channel once it is set
+        (an ephemeral answer is a refusal); RuntimeError when it refuses or does not answer."""
+        seen = len(self.sandbox.slack.messages())
+        status, _, raw = self.command(CommandInput(text=f"/dr account {account}", channel=channel))
+        deadline = time.monotonic() + timeout
+        replies: list[dict[str, Any]] = []
+        while status == 200 and not replies and time.monotonic() < deadline:
+            time.sleep(0.05)
+            replies = [m for m in self.sandbox.slack.messages()[seen:] if m["channel"] == channel]
+        if status != 200 or not any(_in_channel(m) for m in replies):
+            said = [m["text"] for m in replies] or raw.decode("utf-8", "replace") or "no answer"
+            raise RuntimeError(f"binding channel {channel} to account {account} failed: {said}")
+
+
+def _in_channel(message: dict[str, Any]) -> bool:
+    """Seen by everyone in the channel (not only by the user who typed the command)."""
+    return message["kind"] == "message" or message.get("responseType") == "in_channel"

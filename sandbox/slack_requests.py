@@ -3,7 +3,8 @@
 Used by ``/slack-local`` (the page's command box, buttons and modals) and by ``drs-chatops demo``.
 Signature: ``v0=`` + HMAC-SHA256 of ``v0:{timestamp}:{body}`` with the signing secret, in
 ``X-Slack-Signature``, the timestamp in ``X-Slack-Request-Timestamp`` (Slack's scheme, which the
-bot's Bolt app verifies)."""
+bot's Bolt app verifies). :func:`origin` reads the other way: which channel and user a signed
+request came from."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ import hmac
 import json
 import secrets
 import time
+from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
+
+from slack_sdk.signature import SignatureVerifier
 
 TEAM = {"id": "T0SANDBOX", "domain": "sandbox"}
 CHANNEL_NAME = "dr-sandbox"
@@ -41,7 +45,14 @@ def trigger_id() -> str:
 
 
 def slash_command(
-    *, text: str, user_id: str, user_name: str, channel: str, response_url: str, command: str = "/dr"
+    *,
+    text: str,
+    user_id: str,
+    user_name: str,
+    channel: str,
+    response_url: str,
+    command: str = "/dr",
+    channel_name: str = CHANNEL_NAME,
 ) -> str:
     """The form body of a slash command invocation."""
     return urlencode(
@@ -50,7 +61,7 @@ def slash_command(
             "team_id": TEAM["id"],
             "team_domain": TEAM["domain"],
             "channel_id": channel,
-            "channel_name": CHANNEL_NAME,
+            "channel_name": channel_name,
             "user_id": user_id,
             "user_name": user_name,
             "command": command,
@@ -85,6 +96,7 @@ def block_actions(
     message: dict[str, Any],
     action: dict[str, Any],
     response_url: str,
+    channel_name: str = CHANNEL_NAME,
 ) -> str:
     """The form body (``payload=<json>``) of a click on ``action`` in ``message``."""
     channel, ts = str(message["channel"]), str(message["ts"])
@@ -97,7 +109,7 @@ def block_actions(
         "container": {"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": ephemeral},
         "trigger_id": trigger_id(),
         "team": TEAM,
-        "channel": {"id": channel, "name": CHANNEL_NAME},
+        "channel": {"id": channel, "name": channel_name},
         "message": {
             "type": "message",
             "ts": ts,
@@ -183,3 +195,31 @@ def home_block_actions(*, user_id: str, user_name: str, view: dict[str, Any], ac
         "actions": [{**action, "action_ts": f"{time.time():.6f}"}],
     }
     return urlencode({"payload": json.dumps(payload)})
+
+
+def origin(secret: str, headers: Mapping[str, str], body: bytes) -> tuple[str, str, str] | None:
+    """``(channel id, user id, channel name)`` of a slash command or an interaction in a channel
+    signed with ``secret``; None for anything else: a bad or stale signature, an event, a modal's
+    submission (no channel)."""
+    lower = {k.lower(): v for k, v in headers.items()}
+    text = body.decode("utf-8", "replace")
+    stamp, signature = lower.get("x-slack-request-timestamp", ""), lower.get("x-slack-signature", "")
+    form_encoded = "x-www-form-urlencoded" in lower.get("content-type", "")
+    if not (form_encoded and stamp and SignatureVerifier(secret).is_valid(text, stamp, signature)):
+        return None
+    form = {k: v[0] for k, v in parse_qs(text).items()}
+    if "payload" not in form:  # a slash command
+        channel, user, name = form.get("channel_id"), form.get("user_id"), form.get("channel_name")
+    else:  # an interaction: block_actions from a message has its channel, a modal's has none
+        try:
+            payload = json.loads(form["payload"])
+        except ValueError:
+            return None
+        where = payload.get("channel") if isinstance(payload, dict) else None
+        who = payload.get("user") if isinstance(payload, dict) else None
+        if not isinstance(where, dict) or not isinstance(who, dict):
+            return None
+        channel, user, name = where.get("id"), who.get("id"), where.get("name")
+    if not channel or not user:
+        return None
+    return str(channel), str(user), str(name or "")

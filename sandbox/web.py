@@ -2,8 +2,9 @@
 
 Paths: ``/_sandbox/info``, ``/_sandbox/faults``, ``/api/...``, ``/slack/events``,
 ``/2015-03-31/functions/{name}/invocations``, ``/outbox`` (+``.json``), ``/slack-local``
-(+``/messages.json``); plus the fake Slack Web API under ``/slack-api/`` and ``/slack-response``, and
-the simulated DRS under ``/_sandbox/drs/`` (for the Lambda workers, :mod:`sandbox.drs_http`).
+(+``/messages.json``, ``/channels.json``); plus the fake Slack Web API under ``/slack-api/`` and
+``/slack-response``, and the simulated DRS under ``/_sandbox/drs/`` (for the Lambda workers,
+:mod:`sandbox.drs_http`).
 A crash in a handler becomes a readable error on the response and in the log; the server keeps serving.
 """
 
@@ -20,7 +21,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
-from sandbox import apigw, drs_http, faults, invoke_api, pages, slack_fake, slack_local
+from sandbox import apigw, drs_http, faults, invoke_api, pages, slack_fake, slack_local, slack_requests
 from sandbox.drs_data import ACCOUNTS, SIMULATED_LABEL
 from sandbox.lambdas import LambdaRuntime
 from sandbox.web_host import WebHost
@@ -120,6 +121,8 @@ class Routes:
             return 200, dict(HTML), pages.outbox(sandbox.outbox.all(), SIMULATED_LABEL).encode()
         if path == "/slack-local/messages.json":
             return _json(200, sandbox.slack.messages())
+        if path == "/slack-local/channels.json":
+            return _json(200, sandbox.slack.channel_list())
         if path in ("/slack-local", "/slack-local/") or path in pages.STATIC:
             return pages.static(path)
         if path == "/":
@@ -136,6 +139,9 @@ class Routes:
         return self._proxy(function, event)
 
     def slack_events(self, raw_path: str, headers: dict[str, str], body: bytes) -> Answer:
+        arrived = slack_requests.origin(self.sandbox.signing_secret, headers, body)
+        if arrived is not None:  # Slack sent it from a channel: one with the bot in it, from now on
+            self.sandbox.slack.arrive(*arrived)
         function = self.sandbox.functions.get("bot")
         if not function:
             message = "the Slack bot function is not deployed in this sandbox (no cfn/bot.yaml yet)"
@@ -210,7 +216,8 @@ class _Server(ThreadingHTTPServer):
 
 class WebServer:
     def __init__(self, sandbox: WebHost) -> None:
-        handler = type("Handler", (_Handler,), {"routes": Routes(sandbox)})
+        self.routes = Routes(sandbox)
+        handler = type("Handler", (_Handler,), {"routes": self.routes})
         try:
             self.server = _Server((sandbox.host, sandbox.port), handler)
         except OSError as exc:

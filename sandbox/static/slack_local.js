@@ -1,9 +1,14 @@
-// slack-local: a Slack channel look-alike for the sandbox. Plain DOM, no framework, no build step.
+// slack-local: a Slack workspace look-alike for the sandbox. Plain DOM, no framework, no build step.
 // Every piece of text from the bot or the user is put in the page with textContent / text nodes,
 // never innerHTML. Links are made only from http(s) URLs.
+// Channels: the sidebar lists /slack-local/channels.json; the page shows one channel at a time (its
+// id in the URL's #fragment), sends commands from it, and can add one (POST /slack-local/channel).
 "use strict";
 
-const state = { info: null, lastJson: "", shownModal: null, users: {} };
+const state = {
+  info: null, lastJson: "", shownModal: null, users: {},
+  channel: null, channels: [], lastChannelsJson: "", messages: [], seen: {},
+};
 const $ = (id) => document.getElementById(id);
 
 function el(tag, attrs, ...children) {
@@ -129,16 +134,88 @@ function messageNode(m, replies) {
     el("div", { class: "avatar" }, "DR"), body);
 }
 
+// ---- channels ----
+const CHANNEL_ID = /^[A-Z0-9]{1,20}$/;
+
+function channelName(id) {
+  const found = state.channels.find((c) => c.id === id);
+  return found ? found.name : id.toLowerCase();
+}
+
+function counts() {
+  const by = {};
+  for (const m of state.messages) if (m.kind !== "modal") by[m.channel] = (by[m.channel] || 0) + 1;
+  return by;
+}
+
+function renderChannels() {
+  const by = counts();
+  const shownHome = window.slackLocalHome && window.slackLocalHome.role();
+  const links = state.channels.map((c) => {
+    const unread = c.id !== state.channel ? (by[c.id] || 0) - (state.seen[c.id] || 0) : 0;
+    return el("div", {
+      class: "channel" + (c.id === state.channel && !shownHome ? " active" : "") + (unread > 0 ? " unread" : ""),
+      role: "button", tabindex: "0", "data-channel": c.id, id: `channel-${c.id}`,
+      onclick: () => selectChannel(c.id),
+    }, `# ${c.name}`, unread > 0 ? el("span", { class: "count" }, unread) : null);
+  });
+  $("channel-links").replaceChildren(...links);
+}
+
+async function pollChannels() {
+  const text = await (await fetch("/slack-local/channels.json", { cache: "no-store" })).text();
+  if (text !== state.lastChannelsJson) {
+    state.lastChannelsJson = text;
+    state.channels = JSON.parse(text);
+    renderChannels();
+    showChannelHeader();
+  }
+}
+
+function showChannelHeader() {
+  const name = channelName(state.channel);
+  $("channel-name").textContent = `# ${name}`;
+  $("channel-id").textContent = state.channel;
+  document.title = `#${name} · slack-local (sandbox)`;
+}
+
+function selectChannel(id) {
+  if (!CHANNEL_ID.test(id)) return;
+  state.channel = id;
+  if (location.hash !== `#${id}`) history.replaceState(null, "", `#${id}`);
+  if (window.slackLocalHome) window.slackLocalHome.showPane(null);
+  showChannelHeader();
+  render(state.messages);
+}
+
+async function addChannel(event) {
+  event.preventDefault();
+  const name = $("new-channel-name").value.trim().toLowerCase().replace(/\s+/g, "-");
+  if (!name) return;
+  const role = $("role").value;
+  const result = await post("/slack-local/channel", { user: role, name });
+  if (!result.ok) { showError(result.message || result.error); return; }
+  showError("");
+  $("new-channel-name").value = "";
+  $("new-channel").hidden = true;
+  await pollChannels();
+  selectChannel(result.channel.id);
+  setStatus(`Created #${result.channel.name} as the sandbox ${role} and invited the bot.`);
+}
+
 function render(messages) {
+  state.messages = messages;
   const list = $("messages");
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-  const shown = messages.filter((m) => m.kind !== "modal");
+  const shown = messages.filter((m) => m.kind !== "modal" && m.channel === state.channel);
   const replies = {};
   for (const m of shown) if (m.threadTs) (replies[m.threadTs] = replies[m.threadTs] || []).push(m);
   const top = shown.filter((m) => !m.threadTs || m.replyBroadcast || !shown.some((p) => p.ts === m.threadTs));
   list.replaceChildren(...(top.length ? top.map((m) => messageNode(m, m.threadTs ? null : replies[m.ts]))
     : [el("p", { class: "muted" }, "No messages yet. Try /dr help, /dr plans or /dr run <plan>.")]));
   if (atBottom) list.scrollTop = list.scrollHeight;
+  state.seen[state.channel] = counts()[state.channel] || 0;
+  renderChannels();
   const modal = messages.filter((m) => m.kind === "modal" && !m.closed).pop();
   if (modal && state.shownModal !== modal.viewId) openModal(modal);
 }
@@ -148,6 +225,7 @@ async function poll() {
     const response = await fetch("/slack-local/messages.json", { cache: "no-store" });
     const text = await response.text();
     if (text !== state.lastJson) { state.lastJson = text; render(JSON.parse(text)); }
+    await pollChannels();
   } catch (e) { setStatus("The sandbox does not answer (stopped?): " + e); }
 }
 
@@ -160,7 +238,7 @@ async function send(event) {
   $("send").disabled = true;
   setStatus(`Sending ${text} as the sandbox ${role}…`);
   try {
-    const result = await post("/slack-local/command", { user: role, text, channel: state.channel });
+    const result = await post("/slack-local/command", { user: role, text, channel: state.channel, channelName: channelName(state.channel) });
     if (result.ok) { showError(""); setStatus(`Sent ${text} as the sandbox ${role}: the bot acknowledged.`); $("command").value = "/dr "; }
     else { showError(result.message || result.error); setStatus(`${text} failed.`); }
   } finally { $("send").disabled = false; poll(); }
@@ -194,13 +272,22 @@ async function click(node, element, message, blockId, label) {
   poll();
 }
 
-window.slackLocal = { mrkdwn, textObject, el, post, poll, state, block, showError, setStatus };
+window.slackLocal = { mrkdwn, textObject, el, post, poll, state, block, showError, setStatus, renderChannels };
 document.addEventListener("DOMContentLoaded", async () => {
   $("composer").addEventListener("submit", send);
+  $("new-channel").addEventListener("submit", addChannel);
+  $("add-channel").addEventListener("click", () => {
+    $("new-channel").hidden = !$("new-channel").hidden;
+    if (!$("new-channel").hidden) $("new-channel-name").focus();
+  });
+  window.addEventListener("hashchange", () => selectChannel(location.hash.slice(1)));
+  const wanted = location.hash.slice(1);
+  state.channel = CHANNEL_ID.test(wanted) ? wanted : "C0SANDBOX";
+  showChannelHeader();
   try {
     state.info = await (await fetch("/_sandbox/info")).json();
-    state.channel = state.info.slackChannelId || "C0SANDBOX";
-    $("channel-id").textContent = state.channel;
+    if (!CHANNEL_ID.test(wanted)) state.channel = state.info.slackChannelId || "C0SANDBOX";
+    showChannelHeader();
     $("drs-label").textContent = state.info.drs.label;
     for (const [role, id] of Object.entries(state.info.slackUsers)) state.users[id] = `sandbox-${role}`;
     if (!state.info.functions.bot) showError("The Slack bot function is not deployed in this sandbox: commands answer 503.");

@@ -12,7 +12,7 @@ function showPane(role) {
   document.getElementById("home").hidden = !role;
   document.getElementById("messages").hidden = !!role;
   document.getElementById("composer").hidden = !!role;
-  document.getElementById("channel-link").classList.toggle("active", !role);
+  window.slackLocal.renderChannels();  // no channel is highlighted while a Home tab shows
   for (const link of document.querySelectorAll("#home-links .channel")) {
     link.classList.toggle("active", link.dataset.role === role);
   }
@@ -45,8 +45,8 @@ function renderHome(view) {
   pane.replaceChildren(el("div", { class: "home-view", "data-user": home.role }, (view.blocks || []).map((b) => block(b, pseudo))));
 }
 
+window.slackLocalHome = { showPane, role: () => home.role };
 document.addEventListener("DOMContentLoaded", () => {
-  document.getElementById("channel-link").addEventListener("click", () => showPane(null));
   const wait = setInterval(() => {
     const { state, el } = window.slackLocal;
     if (!state.info) return;
