@@ -10,7 +10,7 @@ from pydantic import ConfigDict, TypeAdapter
 
 from handlers.models.execution import OrchestratorTask
 from handlers.observability import logger, metrics, tracer
-from handlers.services import cleanup_schedule, orchestration, pause_reminders, wave_failures
+from handlers.services import cleanup, cleanup_schedule, orchestration, pause_reminders, wave_failures
 
 # Tokens stay out of errors; the union's validator is built by the first task, like the models'.
 _PAYLOAD = TypeAdapter(OrchestratorTask, config=ConfigDict(hide_input_in_errors=True, defer_build=True))
@@ -26,6 +26,7 @@ _TASKS: dict[str, Callable[[Any], Any]] = {
     "finish": orchestration.finish,
     "cleanup_reminder": cleanup_schedule.cleanup_reminder,
     "scheduled_cleanup": cleanup_schedule.scheduled_cleanup,
+    "cleanup_check": cleanup.check_cleanup,
     "pause_reminder": pause_reminders.remind,
 }
 

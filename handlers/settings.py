@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     drs_poll_max_seconds: int = 300  # the poll interval backs off up to this
     # How long DRS may keep failing (throttling, 5xx, network) while a wave runs before the wave fails.
     drs_outage_seconds: int = 600
+    # Drill cleanup (handlers/services/cleanup.py): DRS terminates asynchronously, so a cleanup looks
+    # again this long after requesting termination, backing off up to the max, and fails when
+    # instances are still there this many minutes after the request.
+    cleanup_check_seconds: int = 30
+    cleanup_check_max_seconds: int = 300
+    cleanup_limit_minutes: int = 30
     # The role assumed in a group's account when that account is not the deployment's own and
     # neither the group nor its plan names one: cfn/drs-target-role.yaml's default RoleName.
     drs_default_role_name: str = Field(

@@ -39,7 +39,11 @@ log = logging.getLogger("sandbox")
 # Settings a template may leave to the code's production default that would make the sandbox slow
 # (or, for the X-Ray tracer, talk to a daemon that is not there): applied to a function's
 # environment only where its template sets no value.
-FUNCTION_DEFAULTS = {"DRS_POLL_SECONDS": "2", "POWERTOOLS_TRACE_DISABLED": "true"}
+FUNCTION_DEFAULTS = {
+    "DRS_POLL_SECONDS": "2",
+    "CLEANUP_CHECK_SECONDS": "2",  # the sandbox's DRS terminates in seconds (sandbox/drs.py)
+    "POWERTOOLS_TRACE_DISABLED": "true",
+}
 FUNCTION_ROLES = {  # handler module -> key in /_sandbox/info "functions"
     "handlers.api": "api",
     "handlers.orchestrator": "orchestrator",

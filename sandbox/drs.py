@@ -6,6 +6,11 @@ Answers ``StartRecovery``, ``DescribeJobs``, ``DescribeSourceServers`` and
 ``botocore.stub.Stubber`` does). A job's progress is computed whenever it is read - PENDING, then
 STARTED, then COMPLETED, each server LAUNCHED or FAILED - after a few seconds (the sandbox) or after
 ``complete_after_polls`` ``DescribeJobs`` reads (tests), so no timer threads exist to clean up.
+Termination is asynchronous too, as in DRS: ``TerminateRecoveryInstances`` answers a TERMINATE job
+that has STARTED, and each instance stays in ``DescribeRecoveryInstances`` (``ec2InstanceState``
+``SHUTTING-DOWN``) until :data:`TERMINATION_SECONDS` have passed (the sandbox) or
+``terminate_after_polls`` ``DescribeRecoveryInstances`` reads have listed it (tests); the job then
+COMPLETES.
 
 Each call acts in one account, from the credentials that signed it (:func:`caller_of`): keys moto's
 STS issued by ``AssumeRole`` act in the role's account (and a session policy limits the actions);
@@ -51,6 +56,7 @@ MAX_SERVERS_PER_CALL = 200
 DEFAULT_PAGE_SIZE = 100  # the emulator's page when maxResults is absent (DRS documents none)
 MAX_PAGE_SIZE = 1000
 MAX_ADDED_SERVERS = 2000  # one POST /_sandbox/drs-state/servers
+TERMINATION_SECONDS = 5.0  # how long the sandbox's DRS takes to terminate a recovery instance
 Answer = tuple[int, dict[str, str], bytes]
 
 
@@ -58,6 +64,8 @@ Answer = tuple[int, dict[str, str], bytes]
 class DrsEmulator:
     estate: Estate
     complete_after_polls: int | None = None  # None: jobs complete after a few seconds
+    # None: terminated instances go after TERMINATION_SECONDS; n: after n reads listed them
+    terminate_after_polls: int | None = None
     failing: set[str] = field(default_factory=set)  # servers that fail to launch, besides the estate's
     # True: jobs started from now on launch the failing servers too (a retried wave succeeds); jobs
     # started before keep their outcome, as real DRS jobs would.
@@ -75,8 +83,8 @@ class DrsEmulator:
 
     def __post_init__(self) -> None:
         self._jobs: dict[str, Job] = {}
-        self._terminated: dict[str, float] = {}  # recovery instance id -> when it was terminated
-        self._terminate_jobs: list[dict[str, Any]] = []  # (account, job shape) of TERMINATE jobs
+        self._terminating: dict[str, Termination] = {}  # recovery instance id -> its termination
+        self._terminate_jobs: list[TerminateJob] = []
         self._lock = threading.Lock()
 
     # -- operations ------------------------------------------------------------------------------
@@ -214,9 +222,9 @@ class DrsEmulator:
                 job.polls += 1
             items = [j.shape(now) for j in sorted(jobs, key=lambda j: -j.started)]
             items += [
-                t["job"]
+                t.shape(self._terminating, now)
                 for t in self._terminate_jobs
-                if t["account"] == account and (not wanted or t["job"]["jobID"] in wanted)
+                if t.account == account and (not wanted or t.job_id in wanted)
             ]
             return {"items": items}
 
@@ -245,14 +253,21 @@ class DrsEmulator:
         return answer
 
     def describe_recovery_instances(self, account: str, body: dict[str, Any]) -> dict[str, Any]:
-        """Recovery instances exist from their launch until they are terminated."""
+        """Recovery instances exist from their launch until their termination has ended; while it
+        runs they are listed ``SHUTTING-DOWN``, and each listing counts towards its end (tests)."""
         wanted = set((body.get("filters") or {}).get("recoveryInstanceIDs") or [])
-        items = [
-            shape
-            for shape in self._instances(account)
-            if shape["recoveryInstanceID"] not in self._terminated
-            and (not wanted or shape["recoveryInstanceID"] in wanted)
-        ]
+        now = time.time()
+        with self._lock:
+            items = []
+            for shape in self._instances(account):
+                instance_id = shape["recoveryInstanceID"]
+                ending = self._terminating.get(instance_id)
+                if (ending is not None and ending.done(now)) or (wanted and instance_id not in wanted):
+                    continue
+                if ending is not None:
+                    ending.polls += 1
+                    shape["ec2InstanceState"] = "SHUTTING-DOWN"
+                items.append(shape)
         return {"items": items}
 
     def describe_recovery_snapshots(self, account: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -262,30 +277,37 @@ class DrsEmulator:
         return drs_snapshots.describe(server_id, body, drs_snapshots.now())
 
     def terminate_recovery_instances(self, account: str, body: dict[str, Any]) -> dict[str, Any]:
-        """Terminate recovery instances of ``account`` (the sandbox terminates at once). An id that
-        is not a live instance of this account is refused, so nothing is terminated twice."""
+        """Start terminating recovery instances of ``account``: a TERMINATE job that has STARTED;
+        the instances go later (see the module). An id that is not a live instance of this account
+        is refused (404), and one whose termination runs already too (409): nothing is terminated
+        twice."""
         requested = [str(i) for i in body.get("recoveryInstanceIDs") or []]
         if not 1 <= len(requested) <= MAX_SERVERS_PER_CALL:
             limit = MAX_SERVERS_PER_CALL
             raise DrsError(400, "ValidationException", f"recoveryInstanceIDs must hold 1 to {limit}")
+        now = time.time()
         with self._lock:
-            live = {
-                shape["recoveryInstanceID"]: shape
-                for shape in self._instances(account)
-                if shape["recoveryInstanceID"] not in self._terminated
-            }
-            unknown = [i for i in requested if i not in live]
+            existing = {s["recoveryInstanceID"]: s for s in self._instances(account)}
+            gone = {i for i, ending in self._terminating.items() if ending.done(now)}
+            unknown = [i for i in requested if i not in existing or i in gone]
             if unknown:
                 raise DrsError(
                     404, "ResourceNotFoundException", f"recovery instances not found: {unknown[:5]}"
                 )
-            now = time.time()
+            ending = [i for i in requested if i in self._terminating]
+            if ending:
+                raise DrsError(
+                    409, "ConflictException", f"recovery instances terminating already: {ending[:5]}"
+                )
             for instance_id in requested:
-                self._terminated[instance_id] = now
-            job = terminate_job_shape(account, [live[i] for i in requested], now)
-            self._terminate_jobs.append({"account": account, "job": job})
-        log.info("[simulated DRS] %s: terminated %d recovery instances", account, len(requested))
-        return {"job": job}
+                self._terminating[instance_id] = Termination(now, self.terminate_after_polls)
+            job = TerminateJob(
+                account, "drsjob-" + uuid.uuid4().hex[:17], now, [existing[i] for i in requested]
+            )
+            self._terminate_jobs.append(job)
+            shape = job.shape(self._terminating, now)
+        log.info("[simulated DRS] %s: terminating %d recovery instances", account, len(requested))
+        return {"job": shape}
 
     def _instances(self, account: str) -> list[dict[str, Any]]:
         now = time.time()
@@ -337,7 +359,7 @@ class DrsEmulator:
                     for s in self.estate.in_account(account)
                 ],
                 "recoveryInstances": [
-                    _instance_summary(recovery_instance_shape(job, sid, now), self._terminated)
+                    _instance_summary(recovery_instance_shape(job, sid, now), self._terminating, now)
                     for job in mine
                     for sid in job.launched(now)
                 ],
@@ -442,15 +464,47 @@ def _token(offset: int) -> str:
     return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
 
 
-def _instance_summary(instance: dict[str, Any], terminated: dict[str, float]) -> dict[str, Any]:
-    gone = instance["recoveryInstanceID"] in terminated
+def _instance_summary(
+    instance: dict[str, Any], terminating: dict[str, Termination], now: float
+) -> dict[str, Any]:
+    ending = terminating.get(instance["recoveryInstanceID"])
+    state = instance["ec2InstanceState"] if ending is None else "SHUTTING-DOWN"
     return {
         "recoveryInstanceID": instance["recoveryInstanceID"],
         "sourceServerID": instance["sourceServerID"],
         "isDrill": instance["isDrill"],
-        "state": "TERMINATED" if gone else instance["ec2InstanceState"],
+        "state": "TERMINATED" if ending is not None and ending.done(now) else state,
         "jobID": instance["jobID"],
     }
+
+
+@dataclass
+class Termination:
+    """One recovery instance's termination: it ends :data:`TERMINATION_SECONDS` after it was
+    requested, or once ``after_polls`` DescribeRecoveryInstances reads have listed the instance."""
+
+    requested: float
+    after_polls: int | None
+    polls: int = 0
+
+    def done(self, now: float) -> bool:
+        if self.after_polls is not None:
+            return self.polls >= self.after_polls
+        return now - self.requested >= TERMINATION_SECONDS
+
+
+@dataclass
+class TerminateJob:
+    account: str
+    job_id: str
+    created: float
+    instances: list[dict[str, Any]]
+
+    def shape(self, terminating: dict[str, Termination], now: float) -> dict[str, Any]:
+        done = {
+            i["recoveryInstanceID"]: terminating[i["recoveryInstanceID"]].done(now) for i in self.instances
+        }
+        return terminate_job_shape(self.account, self.job_id, self.instances, self.created, done, now)
 
 
 __all__ = ["SIMULATED_TAGS", "Call", "DrsEmulator", "DrsError", "account_of", "caller_of"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -146,27 +145,36 @@ def recovery_instance_shape(job: Job, server_id: str, now: float) -> dict[str, A
     }
 
 
-def terminate_job_shape(account_id: str, instances: list[dict[str, Any]], now: float) -> dict[str, Any]:
-    """The TERMINATE job of ``TerminateRecoveryInstances``, completed (the sandbox terminates at once)."""
-    job_id = "drsjob-" + uuid.uuid4().hex[:17]
-    return {
+def terminate_job_shape(
+    account_id: str,
+    job_id: str,
+    instances: list[dict[str, Any]],
+    created: float,
+    done: dict[str, bool],
+    now: float,
+) -> dict[str, Any]:
+    """The TERMINATE job of ``TerminateRecoveryInstances``: STARTED while any of its instances is
+    terminating (``done``: instance id -> its termination has ended), then COMPLETED."""
+    shape = {
         "jobID": job_id,
         "arn": f"arn:aws:drs:{REGION}:{account_id}:job/{job_id}",
         "type": "TERMINATE",
         "initiatedBy": "TERMINATE_RECOVERY_INSTANCES",
-        "creationDateTime": iso(now),
-        "endDateTime": iso(now),
-        "status": "COMPLETED",
+        "creationDateTime": iso(created),
+        "status": "COMPLETED" if all(done.values()) else "STARTED",
         "participatingServers": [
             {
                 "sourceServerID": i["sourceServerID"],
                 "recoveryInstanceID": i["recoveryInstanceID"],
-                "launchStatus": "TERMINATED",
+                "launchStatus": "TERMINATED" if done[i["recoveryInstanceID"]] else "IN_PROGRESS",
             }
             for i in instances
         ],
         "tags": dict(SIMULATED_TAGS),
     }
+    if shape["status"] == "COMPLETED":
+        shape["endDateTime"] = iso(now)
+    return shape
 
 
 def iso(epoch: float) -> str:

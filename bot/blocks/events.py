@@ -13,6 +13,7 @@ from bot.blocks.executions import (
     EXPIRED_LINE,
     Pause,
     cleanup_button,
+    cleanup_line,
     date_and_clock,
     decision_line,
     keep_button,
@@ -76,6 +77,7 @@ LINES: dict[EventType, Callable[[ExecutionEvent], str | None]] = {
         e, f"⌛ Timed out waiting for approval before wave {e.waveNumber or '?'}"
     ),
     "cleanup_reminder": lambda e: None,  # posted with its Keep / Clean up buttons (reminder_blocks)
+    "cleanup_done": lambda e: cleanup_line(e),  # the parent message shows it too (cleanup_blocks)
     "pause_reminder": lambda e: None,  # a thread reply mentioning who has not voted (bot/notifier.py)
     "start_pause": lambda e: None,  # posted with its buttons, like a pause
     "policy_changed": lambda e: policy_line(e),  # a message of its own in the plan's channel(s)

@@ -30,6 +30,7 @@ EventType = Literal[
     "fail",
     "timeout",
     "cleanup_reminder",
+    "cleanup_done",
     "pause_reminder",
     "start_pause",
     "policy_changed",
@@ -57,6 +58,7 @@ SUBJECTS: dict[EventType, str] = {
     "timeout": "[DRS] Timed out waiting for approval: {planName}",
     "pause_reminder": "[DRS] Reminder: {planName} still waits for a decision at wave {waveNumber}",
     "cleanup_reminder": "[DRS] Drill instances will be cleaned up soon: {planName}",
+    "cleanup_done": "[DRS] Drill cleanup ended: {planName}",
     "start_pause": "[DRS] Approval needed to start a RECOVERY: {planName}",
     "policy_changed": "[DRS] Approval policy changed: {planName}",
 }

@@ -301,6 +301,16 @@ class ScheduledCleanupTask(Model):
     dueAt: str
 
 
+class CleanupCheckTask(Model):
+    """A one-time schedule (handlers/services/cleanup.py): see whether DRS has terminated the
+    instances of the cleanup claimed at ``requestedAt``; ``attempt`` counts the looks."""
+
+    task: Literal["cleanup_check"]
+    executionId: str
+    requestedAt: str
+    attempt: int = Field(default=1, ge=1)
+
+
 OrchestratorTask = Annotated[
     StartTask
     | PauseTask
@@ -313,6 +323,7 @@ OrchestratorTask = Annotated[
     | FinishTask
     | CleanupReminderTask
     | ScheduledCleanupTask
+    | CleanupCheckTask
     | PauseReminderTask,
     Field(discriminator="task"),
 ]

@@ -1,7 +1,8 @@
-"""Drill cleanup through the sandbox: a finished drill cleaned up over REST, and one cleaned up by
-its schedule (``drillCleanupAfterMinutes: 1``: the reminder comes at once, the sandbox's
-Scheduler runner fires the cleanup a minute later); ``/_sandbox/drs-state`` then shows none of
-their recovery instances running."""
+"""Drill cleanup through the sandbox: a finished drill cleaned up over REST (IN_PROGRESS while the
+sandbox's DRS terminates its instances, COMPLETED once a scheduled check sees them gone), and one
+cleaned up by its schedule (``drillCleanupAfterMinutes: 1``: the reminder comes at once, the
+sandbox's Scheduler runner fires the cleanup a minute later); ``/_sandbox/drs-state`` then shows
+none of their recovery instances running."""
 
 from __future__ import annotations
 
@@ -33,10 +34,24 @@ def test_a_finished_drill_is_cleaned_up_over_rest(sandbox: RunningSandbox, runs:
     assert finished["status"] == "SUCCEEDED" and len(_live_instances(sandbox, finished)) == 2
     # When it is cleaned up through the API
     answer = sandbox.api("POST", f"/executions/{finished['executionId']}/cleanup")
-    # Then the record says so and DRS runs none of its instances
+    # Then the cleanup is IN_PROGRESS while DRS terminates the instances (asynchronously)
     assert answer.status == 200, answer.body
-    cleanup = answer.json()["cleanup"]
-    assert cleanup["status"] == "COMPLETED" and len(cleanup["terminatedInstanceIds"]) == 2
+    started = answer.json()["cleanup"]
+    assert started["status"] == "IN_PROGRESS" and len(started["terminatedInstanceIds"]) == 2
+    # And a scheduled check, seconds later, records it COMPLETED; DRS runs none of its instances
+    done = wait_for(
+        lambda: (
+            ((e := execution(sandbox, finished["executionId"])).get("cleanup") or {}).get("status")
+            == "COMPLETED"
+            and e
+        ),
+        60,
+        "the cleanup's check to see the instances gone",
+    )
+    assert (
+        done["cleanup"]["requestedAt"] == started["requestedAt"]
+        and "none is left" in done["cleanup"]["message"]
+    )
     assert _live_instances(sandbox, finished) == []
 
 

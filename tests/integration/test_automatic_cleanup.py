@@ -18,31 +18,27 @@ from handlers.repositories.executions import ExecutionRepository
 from handlers.services import cleanup_schedule
 from handlers.services.lifecycle import finish_execution
 from handlers.timestamps import format_iso, now, parse_iso
-from tests.conftest import ACCOUNT_A, ACCOUNT_B, reset_caches
+from tests.conftest import ACCOUNT_A, ACCOUNT_B
 from tests.support.drills import finished_execution, live_instances, plan_with_groups
 from tests.support.events import LambdaContext
 from tests.support.orchestration import tap_topic
+from tests.support.schedules import GROUP, ORCHESTRATOR, ROLE, settle_cleanup, use_scheduler
 
-GROUP = "drs-chatops-test"
-ORCHESTRATOR = "arn:aws:lambda:us-east-1:123456789012:function:drs-chatops-orchestrator-test"
-ROLE = "arn:aws:iam::123456789012:role/drs-chatops-scheduler-test"
 OPERATOR = Caller(account_id=ACCOUNT_A, principal="@oncall", source="slack")
 
 
 @pytest.fixture
 def scheduler(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    client = aws.client("scheduler")
-    client.create_schedule_group(Name=GROUP)
-    monkeypatch.setenv("SCHEDULE_GROUP_NAME", GROUP)
-    monkeypatch.setenv("ORCHESTRATOR_FUNCTION_ARN", ORCHESTRATOR)
-    monkeypatch.setenv("SCHEDULER_ROLE_ARN", ROLE)
-    reset_caches()
-    return client
+    return use_scheduler(aws, monkeypatch)
 
 
 def _schedules(scheduler: Any) -> dict[str, dict[str, Any]]:
     names = [s["Name"] for s in scheduler.list_schedules(GroupName=GROUP)["Schedules"]]
-    return {n: scheduler.get_schedule(Name=n, GroupName=GROUP) for n in names}
+    return {
+        n: scheduler.get_schedule(Name=n, GroupName=GROUP)
+        for n in names
+        if not n.startswith("cleanup-check-")
+    }
 
 
 def _ended_drill(plan: dict[str, Any]) -> Any:
@@ -133,10 +129,12 @@ def test_the_scheduled_cleanup_acts_only_once_due(
     # When it fires at the due time
     _at(parse_iso(drill.cleanupDueAt) + timedelta(seconds=1), monkeypatch)
     result = orchestrator(task, LambdaContext())
-    # Then the drill is cleaned up, recorded as the schedule's doing
-    assert result == {"cleaned": True, "status": "COMPLETED"}
-    record = ExecutionRepository().get(drill.executionId).cleanup  # type: ignore[union-attr]
-    assert record is not None and (record.requestedBy, record.requestedVia) == ("schedule", "schedule")
+    # Then the drill's cleanup starts, recorded as the schedule's doing, and completes once DRS
+    # has terminated the instances
+    assert result == {"cleaned": True, "status": "IN_PROGRESS"}
+    record = settle_cleanup(aws, drill.executionId)
+    assert record is not None and record.status == "COMPLETED"
+    assert (record.requestedBy, record.requestedVia) == ("schedule", "schedule")
     assert live_instances(aws.drs, ACCOUNT_A, drill) == []
 
 
@@ -168,6 +166,7 @@ def test_a_keep_postpones_and_the_stale_schedule_does_nothing(
     _at(parse_iso(kept.cleanupDueAt) + timedelta(seconds=1), monkeypatch)
     fresh = stale.model_copy(update={"dueAt": kept.cleanupDueAt})
     assert cleanup_schedule.scheduled_cleanup(fresh)["cleaned"] is True
+    assert settle_cleanup(aws, drill.executionId).status == "COMPLETED"
     assert live_instances(aws.drs, ACCOUNT_A, drill) == []
 
 
@@ -192,6 +191,9 @@ def test_a_keep_after_the_cleanup_is_refused(aws: Any, scheduler: Any) -> None:
 
     drill = _ended_drill(plan_with_groups())
     cleanup_execution(OPERATOR, drill.executionId)
+    with pytest.raises(ConflictError, match="already IN_PROGRESS"):
+        cleanup_schedule.keep_drill(OPERATOR, drill.executionId)
+    settle_cleanup(aws, drill.executionId)
     with pytest.raises(ConflictError, match="already COMPLETED"):
         cleanup_schedule.keep_drill(OPERATOR, drill.executionId)
 

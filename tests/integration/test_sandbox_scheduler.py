@@ -9,25 +9,13 @@ from typing import Any
 
 import pytest
 
-from handlers.orchestrator import lambda_handler as orchestrator
 from handlers.repositories.executions import ExecutionRepository
 from handlers.timestamps import parse_iso
 from sandbox.scheduler import SchedulerRunner, due
 from tests.conftest import ACCOUNT_A
 from tests.integration.test_automatic_cleanup import GROUP, _ended_drill, scheduler  # noqa: F401
 from tests.support.drills import live_instances, plan_with_groups
-from tests.support.events import LambdaContext
-
-
-class InProcessRuntime:
-    """What the runner needs of the sandbox's Lambda runtime: ``invoke_async``, run here at once."""
-
-    def __init__(self) -> None:
-        self.invoked: list[tuple[str, Any]] = []
-
-    def invoke_async(self, arn: str, event: Any) -> None:
-        self.invoked.append((arn, event))
-        orchestrator(event, LambdaContext())
+from tests.support.schedules import InProcessRuntime
 
 
 def test_due_reads_at_expressions_only() -> None:
@@ -55,9 +43,21 @@ def test_the_runner_fires_the_automatic_cleanup_at_its_time_once(
     # When it looks at the due time (the product's clock agreeing)
     monkeypatch.setattr("handlers.timestamps.now", lambda: due_at + timedelta(seconds=2))
     assert runner.tick(due_at + timedelta(seconds=2)) == [f"cleanup-{drill.executionId}"]
-    # Then the drill is cleaned up by the schedule, and nothing is left to fire again
+    # Then the drill's cleanup is the schedule's, IN_PROGRESS while DRS terminates the instances
     record = ExecutionRepository().get(drill.executionId).cleanup  # type: ignore[union-attr]
-    assert record is not None and record.status == "COMPLETED" and record.requestedBy == "schedule"
+    assert record is not None and record.status == "IN_PROGRESS" and record.requestedBy == "schedule"
+    # When the runner fires the cleanup's checks at their times
+    check = f"cleanup-check-{drill.executionId}"
+    assert runner.tick(datetime.now(UTC) + timedelta(minutes=1)) == [check]  # DRS still terminating
+    assert runner.tick(datetime.now(UTC) + timedelta(minutes=3)) == [check]
+    # Then the cleanup COMPLETED, and nothing is left to fire again
+    record = ExecutionRepository().get(drill.executionId).cleanup  # type: ignore[union-attr]
+    assert record is not None and record.status == "COMPLETED"
     assert live_instances(aws.drs, ACCOUNT_A, drill) == []
     assert runner.tick(due_at + timedelta(days=10)) == []
-    assert [event["task"] for _, event in runtime.invoked] == ["cleanup_reminder", "scheduled_cleanup"]
+    assert [event["task"] for _, event in runtime.invoked] == [
+        "cleanup_reminder",
+        "scheduled_cleanup",
+        "cleanup_check",
+        "cleanup_check",
+    ]

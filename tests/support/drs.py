@@ -4,7 +4,9 @@ Its estate is the sandbox's demo estate plus, in each test account (``tests/conf
 ``ACCOUNT_A``, ``_B``, ``_C``) and the deployment's own account (moto's default), every *numbered*
 server id - the ids ``tests/support/data.py``'s ``server_id()`` makes (``s-`` + 17 hex digits,
 value below 10^9). A demo server id exists only in its own account, as in DRS: tests that play
-another account use those. Jobs complete on their second ``DescribeJobs`` read.
+another account use those. Jobs complete on their second ``DescribeJobs`` read; a terminated
+recovery instance is listed (``SHUTTING-DOWN``) by one more ``DescribeRecoveryInstances`` read and
+gone from the next.
 
 :func:`add_tagged_servers` adds servers carrying given tags to an account (1,000 at once is fine:
 ``DescribeSourceServers`` pages them like DRS), for tag groups, retagging (``estate.retag``) and the
@@ -29,6 +31,7 @@ from sandbox.drs_data import Estate, SourceServer
 NUMBERED = re.compile(r"^s-[0-9a-f]{17}$")
 NUMBERED_BELOW = 10**9
 COMPLETE_AFTER_POLLS = 2
+TERMINATE_AFTER_POLLS = 1
 _batches = itertools.count(1)
 
 
@@ -66,7 +69,11 @@ def add_tagged_servers(drs: DrsEmulator, account: str, count: int, tags: dict[st
 
 
 def emulator(*accounts: str) -> DrsEmulator:
-    return DrsEmulator(numbered_estate(*accounts), complete_after_polls=COMPLETE_AFTER_POLLS)
+    return DrsEmulator(
+        numbered_estate(*accounts),
+        complete_after_polls=COMPLETE_AFTER_POLLS,
+        terminate_after_polls=TERMINATE_AFTER_POLLS,
+    )
 
 
 @contextmanager

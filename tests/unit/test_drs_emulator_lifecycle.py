@@ -21,7 +21,7 @@ OWN, OTHER = ACCOUNTS
 @pytest.fixture
 def emulator(monkeypatch: pytest.MonkeyPatch) -> DrsEmulator:
     monkeypatch.setenv("MOTO_ACCOUNT_ID", OWN)  # the deployment's own keys act in the first account
-    return DrsEmulator(Estate.demo(), complete_after_polls=1)
+    return DrsEmulator(Estate.demo(), complete_after_polls=1, terminate_after_polls=0)
 
 
 def ask(emulator: DrsEmulator, operation: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -104,6 +104,52 @@ def test_recovery_instances_exist_until_terminated_and_terminate_once(emulator):
         instances[0]: "TERMINATED",
         instances[1]: "RUNNING",
     }
+
+
+def test_termination_is_asynchronous_like_drs(emulator):
+    # Given two recovery instances, and a DRS that terminates after two listings
+    emulator.terminate_after_polls = 2
+    instances = launched_instances(emulator, sorted(emulator.estate.healthy_server_ids(OWN))[:2])
+    # When one is terminated
+    _, answer = ask(emulator, "TerminateRecoveryInstances", {"recoveryInstanceIDs": instances[:1]})
+    # Then the answer is a TERMINATE job that has started, not ended
+    job = answer["job"]
+    assert job["status"] == "STARTED" and "endDateTime" not in job
+    assert [s["launchStatus"] for s in job["participatingServers"]] == ["IN_PROGRESS"]
+    # And a second request while it terminates is refused: nothing is terminated twice
+    again, refused = ask(emulator, "TerminateRecoveryInstances", {"recoveryInstanceIDs": instances[:1]})
+    assert again == 409 and refused["code"] == "ConflictException"
+    # And the instance is still listed, shutting down, until its termination ends
+    for _ in range(2):
+        _, listed = ask(emulator, "DescribeRecoveryInstances", {})
+        states = {i["recoveryInstanceID"]: i["ec2InstanceState"] for i in listed["items"]}
+        assert states == {instances[0]: "SHUTTING-DOWN", instances[1]: "RUNNING"}
+        _assert_valid("DescribeRecoveryInstances", listed)
+    # Then it is gone, and the job COMPLETED
+    _, listed = ask(emulator, "DescribeRecoveryInstances", {})
+    assert [i["recoveryInstanceID"] for i in listed["items"]] == instances[1:]
+    _, jobs = ask(emulator, "DescribeJobs", {"filters": {"jobIDs": [job["jobID"]]}})
+    _assert_valid("DescribeJobs", jobs)
+    [ended] = jobs["items"]
+    assert ended["status"] == "COMPLETED" and ended["endDateTime"]
+    assert [s["launchStatus"] for s in ended["participatingServers"]] == ["TERMINATED"]
+
+
+def test_the_sandbox_terminates_after_a_few_seconds(emulator, monkeypatch):
+    # Given the sandbox's DRS (terminations end by time) and one recovery instance
+    from sandbox import drs as emulated
+
+    emulator.terminate_after_polls = None
+    instances = launched_instances(emulator, sorted(emulator.estate.healthy_server_ids(OWN))[:1])
+    clock = [1_000_000.0]
+    monkeypatch.setattr(emulated.time, "time", lambda: clock[0])
+    ask(emulator, "TerminateRecoveryInstances", {"recoveryInstanceIDs": instances})
+    # Then it is listed for TERMINATION_SECONDS, however often it is read, and gone after
+    for _ in range(5):
+        assert len(ask(emulator, "DescribeRecoveryInstances", {})[1]["items"]) == 1
+    clock[0] += emulated.TERMINATION_SECONDS
+    assert ask(emulator, "DescribeRecoveryInstances", {})[1]["items"] == []
+    assert emulator.state()[OWN]["recoveryInstances"][0]["state"] == "TERMINATED"
 
 
 def test_failing_servers_launch_in_jobs_started_after_they_are_told_to_recover() -> None:

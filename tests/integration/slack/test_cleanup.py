@@ -6,13 +6,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from bot import ids
 from handlers.repositories.executions import ExecutionRepository
 from handlers.services.lifecycle import finish_execution
 from tests.conftest import ACCOUNT_A
 from tests.integration.slack.conftest import text_of
 from tests.support.drills import finished_execution, live_instances, plan_with_groups
+from tests.support.schedules import settle_cleanup, use_scheduler
 from tests.support.slack_requests import CHANNEL, OPERATOR, VIEWER
+
+
+@pytest.fixture
+def scheduler(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    return use_scheduler(aws, monkeypatch)
 
 
 def _buttons(message: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -40,19 +48,30 @@ def test_the_final_message_of_a_drill_offers_cleanup_behind_a_confirm_dialog(aws
     assert "terminates every recovery instance" in button["confirm"]["text"]["text"]
 
 
-def test_an_operator_cleans_up_and_the_message_shows_the_result(aws: Any, bot: Any) -> None:
+def test_an_operator_cleans_up_and_the_message_shows_in_progress_then_the_result(
+    aws: Any, bot: Any, scheduler: Any
+) -> None:
     # Given a finished drill's final message with its Clean up button
     drill, message = _ended_drill(bot)
     # When an operator presses it (after confirming)
     bot.click(ids.DRILL_CLEANUP, drill.executionId, user=OPERATOR, message_ts=message["ts"])
-    # Then the instances are gone, the record says who, and the message shows it without a button
-    assert live_instances(aws.drs, ACCOUNT_A, drill) == []
+    # Then the record says who, and the message shows the cleanup in progress, without a button
     cleanup = ExecutionRepository().get(drill.executionId).cleanup  # type: ignore[union-attr]
-    assert cleanup is not None and cleanup.status == "COMPLETED"
+    assert cleanup is not None and cleanup.status == "IN_PROGRESS"
     assert (cleanup.requestedBy, cleanup.requestedVia) == ("@oncall", "slack")
     updated = bot.fake.messages[message["ts"]]
-    assert "Cleaned up by @oncall via slack" in text_of(updated)
+    assert "Cleanup in progress, requested by @oncall via slack" in text_of(updated)
     assert ids.DRILL_CLEANUP not in _buttons(updated)
+    # When the scheduled checks see DRS has terminated the instances (and the notifier runs)
+    assert settle_cleanup(aws, drill.executionId).status == "COMPLETED"
+    bot.pump()
+    # Then the instances are gone, and the message and a thread reply show the result
+    assert live_instances(aws.drs, ACCOUNT_A, drill) == []
+    finished = bot.fake.messages[message["ts"]]
+    assert "Cleaned up by @oncall via slack" in text_of(finished)
+    assert "none is left" in text_of(finished) and ids.DRILL_CLEANUP not in _buttons(finished)
+    replies = [m for m in bot.fake.messages.values() if m.get("thread_ts") == message["ts"]]
+    assert any("Cleaned up by @oncall via slack" in text_of(m) for m in replies)
 
 
 def test_a_viewer_is_refused_ephemerally_naming_the_operators(aws: Any, bot: Any) -> None:
@@ -67,7 +86,7 @@ def test_a_viewer_is_refused_ephemerally_naming_the_operators(aws: Any, bot: Any
     assert "Only operators may clean drills up" in bot.last_reply()
 
 
-def test_dr_cleanup_asks_to_confirm_then_cleans_up(aws: Any, bot: Any) -> None:
+def test_dr_cleanup_asks_to_confirm_then_cleans_up(aws: Any, bot: Any, scheduler: Any) -> None:
     drill, _ = _ended_drill(bot)
     bot.command(f"cleanup {drill.executionId}")
     reply = bot.responses()[-1]
@@ -75,6 +94,8 @@ def test_dr_cleanup_asks_to_confirm_then_cleans_up(aws: Any, bot: Any) -> None:
     assert button["confirm"] and len(live_instances(aws.drs, ACCOUNT_A, drill)) == 3  # nothing yet
     # When the operator confirms with the reply's button
     bot.click(ids.DRILL_CLEANUP, drill.executionId, user=OPERATOR)
+    assert "Cleanup in progress" in bot.last_reply()
+    settle_cleanup(aws, drill.executionId)
     assert live_instances(aws.drs, ACCOUNT_A, drill) == []
     bot.command(f"cleanup {drill.executionId}")
     assert "Cleaned up by @oncall via slack" in bot.last_reply()
