@@ -24,7 +24,7 @@ $(SCAN_STAMP): pyproject.toml
 	touch $(SCAN_STAMP)
 
 ## make test: lint, type-check, cfn-lint, checkov, asl-validator, the IAM proof and every test; fails if any of them fails
-test: lint typecheck cfn-lint checkov asl iam unit
+test: lint typecheck cfn-lint checkov asl unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -56,7 +56,8 @@ asl: $(ASL_STAMP)
 ## make iam: the offline IAM proof. An IAM evaluator over AWS's actions data (@cloud-copilot/iam-simulate
 ## and iam-data from npm, pinned by tools/iam/package-lock.json; a test-time tool, never shipped) decides
 ## every request DRS needs of each role calling it against the templates' policies
-## (tests/unit/test_iam_drs_permissions.py), and fails on any action name it does not know.
+## (tests/unit/test_iam_drs_permissions.py), and fails on any action name it does not know. make test runs
+## the same tests within the whole suite (unit installs the evaluator); make iam runs them alone.
 IAM_TOOLS := tools/iam
 IAM_STAMP := $(IAM_TOOLS)/node_modules/.installed
 $(IAM_STAMP): $(IAM_TOOLS)/package.json $(IAM_TOOLS)/package-lock.json
