@@ -1,5 +1,10 @@
 """orchestrator Lambda: the Step Functions tasks. Each payload is validated (pydantic, discriminated
-on ``task``) and handed to one function of ``handlers.services.orchestration``."""
+on ``task``) and handed to one service function.
+
+The run's path (start, pauses, waves, finish) is imported with this module; the tasks that run a few
+times per run at most (a failed wave's pause and its decision, the scheduled cleanup and its
+reminders, a pause's reminders) load their services on first use, so a cold start pays for the
+run's path only (``benchmarks/cold_start.py``)."""
 
 from __future__ import annotations
 
@@ -8,9 +13,61 @@ from typing import Any
 
 from pydantic import ConfigDict, TypeAdapter
 
-from handlers.models.execution import OrchestratorTask
+from handlers.models.execution import (
+    CleanupCheckTask,
+    CleanupReminderTask,
+    OrchestratorTask,
+    PauseReminderTask,
+    RetryWaveTask,
+    ScheduledCleanupTask,
+    SkipWaveTask,
+    WaveFailedPauseTask,
+)
 from handlers.observability import logger, metrics, tracer
-from handlers.services import cleanup, cleanup_schedule, orchestration, pause_reminders, wave_failures
+from handlers.services import orchestration
+
+
+def wave_failed_pause(task: WaveFailedPauseTask) -> dict[str, Any]:
+    from handlers.services import wave_failures
+
+    return wave_failures.wave_failed_pause(task)
+
+
+def retry_wave(task: RetryWaveTask) -> dict[str, Any]:
+    from handlers.services import wave_failures
+
+    return wave_failures.retry_wave(task)
+
+
+def skip_wave(task: SkipWaveTask) -> dict[str, Any]:
+    from handlers.services import wave_failures
+
+    return wave_failures.skip_wave(task)
+
+
+def cleanup_reminder(task: CleanupReminderTask) -> dict[str, Any]:
+    from handlers.services import cleanup_schedule
+
+    return cleanup_schedule.cleanup_reminder(task)
+
+
+def scheduled_cleanup(task: ScheduledCleanupTask) -> dict[str, Any]:
+    from handlers.services import cleanup_schedule
+
+    return cleanup_schedule.scheduled_cleanup(task)
+
+
+def cleanup_check(task: CleanupCheckTask) -> dict[str, Any]:
+    from handlers.services import cleanup
+
+    return cleanup.check_cleanup(task)
+
+
+def pause_reminder(task: PauseReminderTask) -> dict[str, Any]:
+    from handlers.services import pause_reminders
+
+    return pause_reminders.remind(task)
+
 
 # Tokens stay out of errors; the union's validator is built by the first task, like the models'.
 _PAYLOAD = TypeAdapter(OrchestratorTask, config=ConfigDict(hide_input_in_errors=True, defer_build=True))
@@ -20,14 +77,14 @@ _TASKS: dict[str, Callable[[Any], Any]] = {
     "resumed": orchestration.resumed,
     "start_wave": orchestration.start_wave,
     "poll_wave": orchestration.poll_wave,
-    "wave_failed_pause": wave_failures.wave_failed_pause,
-    "retry_wave": wave_failures.retry_wave,
-    "skip_wave": wave_failures.skip_wave,
+    "wave_failed_pause": wave_failed_pause,
+    "retry_wave": retry_wave,
+    "skip_wave": skip_wave,
     "finish": orchestration.finish,
-    "cleanup_reminder": cleanup_schedule.cleanup_reminder,
-    "scheduled_cleanup": cleanup_schedule.scheduled_cleanup,
-    "cleanup_check": cleanup.check_cleanup,
-    "pause_reminder": pause_reminders.remind,
+    "cleanup_reminder": cleanup_reminder,
+    "scheduled_cleanup": scheduled_cleanup,
+    "cleanup_check": cleanup_check,
+    "pause_reminder": pause_reminder,
 }
 
 

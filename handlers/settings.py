@@ -18,7 +18,8 @@ class ConfigurationError(RuntimeError):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
+    # Its schema is built by the first get_settings(), not at import (cold start, as the models)
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", defer_build=True)
 
     aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
     environment: str = "dev"

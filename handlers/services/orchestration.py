@@ -1,14 +1,16 @@
-"""What the state machine's tasks do (handlers.orchestrator routes each payload here)."""
+"""What the state machine's tasks do (handlers.orchestrator routes each payload here).
+
+What only some tasks use (opening a pause's approval, believing a decision, resolving a wave's
+servers and their points in time, ending the execution) is imported by those tasks on first use:
+a cold start loads the polling path only (``benchmarks/cold_start.py``)."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from handlers import aws, drs, job_logs, point_in_time, run_limits
+from handlers import aws, drs, job_logs, run_limits
 from handlers.errors import NotFoundError
-from handlers.models.approval import PauseKind
-from handlers.models.events import EventType
 from handlers.models.execution import (
     Decision,
     Execution,
@@ -22,17 +24,17 @@ from handlers.models.execution import (
     WaveProgress,
 )
 from handlers.models.recovery_plan import RecoveryPlan
-from handlers.notifications import callback_url
 from handlers.repositories.executions import ExecutionRepository
 from handlers.repositories.protection_groups import ProtectionGroupRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
-from handlers.services import approvals, wave_launch
-from handlers.services.decision_record import believe
+from handlers.services import wave_launch
 from handlers.services.execution_events import announce
-from handlers.services.group_servers import NoSourceServersError, wave_server_ids
-from handlers.services.lifecycle import finish_execution
 from handlers.settings import get_settings
 from handlers.timestamps import now, now_iso, parse_iso
+
+if TYPE_CHECKING:
+    from handlers.models.approval import PauseKind
+    from handlers.models.events import EventType
 
 
 def stored_execution(execution_id: str) -> Execution:
@@ -49,6 +51,9 @@ def start(task: StartTask) -> dict[str, Any]:
 
 
 def pause(task: PauseTask) -> dict[str, Any]:
+    from handlers.notifications import callback_url
+    from handlers.services import approvals
+
     execution = stored_execution(task.executionId)
     wave = execution.waves[task.waveNumber - 1]
     if not get_settings().enable_pause_resume:
@@ -80,6 +85,8 @@ def pause(task: PauseTask) -> dict[str, Any]:
 def resumed(task: ResumedTask) -> dict[str, Any]:
     """The state machine went on past a pause: record the resume as the pause's approval knows it
     (handlers/services/decision_record.py), announce it if this call recorded it."""
+    from handlers.services.decision_record import believe
+
     believed = believe(task.executionId, "resume", task.waveNumber)
     if believed is not None and believed.recorded is not None:
         announce(believed.recorded, "resume", **announced(believed.decision))
@@ -103,6 +110,9 @@ def start_wave(task: StartWaveTask) -> dict[str, Any]:
     what does not fit now is QUEUED and starts on a later poll. A tag group is resolved again here,
     in the group's account: the wave launches, and records, the servers that carry its tags at this
     moment (``servers``, ``resolvedFromTags``), whatever readiness saw earlier."""
+    from handlers import point_in_time
+    from handlers.services.group_servers import NoSourceServersError, wave_server_ids
+
     execution = stored_execution(task.executionId)
     wave = execution.waves[task.waveNumber - 1]
     group = ProtectionGroupRepository().get(wave.protectionGroupId)
@@ -282,6 +292,9 @@ def _polled(server: ServerLaunch, seen: dict[str, Any] | None, polled_at: str) -
 
 
 def finish(task: FinishTask) -> dict[str, Any]:
+    from handlers.services.decision_record import believe
+    from handlers.services.lifecycle import finish_execution
+
     cancelled = believe(task.executionId, "cancel") if task.outcome == "CANCELLED" else None
     reason = cancelled.decision.reason if cancelled is not None else _reason(task)
     recorded = finish_execution(task.executionId, task.outcome, reason=reason)
