@@ -313,14 +313,19 @@ def unknown_source_servers(client: Any, server_ids: list[str]) -> list[str]:
     return [server for server in server_ids if server not in found]
 
 
-def active_jobs(client: Any) -> list[dict[str, Any]]:
-    """The account's DRS jobs still running (PENDING or STARTED), among those created in the last
-    :data:`ACTIVE_JOB_LOOKBACK` (DescribeJobs filters by date, not status). Raises botocore's errors."""
+def recent_jobs(client: Any) -> list[dict[str, Any]]:
+    """The account's DRS jobs created in the last :data:`ACTIVE_JOB_LOOKBACK`, whatever their status
+    (DescribeJobs filters by date, not status). Raises botocore's errors."""
     since = (datetime.now(UTC) - ACTIVE_JOB_LOOKBACK).strftime("%Y-%m-%dT%H:%M:%SZ")
     jobs: list[dict[str, Any]] = []
     for page in client.get_paginator("describe_jobs").paginate(filters={"fromDate": since}):
-        jobs.extend(j for j in page.get("items", []) if j.get("status") in ACTIVE_JOB_STATES)
+        jobs.extend(page.get("items", []))
     return jobs
+
+
+def active_jobs(client: Any) -> list[dict[str, Any]]:
+    """The account's DRS jobs still running (PENDING or STARTED), among :func:`recent_jobs`."""
+    return [j for j in recent_jobs(client) if j.get("status") in ACTIVE_JOB_STATES]
 
 
 def recovery_instances(client: Any) -> list[dict[str, Any]]:

@@ -7,8 +7,12 @@ counting the jobs already running there (``DescribeJobs``). What does not fit wa
 starts on a later poll of the wave as capacity frees (:func:`launch_queued`, called by
 handlers/services/orchestration.py ``start_wave`` and ``poll_wave`` and by a retried wave). The
 quotas are read from Service Quotas when the wave starts (handlers/quotas.py) and kept on the wave.
-Each batch is recorded as it starts: its job id appended to ``jobIds`` (start order), its servers
-``PENDING``; a re-run of a task therefore never launches a server twice.
+A round of launches is recorded once, after its last StartRecovery: each batch's job id appended to
+``jobIds`` (start order), its servers ``PENDING``, the rest ``QUEUED`` (one write of the execution
+per round, not one per batch). A task that died between a StartRecovery and that write is run again
+by Step Functions; the re-run first adopts the jobs DRS already runs for this execution, wave and
+attempt (found by the ``drs-chatops:*`` tags every job carries, :func:`adopt`) and records them, so a
+server is never launched twice.
 
 **DRS blips do not fail a wave.** A DRS error that says "not now" (throttling, DRS's 5xx, a quota
 full at this moment, no answer at all: ``drs.DrsCallError.transient``) leaves the wave as it is and
@@ -23,7 +27,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from handlers import drs, quotas
+from handlers import drs
 from handlers.models.execution import Execution, LaunchQuotas, ServerLaunch, WaveProgress
 from handlers.repositories.executions import ExecutionRepository
 from handlers.settings import get_settings
@@ -36,6 +40,8 @@ TO_LAUNCH = frozenset({QUEUED, "NOT_STARTED"})
 
 
 def read_quotas(target: drs.DrsTarget, session_name: str) -> LaunchQuotas:
+    from handlers import quotas  # a wave's start only: a poll launches within the quotas it kept
+
     limits = quotas.read_quotas(target, session_name)
     return LaunchQuotas(
         serversPerJob=limits.servers_per_job.value,
@@ -72,27 +78,25 @@ def launch_queued(
     client: Any, execution: Execution, wave: WaveProgress
 ) -> tuple[WaveProgress, drs.DrsCallError | None]:
     """Start as many of the wave's waiting servers as the quotas leave room for, one StartRecovery
-    per batch, recording the wave after each. Returns the wave and, when DRS answered "not now", that
+    per batch, and record the round once. Returns the wave and, when DRS answered "not now", that
     error (the rest stay QUEUED). Any other DRS error fails the wave (recorded) and is raised."""
-    todo = waiting(wave)
-    if not todo:
+    if not waiting(wave):
         return wave, None
-    limits = wave.quotas or LaunchQuotas(
-        serversPerJob=quotas.DEFAULT_SERVERS_PER_JOB,
-        concurrentJobs=quotas.DEFAULT_CONCURRENT_JOBS,
-        serversInAllJobs=quotas.DEFAULT_SERVERS_IN_ALL_JOBS,
-    )
+    limits = wave.quotas or _default_quotas()
     try:
-        running = drs.active_jobs(client)
+        jobs = drs.recent_jobs(client)
     except (ClientError, BotoCoreError) as exc:
         error = drs.DrsCallError("DescribeJobs", exc)
         if not error.transient:
             fail(execution.executionId, wave, str(error))
             raise error from exc
-        return _queue(execution.executionId, wave, todo), error
+        return _recorded(execution.executionId, wave, _queued(wave, waiting(wave))), error
+    found = adopt(execution, wave, jobs)
+    todo = waiting(found)
+    running = [j for j in jobs if j.get("status") in drs.ACTIVE_JOB_STATES]
     in_jobs = sum(len(j.get("participatingServers", [])) for j in running)
-    sizes = batch_sizes(len(todo), len(running), in_jobs, limits)
-    for size in sizes:
+    launched = found
+    for size in batch_sizes(len(todo), len(running), in_jobs, limits):
         batch, todo = todo[:size], todo[size:]
         try:
             job_id = drs.start_job(
@@ -104,11 +108,42 @@ def launch_queued(
             )
         except drs.DrsCallError as exc:
             if not exc.transient:
-                fail(execution.executionId, wave, _start_failure(wave, exc))
+                fail(execution.executionId, launched, _start_failure(launched, exc))
                 raise
-            return _queue(execution.executionId, wave, [*batch, *todo]), exc
-        wave = _started(execution.executionId, wave, job_id, {s.sourceServerId for s in batch})
-    return _queue(execution.executionId, wave, todo), None
+            return _recorded(execution.executionId, wave, _queued(launched, [*batch, *todo])), exc
+        launched = _started(launched, job_id, {s.sourceServerId for s in batch})
+    return _recorded(execution.executionId, wave, _queued(launched, todo)), None
+
+
+def _default_quotas() -> LaunchQuotas:
+    """DRS's default quotas, for a wave recorded before it kept its own."""
+    from handlers import quotas
+
+    return LaunchQuotas(
+        serversPerJob=quotas.DEFAULT_SERVERS_PER_JOB,
+        concurrentJobs=quotas.DEFAULT_CONCURRENT_JOBS,
+        serversInAllJobs=quotas.DEFAULT_SERVERS_IN_ALL_JOBS,
+    )
+
+
+def adopt(execution: Execution, wave: WaveProgress, jobs: list[dict[str, Any]]) -> WaveProgress:
+    """``wave`` with the jobs DRS already runs for it that it does not record (their StartRecovery
+    succeeded, the write after it did not): each job of this execution, wave and attempt (its
+    ``drs-chatops:*`` tags) not in ``jobIds`` is recorded as started, with its servers."""
+    recorded = {*wave.jobIds, *(j for a in wave.attempts for j in a.jobIds)}
+    mine = _tags(execution, wave)
+    attempt = mine.get("drs-chatops:attempt", "1")
+    orphans = [
+        j
+        for j in sorted(jobs, key=lambda j: str(j.get("creationDateTime", "")))
+        if j.get("jobID") not in recorded
+        and all((j.get("tags") or {}).get(k) == v for k, v in mine.items() if k != "drs-chatops:attempt")
+        and (j.get("tags") or {}).get("drs-chatops:attempt", "1") == attempt
+    ]
+    for job in orphans:
+        servers = {str(s.get("sourceServerID")) for s in job.get("participatingServers", [])}
+        wave = _started(wave, str(job["jobID"]), servers)
+    return wave
 
 
 def _tags(execution: Execution, wave: WaveProgress) -> dict[str, str]:
@@ -118,11 +153,12 @@ def _tags(execution: Execution, wave: WaveProgress) -> dict[str, str]:
     return tags
 
 
-def _started(execution_id: str, wave: WaveProgress, job_id: str, batch: set[str]) -> WaveProgress:
+def _started(wave: WaveProgress, job_id: str, batch: set[str]) -> WaveProgress:
+    """``wave`` with job ``job_id`` started: its id appended, the batch's servers PENDING."""
     attempt = current_attempt(wave)
     servers = [
         s.model_copy(update={"launchStatus": "PENDING"})
-        if s.attempt == attempt and s.sourceServerId in batch
+        if s.attempt == attempt and s.sourceServerId in batch and s.launchStatus in TO_LAUNCH
         else s
         for s in wave.servers
     ]
@@ -130,15 +166,12 @@ def _started(execution_id: str, wave: WaveProgress, job_id: str, batch: set[str]
         a.model_copy(update={"jobIds": [*a.jobIds, job_id]}) if a.attempt == attempt else a
         for a in wave.attempts
     ]
-    started = wave.model_copy(
-        update={"servers": servers, "attempts": attempts, "jobIds": [*wave.jobIds, job_id]}
-    )
-    ExecutionRepository().update_wave(execution_id, started)
-    return started
+    jobs = [*wave.jobIds, job_id]
+    return wave.model_copy(update={"servers": servers, "attempts": attempts, "jobIds": jobs})
 
 
-def _queue(execution_id: str, wave: WaveProgress, left: list[ServerLaunch]) -> WaveProgress:
-    """Mark what did not start QUEUED (recorded only when that changes anything)."""
+def _queued(wave: WaveProgress, left: list[ServerLaunch]) -> WaveProgress:
+    """``wave`` with what did not start QUEUED."""
     ids = {s.sourceServerId for s in left}
     attempt = current_attempt(wave)
     servers = [
@@ -147,11 +180,15 @@ def _queue(execution_id: str, wave: WaveProgress, left: list[ServerLaunch]) -> W
         else s
         for s in wave.servers
     ]
-    if servers == wave.servers:
-        return wave
-    queued = wave.model_copy(update={"servers": servers})
-    ExecutionRepository().update_wave(execution_id, queued)
-    return queued
+    return wave if servers == wave.servers else wave.model_copy(update={"servers": servers})
+
+
+def _recorded(execution_id: str, before: WaveProgress, after: WaveProgress) -> WaveProgress:
+    """Write the round's outcome, once; ``before`` itself when it changed nothing (nothing written)."""
+    if after == before:
+        return before
+    ExecutionRepository().update_wave(execution_id, after)
+    return after
 
 
 def _start_failure(wave: WaveProgress, error: drs.DrsCallError) -> str:
