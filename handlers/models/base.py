@@ -10,6 +10,10 @@ modules' import time). ``benchmarks/cold_start.py`` measures the effect of both.
 
 from pydantic import BaseModel, ConfigDict
 
+# The serialization context under which a model is dumped for storage (handlers/repositories/dynamo.py
+# ``to_item``): a model may store less than it shows (handlers/models/execution.py ``ServerLaunch``).
+STORED = "stored"
+
 
 class Model(BaseModel):
     model_config = ConfigDict(defer_build=True)

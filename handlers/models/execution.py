@@ -2,9 +2,9 @@
 
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, SerializationInfo, SerializerFunctionWrapHandler, model_serializer
 
-from handlers.models.base import Model
+from handlers.models.base import STORED, Model
 from handlers.models.fields import Reason
 
 ExecutionStatus = Literal["RUNNING", "PAUSED", "SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"]
@@ -22,6 +22,16 @@ class ServerLaunch(Model):
     snapshotTime: str = ""
     optional: bool = False  # its failure does not fail the wave (the group's optionalSourceServerIds)
     attempt: int = 1  # which launch of its wave this status is from (retries launch failed ones again)
+
+    @model_serializer(mode="wrap")
+    def _stored(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> dict[str, Any]:
+        """Stored, a server leaves out the fields still at their defaults (read back, they are the
+        defaults again): a 1,000-server wave's record, and every read and write of it, is half the size."""
+        shown: dict[str, Any] = handler(self)
+        if not (info.context or {}).get(STORED):
+            return shown
+        fields = type(self).model_fields
+        return {k: v for k, v in shown.items() if fields[k].is_required() or v != fields[k].default}
 
 
 class WaveAttempt(Model):

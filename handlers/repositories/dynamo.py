@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from handlers.errors import ConflictError, DomainError, ValidationError
+from handlers.models.base import STORED
 
 T = TypeVar("T")
 
@@ -63,7 +64,7 @@ def conditional_write(write: Callable[[], Any]) -> bool:
 
 def to_item(model: BaseModel) -> dict[str, Any]:
     """A model as a DynamoDB item: JSON types, no empty optional keys."""
-    return {k: v for k, v in model.model_dump(mode="json").items() if v is not None}
+    return {k: v for k, v in model.model_dump(mode="json", context={STORED: True}).items() if v is not None}
 
 
 def from_item(item: dict[str, Any]) -> dict[str, Any]:
