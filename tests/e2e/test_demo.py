@@ -22,14 +22,19 @@ def test_the_demo_story_checks_out() -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=180,  # doctor, then the story
         check=False,
     )
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
     assert "checked out" in done.stdout, output
     assert " FAIL " not in done.stdout
+    # It opens with doctor against its own sandbox, before the story
+    doctor_at = done.stdout.find("ok   drs-chatops doctor --sandbox http")
+    assert 0 <= doctor_at < done.stdout.find("create a three-wave plan"), output
     for step in (
+        "drs-chatops doctor --sandbox http",
+        "function:orchestrator",  # doctor's table, shown under its step
         "create a three-wave plan",
         "the execution pauses",
         "Resume link",
