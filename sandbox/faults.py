@@ -19,6 +19,9 @@ Where each fault acts:
   is DRS's default 100 / 20 / 500): the DRS emulator refuses a ``StartRecovery`` beyond them
   (:mod:`sandbox.drs_faults`), and Service Quotas lists them - a botocore hook on
   ``service-quotas.ListServiceQuotas`` (moto does not answer it), installed with the SNS one.
+- ``faultSeconds`` (1-3600), given with a ``slack``, ``sns`` or ``drs`` fault in the same change: that
+  fault lifts by itself after so many seconds (``liftAt`` says when, in epoch seconds). Every reader
+  applies it when it reads, so nothing has to rewrite the file at that moment.
 """
 
 from __future__ import annotations
@@ -27,12 +30,13 @@ import json
 import os
 import tempfile
 import threading
+import time
 import uuid
 from pathlib import Path
 from typing import Annotated, Literal
 
 from botocore.awsrequest import AWSPreparedRequest
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sandbox import drs_quotas, hooks
 
@@ -42,6 +46,8 @@ SnsFault = Literal["ok", "error"]
 DrsFault = Literal["ok", "throttle", "error"]
 FailingServers = Literal["fail", "recover"]
 IamAction = Annotated[str, Field(pattern=r"^[a-z0-9-]{2,40}:[A-Za-z0-9*]{1,128}$")]
+TimedFault = Literal["slack", "sns", "drs"]
+TIMED: tuple[TimedFault, ...] = ("slack", "sns", "drs")
 
 
 class QuotasFault(BaseModel):
@@ -68,6 +74,16 @@ class Faults(BaseModel):
     failingServers: FailingServers = "fail"
     deniedActions: list[IamAction] = Field(default_factory=list, max_length=100)
     quotas: QuotasFault = Field(default_factory=QuotasFault)
+    liftAt: dict[TimedFault, float] = Field(default_factory=dict)  # fault -> when it lifts by itself
+
+    def in_force(self, now: float) -> Faults:
+        """These faults as they stand at ``now``: a timed fault whose time has come is lifted."""
+        lifted = {name for name, at in self.liftAt.items() if at <= now}
+        if not lifted:
+            return self
+        update: dict[str, object] = {name: "ok" for name in lifted}
+        update["liftAt"] = {n: at for n, at in self.liftAt.items() if n not in lifted}
+        return self.model_copy(update=update)
 
 
 class FaultsChange(BaseModel):
@@ -81,6 +97,17 @@ class FaultsChange(BaseModel):
     failingServers: FailingServers | None = None
     deniedActions: list[IamAction] | None = Field(default=None, max_length=100)  # [] lifts it
     quotas: QuotasFault | None = None  # replaces the quotas in force; {} restores DRS's defaults
+    faultSeconds: int | None = Field(default=None, ge=1, le=3600)
+
+    @model_validator(mode="after")
+    def _timed_fault_named(self) -> FaultsChange:
+        if self.faultSeconds is not None and not self.timed():
+            raise ValueError("faultSeconds goes with a slack, sns or drs fault set in the same change")
+        return self
+
+    def timed(self) -> list[TimedFault]:
+        """The faults this change sets that ``faultSeconds`` would lift (those set to fail)."""
+        return [n for n in TIMED if getattr(self, n) not in (None, "ok")]
 
 
 _cache: tuple[str, tuple[int, int, int], Faults] | None = None
@@ -117,10 +144,10 @@ def current() -> Faults:
     key = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
     cached = _cache
     if cached is not None and cached[0] == path and cached[1] == key:
-        return cached[2]
+        return cached[2].in_force(time.time())
     faults = Faults.model_validate_json(Path(path).read_bytes())
     _cache = (path, key, faults)
-    return faults
+    return faults.in_force(time.time())
 
 
 def change(request: FaultsChange) -> Faults:
@@ -129,10 +156,16 @@ def change(request: FaultsChange) -> Faults:
     if not path:
         raise RuntimeError(f"{ENV_VAR} is not set: the sandbox prepares it at start")
     with _write_lock:
-        changed = {
-            k: getattr(request, k) for k in request.model_fields_set if getattr(request, k) is not None
+        changed: dict[str, object] = {
+            k: getattr(request, k)
+            for k in request.model_fields_set
+            if getattr(request, k) is not None and k != "faultSeconds"
         }
-        updated = current().model_copy(update=changed)
+        now = current()
+        lift_at = {n: at for n, at in now.liftAt.items() if n not in changed}  # a change replaces a timer
+        if request.faultSeconds is not None:
+            lift_at.update(dict.fromkeys(request.timed(), time.time() + request.faultSeconds))
+        updated = now.model_copy(update={**changed, "liftAt": lift_at})
         _write(Path(path), updated)
     return current()
 

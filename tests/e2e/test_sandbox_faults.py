@@ -3,6 +3,7 @@ contract, and the fake Slack Web API playing the Slack faults over HTTP."""
 
 from __future__ import annotations
 
+import time
 import urllib.error
 from collections.abc import Iterator
 from http.client import RemoteDisconnected
@@ -12,7 +13,7 @@ import pytest
 from tests.e2e.conftest import RunningSandbox, http
 
 pytestmark = pytest.mark.e2e
-HEALTHY = {
+HEAL = {  # what a POST sets to make the sandbox healthy again
     "slack": "ok",
     "sns": "ok",
     "drs": "ok",
@@ -20,13 +21,14 @@ HEALTHY = {
     "deniedActions": [],
     "quotas": {"serversPerJob": 100, "concurrentJobs": 20, "serversInAllJobs": 500},
 }
+HEALTHY = {**HEAL, "liftAt": {}}
 
 
 @pytest.fixture
 def faults_url(sandbox: RunningSandbox) -> Iterator[str]:
     url = str(sandbox.info["faultsUrl"])
     yield url
-    assert http("POST", url, HEALTHY).json() == HEALTHY  # other tests share this sandbox
+    assert http("POST", url, HEAL).json() == HEALTHY  # other tests share this sandbox
 
 
 def post_message(sandbox: RunningSandbox) -> int:
@@ -40,6 +42,16 @@ def test_faults_are_read_and_changed_key_by_key(sandbox: RunningSandbox, faults_
     assert changed == {**HEALTHY, "drs": "throttle"} == http("GET", faults_url).json()
     refused = http("POST", faults_url, {"drs": "sometimes"})
     assert refused.status == 400 and refused.json()["error"] == "VALIDATION_ERROR"
+
+
+def test_a_fault_given_seconds_lifts_by_itself(sandbox: RunningSandbox, faults_url: str) -> None:
+    # Given Slack down for 2 s
+    timed = http("POST", faults_url, {"slack": "down", "faultSeconds": 2}).json()
+    assert timed["slack"] == "down" and set(timed["liftAt"]) == {"slack"}
+    # When they have passed, Then Slack answers again without anyone lifting the fault
+    time.sleep(2.5)
+    assert http("GET", faults_url).json() == HEALTHY
+    assert post_message(sandbox) == 200
 
 
 def test_the_fake_slack_plays_the_slack_fault_in_force(sandbox: RunningSandbox, faults_url: str) -> None:

@@ -56,6 +56,7 @@ def test_faults_start_healthy_and_a_change_keeps_the_keys_it_does_not_name(route
         "failingServers": "fail",
         "deniedActions": [],
         "quotas": DEFAULT_QUOTAS,
+        "liftAt": {},
     }
     call(routes, "POST", "/_sandbox/faults", {"slack": "down", "drs": "throttle"})
     status, _, now = call(routes, "POST", "/_sandbox/faults", {"failingServers": "recover"})
@@ -67,6 +68,7 @@ def test_faults_start_healthy_and_a_change_keeps_the_keys_it_does_not_name(route
         "failingServers": "recover",
         "deniedActions": [],
         "quotas": DEFAULT_QUOTAS,
+        "liftAt": {},
     }
 
 
@@ -249,3 +251,35 @@ def test_servers_are_added_to_an_account_healthy_with_snapshots_and_tags(
             "message"
         ]
     )
+
+
+def test_a_fault_given_seconds_lifts_by_itself_in_every_reader(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given DRS failing for 30 s and Slack rate-limited with no end
+    clock = [1000.0]
+    monkeypatch.setattr(faults.time, "time", lambda: clock[0])
+    faults.change(faults.FaultsChange(drs="error", faultSeconds=30))
+    faults.change(faults.FaultsChange(slack="ratelimited"))
+    assert (faults.current().drs, faults.current().liftAt) == ("error", {"drs": 1030.0})
+    # When the 30 s have passed, Then DRS answers again and Slack is still rate-limited
+    clock[0] = 1030.5
+    assert (faults.current().drs, faults.current().slack, faults.current().liftAt) == (
+        "ok",
+        "ratelimited",
+        {},
+    )
+
+
+def test_a_new_change_of_a_timed_fault_replaces_its_timer(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [0.0]
+    monkeypatch.setattr(faults.time, "time", lambda: clock[0])
+    faults.change(faults.FaultsChange(sns="error", faultSeconds=5))
+    faults.change(faults.FaultsChange(sns="error"))  # no end any more
+    clock[0] = 60
+    assert faults.current().sns == "error" and faults.current().liftAt == {}
+
+
+def test_fault_seconds_without_a_fault_to_lift_is_refused() -> None:
+    with pytest.raises(ValueError, match="faultSeconds goes with a slack, sns or drs fault"):
+        faults.FaultsChange.model_validate({"faultSeconds": 10, "failingServers": "recover"})
+    with pytest.raises(ValueError):
+        faults.FaultsChange.model_validate({"drs": "error", "faultSeconds": 0})
