@@ -8,11 +8,11 @@ who may decide is the pause's own policy (the one it opened with), as in that ch
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from bot import access
-from bot.blocks.executions import Pause, pause_of_execution
-from bot.subcommands import SlackUser, person_for
+from bot.blocks.executions import pause_of_execution
+from bot.blocks.home import Home, Waiting
+from bot.identity import SlackUser, person_for
 from handlers.account_context import Caller
 from handlers.errors import NotFoundError
 from handlers.models.approval import OFFERS
@@ -23,22 +23,6 @@ from handlers.services.approvals import pending_approval
 
 READ_LIMIT = 200  # the newest executions read per account
 RECENT = 10
-
-
-@dataclass(frozen=True)
-class Waiting:
-    execution: Execution
-    pause: Pause
-    channel: str  # where its buttons act ("": no channel is bound to its account; no buttons)
-
-
-@dataclass
-class Home:
-    waiting: list[Waiting] = field(default_factory=list)
-    running: list[Execution] = field(default_factory=list)
-    recent: list[Execution] = field(default_factory=list)
-    accounts: list[str] = field(default_factory=list)
-    problem: str = ""  # why no account is shown (Slack did not list the user's channels)
 
 
 def gather(user_id: str, member_of: Iterable[str]) -> Home:

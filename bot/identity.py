@@ -1,7 +1,8 @@
-"""Who a Slack user is as a person: the email address Slack reports for them (``users.info`` ->
-``user.profile.email``, scope ``users:read.email``), so the same person voting in Slack and through
-the API (as their verified Cognito email) is one voter, and a run they started in Slack is theirs
-on every channel (handlers/account_context.py ``identity_key``).
+"""Who a Slack user is: the user in the channel they act from (:class:`SlackUser`), the account
+that channel acts on (:func:`caller_for`), and, as a person (:func:`person_for`), the email address
+Slack reports for them (``users.info`` -> ``user.profile.email``, scope ``users:read.email``), so
+the same person voting in Slack and through the API (as their verified Cognito email) is one voter,
+and a run they started in Slack is theirs on every channel (handlers/account_context.py ``identity_key``).
 
 The address is the one the member signs in to Slack with (Slack confirms it; only the member or a
 workspace admin can change it), so it stands for the person as a verified Cognito email does.
@@ -15,12 +16,50 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.usergroups import web_client
 from handlers.account_context import Caller
+from handlers.errors import ValidationError
 from handlers.observability import count, logger
+from handlers.services import channel_settings
+
+
+@dataclass(frozen=True)
+class SlackUser:
+    """Who typed the command, where; ``command`` is the configured slash command (``/dr``)."""
+
+    user_id: str
+    user_name: str
+    channel_id: str
+    command: str = "/dr"
+
+    @property
+    def principal(self) -> str:
+        return f"@{self.user_name or self.user_id}"
+
+
+class NoAccountError(ValidationError):
+    pass
+
+
+def caller_for(user: SlackUser) -> Caller:
+    account = channel_settings.channel_account(user.channel_id)
+    if not account:
+        raise NoAccountError(
+            f"This channel has no AWS account yet: an operator sets it with {user.command} account "
+            "<12-digit account id>"
+        )
+    return Caller(account_id=account, principal=user.principal, source="slack", user_id=user.user_id)
+
+
+def person_for(user: SlackUser) -> Caller:
+    """:func:`caller_for`, known as a person: with the email Slack reports for the user, for what
+    must recognise one person on every channel (starting a run, a vote)."""
+    return with_email(caller_for(user))
+
 
 CACHE_SECONDS = 300.0
 _cache: dict[str, tuple[float, str]] = {}

@@ -17,7 +17,7 @@ from handlers.models.readiness import Check
 from handlers.services import executions, recovery_plans
 
 if TYPE_CHECKING:
-    from bot.subcommands import SlackUser
+    from bot.identity import SlackUser
 
 
 def run_value(plan_id: str, command: Command) -> str:

@@ -16,8 +16,8 @@ from slack_sdk.models.views import View
 from bot import parsing, subcommands
 from bot.access import EVERYONE, Permission, operators_may
 from bot.blocks.common import Reply
+from bot.identity import SlackUser
 from bot.parsing import Command, ParseError, Parser
-from bot.subcommands import SlackUser
 
 Outcome = Reply | View  # a View is a form the listener opens with the request's trigger id
 Handler = Callable[[SlackUser, Command], Outcome]

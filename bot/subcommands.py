@@ -4,8 +4,6 @@ table in ``bot/subcommand_table.py`` says which handler serves which subcommand,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ConfirmObject
 from slack_sdk.models.views import View
 
@@ -25,12 +23,12 @@ from bot.blocks.executions import (
 )
 from bot.blocks.modal import plan_create_view
 from bot.blocks.readiness import readiness_reply
-from bot.identity import with_email
+from bot.identity import SlackUser, caller_for, person_for
 from bot.lookup import all_groups, all_plans, find_group, find_plan, last_execution
 from bot.parsing import Command
 from bot.payloads import PauseFormMetadata
 from handlers.account_context import Caller
-from handlers.errors import ConflictError, NotFoundError, ValidationError
+from handlers.errors import ConflictError, NotFoundError
 from handlers.models.approval import OFFERS, Approval
 from handlers.models.events import ExecutionSnapshot, mode_label
 from handlers.models.execution import Execution
@@ -40,43 +38,8 @@ from handlers.services.approval_policy import reason_problem
 from handlers.services.approvals import pending_approval
 from handlers.services.cleanup import refuse_if_not_cleanable
 
-
-@dataclass(frozen=True)
-class SlackUser:
-    """Who typed the command, where; ``command`` is the configured slash command (``/dr``)."""
-
-    user_id: str
-    user_name: str
-    channel_id: str
-    command: str = "/dr"
-
-    @property
-    def principal(self) -> str:
-        return f"@{self.user_name or self.user_id}"
-
-
 RECENT = 20  # executions /dr status looks through for open pauses
 MAX_OFFERED_PAUSES = 5
-
-
-class NoAccountError(ValidationError):
-    pass
-
-
-def caller_for(user: SlackUser) -> Caller:
-    account = channel_settings.channel_account(user.channel_id)
-    if not account:
-        raise NoAccountError(
-            f"This channel has no AWS account yet: an operator sets it with {user.command} account "
-            "<12-digit account id>"
-        )
-    return Caller(account_id=account, principal=user.principal, source="slack", user_id=user.user_id)
-
-
-def person_for(user: SlackUser) -> Caller:
-    """:func:`caller_for`, known as a person: with the email Slack reports for the user
-    (bot/identity.py), for what must recognise one person on every channel (starting a run, a vote)."""
-    return with_email(caller_for(user))
 
 
 def show_account(user: SlackUser, command: Command) -> Reply:

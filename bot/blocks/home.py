@@ -5,6 +5,7 @@ many more there are."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk.models.blocks import Block, DividerBlock
@@ -13,14 +14,31 @@ from slack_sdk.models.views import View
 from bot.blocks.common import context, header, markdown, section, sections
 from bot.blocks.executions import (
     STATUS_ICONS,
+    Pause,
     clock,
     date_and_clock,
     markdown_context,
     pause_blocks,
 )
-from bot.home import Home, Waiting
 from handlers.models.events import mode_label
 from handlers.models.execution import Execution
+
+
+@dataclass(frozen=True)
+class Waiting:
+    execution: Execution
+    pause: Pause
+    channel: str  # where its buttons act ("": no channel is bound to its account; no buttons)
+
+
+@dataclass
+class Home:
+    waiting: list[Waiting] = field(default_factory=list)
+    running: list[Execution] = field(default_factory=list)
+    recent: list[Execution] = field(default_factory=list)
+    accounts: list[str] = field(default_factory=list)
+    problem: str = ""  # why no account is shown (Slack did not list the user's channels)
+
 
 HOME_BLOCKS = 100
 MAX_WAITING = 25  # at most 3 blocks each

@@ -9,10 +9,10 @@ from slack_bolt import Ack, App
 
 from bot import ids
 from bot.blocks.common import Reply
+from bot.identity import caller_for, person_for
 from bot.listeners.common import Respond, answer, not_allowed, user_from_body
 from bot.runs import cancel_options, run_options, start_run
 from bot.subcommand_table import subcommand
-from bot.subcommands import caller_for, person_for
 from handlers.services import decisions
 
 

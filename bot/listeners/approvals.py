@@ -31,11 +31,10 @@ from bot.blocks.executions import (
     pause_blocks,
     pause_of_execution,
 )
-from bot.identity import with_email
+from bot.identity import SlackUser, person_for, with_email
 from bot.listeners.common import Respond, answer, user_from_body
 from bot.listeners.home import home_channel, home_note, publish_home
 from bot.payloads import PauseFormMetadata, block_actions, pause_form
-from bot.subcommands import SlackUser, person_for
 from handlers.account_context import Caller
 from handlers.errors import DomainError, NotFoundError
 from handlers.models.approval import OFFERS, Action, Approval, DecisionResult

@@ -14,9 +14,9 @@ from slack_sdk.errors import SlackClientError
 from bot import ids
 from bot.blocks.common import Reply, context, escape, section
 from bot.blocks.executions import cleanup_line, date_and_clock, status_blocks, status_text
+from bot.identity import SlackUser, caller_for
 from bot.listeners.common import Respond, answer, not_allowed, user_from_body
 from bot.subcommand_table import subcommand
-from bot.subcommands import SlackUser, caller_for
 from handlers.models.events import ExecutionSnapshot
 from handlers.observability import logger
 from handlers.services import cleanup, cleanup_schedule

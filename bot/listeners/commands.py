@@ -11,10 +11,10 @@ from slack_sdk import WebClient
 from slack_sdk.models.views import View
 
 from bot.blocks.common import Reply
+from bot.identity import SlackUser
 from bot.listeners.common import Respond, answer, not_allowed, user_from_command
 from bot.parsing import Command, ParseError
 from bot.subcommand_table import Outcome, explain, parse, subcommand
-from bot.subcommands import SlackUser
 from handlers.settings import get_settings
 
 

@@ -8,9 +8,9 @@ from typing import Any
 from bot.access import Permission
 from bot.blocks.catalog import candidates
 from bot.blocks.common import Reply, section
+from bot.identity import SlackUser
 from bot.lookup import PlanLookupError
 from bot.payloads import block_actions, block_suggestion, view_submission
-from bot.subcommands import SlackUser
 from handlers.errors import DomainError, ForbiddenError
 from handlers.observability import count, logger
 from handlers.settings import get_settings

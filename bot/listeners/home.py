@@ -11,8 +11,8 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.blocks.home import HOME_PREFIX, home_view
-from bot.home import Home, gather
+from bot.blocks.home import HOME_PREFIX, Home, home_view
+from bot.home import gather
 from bot.listeners.common import Respond
 from bot.payloads import HomeOpened
 from handlers.observability import count, logger

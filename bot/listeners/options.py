@@ -10,9 +10,9 @@ from slack_bolt import Ack, App
 
 from bot import ids
 from bot.blocks.modal import group_options
+from bot.identity import NoAccountError, caller_for
 from bot.listeners.common import user_from_body
 from bot.lookup import all_groups
-from bot.subcommands import NoAccountError, caller_for
 
 
 def register(app: App) -> None:

@@ -17,10 +17,10 @@ from bot import access, ids, usergroups
 from bot.blocks.approvers_form import FIELD_BLOCKS, block_for, read_policy
 from bot.blocks.common import Reply, clip, escape, section
 from bot.blocks.executions import markdown_context
+from bot.identity import caller_for
 from bot.listeners.common import user_from_body
 from bot.payloads import plan_form_metadata, submission_values
 from bot.subcommand_table import subcommand
-from bot.subcommands import caller_for
 from handlers.account_context import Caller
 from handlers.errors import DomainError
 from handlers.models.recovery_plan import RecoveryPlan, RecoveryPlanUpdate

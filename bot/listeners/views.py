@@ -11,11 +11,11 @@ from slack_sdk import WebClient
 from bot import ids
 from bot.blocks.common import Reply, section
 from bot.blocks.modal import read_submission
+from bot.identity import caller_for
 from bot.listeners import plan_approvers
 from bot.listeners.common import answer, user_from_body
 from bot.payloads import submission_values
 from bot.subcommand_table import subcommand
-from bot.subcommands import caller_for
 from handlers.services import recovery_plans
 
 CREATE_PLANS = subcommand("plan create").permission

@@ -147,8 +147,7 @@ def _execution(n: int, status: str) -> Any:
 @pytest.mark.parametrize("split", [(200, 0, 0), (0, 200, 0), (0, 0, 200), (80, 80, 40)])
 def test_the_home_tab_fits_slacks_limits_with_200_executions(split: tuple[int, int, int]) -> None:
     from bot.blocks.executions import pause_of_execution
-    from bot.blocks.home import home_view
-    from bot.home import Home, Waiting
+    from bot.blocks.home import Home, Waiting, home_view
 
     paused, running, ended = split
     executions = [_execution(n, "PAUSED") for n in range(paused)]
