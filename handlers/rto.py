@@ -103,20 +103,5 @@ def compute(execution: Execution, target_minutes: int | None, *, end_time: str =
 
 
 def summary(rto: Rto | None) -> str:
-    """The line completion messages lead with: ``RTO 14 min (target 30) ✓``."""
-    if rto is None:
-        return ""
-    if rto.measuredSeconds is None:
-        measured = "RTO not measured (no server launched)"
-    else:
-        measured = f"RTO {_minutes(rto.measuredSeconds)}"
-    if rto.targetSeconds is None:
-        return f"{measured} (no target)"
-    mark = "✓" if rto.met else "✗"
-    return f"{measured} (target {rto.targetSeconds // 60}) {mark}"
-
-
-def _minutes(seconds: float) -> str:
-    if seconds < 60:
-        return f"{seconds:.0f} s" if seconds >= 1 else "<1 s"
-    return f"{round(seconds / 60):.0f} min"
+    """The line completion messages lead with (``Rto.line``), or "" before there is an RTO."""
+    return rto.line() if rto is not None else ""

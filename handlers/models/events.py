@@ -145,9 +145,7 @@ class ExecutionSnapshot(Model):
     @property
     def rtoLine(self) -> str:
         """``RTO 14 min (target 30) ✓`` once the execution has ended (empty before)."""
-        from handlers.rto import summary
-
-        return summary(self.rto)
+        return self.rto.line() if self.rto is not None else ""
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -85,6 +85,23 @@ class Rto(Model):
     targetSeconds: int | None = None
     met: bool | None = None
 
+    def line(self) -> str:
+        """The line completion messages lead with: ``RTO 14 min (target 30) ✓``."""
+        if self.measuredSeconds is None:
+            measured = "RTO not measured (no server launched)"
+        else:
+            measured = f"RTO {_minutes(self.measuredSeconds)}"
+        if self.targetSeconds is None:
+            return f"{measured} (no target)"
+        mark = "✓" if self.met else "✗"
+        return f"{measured} (target {self.targetSeconds // 60}) {mark}"
+
+
+def _minutes(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.0f} s" if seconds >= 1 else "<1 s"
+    return f"{round(seconds / 60):.0f} min"
+
 
 class Vote(Model):
     action: Literal["resume", "cancel", "retry", "skip"]
