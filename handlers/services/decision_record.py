@@ -84,6 +84,10 @@ def believe(execution_id: str, action: DecisionAction, wave_number: int | None =
     wave_number = wave_number if wave_number is not None else (pending.waveNumber if pending else None)
     approval_id = executions.pending_approval_id(execution_id) if pending else None
     approval = ApprovalRepository().get(approval_id) if approval_id else None
+    if pending is not None and approval_id is None:
+        # the pause closed between the two reads: its decider's write (one write that records the
+        # decision and closes the pause) is on the record now
+        execution = executions.get(execution_id) or execution
     if approval is not None and pending is not None and pending.waveNumber == wave_number:
         decided = _decided(approval, action)
         decision = decided if decided is not None else _outside(action, pending.waveNumber, approval)

@@ -122,3 +122,38 @@ def test_a_decision_the_approvals_table_made_is_recorded_as_its_voters_made_it(o
     assert decision["decidedBy"] == f"{ANA} and {BEN}" and decision["channel"] == "api"
     assert [v["by"] for v in decision["votes"]] == [ANA, BEN]
     assert outside_metrics(capsys.readouterr().out) == 0
+
+
+def test_a_decision_its_decider_records_while_the_orchestrator_reads_is_never_called_outside(
+    orchestration, monkeypatch, capsys
+):
+    # Given a quorum-2 pause, and the orchestrator about to believe what Step Functions received
+    from handlers.models.execution import Decision
+    from handlers.repositories.executions import ExecutionRepository
+    from handlers.services import decision_record
+
+    paused = paused_drill(orchestration, [ANA, BEN])
+    execution_id = paused["executionId"]
+    real = ExecutionRepository.pending_approval_id
+    decided = Decision(
+        action="resume",
+        decidedBy=f"{ANA} and {BEN}",
+        channel="api",
+        decidedAt="2030-01-01T00:00:00Z",
+        waveNumber=2,
+    )
+
+    def decider_records_first(self, wanted):
+        # When the API's decider records the decision (closing the pause) between the orchestrator's
+        # read of the execution and its read of the pause's approval id
+        ExecutionRepository().record_decision(wanted, decided)
+        return real(self, wanted)
+
+    monkeypatch.setattr(ExecutionRepository, "pending_approval_id", decider_records_first)
+    believed = decision_record.believe(execution_id, "resume", 2)
+    monkeypatch.setattr(ExecutionRepository, "pending_approval_id", real)
+    # Then the orchestrator takes the decision on the record, and nothing is called outside
+    assert believed is not None and believed.decision.decidedBy == f"{ANA} and {BEN}"
+    record = call_api("GET", f"/executions/{execution_id}")[1]
+    assert [d["channel"] for d in record["decisions"]] == ["api"]
+    assert outside_metrics(capsys.readouterr().out) == 0
