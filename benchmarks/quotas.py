@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import time
-import uuid
 from typing import Any
 
 from benchmarks.support import ACCOUNT, REGION, fake_aws_environment, quiet, verdict
@@ -58,25 +57,6 @@ def _engine(execution_id: str) -> float:
             return time.perf_counter() - start
 
 
-def _new_execution(plan: dict[str, Any], group: dict[str, Any]) -> str:
-    from handlers.models.execution import Execution, WaveProgress
-    from handlers.repositories.executions import ExecutionRepository
-    from handlers.timestamps import now_iso
-
-    execution = Execution(
-        executionId=str(uuid.uuid4()),
-        planId=plan["planId"],
-        planName=plan["planName"],
-        accountId=ACCOUNT,
-        startedBy="bench",
-        startedVia="api",
-        startTime=now_iso(),
-        waves=[WaveProgress(waveNumber=1, protectionGroupId=group["groupId"], protectionGroupName="Big")],
-    )
-    ExecutionRepository().insert(execution)
-    return execution.executionId
-
-
 def measure() -> dict[str, float]:
     fake_aws_environment()
     import boto3
@@ -85,7 +65,7 @@ def measure() -> dict[str, float]:
     from handlers import aws, drs
     from handlers.settings import get_settings
     from tests.support.cfn import create_tables
-    from tests.support.data import group_body, plan_body, server_id
+    from tests.support.data import group_body, plan_body, server_id, stored_one_wave_execution
     from tests.support.drs import emulator
     from tests.support.events import invoke_direct
     from tests.support.inprocess import drs_calls_answered
@@ -112,7 +92,7 @@ def measure() -> dict[str, float]:
         floor, engine = [], []
         for _ in range(SAMPLES):
             floor.append(_bare(client, servers))
-            engine.append(_engine(_new_execution(plan, group)))
+            engine.append(_engine(stored_one_wave_execution(plan, group, ACCOUNT)))
         assert max(load[2] for load in simulated.load) <= IN_ALL_JOBS, "over the servers-in-all-jobs quota"
     get_settings.cache_clear()
     aws.reset()

@@ -5,35 +5,18 @@ tags) instead of starting their servers again. In process: moto's tables, the DR
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import pytest
 
 from handlers.errors import DomainError
-from handlers.models.execution import Execution, PollWaveTask, StartWaveTask, WaveProgress
+from handlers.models.execution import PollWaveTask, StartWaveTask
 from handlers.repositories.executions import ExecutionRepository
 from handlers.services.orchestration import poll_wave, start_wave
-from handlers.timestamps import now_iso
 from tests.conftest import ACCOUNT_A
-from tests.support.data import group_body, plan_body
+from tests.support.data import group_body, plan_body, stored_one_wave_execution
 from tests.support.events import call_api
 from tests.support.faults import fail_aws_calls
-
-
-def _execution(plan: dict[str, Any], group: dict[str, Any]) -> str:
-    execution = Execution(
-        executionId=str(uuid.uuid4()),
-        planId=plan["planId"],
-        planName=plan["planName"],
-        accountId=ACCOUNT_A,
-        startedBy="test",
-        startedVia="api",
-        startTime=now_iso(),
-        waves=[WaveProgress(waveNumber=1, protectionGroupId=group["groupId"], protectionGroupName="Tier")],
-    )
-    ExecutionRepository().insert(execution)
-    return execution.executionId
 
 
 def _lose_the_first_wave_write_after_a_start(aws: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -65,7 +48,7 @@ def test_a_launch_whose_record_write_failed_is_adopted_by_the_rerun_not_started_
     monkeypatch.setattr("handlers.drs.START_RECOVERY_LIMIT", 1)
     group = call_api("POST", "/protection-groups", group_body("Tier", servers=3))[1]
     plan = call_api("POST", "/recovery-plans", plan_body([group["groupId"]]))[1]
-    execution_id = _execution(plan, group)
+    execution_id = stored_one_wave_execution(plan, group, ACCOUNT_A)
     _lose_the_first_wave_write_after_a_start(aws, monkeypatch)
     task = StartWaveTask(task="start_wave", executionId=execution_id, waveNumber=1)
     with pytest.raises(DomainError, match="data store failed"):

@@ -91,3 +91,30 @@ def big_execution(servers: int = 1000, waves: int = 10, failed_every: int = 97) 
             for w in range(waves)
         ],
     )
+
+
+def stored_one_wave_execution(plan: dict[str, Any], group: dict[str, Any], account: str) -> str:
+    """An execution of ``plan`` stored as the start writes it, its one wave (``group``) not yet
+    started, for driving the orchestrator's wave tasks directly: its id."""
+    import uuid
+
+    from handlers.models.execution import Execution, WaveProgress
+    from handlers.repositories.executions import ExecutionRepository
+    from handlers.timestamps import now_iso
+
+    execution = Execution(
+        executionId=str(uuid.uuid4()),
+        planId=plan["planId"],
+        planName=plan["planName"],
+        accountId=account,
+        startedBy="test",
+        startedVia="api",
+        startTime=now_iso(),
+        waves=[
+            WaveProgress(
+                waveNumber=1, protectionGroupId=group["groupId"], protectionGroupName=group["groupName"]
+            )
+        ],
+    )
+    ExecutionRepository().insert(execution)
+    return execution.executionId
