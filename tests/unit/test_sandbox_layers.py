@@ -46,7 +46,17 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     (
         "emulators: the fake DRS and Slack, faults on demand, botocore hooks, moto's fixes",
         frozenset(
-            {"hooks", "faults", "drs", "drs_faults", "slack_fake", "emulator_guarantees", "iam_simulation"}
+            {
+                "hooks",
+                "faults",
+                "drs",
+                "drs_faults",
+                "slack_fake",
+                "emulator_guarantees",
+                "iam_simulation",
+                "ssm_automation",
+                "ec2_status",
+            }
         ),
     ),
     (
@@ -65,6 +75,8 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "cfn_subscriptions",
                 "deploy",
                 "seed",
+                "hook_function",
+                "hook_surfaces",
             }
         ),
     ),
