@@ -3,7 +3,7 @@ process with threads.
 
 moto does not make a conditional write atomic across threads (real DynamoDB does; ARCHITECTURE 4),
 so the emulator is first made to keep that guarantee, as the tests do. Calls go through
-``handlers.direct.handle`` (the api Lambda's direct-invocation path): a Lambda container serves one
+``handlers.entry.direct.handle`` (the api Lambda's direct-invocation path): a Lambda container serves one
 event at a time, so in production concurrency is between containers sharing the tables, not between
 threads sharing the entry point's metrics buffer.
 
@@ -24,7 +24,7 @@ WRITERS = 100
 
 
 def _call(operation: str, body: dict[str, Any]) -> Any:
-    from handlers import direct
+    from handlers.entry import direct
 
     return direct.handle(
         {"operation": operation, "body": {"accountId": ACCOUNT, "requestedBy": "benchmark", **body}}

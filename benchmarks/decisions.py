@@ -7,7 +7,7 @@ the item's size, so a two-attribute item would measure moto's serializer, not th
 
 Two product paths: ``POST /execution-callback`` through the api Lambda (the email form: a vote at
 quorum 1, plus the result page) and the shared decide function every channel calls
-(``handlers.services.decisions.decide``, here as an API principal). Every sample needs its own live
+(``handlers.runs.decisions.decide``, here as an API principal). Every sample needs its own live
 task token. Instead of pausing hundreds of executions at once (their polling threads starve the
 process, so the figures would measure moto), tokens come from a one-state machine
 (``lambda:invoke.waitForTaskToken``) started in small batches, each batch measured before the next
@@ -85,8 +85,8 @@ def pause(plan: dict[str, Any], token: str, *, is_drill: bool = True) -> str:
     """An approval for ``token`` on an execution of ``plan`` (quorum 1 for drills, 2 for recoveries)."""
     from handlers.models.execution import Execution, WaveProgress
     from handlers.models.recovery_plan import RecoveryPlan
+    from handlers.pauses.approvals import open_approval
     from handlers.repositories.executions import ExecutionRepository
-    from handlers.services.approvals import open_approval
 
     execution = Execution(
         executionId=str(uuid.uuid4()),
@@ -119,8 +119,8 @@ def _by_email(approval_id: str) -> float:
 
 def _vote(approval_id: str, voter: int = 0) -> Any:
     from handlers.models.approval import DecideApprovalRequest
-    from handlers.services import decisions
-    from handlers.services.approval_policy import Voter
+    from handlers.pauses.approval_policy import Voter
+    from handlers.runs import decisions
 
     who = Voter("api", PRINCIPALS[voter], f"principal:{PRINCIPALS[voter]}")
     request = DecideApprovalRequest(action="resume", approvalId=approval_id)
@@ -171,7 +171,7 @@ def _races(tokens: Tokens, plan: dict[str, Any]) -> dict[str, int]:
     """50 quorum-2 pauses at once, 10 voters racing on each: count Step Functions calls per token."""
     from botocore.client import BaseClient
 
-    from handlers.errors import DomainError
+    from handlers.core.errors import DomainError
     from handlers.repositories.approvals import ApprovalRepository
 
     approvals = [pause(plan, token, is_drill=False) for token in tokens.take(RACES)]

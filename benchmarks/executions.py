@@ -36,7 +36,7 @@ def _wait(execution_ids: list[str], wanted: set[str], timeout: float) -> dict[st
 def _race(approval_id: str) -> list[str]:
     """Email and Slack decide the same pause at the same moment; returns both outcomes."""
     from handlers.models.approval import DecideApprovalRequest
-    from handlers.services.approvals import decide_approval
+    from handlers.pauses.approvals import decide_approval
 
     barrier = threading.Barrier(2)
 
@@ -52,9 +52,9 @@ def _race(approval_id: str) -> list[str]:
 def measure() -> dict[str, Any]:
     import boto3
 
+    from handlers.core.settings import get_settings
     from handlers.orchestrator import lambda_handler as orchestrator
     from handlers.repositories.executions import ExecutionRepository
-    from handlers.settings import get_settings
     from sandbox.emulator_guarantees import make_dynamodb_writes_atomic
     from tests.support.data import group_body, plan_body
     from tests.support.inprocess import lambda_functions

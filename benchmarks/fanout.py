@@ -1,6 +1,6 @@
 """1000 notifications for 50 plans, one email address each, published through SNS on moto in
 process. Each address is an SQS tap subscribed with exactly the filter policy the product gives an
-address's email subscription (``handlers.subscriptions.filter_policy`` of its recipient id); each
+address's email subscription (``handlers.aws.subscriptions.filter_policy`` of its recipient id); each
 message lists its plan's address in ``recipients``. Checks: published within a minute, each tap
 receives exactly its plan's events, none lost, none misrouted."""
 
@@ -21,7 +21,7 @@ EVENT_TYPES = ("start", "pause", "resume", "wave_complete", "complete", "fail")
 
 
 def _taps(sns: Any, sqs: Any, topic: str) -> dict[str, str]:
-    from handlers.subscriptions import filter_policy, recipient_id
+    from handlers.aws.subscriptions import filter_policy, recipient_id
 
     taps = {}
     for n in range(PLANS):
@@ -89,12 +89,12 @@ def _drain(sqs: Any, url: str) -> list[str]:
 def measure() -> dict[str, Any]:
     import boto3
 
-    from handlers.notifications import publish_recovery_plan_notification
-    from handlers.subscriptions import recipient_id
+    from handlers.aws.subscriptions import recipient_id
+    from handlers.events.notifications import publish_recovery_plan_notification
 
     with moto_with_tables(), quiet():
         sns, sqs = boto3.client("sns", region_name=REGION), boto3.client("sqs", region_name=REGION)
-        from handlers.settings import get_settings
+        from handlers.core.settings import get_settings
 
         taps = _taps(sns, sqs, get_settings().require("execution_notifications_topic_arn"))
         plan_ids = list(taps)

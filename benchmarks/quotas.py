@@ -1,5 +1,5 @@
 """A 1,000-server wave launched within DRS's quotas by the engine (``start_wave`` then ``poll_wave``
-until the wave ends, handlers/services/orchestration.py) vs the floor: the bare ``StartRecovery`` and
+until the wave ends, handlers/runs/orchestration.py) vs the floor: the bare ``StartRecovery`` and
 ``DescribeJobs`` calls any launcher must make under the same quotas - start jobs of 100 while fewer
 than 500 servers and 20 jobs run, poll, start the rest as capacity frees - with the same client, the
 same poll interval and the same in-process emulator (tests/support/drs.py), whose jobs take a few
@@ -24,7 +24,7 @@ PER_JOB, CONCURRENT, IN_ALL_JOBS = 100, 20, 500  # DRS's documented defaults
 
 def _bare(client: Any, servers: list[str]) -> float:
     """The floor: the same batches, started the moment the quotas allow, polled at the same interval."""
-    from handlers import drs
+    from handlers.aws import drs
 
     start = time.perf_counter()
     queued, mine = list(servers), list[str]()
@@ -45,7 +45,7 @@ def _bare(client: Any, servers: list[str]) -> float:
 
 def _engine(execution_id: str) -> float:
     from handlers.models.execution import PollWaveTask, StartWaveTask
-    from handlers.services.orchestration import poll_wave, start_wave
+    from handlers.runs.orchestration import poll_wave, start_wave
 
     start = time.perf_counter()
     result = start_wave(StartWaveTask(task="start_wave", executionId=execution_id, waveNumber=1))
@@ -62,8 +62,9 @@ def measure() -> dict[str, float]:
     import boto3
     from moto import mock_aws
 
-    from handlers import aws, drs
-    from handlers.settings import get_settings
+    from handlers import aws
+    from handlers.aws import drs
+    from handlers.core.settings import get_settings
     from tests.support.cfn import create_tables
     from tests.support.data import group_body, plan_body, server_id, stored_one_wave_execution
     from tests.support.drs import emulator

@@ -31,8 +31,8 @@ def _time(work: Any) -> list[float]:
 
 def measure() -> dict[str, float]:
     from handlers.models.execution import Execution
-    from handlers.services.report_formats import to_csv, to_html
-    from handlers.services.reports import build_report
+    from handlers.reports.report_formats import to_csv, to_html
+    from handlers.reports.reports import build_report
     from tests.support.data import big_execution
 
     record = big_execution(SERVERS, WAVES).model_dump(mode="json")

@@ -33,7 +33,7 @@ def _bot_environment(fake: Any) -> None:
     )
     from bot import app, credentials, delivery
     from handlers import aws
-    from handlers.settings import get_settings
+    from handlers.core.settings import get_settings
 
     for cached in (app.request_handler, credentials.slack_credentials, delivery.web_client):
         cached.cache_clear()
@@ -101,7 +101,7 @@ def measure() -> dict[str, float]:
     import boto3
 
     from bot.app import lambda_handler as bot_handler
-    from handlers.services.channel_settings import set_channel_account
+    from handlers.accounts.channel_settings import set_channel_account
     from sandbox.emulator_guarantees import make_dynamodb_writes_atomic
     from tests.support.fake_slack import FakeSlack
     from tests.support.inprocess import lambda_functions

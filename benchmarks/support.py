@@ -31,7 +31,7 @@ def moto_with_tables() -> Iterator[dict[str, str]]:
     from moto import mock_aws
 
     from handlers import aws
-    from handlers.settings import get_settings
+    from handlers.core.settings import get_settings
     from tests.support.cfn import create_tables
     from tests.support.drs import emulator
     from tests.support.inprocess import drs_calls_answered
@@ -53,7 +53,7 @@ def moto_with_tables() -> Iterator[dict[str, str]]:
 @contextlib.contextmanager
 def quiet() -> Iterator[None]:
     """Swallow the handlers' log lines and metric blobs (they would otherwise flood the report)."""
-    from handlers.observability import logger
+    from handlers.core.observability import logger
 
     warnings.filterwarnings("ignore", message="No application metrics to publish")
     handler: Any = logger.registered_handler

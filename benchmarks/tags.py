@@ -1,4 +1,4 @@
-"""Resolving a tag group over 1,000 source servers (``handlers.drs.resolve_tags``) vs the floor: the
+"""Resolving a tag group over 1,000 source servers (``handlers.aws.drs.resolve_tags``) vs the floor: the
 bare ``DescribeSourceServers`` pages it must read anyway (DRS has no tag filter), same client, same
 page size, same in-process emulator (tests/support/drs.py), measured in the same run, interleaved.
 Target: median ratio <= 1.3 (the tag comparison and id list cost at most 30 % over the reads)."""
@@ -17,7 +17,7 @@ TAGS = {"App": "bench", "Env": "prod"}
 
 
 def _bare_pages(client: Any) -> int:
-    from handlers.drs import DESCRIBE_PAGE_SIZE
+    from handlers.aws.drs import DESCRIBE_PAGE_SIZE
 
     items: list[dict[str, Any]] = []
     paginator = client.get_paginator("describe_source_servers")
@@ -30,7 +30,8 @@ def measure() -> dict[str, float]:
     fake_aws_environment()
     from moto import mock_aws
 
-    from handlers import aws, drs
+    from handlers import aws
+    from handlers.aws import drs
     from tests.support.drs import add_tagged_servers, emulator
     from tests.support.inprocess import drs_calls_answered
 

@@ -10,10 +10,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot import usergroups
-from handlers.account_context import Caller
+from handlers.accounts.account_context import Caller
+from handlers.core.settings import get_settings
 from handlers.models.approval import Approval
-from handlers.services.approval_policy import refusal_for, voter_of
-from handlers.settings import get_settings
+from handlers.pauses.approval_policy import refusal_for, voter_of
 
 NO_OPERATORS = (
     "No operators are configured, so nobody may change anything from Slack yet. Set "
@@ -118,6 +118,6 @@ def pause_deciders(approval: Approval) -> list[str]:
 
 def pause_refusal(caller: Caller, approval: Approval, action: str) -> str | None:
     """None if the Slack user of ``caller`` may ``action`` this open pause; else who may. The shared
-    rule (handlers/services/approval_policy.py) on the policy the pause opened with, so a plan edited
+    rule (handlers/pauses/approval_policy.py) on the policy the pause opened with, so a plan edited
     since changes nothing, and operators may always cancel."""
     return refusal_for(approval, voter_of(caller), action, usergroups.group_members)

@@ -19,10 +19,10 @@ from slack_bolt.adapter.aws_lambda.handler import to_bolt_request
 from slack_bolt.authorization import AuthorizeResult
 
 from bot.credentials import slack_credentials
-from handlers.errors import ValidationError
-from handlers.observability import metrics, tracer
-from handlers.settings import get_settings
-from handlers.validation import MAX_NESTING, check_nesting
+from handlers.core.errors import ValidationError
+from handlers.core.observability import metrics, tracer
+from handlers.core.settings import get_settings
+from handlers.core.validation import MAX_NESTING, check_nesting
 
 
 def authorize(enterprise_id: str | None, team_id: str | None, user_id: str | None) -> AuthorizeResult:
@@ -63,7 +63,7 @@ def request_handler() -> SlackRequestHandler:
 
 def malformed(event: dict[str, Any]) -> str | None:
     """Why Bolt could not read this request, or None. A body that is not JSON, a ``payload`` that is
-    not a JSON object, one nested deeper than the API allows (:data:`handlers.validation.MAX_NESTING`,
+    not a JSON object, one nested deeper than the API allows (:data:`handlers.core.validation.MAX_NESTING`,
     the REST rule; 50,000 brackets would otherwise be a RecursionError, a 502): refused with a 400 up
     front, before the signature check, so nobody can provoke an unhandled error even unsigned.
     Bolt's own reader decides; the payload's fields are checked after the signature

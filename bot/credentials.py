@@ -8,7 +8,7 @@ import functools
 import json
 from dataclasses import dataclass
 
-from handlers.settings import ConfigurationError, get_settings
+from handlers.core.settings import ConfigurationError, get_settings
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,8 @@ from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryInterv
 
 from bot.credentials import slack_credentials
 from handlers import aws
-from handlers.observability import count, logger
-from handlers.settings import ConfigurationError, get_settings
+from handlers.core.observability import count, logger
+from handlers.core.settings import ConfigurationError, get_settings
 
 CHANNEL_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived", "channel_is_archived"})
 RATE_LIMIT_RETRIES = 3

@@ -13,13 +13,15 @@ from bot import access
 from bot.blocks.executions import pause_of_execution
 from bot.blocks.home import Home, Waiting
 from bot.identity import SlackUser, person_for
-from handlers.account_context import Caller
-from handlers.errors import NotFoundError
+from handlers.accounts import channel_settings
+from handlers.accounts.account_context import Caller
+from handlers.core.errors import NotFoundError
 from handlers.models.approval import OFFERS
 from handlers.models.execution import TERMINAL_STATUSES, Execution
 from handlers.models.recovery_plan import RecoveryPlan
-from handlers.services import channel_settings, executions, recovery_plans
-from handlers.services.approvals import pending_approval
+from handlers.pauses.approvals import pending_approval
+from handlers.plans import recovery_plans
+from handlers.runs import executions
 
 READ_LIMIT = 200  # the newest executions read per account
 RECENT = 10

@@ -2,7 +2,8 @@
 that channel acts on (:func:`caller_for`), and, as a person (:func:`person_for`), the email address
 Slack reports for them (``users.info`` -> ``user.profile.email``, scope ``users:read.email``), so
 the same person voting in Slack and through the API (as their verified Cognito email) is one voter,
-and a run they started in Slack is theirs on every channel (handlers/account_context.py ``identity_key``).
+and a run they started in Slack is theirs on every channel
+(handlers/accounts/account_context.py ``identity_key``).
 
 The address is the one the member signs in to Slack with (Slack confirms it; only the member or a
 workspace admin can change it), so it stands for the person as a verified Cognito email does.
@@ -21,10 +22,10 @@ from dataclasses import dataclass
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.usergroups import web_client
-from handlers.account_context import Caller
-from handlers.errors import ValidationError
-from handlers.observability import count, logger
-from handlers.services import channel_settings
+from handlers.accounts import channel_settings
+from handlers.accounts.account_context import Caller
+from handlers.core.errors import ValidationError
+from handlers.core.observability import count, logger
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from handlers.account_context import Caller
-from handlers.errors import NotFoundError, ValidationError
+from handlers.accounts.account_context import Caller
+from handlers.core.errors import NotFoundError, ValidationError
 from handlers.models.execution import Execution
 from handlers.models.protection_group import ProtectionGroup
 from handlers.models.recovery_plan import RecoveryPlan
-from handlers.services import executions, protection_groups, recovery_plans
+from handlers.plans import protection_groups, recovery_plans
+from handlers.runs import executions
 
 MAX_CANDIDATES = 10
 

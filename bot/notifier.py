@@ -34,12 +34,13 @@ from bot.blocks.executions import (
     status_text,
 )
 from bot.delivery import deliver, web_client
-from handlers.account_context import Caller
-from handlers.errors import DomainError
+from handlers.accounts.account_context import Caller
+from handlers.core.errors import DomainError
+from handlers.core.observability import logger, metrics, tracer
 from handlers.models.events import PLAN_EVENTS, ExecutionEvent, ExecutionSnapshot
-from handlers.observability import logger, metrics, tracer
+from handlers.plans import recovery_plans
 from handlers.repositories.executions import ExecutionRepository
-from handlers.services import executions, recovery_plans
+from handlers.runs import executions
 
 # Votes towards a quorum that did not decide the pause yet. Not an EventType today: the quorum
 # work publishes it; until then nothing matches and this path is idle.

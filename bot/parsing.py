@@ -20,10 +20,10 @@ from datetime import timedelta
 
 import pydantic
 
-from handlers.errors import ValidationError
+from handlers.aws.snapshots import read_time
+from handlers.core.errors import ValidationError
+from handlers.core.timestamps import format_iso, now
 from handlers.models.fields import Reason, is_valid_account_id, is_valid_email
-from handlers.snapshots import read_time
-from handlers.timestamps import format_iso, now
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ from slack_bolt.middleware import Middleware
 
 from bot.ids import BLOCK_REASON as REASON_BLOCK
 from bot.ids import ELEMENT as REASON_ELEMENT
+from handlers.core.observability import count
+from handlers.core.validation import describe
 from handlers.models.fields import Actor, Reason
-from handlers.observability import count
-from handlers.validation import describe
 
 _LOOSE = ConfigDict(extra="ignore", hide_input_in_errors=True)
 

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING
 from bot.blocks.common import Reply, section
 from bot.blocks.readiness import not_ready_reply
 from bot.parsing import Command
-from handlers.account_context import Caller
-from handlers.errors import NotReadyError
+from handlers.accounts.account_context import Caller
+from handlers.core.errors import NotReadyError
 from handlers.models.events import mode_label
 from handlers.models.readiness import Check
-from handlers.services import executions, recovery_plans
+from handlers.plans import recovery_plans
+from handlers.runs import executions
 
 if TYPE_CHECKING:
     from bot.identity import SlackUser

@@ -27,16 +27,19 @@ from bot.identity import SlackUser, caller_for, person_for
 from bot.lookup import all_groups, all_plans, find_group, find_plan, last_execution
 from bot.parsing import Command
 from bot.payloads import PauseFormMetadata
-from handlers.account_context import Caller
-from handlers.errors import ConflictError, NotFoundError
+from handlers.accounts import channel_settings
+from handlers.accounts.account_context import Caller
+from handlers.cleanup.cleanup import refuse_if_not_cleanable
+from handlers.core.errors import ConflictError, NotFoundError
 from handlers.models.approval import OFFERS, Approval
 from handlers.models.events import ExecutionSnapshot, mode_label
 from handlers.models.execution import Execution
 from handlers.models.recovery_plan import RecoveryPlanUpdate
-from handlers.services import channel_settings, executions, readiness, recovery_plans
-from handlers.services.approval_policy import reason_problem
-from handlers.services.approvals import pending_approval
-from handlers.services.cleanup import refuse_if_not_cleanable
+from handlers.pauses.approval_policy import reason_problem
+from handlers.pauses.approvals import pending_approval
+from handlers.plans import recovery_plans
+from handlers.readiness import readiness
+from handlers.runs import executions
 
 RECENT = 20  # executions /dr status looks through for open pauses
 MAX_OFFERED_PAUSES = 5
@@ -88,7 +91,7 @@ def list_plans(user: SlackUser, command: Command) -> Reply:
 
 def show_group(user: SlackUser, command: Command) -> Reply:
     """``group <name|id>``: the group's servers as DRS reports them now (a tag group resolved)."""
-    from handlers.services.group_servers import list_group_servers
+    from handlers.plans.group_servers import list_group_servers
 
     caller = caller_for(user)
     details = list_group_servers(caller, find_group(caller, command.target).groupId)
@@ -164,8 +167,8 @@ def show_status(user: SlackUser, command: Command) -> Reply:
 def show_report(user: SlackUser, command: Command) -> Reply:
     """The evidence report of an execution of the channel's account (another account's: not found)."""
     from bot.blocks.reports import report_blocks
-    from handlers.services.reports import build_report
-    from handlers.settings import get_settings
+    from handlers.core.settings import get_settings
+    from handlers.reports.reports import build_report
 
     report = build_report(executions.get_execution(caller_for(user), command.target))
     settings = get_settings()

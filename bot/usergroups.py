@@ -17,9 +17,9 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.credentials import slack_credentials
-from handlers.observability import count
-from handlers.services.approval_policy import GroupResolutionError
-from handlers.settings import get_settings
+from handlers.core.observability import count
+from handlers.core.settings import get_settings
+from handlers.pauses.approval_policy import GroupResolutionError
 
 CACHE_SECONDS = 60.0
 _cache: dict[str, tuple[float, frozenset[str]]] = {}
@@ -29,7 +29,7 @@ _clock = time.monotonic  # a seam for tests
 
 class UnreadableGroupError(GroupResolutionError):
     """A user group whose members Slack did not give us (the shared approval rule refuses anyone
-    who could only be allowed through it: handlers/services/approval_policy.py)."""
+    who could only be allowed through it: handlers/pauses/approval_policy.py)."""
 
     def __init__(self, group_id: str, error: str) -> None:
         super().__init__(f"could not read user group {group_id}: {error}; nobody is allowed through it")

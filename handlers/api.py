@@ -1,6 +1,6 @@
 """api Lambda: the REST routes (API Gateway REST v1 proxy events) and direct invocation.
 
-Thin by design: routing and error mapping here, everything else in ``handlers.operations``."""
+Thin by design: routing and error mapping here, everything else in ``handlers.entry.operations``."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 
-from handlers import direct
-from handlers.account_context import detect_invocation_source
-from handlers.errors import DomainError
-from handlers.observability import logger, metrics, tracer
-from handlers.routes import callback, executions, group_servers, readiness
-from handlers.routes.crud import crud_router
+from handlers.accounts.account_context import detect_invocation_source
+from handlers.core.errors import DomainError
+from handlers.core.observability import logger, metrics, tracer
+from handlers.entry import direct
+from handlers.entry.routes import callback, executions, group_servers, readiness
+from handlers.entry.routes.crud import crud_router
 
 app = APIGatewayRestResolver()
 app.include_router(crud_router("/protection-groups", "groupId", "protection_group"))

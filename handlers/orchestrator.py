@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import ConfigDict, TypeAdapter
 
+from handlers.core.observability import logger, metrics, tracer
 from handlers.models.execution import (
     CleanupCheckTask,
     CleanupReminderTask,
@@ -23,48 +24,47 @@ from handlers.models.execution import (
     SkipWaveTask,
     WaveFailedPauseTask,
 )
-from handlers.observability import logger, metrics, tracer
-from handlers.services import orchestration
+from handlers.runs import orchestration
 
 
 def wave_failed_pause(task: WaveFailedPauseTask) -> dict[str, Any]:
-    from handlers.services import wave_failures
+    from handlers.runs import wave_failures
 
     return wave_failures.wave_failed_pause(task)
 
 
 def retry_wave(task: RetryWaveTask) -> dict[str, Any]:
-    from handlers.services import wave_failures
+    from handlers.runs import wave_failures
 
     return wave_failures.retry_wave(task)
 
 
 def skip_wave(task: SkipWaveTask) -> dict[str, Any]:
-    from handlers.services import wave_failures
+    from handlers.runs import wave_failures
 
     return wave_failures.skip_wave(task)
 
 
 def cleanup_reminder(task: CleanupReminderTask) -> dict[str, Any]:
-    from handlers.services import cleanup_schedule
+    from handlers.cleanup import cleanup_schedule
 
     return cleanup_schedule.cleanup_reminder(task)
 
 
 def scheduled_cleanup(task: ScheduledCleanupTask) -> dict[str, Any]:
-    from handlers.services import cleanup_schedule
+    from handlers.cleanup import cleanup_schedule
 
     return cleanup_schedule.scheduled_cleanup(task)
 
 
 def cleanup_check(task: CleanupCheckTask) -> dict[str, Any]:
-    from handlers.services import cleanup
+    from handlers.cleanup import cleanup
 
     return cleanup.check_cleanup(task)
 
 
 def pause_reminder(task: PauseReminderTask) -> dict[str, Any]:
-    from handlers.services import pause_reminders
+    from handlers.pauses import pause_reminders
 
     return pause_reminders.remind(task)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from handlers.package_data import data_dir
+from handlers.core.package_data import data_dir
 
 log = logging.getLogger("sandbox.deploy")
 CFN_DIR = data_dir("cfn", "data.yaml")

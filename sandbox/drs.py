@@ -162,7 +162,7 @@ class DrsEmulator:
     def launch_refusal(self) -> str:
         """Why a launch started now fails as DRS's EC2 work would ("" when nothing stops it): DRS
         launches with the caller's credentials, so a denied EC2 action or PassRole fails it."""
-        from handlers.services.readiness_permissions import RUN_NEEDS
+        from handlers.readiness.readiness_permissions import RUN_NEEDS
 
         launching = {n.action.lower(): n.action for n in RUN_NEEDS if n.action.startswith(("ec2:", "iam:"))}
         denied = sorted(launching[a.lower()] for a in self.current_denied() if a.lower() in launching)

@@ -2,7 +2,7 @@
 
 DRS refuses a ``StartRecovery`` beyond its quotas with ``ServiceQuotaExceededException`` (HTTP 402
 in botocore's ``drs`` model); Service Quotas lists the same quotas for service code ``drs``
-(handlers/quotas.py reads them there). The defaults are DRS's documented ones: 100 servers in a
+(handlers/aws/quotas.py reads them there). The defaults are DRS's documented ones: 100 servers in a
 job, 20 concurrent jobs, 500 servers in all jobs. The sandbox changes them with the fault knob
 ``quotas`` (:mod:`sandbox.faults`), the tests on the emulator directly."""
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-# Quota names as Service Quotas lists them for service code "drs" (handlers/quotas.py matches words).
+# Quota names as Service Quotas lists them for service code "drs" (handlers/aws/quotas.py matches words).
 SERVERS_PER_JOB = "Max source servers in a single Drill or Recovery job"
 CONCURRENT_JOBS = "Max concurrent Jobs in progress"
 SERVERS_IN_ALL_JOBS = "Max source servers in all Jobs"

@@ -1,7 +1,7 @@
 """EventBridge Scheduler, run: moto stores schedules but never fires them, so the sandbox does.
 
 A runner thread looks at the schedules of one group every second; a one-time schedule whose
-``at(yyyy-mm-ddThh:mm:ss)`` time (UTC, as handlers/schedules.py writes them) has come is deleted
+``at(yyyy-mm-ddThh:mm:ss)`` time (UTC, as handlers/aws/schedules.py writes them) has come is deleted
 first (``ActionAfterCompletion: DELETE``; deleting first also means a slow invocation is never
 fired twice) and its target - a Lambda function of the sandbox - invoked asynchronously through
 the sandbox's Lambda workers with the schedule's JSON ``Input``, as Scheduler does. Schedules of

@@ -9,7 +9,7 @@ Protection Groups get their account from an IAM role ARN in ``assumeRoleName`` (
 ARNs there), else from ``--default-account-id``. With ``--apply`` their source servers are also
 claimed in the server-claims table, so "one group per server per account" holds for them too; a
 server another group already holds leaves the group unresolved (and unchanged). So does a server DRS
-does not know in the group's account (looked up there as the API does, ``handlers.drs.target``):
+does not know in the group's account (looked up there as the API does, ``handlers.aws.drs.target``):
 a group never gets an account whose DRS does not have its servers.
 
 A tag group (``serverSelectionTags``) keeps its tags as they are: it claims no servers and is not
@@ -27,15 +27,15 @@ from typing import Any
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
-from handlers import drs
+from handlers.aws import drs
+from handlers.core.settings import get_settings
+from handlers.core.timestamps import now_iso
+from handlers.core.validation import describe
 from handlers.models.fields import is_valid_account_id
 from handlers.models.protection_group import BOTH_SELECTIONS, SelectionTags
+from handlers.plans.source_servers import missing_source_servers
 from handlers.repositories.legacy import LegacyItemRepository
 from handlers.repositories.server_claims import ServerClaimRepository
-from handlers.services.source_servers import missing_source_servers
-from handlers.settings import get_settings
-from handlers.timestamps import now_iso
-from handlers.validation import describe
 
 BACKFILL_PRINCIPAL = "backfill"
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/")

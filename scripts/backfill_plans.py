@@ -15,9 +15,9 @@ from typing import Any
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
+from handlers.core.timestamps import now_iso
+from handlers.core.validation import describe
 from handlers.repositories.legacy import LegacyItemRepository
-from handlers.timestamps import now_iso
-from handlers.validation import describe
 from scripts.backfill import (
     BACKFILL_PRINCIPAL,
     CommonOptions,

@@ -20,9 +20,9 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from handlers.core.validation import describe
 from handlers.models.configuration import ConfigurationDocument
 from handlers.models.fields import ACCOUNT_ID_PATTERN
-from handlers.validation import describe
 
 EXIT_FAILED = 1
 EXIT_INVALID = 2

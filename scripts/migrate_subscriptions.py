@@ -2,7 +2,7 @@
 
 Earlier versions subscribed each plan's address with the filter policy ``{"recoveryPlanId": [id]}``;
 SNS keeps one subscription per address, so plans sharing an address lost mail. Now the subscription
-belongs to the address (``handlers/subscriptions.py``), and the notification-subscriptions table
+belongs to the address (``handlers/aws/subscriptions.py``), and the notification-subscriptions table
 knows which plans use it. For every plan with a notification email this registers the plan with
 its address (subscribing it, or adopting the existing subscription with the address's filter
 policy), records the outcome on the plan, and removes an older subscription the plan held for the
@@ -18,10 +18,11 @@ import argparse
 import pydantic
 from botocore.exceptions import BotoCoreError, ClientError
 
-from handlers import aws, subscriptions
+from handlers import aws
+from handlers.aws import subscriptions
 from handlers.models.recovery_plan import RecoveryPlan
+from handlers.plans import mailboxes
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
-from handlers.services import mailboxes
 from scripts.backfill import label_of
 
 

@@ -23,7 +23,7 @@ os.environ.update(
 )
 
 from handlers import aws as aws_clients
-from handlers.settings import get_settings
+from handlers.core.settings import get_settings
 from sandbox.emulator_guarantees import make_dynamodb_writes_atomic, make_sns_subscriptions_like_aws
 from tests.support.cfn import create_tables
 
@@ -95,7 +95,7 @@ def orchestration(aws: AwsEnv, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]
         "STATE_MACHINE_ARN", create_state_machine(aws.client("stepfunctions"), aws.alerts_topic_arn)
     )
     monkeypatch.setenv("DRS_POLL_SECONDS", "1")
-    monkeypatch.setenv("DRS_POLL_MAX_SECONDS", "1")  # no back-off in tests (handlers/run_limits.py)
+    monkeypatch.setenv("DRS_POLL_MAX_SECONDS", "1")  # no back-off in tests (handlers/core/run_limits.py)
     monkeypatch.setenv("DRS_OUTAGE_SECONDS", "3")  # a DRS outage fails a running wave after 3 s
     monkeypatch.setenv("API_GATEWAY_URL", API_URL)
     reset_caches()

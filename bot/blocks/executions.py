@@ -15,9 +15,9 @@ from slack_sdk.models.blocks import (
 
 from bot import ids
 from bot.blocks.common import clip, context, escape, header, plain, section, sections
+from handlers.core.timestamps import parse_iso
 from handlers.models.events import ExecutionSnapshot, WaveSummary
 from handlers.models.execution import Execution, Vote
-from handlers.timestamps import parse_iso
 
 WAVE_ICONS = {
     "PENDING": "⏳",

@@ -27,7 +27,7 @@ def selection_label(tags: dict[str, str] | None, server_count: int | None = None
 
 
 def group_details(details: dict[str, Any], command: str) -> list[Block]:
-    """``details``: what ``list_group_servers`` answers (handlers/services/group_servers.py)."""
+    """``details``: what ``list_group_servers`` answers (handlers/plans/group_servers.py)."""
     items: list[dict[str, Any]] = details["items"]
     tags = details.get("serverSelectionTags")
     how = (

@@ -9,7 +9,7 @@ from slack_sdk.models.blocks import Block
 
 from bot.blocks.common import context, header, section, sections
 from handlers.models.execution import Rto
-from handlers.rto import summary
+from handlers.reports.rto import summary
 
 MAX_DECISIONS = 10
 

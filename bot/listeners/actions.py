@@ -13,7 +13,7 @@ from bot.identity import caller_for, person_for
 from bot.listeners.common import Respond, answer, not_allowed, user_from_body
 from bot.runs import cancel_options, run_options, start_run
 from bot.subcommand_table import subcommand
-from handlers.services import decisions
+from handlers.runs import decisions
 
 
 def register(app: App) -> None:

@@ -35,14 +35,14 @@ from bot.identity import SlackUser, person_for, with_email
 from bot.listeners.common import Respond, answer, user_from_body
 from bot.listeners.home import home_channel, home_note, publish_home
 from bot.payloads import PauseFormMetadata, block_actions, pause_form
-from handlers.account_context import Caller
-from handlers.errors import DomainError, NotFoundError
+from handlers.accounts.account_context import Caller
+from handlers.core.errors import DomainError, NotFoundError
+from handlers.core.observability import logger
 from handlers.models.approval import OFFERS, Action, Approval, DecisionResult
 from handlers.models.execution import Execution
-from handlers.observability import logger
-from handlers.services import decisions, executions
-from handlers.services.approval_policy import reason_problem
-from handlers.services.approvals import not_offered_message, pending_approval
+from handlers.pauses.approval_policy import reason_problem
+from handlers.pauses.approvals import not_offered_message, pending_approval
+from handlers.runs import decisions, executions
 
 # The buttons of a pause (Resume / Cancel) and of a failed wave's (Retry / Skip / Cancel): each opens
 # the reason form for its decision.

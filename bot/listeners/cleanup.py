@@ -17,9 +17,9 @@ from bot.blocks.executions import cleanup_line, date_and_clock, status_blocks, s
 from bot.identity import SlackUser, caller_for
 from bot.listeners.common import Respond, answer, not_allowed, user_from_body
 from bot.subcommand_table import subcommand
+from handlers.cleanup import cleanup, cleanup_schedule
+from handlers.core.observability import logger
 from handlers.models.events import ExecutionSnapshot
-from handlers.observability import logger
-from handlers.services import cleanup, cleanup_schedule
 
 
 def register(app: App) -> None:

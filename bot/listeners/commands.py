@@ -15,7 +15,7 @@ from bot.identity import SlackUser
 from bot.listeners.common import Respond, answer, not_allowed, user_from_command
 from bot.parsing import Command, ParseError
 from bot.subcommand_table import Outcome, explain, parse, subcommand
-from handlers.settings import get_settings
+from handlers.core.settings import get_settings
 
 
 def register(app: App) -> None:

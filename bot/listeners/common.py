@@ -11,9 +11,9 @@ from bot.blocks.common import Reply, section
 from bot.identity import SlackUser
 from bot.lookup import PlanLookupError
 from bot.payloads import block_actions, block_suggestion, view_submission
-from handlers.errors import DomainError, ForbiddenError
-from handlers.observability import count, logger
-from handlers.settings import get_settings
+from handlers.core.errors import DomainError, ForbiddenError
+from handlers.core.observability import count, logger
+from handlers.core.settings import get_settings
 
 Respond = Callable[..., Any]
 

@@ -15,8 +15,8 @@ from bot.blocks.home import HOME_PREFIX, Home, home_view
 from bot.home import gather
 from bot.listeners.common import Respond
 from bot.payloads import HomeOpened
-from handlers.observability import count, logger
-from handlers.settings import get_settings
+from handlers.core.observability import count, logger
+from handlers.core.settings import get_settings
 
 
 def register(app: App) -> None:

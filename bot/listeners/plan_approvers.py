@@ -2,7 +2,7 @@
 ``update_recovery_plan`` (one conditional write), so whatever the plan service refuses (a 400 such
 as a quorum the approvers cannot reach or a field it does not know, a 409 when the plan changed
 meanwhile, a 403 when the plan's current policy does not name the submitter: see
-handlers/services/policy_guard.py) is shown on the form's fields instead of being lost after the
+handlers/plans/policy_guard.py) is shown on the form's fields instead of being lost after the
 form closed."""
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from bot.identity import caller_for
 from bot.listeners.common import user_from_body
 from bot.payloads import plan_form_metadata, submission_values
 from bot.subcommand_table import subcommand
-from handlers.account_context import Caller
-from handlers.errors import DomainError
+from handlers.accounts.account_context import Caller
+from handlers.core.errors import DomainError
 from handlers.models.recovery_plan import RecoveryPlan, RecoveryPlanUpdate
-from handlers.services import recovery_plans
+from handlers.plans import recovery_plans
 
 STALE_FORM = "This form no longer names a plan; close it and run the command again."
 ERROR_LIMIT = 300

@@ -16,7 +16,7 @@ from bot.listeners import plan_approvers
 from bot.listeners.common import answer, user_from_body
 from bot.payloads import submission_values
 from bot.subcommand_table import subcommand
-from handlers.services import recovery_plans
+from handlers.plans import recovery_plans
 
 CREATE_PLANS = subcommand("plan create").permission
 

@@ -73,13 +73,13 @@ class Approval(Model):
     startedByKeys: list[str] = Field(default_factory=list)  # the starter's (Execution.startedByKeys)
     startTime: str = ""
     # The approval policy in force when the pause opened (the plan's, see
-    # handlers/services/approval_policy.py): who may vote, how many must, whether a reason is needed.
+    # handlers/pauses/approval_policy.py): who may vote, how many must, whether a reason is needed.
     quorum: int = 1
     approvers: list[str] = Field(default_factory=list)
     approverPrincipals: list[str] = Field(default_factory=list)
     requireReason: ReasonRule = "never"
     # Votes so far: every vote in order, the count per proceed action, and when each voter voted
-    # (one vote per person per pause; keys are handlers.services.approval_policy.Voter.key). An
+    # (one vote per person per pause; keys are handlers.pauses.approval_policy.Voter.key). An
     # approval stored before votes existed has no tally and is decided by one write as before.
     votes: list[Vote] = Field(default_factory=list)
     tally: dict[str, int] = Field(default_factory=dict)

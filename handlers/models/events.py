@@ -1,4 +1,4 @@
-"""Execution events: one model shared by the SNS publisher (``handlers/notifications.py``), the
+"""Execution events: one model shared by the SNS publisher (``handlers/events/notifications.py``), the
 emails (``templates/email/<eventType>.txt.j2`` render its fields), the Slack notifier
 (``bot/notifier.py`` parses it out of the SNS record) and ``/dr status`` (the snapshot part).
 
@@ -241,7 +241,7 @@ class ExecutionEvent(ExecutionSnapshot):
     @property
     def subject(self) -> str:
         """The email subject (SNS-safe: ASCII, one line, at most 100 characters)."""
-        from handlers.rendering import email_subject
+        from handlers.core.rendering import email_subject
 
         fields = {"mode": self.mode, "planName": self.planName, "waveNumber": self.waveNumber or ""}
         return email_subject(SUBJECTS[self.eventType].format(**fields))

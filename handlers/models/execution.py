@@ -46,7 +46,7 @@ class WaveAttempt(Model):
 
 
 class LaunchQuotas(Model):
-    """The DRS quotas a wave launches within (handlers/quotas.py, read when the wave starts)."""
+    """The DRS quotas a wave launches within (handlers/aws/quotas.py, read when the wave starts)."""
 
     serversPerJob: int
     concurrentJobs: int
@@ -71,14 +71,14 @@ class WaveProgress(Model):
     pausedAt: str = ""  # when the pause before this wave (if any) opened
     retries: int = 0
     attempts: list[WaveAttempt] = Field(default_factory=list)  # the retries, in order (attempt 2, 3, ...)
-    # The wave starts as DRS jobs within these quotas (handlers/services/wave_launch.py); servers
+    # The wave starts as DRS jobs within these quotas (handlers/runs/wave_launch.py); servers
     # waiting for capacity are QUEUED, ``jobIds`` lists the batches in start order.
     quotas: LaunchQuotas | None = None
     drsFailingSince: str = ""  # when DRS began failing this wave's calls ("" while it answers)
 
 
 class Rto(Model):
-    """Measured recovery time (handlers/rto.py): start to the last server launched."""
+    """Measured recovery time (handlers/reports/rto.py): start to the last server launched."""
 
     measuredSeconds: int | None = None  # whole seconds (DynamoDB stores no floats)
     excludingApprovalSeconds: int | None = None
@@ -125,12 +125,12 @@ class PendingApproval(Model):
 
 DecisionAction = Literal["resume", "cancel", "retry", "skip"]
 # The channel of a decision Step Functions received without the pause's approval deciding it (its
-# task token used directly; handlers/services/decision_record.py).
+# task token used directly; handlers/runs/decision_record.py).
 OUTSIDE_VIA = "outside"
 
 
 class Cleanup(Model):
-    """Terminating a finished drill's recovery instances (handlers/services/cleanup.py)."""
+    """Terminating a finished drill's recovery instances (handlers/cleanup/cleanup.py)."""
 
     status: Literal["IN_PROGRESS", "COMPLETED", "FAILED"]
     requestedBy: str
@@ -162,7 +162,7 @@ class Execution(Model):
     isDrill: bool = True
     startedBy: str
     startedVia: str
-    # Who started it as a person, the same on every channel (handlers.account_context.identity_keys):
+    # Who started it as a person, the same on every channel (handlers.accounts.account_context.identity_keys):
     # the starter's vote never counts toward a quorum above 1, whatever channel or name it comes by.
     startedByKeys: list[str] = Field(default_factory=list)
     startTime: str
@@ -179,7 +179,7 @@ class Execution(Model):
     readinessFailures: list[str] = Field(default_factory=list)  # what failed when it was forced
     pointInTime: str | None = None
     # A RECOVERY of a plan naming approvers: wave 1's pause is the decision to start at all
-    # (``pendingApproval.kind: "start"``, handlers/services/executions.py).
+    # (``pendingApproval.kind: "start"``, handlers/runs/executions.py).
     startApproval: bool = False
 
     def pause_kind(self, wave_number: int, *, failed: bool) -> Literal["before_wave", "wave_failed", "start"]:
@@ -207,7 +207,7 @@ class ExecutionRef(Model):
 
 class DecideExecutionRequest(Model):
     """``resume_execution`` / ``cancel_execution``: the open pause of an execution, by its id. Who
-    decides is the caller (handlers/account_context.py: the signed-in identity through API Gateway,
+    decides is the caller (handlers/accounts/account_context.py: the signed-in identity through API Gateway,
     ``decidedBy``/``requestedBy`` on a direct invocation)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -249,7 +249,7 @@ class ResumedTask(Model):
     executionId: str
     waveNumber: int
     # What Step Functions was handed (anyone holding the task token can write it): never believed;
-    # the decision is recorded as the pause's approval knows it (handlers/services/decision_record.py).
+    # the decision is recorded as the pause's approval knows it (handlers/runs/decision_record.py).
     decision: Any = None
 
 
@@ -304,7 +304,7 @@ class FinishTask(Model):
 
 
 class CleanupReminderTask(Model):
-    """A one-time schedule (handlers/schedules.py): remind that a drill's cleanup is due soon."""
+    """A one-time schedule (handlers/aws/schedules.py): remind that a drill's cleanup is due soon."""
 
     task: Literal["cleanup_reminder"]
     executionId: str
@@ -312,7 +312,7 @@ class CleanupReminderTask(Model):
 
 
 class PauseReminderTask(Model):
-    """A one-time schedule (handlers/services/pause_reminders.py): remind the approvers of a pause."""
+    """A one-time schedule (handlers/pauses/pause_reminders.py): remind the approvers of a pause."""
 
     task: Literal["pause_reminder"]
     executionId: str
@@ -329,7 +329,7 @@ class ScheduledCleanupTask(Model):
 
 
 class CleanupCheckTask(Model):
-    """A one-time schedule (handlers/services/cleanup.py): see whether DRS has terminated the
+    """A one-time schedule (handlers/cleanup/cleanup.py): see whether DRS has terminated the
     instances of the cleanup claimed at ``requestedAt``; ``attempt`` counts the looks."""
 
     task: Literal["cleanup_check"]

@@ -4,7 +4,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
-from handlers import run_limits
+from handlers.core import run_limits
 from handlers.models.base import Model
 from handlers.models.fields import (
     Description,
@@ -108,7 +108,7 @@ def quorum_problem(approvers: list[str], principals: list[str], quorum: Approval
 
 
 class PolicySnapshot(Model):
-    """A plan's approval policy, the fields whose change is guarded (handlers/services/policy_guard.py):
+    """A plan's approval policy, the fields whose change is guarded (handlers/plans/policy_guard.py):
     who decides, how many must, whether a reason is needed, whether a recovery waits to start, and
     which waves pause before they run."""
 

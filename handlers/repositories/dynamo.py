@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
-from handlers.errors import ConflictError, DomainError, ValidationError
+from handlers.core.errors import ConflictError, DomainError, ValidationError
 from handlers.models.base import STORED
 
 T = TypeVar("T")
@@ -24,7 +24,7 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class Page(Generic[T]):
     """One page of models and the opaque token of the next (None on the last page). How a page is
-    shown to a caller is the entry points' business (``handlers.operations.list_response``)."""
+    shown to a caller is the entry points' business (``handlers.entry.operations.list_response``)."""
 
     items: list[T]
     next_token: str | None = None

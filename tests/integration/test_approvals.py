@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from handlers.models.approval import DecideApprovalRequest
-from handlers.services.approvals import decide_approval
+from handlers.pauses.approvals import decide_approval
 from tests.conftest import ACCOUNT_A, ACCOUNT_B
 from tests.integration.test_executions import TERMINAL, click, execution_status, pause_links, start
 from tests.support.data import group_body, plan_body
@@ -207,7 +207,7 @@ def test_cancelling_a_pause_step_functions_no_longer_waits_for_ends_the_executio
 def log_output(monkeypatch):
     """What the functions' Powertools logger writes. Its handler holds the stdout of import time,
     which capsys never sees, so the stream is swapped for a buffer."""
-    from handlers.observability import logger
+    from handlers.core.observability import logger
 
     buffer = io.StringIO()
     monkeypatch.setattr(logger.registered_handler, "stream", buffer)
@@ -229,7 +229,7 @@ def test_the_task_token_never_appears_in_logs_or_messages(orchestration, paused,
 
 def test_an_unexpected_failure_on_the_email_page_is_a_friendly_html_500(orchestration, paused, monkeypatch):
     # Given the approvals table cannot be reached in a way the code does not expect
-    from handlers.services import callback_pages
+    from handlers.entry import callback_pages
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("simulated outage")

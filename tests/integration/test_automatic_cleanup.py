@@ -1,4 +1,4 @@
-"""Automatic drill cleanup (handlers/services/cleanup_schedule.py) on moto's EventBridge Scheduler
+"""Automatic drill cleanup (handlers/cleanup/cleanup_schedule.py) on moto's EventBridge Scheduler
 and the DRS emulator: a drill's end records ``cleanupDueAt`` and sets one-time schedules for the
 cleanup and its reminder; the scheduled tasks act only when due, with a controlled clock; a keep
 postpones, and the schedule it replaced does nothing."""
@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from handlers.account_context import Caller
+from handlers.accounts.account_context import Caller
+from handlers.cleanup import cleanup_schedule
+from handlers.core.timestamps import format_iso, now, parse_iso
 from handlers.models.execution import CleanupReminderTask, ScheduledCleanupTask
 from handlers.orchestrator import lambda_handler as orchestrator
 from handlers.repositories.executions import ExecutionRepository
-from handlers.services import cleanup_schedule
-from handlers.services.lifecycle import finish_execution
-from handlers.timestamps import format_iso, now, parse_iso
+from handlers.runs.lifecycle import finish_execution
 from tests.conftest import ACCOUNT_A, ACCOUNT_B
 from tests.support.drills import finished_execution, live_instances, plan_with_groups
 from tests.support.events import LambdaContext
@@ -52,8 +52,8 @@ def _ended_drill(plan: dict[str, Any]) -> Any:
 
 def _at(moment: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """The product's clock reads ``moment`` from now on."""
-    monkeypatch.setattr("handlers.timestamps.now", lambda: moment)
-    monkeypatch.setattr("handlers.services.cleanup_schedule.now", lambda: moment)
+    monkeypatch.setattr("handlers.core.timestamps.now", lambda: moment)
+    monkeypatch.setattr("handlers.cleanup.cleanup_schedule.now", lambda: moment)
 
 
 def test_a_drills_end_schedules_its_cleanup_and_a_reminder_an_hour_before(aws: Any, scheduler: Any) -> None:
@@ -171,7 +171,7 @@ def test_a_keep_postpones_and_the_stale_schedule_does_nothing(
 
 
 def test_two_keeps_of_one_reminder_postpone_once(aws: Any, scheduler: Any) -> None:
-    from handlers.errors import NotFoundError
+    from handlers.core.errors import NotFoundError
     from handlers.repositories.execution_cleanup import ExecutionCleanupRepository
 
     drill = _ended_drill(plan_with_groups())
@@ -186,8 +186,8 @@ def test_two_keeps_of_one_reminder_postpone_once(aws: Any, scheduler: Any) -> No
 
 
 def test_a_keep_after_the_cleanup_is_refused(aws: Any, scheduler: Any) -> None:
-    from handlers.errors import ConflictError
-    from handlers.services.cleanup import cleanup_execution
+    from handlers.cleanup.cleanup import cleanup_execution
+    from handlers.core.errors import ConflictError
 
     drill = _ended_drill(plan_with_groups())
     cleanup_execution(OPERATOR, drill.executionId)
@@ -207,7 +207,7 @@ def test_the_reminder_announces_when_still_due(aws: Any, scheduler: Any) -> None
 
 
 def test_scheduling_expression_never_fires_early() -> None:
-    from handlers.schedules import expression
+    from handlers.aws.schedules import expression
 
     moment = now().replace(microsecond=1)
     assert (

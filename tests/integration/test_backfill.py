@@ -10,8 +10,8 @@ from typing import Any
 import boto3
 import pytest
 
+from handlers.core.settings import get_settings
 from handlers.repositories.legacy import LegacyItemRepository
-from handlers.settings import get_settings
 from scripts.backfill import backfill_protection_groups
 from scripts.backfill_plans import backfill_recovery_plans
 from tests.conftest import ACCOUNT_A, ACCOUNT_B

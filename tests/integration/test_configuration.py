@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from handlers.subscriptions import filter_policy, recipient_id
+from handlers.aws.subscriptions import filter_policy, recipient_id
 from tests.conftest import ACCOUNT_A, ACCOUNT_B
 from tests.support.data import group_body, plan_body, server_id
 from tests.support.events import invoke_direct

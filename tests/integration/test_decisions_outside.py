@@ -130,7 +130,7 @@ def test_a_decision_its_decider_records_while_the_orchestrator_reads_is_never_ca
     # Given a quorum-2 pause, and the orchestrator about to believe what Step Functions received
     from handlers.models.execution import Decision
     from handlers.repositories.executions import ExecutionRepository
-    from handlers.services import decision_record
+    from handlers.runs import decision_record
 
     paused = paused_drill(orchestration, [ANA, BEN])
     execution_id = paused["executionId"]

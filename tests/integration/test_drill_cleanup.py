@@ -1,4 +1,4 @@
-"""Drill cleanup (handlers/services/cleanup.py) on moto and the DRS emulator: it terminates exactly
+"""Drill cleanup (handlers/cleanup/cleanup.py) on moto and the DRS emulator: it terminates exactly
 the drill's recovery instances, stays IN_PROGRESS while DRS terminates them (asynchronously) and a
 scheduled check finishes it (moto's Scheduler, fired by the sandbox's runner in process), records it
 once, and refuses what it must."""
@@ -182,7 +182,7 @@ def test_failed_after_retries_records_why_and_a_retry_terminates_only_what_is_le
 ) -> None:
     # Given a drill of three instances, termination requests of at most two ids, and a DRS that
     # accepts the first request and then throttles every try (botocore retries each 8 times)
-    monkeypatch.setattr("handlers.recovery_instances.CHUNK", 2)
+    monkeypatch.setattr("handlers.aws.recovery_instances.CHUNK", 2)
     drill = finished_execution(plan_with_groups(servers=(2, 1)))
     everything = live_instances(aws.drs, ACCOUNT_A, drill)
     requests: list[list[str]] = []
@@ -314,7 +314,7 @@ def test_instances_that_never_go_fail_the_cleanup_at_the_limit_naming_them(
     assert check["attempt"] == 4
     # When the check at the limit runs (the product's clock 30 min after the request)
     limit = requested_at + timedelta(minutes=30)
-    monkeypatch.setattr("handlers.services.cleanup.now", lambda: limit)
+    monkeypatch.setattr("handlers.cleanup.cleanup.now", lambda: limit)
     fire_due(aws, datetime.now(UTC) + timedelta(minutes=10))
     # Then the cleanup FAILED, naming every instance left, and nothing more is scheduled
     failed = ExecutionRepository().get(drill.executionId).cleanup  # type: ignore[union-attr]
@@ -340,7 +340,7 @@ def test_the_checks_back_off_and_the_last_comes_at_the_limit(
             break
         at = datetime.fromisoformat(checks[0]["at"][3:-1]).replace(tzinfo=UTC)
         gaps.append(round((at - requested_at).total_seconds()))
-        monkeypatch.setattr("handlers.services.cleanup.now", lambda at=at: at)
+        monkeypatch.setattr("handlers.cleanup.cleanup.now", lambda at=at: at)
         fire_due(aws, at)
     # Then they came 30 s, 60 s, ... apart, at most 5 min, the last one at the limit, which failed it
     offsets = [b - a for a, b in zip([0, *gaps], gaps, strict=False)]

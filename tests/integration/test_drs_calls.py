@@ -7,7 +7,7 @@ import boto3
 import pytest
 
 from handlers import aws as aws_clients
-from handlers import drs
+from handlers.aws import drs
 from tests.conftest import ACCOUNT_A, ACCOUNT_B
 from tests.support.data import server_id
 

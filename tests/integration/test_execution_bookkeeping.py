@@ -62,7 +62,7 @@ def failing_task(
     """Make the orchestrator's ``task`` raise (as a data-store failure) ``times`` times, or always
     when ``times`` is None, for payloads ``when`` selects. Returns the payloads that failed."""
     from handlers import orchestrator
-    from handlers.errors import DomainError
+    from handlers.core.errors import DomainError
 
     real = orchestrator._TASKS[task]
     failed: list[Any] = []
@@ -157,7 +157,7 @@ def test_a_final_record_that_fails_once_is_retried(orchestration, monkeypatch):
 
 def test_a_plan_lock_whose_release_failed_once_is_released_by_the_retry(orchestration, monkeypatch):
     # Given freeing the plan fails once, after the record was already written
-    from handlers.errors import DomainError
+    from handlers.core.errors import DomainError
     from handlers.repositories.recovery_plans import RecoveryPlanRepository
 
     real = RecoveryPlanRepository.unlock_execution

@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
-from handlers.notifications import publish_recovery_plan_notification
+from handlers.events.notifications import publish_recovery_plan_notification
 from tests.conftest import ACCOUNT_A
 from tests.support.sns import delivered, pause_event, sns_event, sns_record
 
@@ -101,7 +101,7 @@ def test_the_sandbox_delivers_an_event_the_notifier_reads() -> None:
     from types import SimpleNamespace
 
     from bot.notifier import execution_events
-    from handlers.notifications import build_message
+    from handlers.events.notifications import build_message
     from sandbox.sns_delivery import Outbox, SnsDelivery
 
     # Given the sandbox's SNS delivery to a Lambda subscription

@@ -135,7 +135,7 @@ def test_a_start_whose_execution_record_cannot_be_stored_leaves_the_plan_free(
     orchestration, plan, monkeypatch
 ):
     # Given the executions table refuses the new execution record once
-    from handlers.errors import DomainError
+    from handlers.core.errors import DomainError
     from handlers.repositories.executions import ExecutionRepository
 
     def unavailable(self, execution):

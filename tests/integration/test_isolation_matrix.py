@@ -1,4 +1,4 @@
-"""Account isolation, generated from the tables: every operation of handlers/operations.py (direct
+"""Account isolation, generated from the tables: every operation of handlers/entry/operations.py (direct
 invocation, and REST where a route exists), every Slack action id of bot/ids.py and every ``/dr``
 subcommand, run as account B against account A's group, plan, paused execution and approval (Slack: see
 tests/integration/slack/test_isolation.py).
@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import pytest
 
-from handlers.operations import OPERATIONS
+from handlers.entry.operations import OPERATIONS
 from tests.conftest import ACCOUNT_A, ACCOUNT_B
 from tests.support.data import group_body, plan_body
 from tests.support.events import call_api, invoke_direct

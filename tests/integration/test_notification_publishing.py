@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 from handlers import aws as aws_clients
-from handlers import notifications
+from handlers.events import notifications
 from tests.conftest import ACCOUNT_A
 from tests.support.data import group_body, plan_body
 from tests.support.events import call_api

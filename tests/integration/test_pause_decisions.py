@@ -193,8 +193,8 @@ def test_a_pause_reopened_after_a_throttled_resume_stays_decidable(orchestration
     from botocore.client import BaseClient
     from botocore.exceptions import ClientError
 
+    from handlers.pauses.approvals import decide_approval
     from handlers.repositories.approvals import ApprovalRepository
-    from handlers.services.approvals import decide_approval
 
     bob_ready, holding, bob_failed, reopened = (threading.Event() for _ in range(4))
     call, write, undo = BaseClient._make_api_call, ApprovalRepository.decide, ApprovalRepository.reopen

@@ -1,4 +1,4 @@
-"""Pause reminders (handlers/services/pause_reminders.py): opening a pause schedules reminders at
+"""Pause reminders (handlers/pauses/pause_reminders.py): opening a pause schedules reminders at
 half and nine tenths of its timeout (one-time EventBridge Scheduler schedules running the
 orchestrator's ``pause_reminder`` task); a reminder of a pause still open is announced, one of a
 pause that was decided meanwhile does nothing."""
@@ -10,9 +10,9 @@ import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from handlers.core.timestamps import parse_iso
 from handlers.orchestrator import lambda_handler as orchestrator
 from handlers.repositories.approvals import ApprovalRepository
-from handlers.timestamps import parse_iso
 from tests.integration.test_automatic_cleanup import GROUP, scheduler  # noqa: F401 - the fixture
 from tests.integration.test_reports import paused_run
 from tests.support.events import LambdaContext, call_api, call_page

@@ -1,7 +1,7 @@
 """A ``pointInTime`` at either end of the calendar (its UTC form falls before year 1 or after 9999,
 or it is long before any snapshot DRS keeps, or far in the future) is a 400 ``VALIDATION_ERROR``
 saying why, on the start (``POST /executions``, ``start_execution``) and on readiness (``GET
-.../readiness``, ``check_readiness``), never a 500: the one reader is handlers/snapshots.py."""
+.../readiness``, ``check_readiness``), never a 500: the one reader is handlers/aws/snapshots.py."""
 
 from __future__ import annotations
 

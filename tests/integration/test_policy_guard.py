@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from handlers.subscriptions import recipient_id
+from handlers.aws.subscriptions import recipient_id
 from tests.support.data import group_body, plan_body
 from tests.support.events import call_api, invoke_direct
 

@@ -10,10 +10,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from handlers.account_context import principal_key
+from handlers.accounts.account_context import principal_key
 from handlers.models.approval import DecideApprovalRequest
-from handlers.services import decisions
-from handlers.services.approval_policy import Voter
+from handlers.pauses.approval_policy import Voter
+from handlers.runs import decisions
 from tests.integration.test_executions import TERMINAL, click, execution_status
 from tests.support.data import group_body, plan_body
 from tests.support.events import call_api, call_page
@@ -240,9 +240,9 @@ def test_an_email_reason_with_control_characters_is_a_page_naming_the_field(orch
 
 
 def test_a_slack_vote_counts_members_of_a_user_group_and_refuses_when_it_cannot_be_resolved(orchestration):
-    from handlers.account_context import Caller
-    from handlers.errors import ForbiddenError
-    from handlers.services.approval_policy import GroupResolutionError
+    from handlers.accounts.account_context import Caller
+    from handlers.core.errors import ForbiddenError
+    from handlers.pauses.approval_policy import GroupResolutionError
     from tests.conftest import ACCOUNT_A
 
     paused = paused_with(orchestration, principals=[], approvers=["S0ONCALL", "U0ALICE"])

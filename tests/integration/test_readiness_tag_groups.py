@@ -1,5 +1,5 @@
 """Readiness resolves tag groups (``serverSelectionTags``) in DRS, in the group's account, the way a
-run does (handlers/services/group_servers.py), and checks every server they select: a tag group
+run does (handlers/plans/group_servers.py), and checks every server they select: a tag group
 that selects nothing FAILs naming it and its tags, a STALLED server selected by tags FAILs
 ``replication_healthy``, and a server in an id group and a tag group of one plan FAILs
 ``server_in_one_group``. ``POST /executions`` runs readiness first, so each start is refused

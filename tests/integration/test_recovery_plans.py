@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from handlers.subscriptions import filter_policy, recipient_id
+from handlers.aws.subscriptions import filter_policy, recipient_id
 from tests.conftest import ACCOUNT_A, ACCOUNT_B
 from tests.support.data import group_body, plan_body
 from tests.support.events import call_api

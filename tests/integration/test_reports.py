@@ -167,7 +167,7 @@ def test_a_cancelled_run_writes_its_report_with_who_cancelled_and_why(orchestrat
 
 def test_a_bucket_that_refuses_writes_does_not_lose_the_ending(orchestration, aws, monkeypatch):
     # Given S3 refusing every write
-    from handlers.services import report_store
+    from handlers.reports import report_store
 
     attempts = []
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from handlers.core.timestamps import parse_iso
 from handlers.repositories.executions import ExecutionRepository
-from handlers.timestamps import parse_iso
 from sandbox.scheduler import SchedulerRunner, due
 from tests.conftest import ACCOUNT_A
 from tests.integration.test_automatic_cleanup import GROUP, _ended_drill, scheduler  # noqa: F401
@@ -41,7 +41,7 @@ def test_the_runner_fires_the_automatic_cleanup_at_its_time_once(
     assert runner.tick(due_at - timedelta(minutes=59)) == [f"cleanup-reminder-{drill.executionId}"]
     assert len(live_instances(aws.drs, ACCOUNT_A, drill)) == 3
     # When it looks at the due time (the product's clock agreeing)
-    monkeypatch.setattr("handlers.timestamps.now", lambda: due_at + timedelta(seconds=2))
+    monkeypatch.setattr("handlers.core.timestamps.now", lambda: due_at + timedelta(seconds=2))
     assert runner.tick(due_at + timedelta(seconds=2)) == [f"cleanup-{drill.executionId}"]
     # Then the drill's cleanup is the schedule's, IN_PROGRESS while DRS terminates the instances
     record = ExecutionRepository().get(drill.executionId).cleanup  # type: ignore[union-attr]

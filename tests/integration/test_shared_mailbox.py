@@ -114,7 +114,7 @@ def test_racing_plans_never_strand_or_duplicate_the_address(aws):
     # Given an address used by plan p0
     from concurrent.futures import ThreadPoolExecutor
 
-    from handlers.services import mailboxes
+    from handlers.plans import mailboxes
 
     mailboxes.attach(SHARED, "p0")
     using = {"p0"}
@@ -135,8 +135,8 @@ def test_racing_plans_never_strand_or_duplicate_the_address(aws):
 def test_a_plan_arriving_while_the_address_is_unsubscribed_gets_it_subscribed_again(aws, monkeypatch):
     # Given an address used by one plan, and a second plan that starts using it exactly while the
     # first plan's removal is unsubscribing it (after the ARN is cleared, before SNS removes it)
-    from handlers import subscriptions
-    from handlers.services import mailboxes
+    from handlers.aws import subscriptions
+    from handlers.plans import mailboxes
 
     mailboxes.attach(SHARED, "first")
     unsubscribe = subscriptions.unsubscribe
@@ -180,7 +180,7 @@ def test_an_address_subscribed_per_plan_by_an_earlier_version_is_adopted(aws):
 
 def test_a_table_failure_leaves_the_plan_written_and_its_next_update_subscribes(aws, monkeypatch):
     # Given the notification-subscriptions table failing once
-    from handlers.errors import DomainError
+    from handlers.core.errors import DomainError
     from handlers.repositories.mailboxes import MailboxRepository
 
     add_plan = MailboxRepository.add_plan

@@ -4,7 +4,7 @@ orchestrator in process, the DRS emulator."""
 
 from __future__ import annotations
 
-from handlers import drs
+from handlers.aws import drs
 from tests.conftest import ACCOUNT_A, ACCOUNT_B
 from tests.integration.test_executions import execution_status, start
 from tests.support.data import group_body, plan_body, tag_group_body

@@ -215,7 +215,7 @@ def test_a_retry_while_drs_throttles_is_retried_and_launches_no_server_twice(orc
 
     # Given one StartRecovery per server (so a throttle can land in the middle of an attempt), no
     # waiting between botocore's retries, and a paused wave whose two critical servers failed
-    monkeypatch.setattr("handlers.drs.START_RECOVERY_LIMIT", 1)
+    monkeypatch.setattr("handlers.aws.drs.START_RECOVERY_LIMIT", 1)
     monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0)
     body = group_body("Database tier", servers=3)
     bad = body["sourceServerIds"][1:]

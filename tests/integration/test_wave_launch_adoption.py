@@ -1,5 +1,5 @@
 """A wave's round of launches is recorded once, after its last StartRecovery
-(handlers/services/wave_launch.py): a task that dies between a StartRecovery and that write is run
+(handlers/runs/wave_launch.py): a task that dies between a StartRecovery and that write is run
 again, and the re-run adopts the jobs DRS already runs for the wave (by their ``drs-chatops:*``
 tags) instead of starting their servers again. In process: moto's tables, the DRS emulator."""
 
@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from handlers.errors import DomainError
+from handlers.core.errors import DomainError
 from handlers.models.execution import PollWaveTask, StartWaveTask
 from handlers.repositories.executions import ExecutionRepository
-from handlers.services.orchestration import poll_wave, start_wave
+from handlers.runs.orchestration import poll_wave, start_wave
 from tests.conftest import ACCOUNT_A
 from tests.support.data import group_body, plan_body, stored_one_wave_execution
 from tests.support.events import call_api
@@ -45,7 +45,7 @@ def _lose_the_first_wave_write_after_a_start(aws: Any, monkeypatch: pytest.Monke
 def test_a_launch_whose_record_write_failed_is_adopted_by_the_rerun_not_started_again(aws, monkeypatch):
     # Given a three-server wave launched one server a job, and an execution table that loses the
     # write recording the first round of launches
-    monkeypatch.setattr("handlers.drs.START_RECOVERY_LIMIT", 1)
+    monkeypatch.setattr("handlers.aws.drs.START_RECOVERY_LIMIT", 1)
     group = call_api("POST", "/protection-groups", group_body("Tier", servers=3))[1]
     plan = call_api("POST", "/recovery-plans", plan_body([group["groupId"]]))[1]
     execution_id = stored_one_wave_execution(plan, group, ACCOUNT_A)

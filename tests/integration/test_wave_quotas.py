@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from handlers import run_limits
+from handlers.core import run_limits
 from sandbox.drs import Call, DrsError
 from tests.conftest import reset_caches
 from tests.support.data import group_body, plan_body

@@ -6,8 +6,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handlers.account_context import detect_invocation_source, validate_account_context_for_invocation
-from handlers.errors import ForbiddenError, ValidationError
+from handlers.accounts.account_context import (
+    detect_invocation_source,
+    validate_account_context_for_invocation,
+)
+from handlers.core.errors import ForbiddenError, ValidationError
 from handlers.models.fields import actor_problem, is_valid_account_id, is_valid_email
 from tests.support.data import group_body, plan_body
 from tests.support.events import call_api

@@ -10,7 +10,7 @@ from collections import Counter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handlers.subscriptions import filter_policy, normalized, recipient_id
+from handlers.aws.subscriptions import filter_policy, normalized, recipient_id
 from tests.conftest import ACCOUNT_A, ACCOUNT_B
 from tests.support.mailboxes import (
     announce,

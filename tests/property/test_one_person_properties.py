@@ -3,7 +3,7 @@ their Slack user (known by the email Slack reports, under any display name), the
 (email verified, or not, so known by username), and direct invocations writing their name or
 another's, and whether or not they started the execution. Where Slack does not report the email at
 some of the votes, the Slack user is still one voter (the API cannot be linked to it then: see
-bot/identity.py). The real identity and policy code decides (handlers.account_context,
+bot/identity.py). The real identity and policy code decides (handlers.accounts.account_context,
 approval_policy, approvals.decide_approval on moto's DynamoDB); Step Functions is counted, not run."""
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handlers.account_context import Caller, caller_for_invocation, identity_keys
-from handlers.errors import DomainError
+from handlers.accounts.account_context import Caller, caller_for_invocation, identity_keys
+from handlers.core.errors import DomainError
 from handlers.models.approval import Approval, DecideApprovalRequest
+from handlers.pauses import approvals
+from handlers.pauses.approval_policy import voter_of
 from handlers.repositories.approvals import ApprovalRepository
-from handlers.services import approvals
-from handlers.services.approval_policy import voter_of
 from tests.conftest import ACCOUNT_A
 from tests.support.events import api_event
 from tests.support.pauses import open_approval_item

@@ -10,8 +10,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.snapshots import latest_snapshot
-from handlers.timestamps import format_iso, parse_iso
+from handlers.aws.snapshots import latest_snapshot
+from handlers.core.timestamps import format_iso, parse_iso
 from sandbox import drs_snapshots
 
 BASE = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)

@@ -1,4 +1,4 @@
-"""Quorum votes over random orders (handlers/services/approvals.py): never more than the quorum
+"""Quorum votes over random orders (handlers/pauses/approvals.py): never more than the quorum
 counted, resume iff ``quorum`` distinct resumes come before any cancel, exactly one Step Functions
 call once decided (none before). On moto's DynamoDB; Step Functions is counted, not run."""
 
@@ -9,12 +9,12 @@ import contextlib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handlers.account_context import principal_key
-from handlers.errors import DomainError
+from handlers.accounts.account_context import principal_key
+from handlers.core.errors import DomainError
 from handlers.models.approval import Approval, DecideApprovalRequest
+from handlers.pauses import approvals
+from handlers.pauses.approval_policy import Voter
 from handlers.repositories.approvals import ApprovalRepository
-from handlers.services import approvals
-from handlers.services.approval_policy import Voter
 from tests.support.pauses import open_approval_item
 
 VOTES = st.lists(st.tuples(st.integers(0, 7), st.sampled_from(["resume", "resume", "cancel"])), max_size=14)

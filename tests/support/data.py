@@ -98,9 +98,9 @@ def stored_one_wave_execution(plan: dict[str, Any], group: dict[str, Any], accou
     started, for driving the orchestrator's wave tasks directly: its id."""
     import uuid
 
+    from handlers.core.timestamps import now_iso
     from handlers.models.execution import Execution, WaveProgress
     from handlers.repositories.executions import ExecutionRepository
-    from handlers.timestamps import now_iso
 
     execution = Execution(
         executionId=str(uuid.uuid4()),

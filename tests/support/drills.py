@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from handlers import drs
+from handlers.aws import drs
 from handlers.models.execution import Execution, ServerLaunch, WaveProgress
 from handlers.repositories.executions import ExecutionRepository
 from handlers.repositories.protection_groups import ProtectionGroupRepository

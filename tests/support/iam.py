@@ -5,7 +5,7 @@ policy, evaluated against the templates' policies by an IAM evaluator (tools/iam
 - **What the code calls.** Every DRS operation a module under ``handlers/`` or ``bot/`` calls on a
   boto3 client (``client.start_recovery(…)``, ``client.get_paginator("describe_jobs")``), found with
   ``ast`` against botocore's DRS service model. A call inside a DRS adapter module (one that calls
-  boto3 itself, e.g. ``handlers/drs.py``) counts for the modules that call that adapter function, so
+  boto3 itself, e.g. ``handlers/aws/drs.py``) counts for the modules that call that adapter function, so
   a function "needs" an operation when its entry module's imports reach a module that really asks
   for it, not merely one that defines a wrapper.
 - **What DRS does with the caller's credentials.** StartRecovery and TerminateRecoveryInstances

@@ -9,7 +9,7 @@ import os
 import time
 from typing import Any
 
-from handlers.settings import get_settings
+from handlers.core.settings import get_settings
 
 _invocations = 0  # survives between invocations of a warm worker, as module state does in Lambda
 

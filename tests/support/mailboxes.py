@@ -13,12 +13,12 @@ import uuid
 from collections import Counter
 from typing import Any
 
-from handlers.account_context import Caller
+from handlers.accounts.account_context import Caller
+from handlers.aws.subscriptions import normalized, recipient_id
+from handlers.events.notifications import publish_recovery_plan_notification
 from handlers.models.protection_group import ProtectionGroupCreate
 from handlers.models.recovery_plan import RecoveryPlanCreate, RecoveryPlanUpdate
-from handlers.notifications import publish_recovery_plan_notification
-from handlers.services import protection_groups, recovery_plans
-from handlers.subscriptions import normalized, recipient_id
+from handlers.plans import protection_groups, recovery_plans
 from tests.support.data import group_body
 from tests.support.sns import sample_event
 

@@ -77,7 +77,7 @@ class Orchestration:
 
     def _cancel_open_pauses(self) -> None:
         from handlers.models.approval import DecideApprovalRequest
-        from handlers.services.approvals import decide_approval
+        from handlers.pauses.approvals import decide_approval
 
         table = self.aws.tables["APPROVALS_TABLE"]
         for item in self.aws.client("dynamodb").scan(TableName=table)["Items"]:
@@ -120,9 +120,9 @@ def wait_until(probe: Callable[[], Any], timeout: float = 20, interval: float = 
 
 
 def _allowed_voter(item: dict[str, Any]) -> Any:
-    """Someone the pause's policy lets cancel (handlers/services/approval_policy.py)."""
-    from handlers.account_context import principal_key
-    from handlers.services.approval_policy import Voter
+    """Someone the pause's policy lets cancel (handlers/pauses/approval_policy.py)."""
+    from handlers.accounts.account_context import principal_key
+    from handlers.pauses.approval_policy import Voter
 
     principals = [p["S"] for p in item.get("approverPrincipals", {}).get("L", [])]
     users = [a["S"] for a in item.get("approvers", {}).get("L", []) if a["S"][0] in "UW"]

@@ -1,10 +1,10 @@
-"""One-time schedules in tests: moto's EventBridge Scheduler holds them (handlers/schedules.py
+"""One-time schedules in tests: moto's EventBridge Scheduler holds them (handlers/aws/schedules.py
 writes them) and the sandbox's runner (sandbox/scheduler.py) fires them, here with a chosen time
 and the orchestrator's entry point run in process.
 
 :func:`use_scheduler` configures the deployment's schedule group, orchestrator and scheduler role;
 :func:`fire_due` runs what is due; :func:`settle_cleanup` fires a drill cleanup's checks until the
-cleanup has ended (DRS terminates recovery instances asynchronously, handlers/services/cleanup.py)."""
+cleanup has ended (DRS terminates recovery instances asynchronously, handlers/cleanup/cleanup.py)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.account_context import (
+from handlers.accounts.account_context import (
     Caller,
     caller_for_invocation,
     detect_invocation_source,
@@ -14,8 +14,8 @@ from handlers.account_context import (
     principal_key,
     validate_account_context_for_invocation,
 )
-from handlers.errors import ForbiddenError, ValidationError
-from handlers.settings import get_settings
+from handlers.core.errors import ForbiddenError, ValidationError
+from handlers.core.settings import get_settings
 from tests.support.events import api_event
 
 

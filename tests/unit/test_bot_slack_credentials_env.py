@@ -32,7 +32,7 @@ def test_building_the_app_with_credentials_from_a_secret_warns_about_nothing(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     import bot.app
-    from handlers.settings import get_settings
+    from handlers.core.settings import get_settings
 
     for variable in PLAIN:
         monkeypatch.delenv(variable, raising=False)

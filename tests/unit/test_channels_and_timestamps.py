@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from handlers import timestamps
-from handlers.account_context import Caller, channel_of
+from handlers.accounts.account_context import Caller, channel_of
+from handlers.core import timestamps
 from handlers.models.execution import Execution
-from handlers.services.lifecycle import _event_extra
+from handlers.runs.lifecycle import _event_extra
 
 
 @pytest.mark.parametrize(

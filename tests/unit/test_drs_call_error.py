@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from handlers.drs import DrsCallError
+from handlers.aws.drs import DrsCallError
 
 
 def test_a_client_error_names_drs_the_call_the_code_and_the_attempts() -> None:

@@ -19,7 +19,7 @@ from sandbox.drs_data import ACCOUNTS, Estate
 from tests.support.drs_model import MODEL, OwnKeysRequest, assert_valid_output, valid_input
 
 OWN, OTHER = ACCOUNTS
-# Every DRS operation the product calls (handlers/drs.py) and an input for it.
+# Every DRS operation the product calls (handlers/aws/drs.py) and an input for it.
 PRODUCT_CALLS = {
     "DescribeSourceServers": lambda servers: {"filters": {"sourceServerIDs": servers[:3]}},
     "StartRecovery": lambda servers: {

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from bot.blocks.events import LINES, event_line
+from handlers.core.rendering import templates_dir
+from handlers.events.notifications import build_message
 from handlers.models.events import EVENT_TYPES, SUBJECTS
-from handlers.notifications import build_message
-from handlers.rendering import templates_dir
 from tests.support.sns import sample_event
 
 

@@ -1,4 +1,4 @@
-"""The longest run the product accepts (handlers/run_limits.py) fits one Step Functions standard
+"""The longest run the product accepts (handlers/core/run_limits.py) fits one Step Functions standard
 execution: at most 25,000 history events, with a margin of a fifth. The events are counted from the
 ASL itself (cfn/statemachine/recovery-plan.asl.json), walking the states a run goes through, so a
 state added to the poll loop or to a wave's path shows up here.
@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from handlers import run_limits
-from handlers.settings import Settings
+from handlers.core import run_limits
+from handlers.core.settings import Settings
 
 ASL = Path(__file__).resolve().parents[2] / "cfn" / "statemachine" / "recovery-plan.asl.json"
 # History events per state (AWS Step Functions history event types).

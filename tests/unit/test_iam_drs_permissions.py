@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from handlers import drs
+from handlers.aws import drs
 from tests.support import iam
 from tests.support.templates import as_list, permission_statements, resources
 
@@ -165,7 +165,7 @@ def test_every_ec2_statement_is_conditioned_on_an_aws_service_making_the_call() 
 
 @pytest.mark.parametrize("policy_name", sorted(SESSION_POLICIES))
 def test_a_session_that_may_launch_or_terminate_lets_drs_do_its_ec2_work(policy_name: str) -> None:
-    # Given a session of the target-account role narrowed by one of handlers/drs.py's session policies
+    # Given a session of the target-account role narrowed by one of handlers/aws/drs.py's session policies
     role = _role("DrsAccessRole")
     session = SESSION_POLICIES[policy_name]
     policies = iam.role_policies(iam.templates()[role.template], role.role_id)

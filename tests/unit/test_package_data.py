@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.package_data import MissingPackageDataError, data_dir
-from handlers.rendering import templates_dir
+from handlers.core.package_data import MissingPackageDataError, data_dir
+from handlers.core.rendering import templates_dir
 
 
 def test_the_templates_are_found_where_the_code_is_installed() -> None:

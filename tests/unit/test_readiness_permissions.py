@@ -1,4 +1,4 @@
-"""Readiness `permissions` and `drs_initialized` (handlers/services/readiness_permissions.py): the one
+"""Readiness `permissions` and `drs_initialized` (handlers/readiness/readiness_permissions.py): the one
 list of what a run needs, and how IAM's and STS's answers become checks."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from handlers import drs
-from handlers.services import readiness_permissions as permissions
+from handlers.aws import drs
+from handlers.readiness import readiness_permissions as permissions
 from sandbox import iam_simulation
 from tests.support import iam
 from tests.support.faults import fail_aws_calls

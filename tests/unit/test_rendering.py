@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from handlers.core.rendering import email_subject, render_html
+from handlers.events.notifications import build_message
 from handlers.models.events import EVENT_TYPES
-from handlers.notifications import build_message
-from handlers.rendering import email_subject, render_html
 from tests.support.sns import sample_event
 
 

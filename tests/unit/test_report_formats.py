@@ -1,4 +1,4 @@
-"""The report's CSV and HTML forms (handlers/services/report_formats.py): formula-safe cells,
+"""The report's CSV and HTML forms (handlers/reports/report_formats.py): formula-safe cells,
 autoescaping, and a 1,000-server run that stays usable and within Lambda's response limit."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import csv
 import io
 
-from handlers.services import report_formats
-from handlers.services.reports import build_report
+from handlers.reports import report_formats
+from handlers.reports.reports import build_report
 from tests.support.data import big_execution
 
 
@@ -55,7 +55,7 @@ def test_a_small_report_shows_every_server_and_event() -> None:
 def test_a_report_over_the_response_limit_is_a_413_but_its_bucket_copy_is_still_rendered(monkeypatch) -> None:
     import pytest
 
-    from handlers.errors import PayloadTooLargeError
+    from handlers.core.errors import PayloadTooLargeError
 
     report = build_report(big_execution())
     monkeypatch.setattr(report_formats, "MAX_BYTES", 10_000)

@@ -1,12 +1,12 @@
-"""Measured RTO arithmetic (handlers/rto.py): wall clock, minus approval waits, against a target."""
+"""Measured RTO arithmetic (handlers/reports/rto.py): wall clock, minus approval waits, against a target."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from handlers import rto
+from handlers.core.timestamps import parse_iso
 from handlers.models.execution import Decision, Execution, PendingApproval, Rto, ServerLaunch, WaveProgress
-from handlers.timestamps import parse_iso
+from handlers.reports import rto
 
 T0 = "2026-11-30T10:00:00.000000Z"
 
@@ -134,8 +134,8 @@ def test_without_a_target_met_is_null_and_the_line_says_so() -> None:
 
 def test_the_final_slack_line_and_email_lead_with_the_rto() -> None:
     from bot.blocks.events import event_line
+    from handlers.core.rendering import render_text
     from handlers.models.events import ExecutionEvent
-    from handlers.rendering import render_text
 
     # Given a drill that ended with its RTO recorded (14 minutes against 30)
     run = execution(

@@ -201,7 +201,7 @@ def test_the_quotas_fault_sets_what_drs_enforces_and_an_empty_one_restores_the_d
 
 
 def test_service_quotas_lists_the_quotas_in_force_as_the_product_reads_them() -> None:
-    from handlers import quotas as product_quotas
+    from handlers.aws import quotas as product_quotas
 
     # Given quotas set through the fault knob
     faults.change(faults.FaultsChange(quotas=faults.QuotasFault(serversPerJob=4, concurrentJobs=2)))
@@ -210,7 +210,7 @@ def test_service_quotas_lists_the_quotas_in_force_as_the_product_reads_them() ->
     )  # type: ignore[arg-type]
     # When Service Quotas is asked for DRS's quotas where Lambda code runs (the hook's responder)
     answer = faults.service_quotas_responder("ListServiceQuotas", request)
-    # Then it lists them under the names handlers/quotas.py matches, and leaves other calls to moto
+    # Then it lists them under the names handlers/aws/quotas.py matches, and leaves other calls to moto
     assert answer is not None and answer[0] == 200
     listed = json.loads(answer[2])["Quotas"]
     found = [product_quotas._find(listed, product_quotas._NAMES[k]) for k in product_quotas._NAMES]

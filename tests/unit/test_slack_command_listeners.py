@@ -22,8 +22,8 @@ from bot.listeners import actions, commands
 from bot.listeners.common import user_from_command
 from bot.parsing import Command
 from bot.subcommand_table import SUBCOMMANDS, help_text
-from handlers.errors import NotFoundError
-from handlers.settings import get_settings
+from handlers.core.errors import NotFoundError
+from handlers.core.settings import get_settings
 from tests.support.slack_requests import OPERATOR, VIEWER, action_body
 from tests.support.subcommands import EXAMPLES
 

@@ -14,8 +14,8 @@ from bot.blocks.readiness import MAX_LINES, not_ready_reply, readiness_reply
 from bot.parsing import Command, ParseError
 from bot.runs import run_options, run_value
 from bot.subcommand_table import parse
+from handlers.core.timestamps import parse_iso
 from handlers.models.readiness import Check, Readiness
-from handlers.timestamps import parse_iso
 from sandbox.slack_fake import SlackRecorder
 
 CHANNEL = "C0READY"

@@ -3,7 +3,7 @@
 No ``Action: "*"``, no service-wide ``service:*``; ``Resource: "*"`` only for actions that accept
 nothing narrower (the allow-list below, with the reason) and only with a comment in the template;
 each function's role reaches only the tables, topics and state machine its code uses
-(``handlers/function_settings.py``); ``sts:AssumeRole`` only on the DRS role-name pattern.
+(``handlers/core/function_settings.py``); ``sts:AssumeRole`` only on the DRS role-name pattern.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from handlers.function_settings import REQUIRED
+from handlers.core.function_settings import REQUIRED
 from tests.support.cfn import CFN_DIR, load_template
 from tests.support.templates import (
     ALL_TEMPLATES,
@@ -177,7 +177,7 @@ def test_the_target_account_role_trusts_only_the_stacks_two_roles_with_an_extern
 
 
 def test_the_default_role_name_is_the_target_roles_name_everywhere() -> None:
-    from handlers.settings import Settings
+    from handlers.core.settings import Settings
 
     name = load_template("drs-target-role.yaml")["Parameters"]["RoleName"]["Default"]
     assert Settings().drs_default_role_name == name

@@ -371,7 +371,7 @@ def test_every_route_the_api_function_serves_is_deployed_in_api_gateway() -> Non
 
 def test_a_decision_made_outside_drs_chatops_raises_the_alarm_at_once() -> None:
     # Given the metric the orchestrator counts when a task token is used behind the approvals' back
-    from handlers.services.decision_record import OUTSIDE_METRIC
+    from handlers.runs.decision_record import OUTSIDE_METRIC
 
     alarm = resources(MONITORING, "AWS::CloudWatch::Alarm")["DecisionOutsideAlarm"]["Properties"]
     # Then one such decision in a minute pages the operators, and the dashboard shows it

@@ -1,7 +1,7 @@
 """Every Lambda's environment covers every setting its code requires, so a deploy cannot ship a
 function missing config.
 
-"Requires" is ``handlers/function_settings.py``, kept honest both ways: every ``require("…")`` and
+"Requires" is ``handlers/core/function_settings.py``, kept honest both ways: every ``require("…")`` and
 ``aws.table("…")`` in the modules an entry point can import (statically, lazy imports included) is
 listed there as required or excused with a reason; and every function's template environment sets
 each required setting (by its env var name, the way pydantic-settings reads it).
@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from handlers.function_settings import ALTERNATIVES, NOT_USED, REQUIRED
-from handlers.settings import Settings
+from handlers.core.function_settings import ALTERNATIVES, NOT_USED, REQUIRED
+from handlers.core.settings import Settings
 from tests.support.templates import functions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -170,7 +170,7 @@ def _attribute_reads(entry: str, setting: str) -> list[str]:
     return [
         module
         for module, path in reachable_modules(entry).items()
-        if module != "handlers.settings" and pattern.search(path.read_text())
+        if module != "handlers.core.settings" and pattern.search(path.read_text())
     ]
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from handlers.observability import tracer
+from handlers.core.observability import tracer
 from tests.support.events import LambdaContext, api_event
 
 # entry module -> an event it answers without AWS or Slack

@@ -177,7 +177,7 @@ def _capture_publishes(published: list[str]) -> Any:
 @pytest.fixture
 def bot(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Bot]:
     from bot.app import lambda_handler
-    from handlers.services.channel_settings import set_channel_account
+    from handlers.accounts.channel_settings import set_channel_account
 
     with FakeSlack() as fake:
         monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from handlers.services.channel_settings import set_channel_account
+from handlers.accounts.channel_settings import set_channel_account
 from tests.conftest import ACCOUNT_A, ACCOUNT_B
 from tests.integration.slack.conftest import text_of
 from tests.support.data import group_body, plan_body

@@ -10,7 +10,7 @@ import pytest
 
 from bot import ids
 from handlers.repositories.executions import ExecutionRepository
-from handlers.services.lifecycle import finish_execution
+from handlers.runs.lifecycle import finish_execution
 from tests.conftest import ACCOUNT_A
 from tests.integration.slack.conftest import text_of
 from tests.support.drills import finished_execution, live_instances, plan_with_groups

@@ -124,7 +124,7 @@ def test_a_non_operator_is_refused_with_the_operators_named(bot):
 
 def test_without_operators_changing_commands_say_how_to_configure_them(bot, monkeypatch):
     monkeypatch.setenv("SLACK_OPERATOR_IDS", "")
-    from handlers.settings import get_settings
+    from handlers.core.settings import get_settings
 
     get_settings.cache_clear()
     text = ack_text(bot.command("run Payments"))
@@ -232,7 +232,7 @@ def test_plan_finds_its_last_execution_behind_many_newer_ones_of_other_plans(bot
 
 def test_an_unexpected_failure_is_told_to_the_user_and_counted_as_a_metric(bot, monkeypatch, capsys):
     # Given the data store fails in a way the bot does not expect
-    from handlers.services import recovery_plans
+    from handlers.plans import recovery_plans
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("simulated outage")

@@ -71,7 +71,7 @@ NAMES_NO_ITEM = {
 
 @pytest.fixture
 def estate_a(orchestration, bot) -> Estate:
-    from handlers.services.channel_settings import set_channel_account
+    from handlers.accounts.channel_settings import set_channel_account
 
     set_channel_account(CHANNEL_B, ACCOUNT_B, by="@setup")
     return paused_estate(orchestration, ACCOUNT_A)

@@ -62,7 +62,7 @@ def test_a_viewer_cannot_use_a_pause_buttons_value_on_the_email_route(paused, bo
 @pytest.mark.parametrize("action_id", [ids.APPROVAL_RESUME, ids.APPROVAL_CANCEL])
 def test_a_channel_bound_to_another_account_cannot_decide_its_pause(paused, bot, action_id):
     # Given a channel bound to account B, where A's plan approver clicks A's button value
-    from handlers.services.channel_settings import set_channel_account
+    from handlers.accounts.channel_settings import set_channel_account
 
     set_channel_account(OTHER_CHANNEL, ACCOUNT_B, by="@setup")
     value = buttons(paused["message"])[action_id]

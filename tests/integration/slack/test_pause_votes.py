@@ -82,7 +82,7 @@ def test_the_pause_message_and_the_reason_form_show_the_votes(paused, bot, orche
 
 def test_a_vote_event_updates_the_pause_message_in_place(paused, bot, orchestration):
     from bot import notifier
-    from handlers.account_context import Caller
+    from handlers.accounts.account_context import Caller
     from handlers.repositories.executions import ExecutionRepository
     from tests.conftest import ACCOUNT_A
 

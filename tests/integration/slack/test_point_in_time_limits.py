@@ -1,6 +1,6 @@
 """``/dr run <plan> drill at <time>`` and ``/dr check <plan> at <time>`` with a time at either end
 of the calendar: Slack answers with what is wrong with the time (the start's own reader,
-handlers/snapshots.py), never an HTTP 500 with no reply, and nothing starts."""
+handlers/aws/snapshots.py), never an HTTP 500 with no reply, and nothing starts."""
 
 from __future__ import annotations
 

@@ -80,7 +80,7 @@ def test_a_viewer_cannot_retry(failed, bot):
 
 @pytest.mark.parametrize("action_id", [ids.WAVE_RETRY, ids.WAVE_SKIP])
 def test_a_channel_bound_to_another_account_cannot_decide_it(failed, bot, action_id):
-    from handlers.services.channel_settings import set_channel_account
+    from handlers.accounts.channel_settings import set_channel_account
 
     set_channel_account(OTHER_CHANNEL, ACCOUNT_B, by="@setup")
     value = buttons(failed["message"])[action_id]
