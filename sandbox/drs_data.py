@@ -20,7 +20,14 @@ FAILING_PER_FIRST_ACCOUNT = 2
 # account so that groups made from the first servers (the demo's, the seed's) stay healthy:
 # (minutes since replication stalled, DRS's dataReplicationError).
 UNHEALTHY_IN_FIRST_ACCOUNT = ((192, "NOT_CONVERGING"), (47, "UNSTABLE_NETWORK"))
-REGION = "us-east-1"
+REGION = "us-east-1"  # the recovery region: where the source servers replicate to and launch
+# Where the EC2 source machines run, and where ReverseReplication's source servers replicate to
+# (failback; ``sandbox.drs_failback``). Every call acts in the region that signed it.
+ORIGIN_REGION = "us-west-2"
+# On-premises source servers of the first account (DRS ``originEnvironment`` ON_PREMISES): their
+# recovery instances fail back through the DRS Failback Client, not ReverseReplication. After the
+# stalled servers, tiered ``app`` with ``onprem`` in the hostname.
+ON_PREMISES_IN_FIRST_ACCOUNT = 4
 # Every server is tagged ``Tier`` (and its hostname starts with the tier): a third of each account
 # per tier, in blocks: app (0-7), web (8-15), db (16-23). The first account's failing servers are
 # the last two, so ``Tier=web`` selects servers that launch (the sandbox's tag-group drill).
@@ -46,10 +53,19 @@ class SourceServer:
     tags: Mapping[str, str] = field(default_factory=dict)  # the server's own tags (DRS TagResource)
     lag_seconds: int = 2  # how far replication is behind
     replication_error: str = ""  # DRS's dataReplicationError.error, "" for none
+    region: str = REGION  # the DRS region the server is a source server of
+    on_premises: bool = False  # its machine runs on premises (else on EC2 in ``origin_region``)
+    origin_region: str = ORIGIN_REGION  # where its EC2 machine runs (EC2 origin only)
+    direction: str = "FAILOVER"  # DRS replicationDirection: FAILBACK for a reversed server
 
     @property
     def arn(self) -> str:
-        return f"arn:aws:drs:{REGION}:{self.account_id}:source-server/{self.server_id}"
+        return f"arn:aws:drs:{self.region}:{self.account_id}:source-server/{self.server_id}"
+
+    @property
+    def origin_zone(self) -> str:
+        """The availability zone its EC2 machine runs in (stable per server)."""
+        return self.origin_region + "abc"[int(self.server_id[-1], 36) % 3]
 
 
 @dataclass
@@ -84,6 +100,12 @@ class Estate:
                 lag_seconds=minutes * 60,
                 replication_error=error,
             )
+        for n in range(ON_PREMISES_IN_FIRST_ACCOUNT):
+            index = SERVERS_PER_ACCOUNT + len(UNHEALTHY_IN_FIRST_ACCOUNT) + n
+            sid = server_id(first, index)
+            hostname = f"app-onprem-{n:02d}.acct1.example.internal"
+            tags = {"Name": hostname, "Tier": "app"}
+            estate.servers[first][sid] = SourceServer(first, sid, hostname, tags=tags, on_premises=True)
         return estate
 
     def find(self, account_id: str, server_id: str) -> SourceServer | None:
@@ -135,6 +157,13 @@ class Estate:
             for s in servers.values()
             if s.replication_state != "CONTINUOUS"
         ]
+
+    def on_premises_server_ids(self) -> dict[str, list[str]]:
+        """Account -> its on-premises source servers (the sandbox's ``onPremisesSourceServers``)."""
+        return {
+            account: [s.server_id for s in servers.values() if s.on_premises]
+            for account, servers in self.servers.items()
+        }
 
     def healthy_server_ids(self, account_id: str) -> list[str]:
         """Servers that launch and replicate."""

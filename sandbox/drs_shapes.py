@@ -29,6 +29,10 @@ class Job:
     launch_error: str = (
         ""  # why its failing servers failed (the job log's rawError), e.g. a denied permission
     )
+    region: str = REGION
+    # "" for a StartRecovery (START_DRILL or START_RECOVERY); FAILBACK for a StartFailbackLaunch,
+    # whose servers are failed back onto their origin machines (it launches no recovery instance)
+    initiated_by: str = ""
 
     def status(self, now: float) -> str:
         if self.by_polls is not None:
@@ -49,15 +53,18 @@ class Job:
         return "FAILED" if server_id in self.failing else "LAUNCHED"
 
     def launched(self, now: float) -> list[str]:
+        """The servers whose recovery instance this job launched (none for a failback)."""
+        if self.initiated_by == "FAILBACK":
+            return []
         return [sid for sid in self.server_ids if self.launch_status(sid, now) == "LAUNCHED"]
 
     def shape(self, now: float) -> dict[str, Any]:
         status = self.status(now)
         job: dict[str, Any] = {
             "jobID": self.job_id,
-            "arn": f"arn:aws:drs:{REGION}:{self.account_id}:job/{self.job_id}",
+            "arn": f"arn:aws:drs:{self.region}:{self.account_id}:job/{self.job_id}",
             "type": "LAUNCH",
-            "initiatedBy": "START_DRILL" if self.is_drill else "START_RECOVERY",
+            "initiatedBy": self.initiated_by or ("START_DRILL" if self.is_drill else "START_RECOVERY"),
             "creationDateTime": iso(self.started),
             "status": status,
             "participatingServers": [self._server_shape(sid, now) for sid in self.server_ids],
@@ -85,31 +92,44 @@ class Job:
 
     def _server_shape(self, server_id: str, now: float) -> dict[str, Any]:
         shape = {"sourceServerID": server_id, "launchStatus": self.launch_status(server_id, now)}
-        if shape["launchStatus"] == "LAUNCHED":
+        if shape["launchStatus"] == "LAUNCHED" or self.initiated_by == "FAILBACK":
             shape["recoveryInstanceID"] = self.instance_ids[server_id]
         return shape
 
 
-def source_server_shape(server: SourceServer, last_launch: str) -> dict[str, Any]:
-    return {
+def source_server_shape(
+    server: SourceServer, last_launch: str, *, replication_state: str = "", reversed_arn: str = ""
+) -> dict[str, Any]:
+    """``replication_state``: the state now when it is not the server's own (a replication that
+    ReverseReplication started); ``reversed_arn``: the source server of the opposite direction."""
+    shape: dict[str, Any] = {
         "sourceServerID": server.server_id,
         "arn": server.arn,
         "tags": {"Name": server.hostname, **server.tags, **SIMULATED_TAGS},
         "lastLaunchResult": last_launch,
-        "dataReplicationInfo": replication_info(server),
+        "dataReplicationInfo": replication_info(server, replication_state),
         "lifeCycle": {"addedToServiceDateTime": "2024-01-01T00:00:00Z"},
         "sourceProperties": {
             "identificationHints": {"hostname": server.hostname, "fqdn": server.hostname},
             "recommendedInstanceType": "m5.large",
         },
-        "replicationDirection": "FAILOVER",
+        "replicationDirection": server.direction,
     }
+    if not server.on_premises:
+        shape["sourceCloudProperties"] = {
+            "originAccountID": server.account_id,
+            "originRegion": server.origin_region,
+            "originAvailabilityZone": server.origin_zone,
+        }
+    if reversed_arn:
+        shape["reversedDirectionSourceServerArn"] = reversed_arn
+    return shape
 
 
-def replication_info(server: SourceServer) -> dict[str, Any]:
+def replication_info(server: SourceServer, state: str = "") -> dict[str, Any]:
     """``dataReplicationInfo``: state, lag as an ISO 8601 duration, and DRS's error when stalled."""
     info: dict[str, Any] = {
-        "dataReplicationState": server.replication_state,
+        "dataReplicationState": state or server.replication_state,
         "lagDuration": duration(server.lag_seconds),
         "replicatedDisks": [],
     }
@@ -130,16 +150,18 @@ def duration(seconds: int) -> str:
 
 
 def recovery_instance_shape(job: Job, server_id: str, now: float) -> dict[str, Any]:
+    """The instance ``job`` launched for ``server_id``; its origin and failback are added by
+    ``sandbox.drs_failback`` (``originEnvironment`` AWS until then)."""
     instance_id = job.instance_ids[server_id]
     return {
         "recoveryInstanceID": instance_id,
-        "arn": f"arn:aws:drs:{REGION}:{job.account_id}:recovery-instance/{instance_id}",
+        "arn": f"arn:aws:drs:{job.region}:{job.account_id}:recovery-instance/{instance_id}",
         "sourceServerID": server_id,
         "ec2InstanceID": instance_id,
         "ec2InstanceState": "RUNNING",
         "jobID": job.job_id,
         "isDrill": job.is_drill,
-        "originEnvironment": "ON_PREMISES",
+        "originEnvironment": "AWS",
         "pointInTimeSnapshotDateTime": iso(job.started),
         "tags": dict(SIMULATED_TAGS),
     }
@@ -152,12 +174,13 @@ def terminate_job_shape(
     created: float,
     done: dict[str, bool],
     now: float,
+    region: str = REGION,
 ) -> dict[str, Any]:
     """The TERMINATE job of ``TerminateRecoveryInstances``: STARTED while any of its instances is
     terminating (``done``: instance id -> its termination has ended), then COMPLETED."""
     shape = {
         "jobID": job_id,
-        "arn": f"arn:aws:drs:{REGION}:{account_id}:job/{job_id}",
+        "arn": f"arn:aws:drs:{region}:{account_id}:job/{job_id}",
         "type": "TERMINATE",
         "initiatedBy": "TERMINATE_RECOVERY_INSTANCES",
         "creationDateTime": iso(created),

@@ -137,12 +137,14 @@ def _pages(emulator: DrsEmulator, request: dict[str, Any]) -> list[dict[str, Any
 
 
 def test_source_servers_come_in_pages_of_max_results_with_a_next_token(emulator):
-    # Given an account with 26 servers (24, and 2 whose replication stalled)
-    assert len(emulator.estate.servers[OWN]) == 26
+    # Given an account with 27 servers (24, 2 whose replication stalled, 4 on premises, less 3)
+    for server in sorted(emulator.estate.servers[OWN])[:3]:
+        del emulator.estate.servers[OWN][server]
+    assert len(emulator.estate.servers[OWN]) == 27
     # When they are read 10 at a time
     pages = _pages(emulator, {"maxResults": 10})
-    # Then there are 3 pages (10, 10, 6), the last without a token, every server once
-    assert [len(p["items"]) for p in pages] == [10, 10, 6]
+    # Then there are 3 pages (10, 10, 7), the last without a token, every server once
+    assert [len(p["items"]) for p in pages] == [10, 10, 7]
     assert "nextToken" not in pages[-1]
     ids = [s["sourceServerID"] for p in pages for s in p["items"]]
     assert sorted(ids) == sorted(emulator.estate.servers[OWN])
