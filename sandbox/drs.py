@@ -42,6 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sandbox import drs_quotas, drs_snapshots
 from sandbox.drs_calls import Call, DrsError, account_of, caller_of
 from sandbox.drs_data import REGION, SIMULATED_LABEL, Estate
+from sandbox.drs_native_plans import CREATED_OPERATIONS, NativePlans, uri_members
 from sandbox.drs_quotas import DrsQuotas
 from sandbox.drs_shapes import (
     SIMULATED_TAGS,
@@ -86,6 +87,7 @@ class DrsEmulator:
         self._terminating: dict[str, Termination] = {}  # recovery instance id -> its termination
         self._terminate_jobs: list[TerminateJob] = []
         self._lock = threading.Lock()
+        self.native_plans = NativePlans(self)  # DRS's own recovery plans (sandbox.drs_native_plans)
 
     # -- operations ------------------------------------------------------------------------------
     def start_recovery(self, account: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -364,6 +366,7 @@ class DrsEmulator:
                     for sid in job.launched(now)
                 ],
                 "jobs": [job.shape(now) for job in mine],
+                **self.native_plans.state(account),  # native recovery plans and executions
             }
         return state
 
@@ -380,6 +383,7 @@ class DrsEmulator:
             "TerminateRecoveryInstances": self.terminate_recovery_instances,
             "DescribeJobLogItems": self.describe_job_log_items,
             "DescribeReplicationConfigurationTemplates": self.describe_replication_configuration_templates,
+            **self.native_plans.operations(),
         }
 
         def respond(operation: str, request: Any) -> Answer:
@@ -394,13 +398,13 @@ class DrsEmulator:
                     self.calls.append(call)
                 call.check_allowed()
                 self._refuse_denied(call)
-                body = _body(request.body)
+                body = {**_body(request.body), **uri_members(operation, request)}
                 if self.before is not None:
                     self.before(call, body)
                 result = handler(call.account, body)
             except DrsError as exc:
                 return exc.answer()
-            status = 202 if operation == "StartRecovery" else 200
+            status = 202 if operation == "StartRecovery" else 201 if operation in CREATED_OPERATIONS else 200
             return status, {"Content-Type": "application/json"}, json.dumps(result).encode()
 
         return respond

@@ -50,6 +50,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "hooks",
                 "faults",
                 "drs",
+                "drs_native_plans",
                 "drs_faults",
                 "slack_fake",
                 "emulator_guarantees",
