@@ -114,7 +114,9 @@ def _until_ended(drs: Any, execution: str, reads: int = 20) -> str:
 
 
 # -- plans and steps ------------------------------------------------------------------------------
-def test_a_plan_is_invalid_until_it_has_a_server_step_and_lists_its_steps_in_order(drs, emulator):
+def test_a_plan_is_invalid_until_it_has_a_server_step_and_lists_its_steps_in_order(
+    drs: Any, emulator: DrsEmulator
+) -> None:
     # Given a new plan with a wait step only
     plan = _plan(drs, "orders", {"waitStepConfiguration": {"waitDurationMinutes": 5}})
     assert drs.get_recovery_plan(recoveryPlanArn=plan)["recoveryPlan"]["status"] == "INVALID"
@@ -133,7 +135,9 @@ def test_a_plan_is_invalid_until_it_has_a_server_step_and_lists_its_steps_in_ord
     )
 
 
-def test_the_documented_step_limits_are_refused_with_the_models_errors(drs, emulator):
+def test_the_documented_step_limits_are_refused_with_the_models_errors(
+    drs: Any, emulator: DrsEmulator
+) -> None:
     plan = _plan(drs)
     too_many = [emulator.estate.servers[OWN][sid].arn for sid in list(emulator.estate.servers[OWN])[:20]] * 6
     # 101 servers in a step, a wait of 121 minutes: ValidationException naming the field
@@ -167,7 +171,7 @@ def test_the_documented_step_limits_are_refused_with_the_models_errors(drs, emul
     assert len(drs.list_recovery_plan_steps(recoveryPlanArn=plan)["recoveryPlanSteps"]) == MAX_STEPS
 
 
-def test_a_server_the_account_does_not_have_is_refused(drs, emulator):
+def test_a_server_the_account_does_not_have_is_refused(drs: Any, emulator: DrsEmulator) -> None:
     plan = _plan(drs)
     foreign = emulator.estate.servers[OTHER][sorted(emulator.estate.servers[OTHER])[0]].arn
     invented = f"arn:aws:drs:{REGION}:{OWN}:source-server/s-0123456789abcdef0"
@@ -178,7 +182,7 @@ def test_a_server_the_account_does_not_have_is_refused(drs, emulator):
     assert drs.list_recovery_plan_steps(recoveryPlanArn=plan)["recoveryPlanSteps"] == []
 
 
-def test_another_accounts_plan_is_unknown(drs, emulator):
+def test_another_accounts_plan_is_unknown(drs: Any, emulator: DrsEmulator) -> None:
     plan = _plan(drs, "orders", _servers(_server_arns(emulator, 1)))
     from sandbox.drs_calls import DrsError
 
@@ -188,7 +192,7 @@ def test_another_accounts_plan_is_unknown(drs, emulator):
     assert emulator.native_plans.list_plans(OTHER, {}) == {"recoveryPlans": []}
 
 
-def test_steps_are_reordered_only_as_a_whole_and_names_are_unique(drs, emulator):
+def test_steps_are_reordered_only_as_a_whole_and_names_are_unique(drs: Any, emulator: DrsEmulator) -> None:
     plan = _plan(
         drs,
         "orders",
@@ -213,7 +217,7 @@ def test_steps_are_reordered_only_as_a_whole_and_names_are_unique(drs, emulator)
     assert drs.get_recovery_plan_step(recoveryPlanStepArn=first)["recoveryPlanStep"]["stepOrder"] == 2
 
 
-def test_a_steps_type_cannot_change_but_its_servers_can(drs, emulator):
+def test_a_steps_type_cannot_change_but_its_servers_can(drs: Any, emulator: DrsEmulator) -> None:
     plan = _plan(drs, "orders", _servers(_server_arns(emulator, 1)))
     [step] = drs.list_recovery_plan_steps(recoveryPlanArn=plan)["recoveryPlanSteps"]
     arn = step["recoveryPlanStepArn"]
@@ -231,7 +235,7 @@ def test_a_steps_type_cannot_change_but_its_servers_can(drs, emulator):
     assert drs.get_recovery_plan(recoveryPlanArn=plan)["recoveryPlan"]["status"] == "INVALID"
 
 
-def test_a_client_token_creates_a_plan_and_starts_an_execution_once(drs, emulator):
+def test_a_client_token_creates_a_plan_and_starts_an_execution_once(drs: Any, emulator: DrsEmulator) -> None:
     once = drs.create_recovery_plan(name="orders", clientToken="t-1")["recoveryPlan"]["recoveryPlanArn"]
     again = drs.create_recovery_plan(name="orders", clientToken="t-1")["recoveryPlan"]["recoveryPlanArn"]
     drs.create_recovery_plan_step(
@@ -244,7 +248,7 @@ def test_a_client_token_creates_a_plan_and_starts_an_execution_once(drs, emulato
     assert len(drs.list_recovery_plan_executions()["recoveryPlanExecutions"]) == 1
 
 
-def test_plans_come_in_pages(drs):
+def test_plans_come_in_pages(drs: Any) -> None:
     arns = [_plan(drs, f"plan {n}") for n in range(5)]
     first = drs.list_recovery_plans(maxResults=2)
     rest = drs.list_recovery_plans(maxResults=10, nextToken=first["nextToken"])
@@ -253,7 +257,9 @@ def test_plans_come_in_pages(drs):
 
 
 # -- executions -----------------------------------------------------------------------------------
-def test_a_drill_runs_its_steps_one_after_the_other_against_the_emulated_servers(drs, emulator):
+def test_a_drill_runs_its_steps_one_after_the_other_against_the_emulated_servers(
+    drs: Any, emulator: DrsEmulator
+) -> None:
     # Given a plan: 3 servers, a 2-minute wait, 2 more servers
     db, app = _server_arns(emulator, 3), _server_arns(emulator, 5)[3:]
     plan = _plan(
@@ -283,7 +289,9 @@ def test_a_drill_runs_its_steps_one_after_the_other_against_the_emulated_servers
     assert {i["isDrill"] for i in emulator.state()[OWN]["recoveryInstances"]} == {True}
 
 
-def test_the_first_answer_is_created_and_recovery_mode_launches_real_recoveries(drs, emulator):
+def test_the_first_answer_is_created_and_recovery_mode_launches_real_recoveries(
+    drs: Any, emulator: DrsEmulator
+) -> None:
     plan = _plan(drs, "orders", _servers(_server_arns(emulator, 2)))
     started = drs.start_recovery_plan_execution(recoveryPlanArn=plan, mode="RECOVERY", tags={"why": "test"})
     execution = started["recoveryPlanExecution"]
@@ -295,7 +303,9 @@ def test_the_first_answer_is_created_and_recovery_mode_launches_real_recoveries(
     }
 
 
-def test_optional_servers_that_fail_do_not_fail_the_step_critical_ones_do(drs, emulator):
+def test_optional_servers_that_fail_do_not_fail_the_step_critical_ones_do(
+    drs: Any, emulator: DrsEmulator
+) -> None:
     failing = _server_arns(emulator, 2, healthy=False)
     healthy = _server_arns(emulator, 1)
     optional = {
@@ -336,7 +346,9 @@ def _failed_at_step_2(drs: Any, emulator: DrsEmulator) -> tuple[str, str]:
     return plan, steps[1]["recoveryPlanExecutionStepArn"]
 
 
-def test_retrying_a_failed_step_relaunches_only_its_servers_that_did_not_launch_and_resumes(drs, emulator):
+def test_retrying_a_failed_step_relaunches_only_its_servers_that_did_not_launch_and_resumes(
+    drs: Any, emulator: DrsEmulator
+) -> None:
     _, step = _failed_at_step_2(drs, emulator)
     execution = step.split("/step/")[0]
     emulator.recovered = True  # the failing servers launch from now on
@@ -357,7 +369,9 @@ def test_retrying_a_failed_step_relaunches_only_its_servers_that_did_not_launch_
     assert _code(error) == "ConflictException"
 
 
-def test_skipping_a_failed_step_resumes_the_execution_and_skipping_is_all_that_can_be_set(drs, emulator):
+def test_skipping_a_failed_step_resumes_the_execution_and_skipping_is_all_that_can_be_set(
+    drs: Any, emulator: DrsEmulator
+) -> None:
     _, step = _failed_at_step_2(drs, emulator)
     execution = step.split("/step/")[0]
     with pytest.raises(ClientError) as other_status:
@@ -369,7 +383,9 @@ def test_skipping_a_failed_step_resumes_the_execution_and_skipping_is_all_that_c
     assert [status for _, status in _steps(drs, execution)] == ["COMPLETED", "SKIPPED", "COMPLETED"]
 
 
-def test_a_step_not_started_can_be_skipped_or_changed_and_a_running_one_cannot(drs, emulator):
+def test_a_step_not_started_can_be_skipped_or_changed_and_a_running_one_cannot(
+    drs: Any, emulator: DrsEmulator
+) -> None:
     plan = _plan(
         drs,
         "orders",
@@ -397,7 +413,9 @@ def test_a_step_not_started_can_be_skipped_or_changed_and_a_running_one_cannot(d
     assert len(emulator.started) == 1
 
 
-def test_a_plan_has_one_execution_at_a_time_and_is_not_changed_or_deleted_under_it(drs, emulator):
+def test_a_plan_has_one_execution_at_a_time_and_is_not_changed_or_deleted_under_it(
+    drs: Any, emulator: DrsEmulator
+) -> None:
     plan = _plan(drs, "orders", _servers(_server_arns(emulator, 1)))
     execution = _run(drs, plan)
     refused = []
@@ -425,14 +443,14 @@ def test_a_plan_has_one_execution_at_a_time_and_is_not_changed_or_deleted_under_
     assert drs.delete_recovery_plan(recoveryPlanArn=plan)["recoveryPlanArn"] == plan
 
 
-def test_an_invalid_plan_cannot_start(drs):
+def test_an_invalid_plan_cannot_start(drs: Any) -> None:
     plan = _plan(drs, "waits", {"waitStepConfiguration": {"waitDurationMinutes": 1}})
     with pytest.raises(ClientError) as error:
         _run(drs, plan)
     assert _code(error) == "ConflictException" and "INVALID" in error.value.response["Error"]["Message"]
 
 
-def test_cancelling_during_a_wait_skips_the_rest_at_once(drs, emulator):
+def test_cancelling_during_a_wait_skips_the_rest_at_once(drs: Any, emulator: DrsEmulator) -> None:
     plan = _plan(
         drs,
         "orders",
@@ -453,7 +471,9 @@ def test_cancelling_during_a_wait_skips_the_rest_at_once(drs, emulator):
     assert _code(again) == "ConflictException"
 
 
-def test_cancelling_during_a_launch_waits_for_its_job_then_ends_cancelled(drs, emulator):
+def test_cancelling_during_a_launch_waits_for_its_job_then_ends_cancelled(
+    drs: Any, emulator: DrsEmulator
+) -> None:
     plan = _plan(drs, "orders", _servers(_server_arns(emulator, 1)), _servers(_server_arns(emulator, 2)[1:]))
     execution = _run(drs, plan)
     assert _steps(drs, execution)[0] == ("step 1", "EXECUTING")
@@ -466,7 +486,7 @@ def test_cancelling_during_a_launch_waits_for_its_job_then_ends_cancelled(drs, e
     assert len(emulator.started) == 1  # DRS does not stop a launch, and starts no other
 
 
-def test_a_cancelled_created_execution_launches_nothing(drs, emulator):
+def test_a_cancelled_created_execution_launches_nothing(drs: Any, emulator: DrsEmulator) -> None:
     plan = _plan(drs, "orders", _servers(_server_arns(emulator, 1)))
     execution = _run(drs, plan)
     assert (
@@ -478,7 +498,7 @@ def test_a_cancelled_created_execution_launches_nothing(drs, emulator):
     assert _steps(drs, execution) == [("step 1", "SKIPPED")] and emulator.started == []
 
 
-def test_snapshot_pins_reach_start_recovery_and_bad_pins_are_refused(drs, emulator):
+def test_snapshot_pins_reach_start_recovery_and_bad_pins_are_refused(drs: Any, emulator: DrsEmulator) -> None:
     [arn] = _server_arns(emulator, 1)
     server = arn.rsplit("/", 1)[1]
     plan = _plan(drs, "orders", _servers([arn]))
@@ -502,7 +522,7 @@ def test_snapshot_pins_reach_start_recovery_and_bad_pins_are_refused(drs, emulat
     ]
 
 
-def test_a_refused_launch_fails_the_step_with_drs_s_error(drs, emulator):
+def test_a_refused_launch_fails_the_step_with_drs_s_error(drs: Any, emulator: DrsEmulator) -> None:
     plan = _plan(drs, "orders", _servers(_server_arns(emulator, 3)))
     emulator.quotas = DrsQuotas(servers_per_job=2)  # a job of 3 servers is over the quota
     execution = _run(drs, plan)
@@ -513,7 +533,7 @@ def test_a_refused_launch_fails_the_step_with_drs_s_error(drs, emulator):
     assert step["errorDetail"]["code"] == "ServiceQuotaExceededException"
 
 
-def test_recovery_plans_are_tagged_listed_and_untagged_by_arn(drs):
+def test_recovery_plans_are_tagged_listed_and_untagged_by_arn(drs: Any) -> None:
     plan = drs.create_recovery_plan(name="orders", tags={"team": "dr"})["recoveryPlan"]["recoveryPlanArn"]
     drs.tag_resource(resourceArn=plan, tags={"drs-chatops:planId": "p-1"})
     assert drs.list_tags_for_resource(resourceArn=plan)["tags"] == {"team": "dr", "drs-chatops:planId": "p-1"}
@@ -528,7 +548,7 @@ def test_recovery_plans_are_tagged_listed_and_untagged_by_arn(drs):
     assert _code(error) == "ResourceNotFoundException"
 
 
-def test_a_wait_minute_lasts_a_second_of_the_sandbox_clock(monkeypatch):
+def test_a_wait_minute_lasts_a_second_of_the_sandbox_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     # Given the sandbox's emulator (jobs and waits by the clock) and a plan clock we move by hand
     monkeypatch.setenv("MOTO_ACCOUNT_ID", OWN)
     emulator = DrsEmulator(Estate.demo())
@@ -566,7 +586,7 @@ def test_a_wait_minute_lasts_a_second_of_the_sandbox_clock(monkeypatch):
     assert wait_status() == "COMPLETED" and len(emulator.started) == 1
 
 
-def test_drs_state_shows_native_plans_and_their_executions(drs, emulator):
+def test_drs_state_shows_native_plans_and_their_executions(drs: Any, emulator: DrsEmulator) -> None:
     plan = _plan(drs, "orders", _servers(_server_arns(emulator, 1)))
     execution = _run(drs, plan)
     state = emulator.state()[OWN]
