@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sandbox import embedded_aws, faults, hooks, iam_simulation, slack_fake
+from sandbox import embedded_aws, faults, hook_surfaces, hooks, iam_simulation, slack_fake
 from sandbox.drs_data import ACCOUNTS, SIMULATED_LABEL, Estate
 from sandbox.names import (
     ENVIRONMENT,
@@ -109,6 +109,7 @@ class Sandbox:
         # moto has no iam:SimulatePrincipalPolicy: answered here, where moto runs (the workers' IAM
         # calls reach this moto over HTTP), from the deployed roles' policies and deniedActions.
         iam_simulation.install(lambda: faults.current().deniedActions)
+        hook_surfaces.install(self.drs.state, ACCOUNTS)  # SSM Automation, recovery instances' EC2 status
         self.aws.start()
         log.info("DRS: %s, accounts %s", SIMULATED_LABEL, ", ".join(ACCOUNTS))
         sns_delivery.SnsDelivery(self.outbox, self.runtime).install()
@@ -116,6 +117,7 @@ class Sandbox:
         self.slack_secret_arn = self._store_slack_secret(boto3.client("secretsmanager"))
         self.deployment = deploy.deploy_all(self.sandbox_values(), f"{PROJECT}-{ENVIRONMENT}")
         deploy.deploy_target_roles(self.deployment, list(ACCOUNTS[1:]), f"{PROJECT}-{ENVIRONMENT}")
+        hook_surfaces.deploy_function()
         self._find_functions(lambda_client, self.deployment)
         group = self.deployment.outputs.get("ScheduleGroupName", f"{PROJECT}-{ENVIRONMENT}")
         self.scheduler = scheduler.SchedulerRunner(boto3.client("scheduler"), self.runtime, group)
@@ -139,6 +141,7 @@ class Sandbox:
                 log.info("stopped the %s in %.2f s", name, time.monotonic() - began)
         hooks.uninstall_all()
         iam_simulation.uninstall()
+        hook_surfaces.uninstall()
         faults.discard()
 
     def sandbox_values(self) -> dict[str, str]:
@@ -221,6 +224,7 @@ class Sandbox:
             "faultsUrl": f"{self.base_url}/_sandbox/faults",
             "drs": {"simulated": True, "label": SIMULATED_LABEL},
             "drsStateUrl": f"{self.base_url}/_sandbox/drs-state",
+            **hook_surfaces.info(),  # hookFunctions, automationDocuments
             "stacks": dict(self.deployment.stacks) if self.deployment else {},
             "startedInSeconds": round(self.started_in, 2),
         }

@@ -1,5 +1,5 @@
 """What the sandbox provides for the product's wave hooks (``docs/sandbox.md``, "Wave hooks"): the
-hook function ``drs-chatops-hook-sandbox`` (:mod:`sandbox.hook_function`) deployed in every demo
+hook function ``drs-chatops-hook-sandbox`` (:mod:`sandbox.hook_function`), found from every demo
 account, SSM Automation with the sandbox's check documents (:mod:`sandbox.ssm_automation`), and EC2
 status checks of the recovery instances (:mod:`sandbox.ec2_status`).
 
@@ -15,14 +15,11 @@ import json
 import logging
 import zipfile
 from dataclasses import dataclass
-from typing import Any
 
 from sandbox import ec2_status, hook_function, ssm_automation
-from sandbox.drs_data import DEPLOYMENT_ACCOUNT
 
 log = logging.getLogger("sandbox.hooks")
 ROLE_NAME = "drs-chatops-hook-sandbox-role"
-DEPLOYER_ROLE = "drs-chatops-sandbox-deployer"  # as sandbox/deploy.py assumes in the other accounts
 TIMEOUT_SECONDS = 900
 
 
@@ -62,54 +59,40 @@ def info() -> dict[str, list[str]]:
     return {"hookFunctions": [hook_function.NAME], "automationDocuments": list(ssm_automation.DOCUMENTS)}
 
 
-def deploy_function(accounts: tuple[str, ...]) -> None:
-    """Create ``drs-chatops-hook-sandbox`` (and a role for it) in each of ``accounts``, as an operator
-    deploys a hook function in a plan's account. The deployment's own credentials act in its own
-    account; in another, a role assumed there (moto acts in the account of the credentials). The
-    sandbox's Lambda runtime runs it from the sandbox package (its ``Handler``), not from its zip."""
+def deploy_function() -> None:
+    """Create ``drs-chatops-hook-sandbox`` (and a role for it), as an operator deploys a hook function
+    in a plan's account. The sandbox's moto keeps every resource in the deployment's account whatever
+    the credentials (``MOTO_ACCOUNT_ID``, :mod:`sandbox.embedded_aws`), so this one function is what
+    ``GetFunction`` finds from every demo account, and the Lambda Invoke API runs it by name for any
+    caller. The runtime runs it from the sandbox package (its ``Handler``), not from its zip."""
     import boto3
 
-    for account in accounts:
-        session = boto3.Session() if account == DEPLOYMENT_ACCOUNT else _assumed(account)
-        role = session.client("iam").create_role(
-            RoleName=ROLE_NAME,
-            AssumeRolePolicyDocument=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "lambda.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
-        )["Role"]
-        session.client("lambda").create_function(
-            FunctionName=hook_function.NAME,
-            Runtime="python3.12",
-            Role=role["Arn"],
-            Handler=hook_function.HANDLER,
-            Code={"ZipFile": _placeholder_zip()},
-            Timeout=TIMEOUT_SECONDS,
-            Description="drs-chatops sandbox: a wave hook function (simulated)",
-            Tags={"sandbox:simulated": "true"},
-        )
-        log.info("deployed the hook function %s in account %s", hook_function.NAME, account)
-
-
-def _assumed(account: str) -> Any:
-    import boto3
-
-    credentials = boto3.client("sts").assume_role(
-        RoleArn=f"arn:aws:iam::{account}:role/{DEPLOYER_ROLE}", RoleSessionName="deploy-hooks"
-    )["Credentials"]
-    return boto3.Session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
+    role = boto3.client("iam").create_role(
+        RoleName=ROLE_NAME,
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "lambda.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+    )["Role"]
+    boto3.client("lambda").create_function(
+        FunctionName=hook_function.NAME,
+        Runtime="python3.12",
+        Role=role["Arn"],
+        Handler=hook_function.HANDLER,
+        Code={"ZipFile": _placeholder_zip()},
+        Timeout=TIMEOUT_SECONDS,
+        Description="drs-chatops sandbox: a wave hook function (simulated)",
+        Tags={"sandbox:simulated": "true"},
     )
+    log.info("deployed the hook function %s", hook_function.NAME)
 
 
 def _placeholder_zip() -> bytes:

@@ -7,6 +7,7 @@ checked against the model's enums here.) The routing through moto is
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -74,7 +75,7 @@ def test_the_failing_document_fails_naming_its_failed_step() -> None:
 def test_an_execution_follows_the_clock_in_the_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
     # Given the clock at 1000 s when a failing check starts
     now = [1000.0]
-    monkeypatch.setattr(ssm_automation.time, "time", lambda: now[0])
+    monkeypatch.setattr(ssm_automation, "time", SimpleNamespace(time=lambda: now[0]))
     ssm = SsmAutomation()
     execution_id = _start(ssm, {"DocumentName": FAILING_DOCUMENT})
 
@@ -173,7 +174,9 @@ def test_an_execution_of_one_account_is_unknown_in_another() -> None:
     ("parameters", "named"),
     [({"Targets": ["i-0aaa"]}, "Targets"), ({"InstanceIds": ["{{ instanceIds }}"]}, "{{instanceIds}}")],
 )
-def test_a_parameter_the_document_lacks_or_an_unexpanded_token_is_refused(parameters, named) -> None:
+def test_a_parameter_the_document_lacks_or_an_unexpanded_token_is_refused(
+    parameters: dict[str, list[str]], named: str
+) -> None:
     ssm = SsmAutomation()
 
     with pytest.raises(SsmError) as refused:
@@ -197,7 +200,9 @@ def test_a_client_token_starts_one_execution() -> None:
 
 
 # -- EC2 status of the recovery instances ------------------------------------------------------------
-def _statuses(ec2: Ec2Status, instances: list[RecoveryInstance], include_all: bool = False) -> list[dict]:
+def _statuses(
+    ec2: Ec2Status, instances: list[RecoveryInstance], include_all: bool = False
+) -> list[dict[str, Any]]:
     statuses = ec2.statuses(instances, include_all, {})
     assert_valid_output("ec2", "DescribeInstanceStatus", {"InstanceStatuses": statuses})
     summary = set(model("ec2").shape_for("SummaryStatus").enum)
@@ -249,16 +254,16 @@ EVENT = {
 
 
 @pytest.mark.parametrize(("payload", "status"), [({}, "PASSED"), ({"fail": True, "note": "x"}, "FAILED")])
-def test_the_hook_function_passes_or_fails_as_its_payload_asks(payload, status) -> None:
+def test_the_hook_function_passes_or_fails_as_its_payload_asks(payload: dict[str, Any], status: str) -> None:
     answer = hook_function.lambda_handler({**EVENT, "payload": payload}, None)
 
     assert answer["status"] == status
     assert "wave 2 (after) of e-1: 1 servers (i-0aaa)" in answer["message"]
 
 
-def test_the_hook_function_raises_sleeps_or_answers_garbage_as_asked(monkeypatch) -> None:
+def test_the_hook_function_raises_sleeps_or_answers_garbage_as_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     slept: list[float] = []
-    monkeypatch.setattr(hook_function.time, "sleep", slept.append)
+    monkeypatch.setattr(hook_function, "time", SimpleNamespace(sleep=slept.append))
 
     with pytest.raises(hook_function.SimulatedHookError):
         hook_function.lambda_handler({**EVENT, "payload": {"raise": True}}, None)
