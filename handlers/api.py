@@ -14,7 +14,7 @@ from handlers.accounts.account_context import detect_invocation_source
 from handlers.core.errors import DomainError
 from handlers.core.observability import logger, metrics, tracer
 from handlers.entry import direct
-from handlers.entry.routes import callback, executions, group_servers, readiness
+from handlers.entry.routes import callback, executions, group_servers, native_plans, readiness
 from handlers.entry.routes.crud import crud_router
 
 app = APIGatewayRestResolver()
@@ -23,6 +23,7 @@ app.include_router(crud_router("/recovery-plans", "planId", "recovery_plan"))
 app.include_router(group_servers.router)
 app.include_router(executions.router)
 app.include_router(readiness.router)
+app.include_router(native_plans.router)
 app.include_router(callback.router)
 
 

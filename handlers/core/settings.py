@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     drs_default_role_name: str = Field(
         default="drs-chatops-drs-access", pattern=r"^[A-Za-z0-9+=,.@_-]{1,64}$"
     )
+    # A wave's ``waitBeforeMinutes`` lasts this many seconds per minute: 60 in AWS; the tests shorten it.
+    wave_wait_seconds_per_minute: int = Field(default=60, ge=1, le=60)
 
     enable_account_context_validation: bool = True
     require_account_id_for_direct_invocation: bool = True

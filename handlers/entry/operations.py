@@ -110,7 +110,7 @@ def list_group_servers(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_recovery_plan(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
-    return _dump(plans.create_recovery_plan(caller, parse(RecoveryPlanCreate, body)))
+    return _with_native_export(plans.create_recovery_plan(caller, parse(RecoveryPlanCreate, body)))
 
 
 def get_recovery_plan(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
@@ -124,7 +124,40 @@ def list_recovery_plans(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def update_recovery_plan(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
-    return _dump(plans.update_recovery_plan(caller, parse(RecoveryPlanUpdate, body)))
+    return _with_native_export(plans.update_recovery_plan(caller, parse(RecoveryPlanUpdate, body)))
+
+
+def _with_native_export(plan: Any) -> dict[str, Any]:
+    """A saved plan; one with ``exportNative`` is exported to DRS now (handlers/native_plans/), and
+    the answer says how that went (``nativeExport``)."""
+    body = _dump(plan)
+    if plan.exportNative:
+        from handlers.native_plans import exporting
+
+        body["nativeExport"] = exporting.export_after_save(plan)
+    return body
+
+
+def list_native_recovery_plans(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    from handlers.native_plans import listing
+    from handlers.native_plans.models import ListNativeRequest
+
+    parse(ListNativeRequest, body)
+    return listing.list_native_recovery_plans(caller)
+
+
+def import_native_recovery_plan(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    from handlers.native_plans import importing
+    from handlers.native_plans.models import ImportNativeRequest
+
+    return importing.import_native_recovery_plan(caller, parse(ImportNativeRequest, body).recoveryPlanArn)
+
+
+def export_native_recovery_plan(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    from handlers.native_plans import exporting
+    from handlers.native_plans.models import ExportNativeRequest
+
+    return exporting.export_native_recovery_plan(caller, parse(ExportNativeRequest, body).planId)
 
 
 def delete_recovery_plan(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
@@ -259,6 +292,9 @@ OPERATIONS: dict[str, Operation] = {
     "list_recovery_plans": list_recovery_plans,
     "update_recovery_plan": update_recovery_plan,
     "delete_recovery_plan": delete_recovery_plan,
+    "list_native_recovery_plans": list_native_recovery_plans,
+    "import_native_recovery_plan": import_native_recovery_plan,
+    "export_native_recovery_plan": export_native_recovery_plan,
     "start_execution": start_execution,
     "check_readiness": check_readiness,
     "check_permissions": check_permissions,
@@ -289,6 +325,7 @@ ACTOR_OPERATIONS = frozenset(
         "skip_wave",
         "decide_approval",
         "import_configuration",
+        "import_native_recovery_plan",
         "cleanup_execution",
     }
 )

@@ -23,6 +23,27 @@ SubscriptionStatus = Literal["pending_confirmation", "confirmed", "none", "faile
 OnWaveFailure = Literal["pause", "fail"]
 
 
+# A wave's wait before it launches: a native plan's wait step holds 1-120 minutes (0: none).
+WaitMinutes = Annotated[int, Field(ge=0, le=120, strict=True)]
+
+
+class NativeOrigin(Model):
+    """The DRS native recovery plan a plan was imported from (handlers/native_plans/importing.py)."""
+
+    arn: str
+    importedAt: str
+
+
+class NativeCopy(Model):
+    """The DRS native recovery plan a plan was last exported to (handlers/native_plans/exporting.py):
+    its ARN, when, and the plan's version it holds (older than the plan's: the copy is stale)."""
+
+    arn: str
+    exportedAt: str
+    planVersion: int
+    notExported: list[str] = Field(default_factory=list)
+
+
 class WaveInput(Model):
     model_config = ConfigDict(extra="forbid")
 
@@ -30,6 +51,7 @@ class WaveInput(Model):
     protectionGroupId: Annotated[str, Field(min_length=1, max_length=128)]
     pauseBeforeExecution: bool = False
     protectionGroupName: str | None = None  # accepted for round-trips; the stored name wins
+    waitBeforeMinutes: WaitMinutes = 0
 
 
 class Wave(Model):
@@ -37,6 +59,9 @@ class Wave(Model):
     protectionGroupId: str
     protectionGroupName: str
     pauseBeforeExecution: bool = False
+    # The run waits this long before launching the wave, after any approval (0: no wait); a DRS
+    # native plan's wait step (handlers/native_plans/).
+    waitBeforeMinutes: int = 0
 
 
 def _ordered_waves(waves: list[WaveInput]) -> list[WaveInput]:
@@ -187,6 +212,9 @@ class RecoveryPlan(Model):
     # A RECOVERY of a plan that names approvers waits for its recovery quorum before wave 1.
     approveRecoveryStart: bool = True
     policyHistory: list[PolicyChange] = Field(default_factory=list)
+    importedFrom: NativeOrigin | None = None  # a DRS native plan it was imported from
+    exportNative: bool = False  # exported to a DRS native plan on every save (handlers/native_plans/)
+    nativeCopy: NativeCopy | None = None  # the DRS native plan it was last exported to
     status: Literal["valid", "invalid"] = "valid"
     statusReason: str = ""
     createdAt: str
@@ -232,6 +260,7 @@ class RecoveryPlanCreate(Model):
     approvalQuorum: ApprovalQuorum = Field(default_factory=ApprovalQuorum)
     requireReason: ReasonRule = "cancel"
     approveRecoveryStart: bool = True
+    exportNative: bool = False
 
     @model_validator(mode="after")
     def _reachable_quorum(self) -> Self:
@@ -264,3 +293,4 @@ class RecoveryPlanUpdate(Model):
     approvalQuorum: ApprovalQuorum | None = None
     requireReason: ReasonRule | None = None
     approveRecoveryStart: bool | None = None
+    exportNative: bool | None = None

@@ -70,6 +70,7 @@ def resolve_waves(account_id: str, waves: list[WaveInput]) -> list[Wave]:
                 protectionGroupId=group.groupId,
                 protectionGroupName=group.groupName,
                 pauseBeforeExecution=wave.pauseBeforeExecution,
+                waitBeforeMinutes=wave.waitBeforeMinutes,
             )
         )
     return resolved
@@ -96,6 +97,7 @@ def create_recovery_plan(caller: Caller, request: RecoveryPlanCreate) -> Recover
         approvalQuorum=request.approvalQuorum,
         requireReason=request.requireReason,
         approveRecoveryStart=request.approveRecoveryStart,
+        exportNative=request.exportNative,
         createdAt=now,
         updatedAt=now,
         createdBy=caller.principal,

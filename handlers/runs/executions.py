@@ -125,10 +125,13 @@ def start_execution(
 def _state_machine_waves(plan: RecoveryPlan, start_approval: bool) -> list[dict[str, object]]:
     """The waves as the state machine runs them. A recovery that needs approval to start pauses
     before wave 1 (the orchestrator opens that pause as kind "start": handlers/runs/orchestration.py)."""
+    settings = get_settings()
     return [
         {
             "waveNumber": w.waveNumber,
             "pauseBeforeExecution": w.pauseBeforeExecution or (start_approval and w.waveNumber == 1),
+            # the wait before the wave launches, after any approval (a native plan's wait step)
+            "waitBeforeSeconds": w.waitBeforeMinutes * settings.wave_wait_seconds_per_minute,
         }
         for w in plan.waves
     ]
