@@ -1,5 +1,7 @@
 """``/dr report <executionId>``: the evidence report in a few blocks (the summary, the RTO, each
-wave, each decision) and where the whole report is (REST, direct invocation, the reports bucket)."""
+wave, each decision) and where the whole report is (REST, direct invocation, the reports bucket).
+Times and durations read as on the report's page (handlers/core/timestamps.py ``human``, UTC, said
+once in the last block; handlers/reports/rto.py ``duration``)."""
 
 from __future__ import annotations
 
@@ -8,8 +10,9 @@ from typing import Any
 from slack_sdk.models.blocks import Block
 
 from bot.blocks.common import context, header, section, sections
+from handlers.core.timestamps import human
 from handlers.models.execution import Rto
-from handlers.reports.rto import summary
+from handlers.reports.rto import duration, summary
 
 MAX_DECISIONS = 10
 
@@ -24,8 +27,8 @@ def report_blocks(report: dict[str, Any], *, api_url: str, bucket: str) -> list[
     if rto is not None and rto.measuredSeconds is not None:
         blocks.append(
             context(
-                f"wall clock {_minutes(rto.measuredSeconds)} · excluding approval waits "
-                f"{_minutes(rto.excludingApprovalSeconds)} · started {report['startTime']} by "
+                f"wall clock {duration(rto.measuredSeconds)} · excluding approval waits "
+                f"{duration(rto.excludingApprovalSeconds)} · started {human(report['startTime'])} by "
                 f"{report['startedBy']} via {report['startedVia']}"
             )
         )
@@ -43,13 +46,13 @@ def where(report: dict[str, Any], *, api_url: str, bucket: str) -> str:
     text += f", or direct invocation get_execution_report {report['executionId']}"
     if bucket and report.get("endTime"):
         text += f"; stored copy s3://{bucket}/reports/{report['accountId']}/{report['executionId']}.html"
-    return text
+    return text + ". All times UTC."
 
 
 def _wave_line(wave: dict[str, Any]) -> str:
     servers = wave["servers"]
     launched = sum(1 for s in servers if s["launchStatus"] == "LAUNCHED")
-    took = f" in {_minutes(wave['durationSeconds'])}" if wave["durationSeconds"] is not None else ""
+    took = f" in {duration(wave['durationSeconds'])}" if wave["durationSeconds"] is not None else ""
     line = f"Wave {wave['waveNumber']} {wave['groupName']}: {wave['status']}, "
     line += f"{launched}/{len(servers)} launched{took}"
     failed = [s["sourceServerId"] for s in servers if s["launchStatus"] not in {"LAUNCHED", "PENDING"}]
@@ -60,11 +63,6 @@ def _wave_line(wave: dict[str, Any]) -> str:
 
 
 def _decision_line(decision: dict[str, Any]) -> str:
-    line = f"{decision['action']} by {decision['decidedBy']} via {decision['via']} at {decision['decidedAt']}"
+    line = f"{decision['action']} by {decision['decidedBy']} via {decision['via']}"
+    line += f" at {human(decision['decidedAt'])}"
     return line + (f": {decision['reason']}" if decision["reason"] else "")
-
-
-def _minutes(seconds: int | float | None) -> str:
-    if seconds is None:
-        return "n/a"
-    return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.0f} s"

@@ -7,7 +7,13 @@ refused with a 413 that points at the CSV and the copy in the reports bucket. Th
 usable for big runs: per wave, servers that did not launch are listed first and always shown, the
 launched ones fold into a ``<details>`` beyond :data:`EXPAND_LIMIT`, and a timeline of more than
 :data:`TIMELINE_LIMIT` events shows one line per wave for its launches (the JSON and CSV keep
-every server and event)."""
+every server and event).
+
+People read the page and the CSV: their times are in one format, UTC, to the second
+(handlers/core/timestamps.py ``human``; the page says "All times UTC" once, the CSV in its column
+name), and durations read ``4 min 05 s`` / ``1 h 02 min`` (handlers/reports/rto.py ``duration``).
+The JSON report is data and keeps the record's ISO 8601 timestamps. The page opens with the
+timeline picture (handlers/reports/timeline_svg.py)."""
 
 from __future__ import annotations
 
@@ -17,9 +23,10 @@ from typing import Any
 
 from handlers.core.errors import PayloadTooLargeError
 from handlers.core.rendering import render_html
-from handlers.core.timestamps import now_iso
+from handlers.core.timestamps import human, now_iso
 from handlers.models.execution import Rto
-from handlers.reports.rto import summary
+from handlers.reports import timeline_svg
+from handlers.reports.rto import duration, summary
 
 MAX_BYTES = 5 * 1024 * 1024
 EXPAND_LIMIT = 50
@@ -35,7 +42,7 @@ CSV_COLUMNS = (
     "launchStatus",
     "recoverySnapshotId",
     "recoveryInstanceId",
-    "launchedAt",
+    "launchedAt (UTC)",
 )
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -57,6 +64,7 @@ def to_csv(report: dict[str, Any]) -> str:
     for wave in report["waves"]:
         for server in wave["servers"]:
             row = {**report, **wave, "waveStatus": wave["status"], **server}
+            row["launchedAt (UTC)"] = human(server.get("launchedAt"))
             writer.writerow([safe_cell(row.get(column, "")) for column in CSV_COLUMNS])
     return checked_size(out.getvalue())
 
@@ -72,16 +80,19 @@ def to_html(report: dict[str, Any], *, for_response: bool = True) -> str:
     timeline, note = folded_timeline(report)
     servers = [s for wave in report["waves"] for s in wave["servers"]]
     launched = sum(1 for s in servers if s["launchStatus"] == "LAUNCHED")
+    generated_at = now_iso()
     page = render_html(
         "reports/execution.html.j2",
         report=report,
         rto_line=summary(rto),
         duration=duration,
+        human=human,
+        picture=timeline_svg.picture(report, until=generated_at),
         counts={"total": len(servers), "launched": launched, "failed": len(servers) - launched},
         timeline=timeline,
         timeline_note=note,
         expand_limit=EXPAND_LIMIT,
-        generated_at=now_iso(),
+        generated_at=generated_at,
     )
     return checked_size(page) if for_response else page
 
@@ -104,17 +115,6 @@ def _launch_line(wave: dict[str, Any]) -> dict[str, str] | None:
         return None
     detail = (
         f"{len(times)} servers of wave {wave['waveNumber']} ({wave['groupName']}) launched, "
-        f"the first at {min(times)}"
+        f"the first at {human(min(times))}"
     )
     return {"at": max(times), "event": "servers_launched", "detail": detail}
-
-
-def duration(seconds: int | float | None) -> str:
-    if seconds is None:
-        return "not measured"
-    whole = round(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours} h {minutes:02d} min {secs:02d} s"
-    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"

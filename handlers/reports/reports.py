@@ -4,17 +4,24 @@ execution is the same whenever it is asked for.
 
 Fields other features add to the record (``forced``, ``pointInTime``, per-server
 ``recoverySnapshotId``, ``cleanup``, decision ``votes``: every vote its pause received, counted or
-not) are read when present, so a record written before they existed still reports (with their
-defaults)."""
+not, and a wave's ``hooks``: its hook runs) are read when present, so a record written before they
+existed still reports (with their defaults).
+
+The report is data: its times are the record's ISO 8601 UTC timestamps. ``pauses`` lists each
+pause as the RTO measures it (handlers/reports/rto.py ``pause_spans``), for the timeline picture
+(handlers/reports/timeline_svg.py). The prose of ``timeline`` details names times as people read
+them (handlers/core/timestamps.py ``human``, UTC)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from pydantic import BaseModel
 
-from handlers.core.timestamps import parse_iso
+from handlers.core.timestamps import human, parse_iso
 from handlers.models.execution import OUTSIDE_VIA, Execution, ServerLaunch, WaveProgress
+from handlers.reports.rto import pause_spans
 
 _DECISION_EVENTS = {"resume": "resumed", "cancel": "cancelled", "retry": "retried", "skip": "skipped"}
 
@@ -36,13 +43,14 @@ def build_report(execution: Execution) -> dict[str, Any]:
         "rto": execution.rto.model_dump(mode="json") if execution.rto else None,
         "waves": [_wave(w) for w in execution.waves],
         "decisions": [_decision(d) for d in execution.decisions],
+        "pauses": [asdict(span) for span in pause_spans(execution)],
         "timeline": timeline(execution),
         "cleanup": _plain(getattr(execution, "cleanup", None)),
     }
 
 
 def _wave(wave: WaveProgress) -> dict[str, Any]:
-    return {
+    row: dict[str, Any] = {
         "waveNumber": wave.waveNumber,
         "groupName": wave.protectionGroupName,
         "status": wave.status,
@@ -52,6 +60,16 @@ def _wave(wave: WaveProgress) -> dict[str, Any]:
         "jobIds": list(wave.jobIds),
         "servers": [_server(s) for s in wave.servers],
     }
+    hooks = _hooks(wave)
+    if hooks:
+        row["hooks"] = hooks
+    return row
+
+
+def _hooks(wave: WaveProgress) -> list[dict[str, Any]]:
+    """The wave's hook runs (ARCHITECTURE 3.12: name, type, phase, attempt, status, startedAt,
+    endedAt, message), as plain records; none on a wave that ran no hook."""
+    return [_plain(hook) for hook in getattr(wave, "hooks", None) or []]
 
 
 def _server(server: ServerLaunch) -> dict[str, Any]:
@@ -96,7 +114,7 @@ def timeline(execution: Execution) -> list[dict[str, str]]:
         start += " (forced past failed readiness checks)"
     point_in_time = getattr(execution, "pointInTime", None)
     if point_in_time:
-        start += f" from point in time {point_in_time}"
+        start += f" from point in time {human(point_in_time)}"
     events.append((execution.startTime, "execution_started", start))
     for wave in execution.waves:
         events.extend(_wave_events(wave))
@@ -135,9 +153,23 @@ def _wave_events(wave: WaveProgress) -> list[tuple[str, str, str]]:
         elif server.launchStatus in {"FAILED", "NOT_STARTED", "TERMINATED"}:
             detail = f"{server.sourceServerId} {server.launchStatus} ({label})"
             events.append((wave.endTime, "server_failed", detail))
+    events.extend(_hook_events(label, _hooks(wave)))
     if wave.endTime:
         detail = f"{label} {wave.status}" + (f": {wave.message}" if wave.message else "")
         events.append((wave.endTime, f"wave_{wave.status.lower()}", detail))
+    return events
+
+
+def _hook_events(label: str, hooks: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+    """One line per hook run, when it ended (or started, while it runs)."""
+    events = []
+    for hook in hooks:
+        status = str(hook.get("status", ""))
+        detail = f"{hook.get('phase', '')} hook {hook.get('name', '')} of {label}: {status}"
+        if hook.get("message"):
+            detail += f": {hook['message']}"
+        at = str(hook.get("endedAt") or hook.get("startedAt") or "")
+        events.append((at, f"hook_{status.lower()}" if status else "hook", detail))
     return events
 
 

@@ -14,6 +14,7 @@ finish did not meet its objective, however fast its first waves were."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from handlers.core.timestamps import parse_iso
@@ -44,16 +45,34 @@ def recovered(execution: Execution) -> bool:
 
 def pauses(execution: Execution, end_time: str = "") -> list[Interval]:
     """Every pause of the run as (opened, closed), in the order of the record."""
-    found: list[Interval] = []
-    for decision in execution.decisions:
-        opened = _opened(execution, decision.waveNumber)
-        if opened:
-            found.append((parse_iso(opened), parse_iso(decision.decidedAt)))
-    pending = execution.pendingApproval
-    ended = end_time or execution.endTime
-    if pending is not None and ended:
-        found.append((parse_iso(pending.requestedAt), parse_iso(ended)))
+    spans = pause_spans(execution, end_time)
+    found = [(parse_iso(s.openedAt), parse_iso(s.closedAt)) for s in spans if s.closedAt]
     return [(start, end) for start, end in found if end > start]
+
+
+@dataclass(frozen=True)
+class PauseSpan:
+    """One pause as the record tells it: the wave it held, when it opened and closed (``""`` while
+    it is open), and what closed it (the decision's action; ``""`` when the run ended in it)."""
+
+    waveNumber: int
+    openedAt: str
+    closedAt: str
+    decision: str = ""
+
+
+def pause_spans(execution: Execution, end_time: str = "") -> list[PauseSpan]:
+    """The pauses :func:`pauses` measures (the report draws them): each decided one, then the one
+    still open, closed by the run's end when it ended."""
+    found = [
+        PauseSpan(d.waveNumber, opened, d.decidedAt, d.action)
+        for d in execution.decisions
+        if (opened := _opened(execution, d.waveNumber))
+    ]
+    pending = execution.pendingApproval
+    if pending is not None:
+        found.append(PauseSpan(pending.waveNumber, pending.requestedAt, end_time or execution.endTime))
+    return found
 
 
 def _opened(execution: Execution, wave_number: int) -> str:
@@ -100,6 +119,19 @@ def compute(execution: Execution, target_minutes: int | None, *, end_time: str =
         targetSeconds=target,
         met=met,
     )
+
+
+def duration(seconds: float | None) -> str:
+    """A length of time as the report says it: ``4 min 05 s``, ``1 h 02 min`` (from an hour on,
+    to the nearest minute), ``45 s``; "not measured" for none."""
+    if seconds is None:
+        return "not measured"
+    whole = max(0, round(seconds))
+    if whole >= 3600:
+        hours, minutes = divmod(round(whole / 60), 60)
+        return f"{hours} h {minutes:02d} min"
+    minutes, secs = divmod(whole, 60)
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
 
 
 def summary(rto: Rto | None) -> str:
