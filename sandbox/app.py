@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sandbox import embedded_aws, faults, hook_surfaces, hooks, iam_simulation, slack_fake
-from sandbox.drs_data import ACCOUNTS, SIMULATED_LABEL, Estate
+from sandbox.drs_data import ACCOUNTS, ORIGIN_REGION, SIMULATED_LABEL, Estate
 from sandbox.names import (
     ENVIRONMENT,
     PROJECT,
@@ -216,6 +216,8 @@ class Sandbox:
             "tables": resources("AWS::DynamoDB::Table"),
             "accounts": list(ACCOUNTS),
             "sourceServers": self.estate.source_server_ids(),
+            "onPremisesSourceServers": self.estate.on_premises_server_ids(),
+            "regions": {"recovery": embedded_aws.REGION, "origin": ORIGIN_REGION},
             "failingSourceServers": self.estate.failing_server_ids(),
             "sourceServerTags": self.estate.tags(),
             "unhealthySourceServers": self.estate.unhealthy_server_ids(),

@@ -52,6 +52,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "drs",
                 "drs_native_plans",
                 "drs_faults",
+                "drs_failback",
                 "slack_fake",
                 "emulator_guarantees",
                 "iam_simulation",
