@@ -56,6 +56,12 @@ def test_the_report_page_of_a_resumed_drill_is_readable_and_printable(
         page.locator("td", has_text="change CHG-1042 approved").count() >= 2
     )  # decision, its vote and the timeline  # type: ignore[attr-defined]
     assert page.locator("td", has_text="server_launched").count() >= 1  # type: ignore[attr-defined]
+    # and the timeline picture renders: a bar per wave that ran, the pause shaded, the target line
+    svg = page.locator("svg.timeline")  # type: ignore[attr-defined]
+    assert svg.bounding_box()["width"] > 600 and svg.bounding_box()["height"] > 100
+    started = [w for w in final["waves"] if w["startTime"]]
+    assert svg.locator("g.bars rect").count() == len(started) == len(final["waves"])
+    assert svg.locator("g.pauses rect").count() == 1 and svg.locator("line.rto-target").count() == 1
     # and prints (print media: the page lays out without the screen width limit)
     page.emulate_media(media="print")  # type: ignore[attr-defined]
     assert page.evaluate("getComputedStyle(document.body).maxWidth") == "none"  # type: ignore[attr-defined]
