@@ -314,16 +314,33 @@ def drs_calls_of(entry: str) -> set[tuple[str, bool]]:
     return {call for module, calls in drs_calls_by_module().items() if module in reached for call in calls}
 
 
+# The native plan writes of an export (handlers/native_plans/native_drs.py): a new native plan carries
+# the drs-chatops:planId tag, and every other write acts on a plan that carries it.
+NATIVE_PLAN_TAG = "drs-chatops:planId"
+_ON_TAGGED_PLAN = {f"aws:ResourceTag/{NATIVE_PLAN_TAG}": "plan-1"}
+NATIVE_PLAN_CONTEXTS: dict[str, dict[str, Any]] = {
+    "CreateRecoveryPlan": {f"aws:RequestTag/{NATIVE_PLAN_TAG}": "plan-1", "aws:TagKeys": [NATIVE_PLAN_TAG]},
+    "CreateRecoveryPlanStep": _ON_TAGGED_PLAN,
+    "UpdateRecoveryPlan": _ON_TAGGED_PLAN,
+    "DeleteRecoveryPlan": _ON_TAGGED_PLAN,
+}
+
+
 def needs_for_calls(calls: Iterable[tuple[str, bool]]) -> list[Need]:
     """The requests the DRS calls make: the DRS action on its resource; tagging on create for a call
     that passes tags; and for StartRecovery / TerminateRecoveryInstances, DRS's EC2 work and PassRole."""
     needs: set[Need] = set()
     for action, tagged in sorted(calls):
-        needs.add(Need(action, because="code"))
         operation = action.removeprefix("drs:")
+        needs.add(Need(action, "", _context(NATIVE_PLAN_CONTEXTS.get(operation, {})), "code"))
         if tagged and action.startswith("drs:"):
-            context = _context({"drs:CreateAction": operation, "aws:TagKeys": ["drs-chatops"]})
-            needs.add(Need("drs:TagResource", "", context, f"tags on {operation}", "drs:JobResource"))
+            if operation in NATIVE_PLAN_CONTEXTS:  # a native plan, tagged with the plan it copies
+                values = {**NATIVE_PLAN_CONTEXTS[operation], "drs:CreateAction": operation}
+                resource_type = "drs:RecoveryPlanResource"
+            else:
+                values = {"drs:CreateAction": operation, "aws:TagKeys": ["drs-chatops"]}
+                resource_type = "drs:JobResource"
+            needs.add(Need("drs:TagResource", "", _context(values), f"tags on {operation}", resource_type))
         if action in LAUNCHING_OPERATIONS:
             needs.update(via_drs_needs())
     return sorted(needs, key=lambda n: (n.action, n.resource, n.resource_type, n.context))
