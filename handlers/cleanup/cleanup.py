@@ -113,10 +113,12 @@ def check_cleanup(task: CleanupCheckTask) -> dict[str, Any]:
 
 
 def refuse_if_not_cleanable(execution: Execution) -> None:
-    if not execution.isDrill:
+    # A RECOVERY's instances are production until failback re-protected the origin (handlers/failback/).
+    reprotected = execution.failback is not None and execution.failback.status == "REPROTECTED"
+    if not execution.isDrill and not reprotected:
         raise ConflictError(
             f"execution {execution.executionId} is a RECOVERY: its recovery instances are production "
-            "and are never cleaned up by drs-chatops"
+            "and are cleaned up only after failback re-protected the origin (docs/failback.md)"
         )
     if execution.status not in TERMINAL_STATUSES:
         raise ConflictError(
@@ -163,7 +165,14 @@ class _Run:
             launched = _launched(client, waves)
             alive = recovery_instances.live(client, launched)
             found.append(
-                (client, {i: alive[i] for i in launched if i in alive and alive[i].get("isDrill", True)})
+                (
+                    client,
+                    {
+                        i: alive[i]
+                        for i in launched
+                        if i in alive and alive[i].get("isDrill", True) == self.execution.isDrill
+                    },
+                )
             )
         return found
 

@@ -280,6 +280,33 @@ def decide_approval(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     return _dump(result)
 
 
+# Failback (handlers/failback/): rare production calls, their room loaded on first use.
+def reverse_replication(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    from handlers.failback import cycle
+
+    return cycle.reverse_replication(caller, parse(ExecutionRef, body).executionId)
+
+
+def get_failback(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    from handlers.failback import cycle
+
+    return cycle.get_failback(caller, parse(ExecutionRef, body).executionId)
+
+
+def start_failback(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    from handlers.failback import cycle
+    from handlers.models.execution import FailbackRequest
+
+    request = parse(FailbackRequest, body)
+    return _dump(cycle.start_failback(caller, request.executionId, reason=request.reason))
+
+
+def stop_failback(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    from handlers.failback import cycle
+
+    return cycle.stop_failback(caller, parse(ExecutionRef, body).executionId)
+
+
 OPERATIONS: dict[str, Operation] = {
     "create_protection_group": create_protection_group,
     "get_protection_group": get_protection_group,
@@ -309,6 +336,10 @@ OPERATIONS: dict[str, Operation] = {
     "get_execution_report": get_execution_report,
     "export_configuration": export_configuration,
     "import_configuration": import_configuration,
+    "reverse_replication": reverse_replication,
+    "get_failback": get_failback,
+    "start_failback": start_failback,
+    "stop_failback": stop_failback,
 }
 
 
@@ -327,6 +358,9 @@ ACTOR_OPERATIONS = frozenset(
         "import_configuration",
         "import_native_recovery_plan",
         "cleanup_execution",
+        "reverse_replication",
+        "start_failback",
+        "stop_failback",
     }
 )
 

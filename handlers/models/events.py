@@ -12,7 +12,16 @@ from typing import Literal, Self, get_args
 from pydantic import ConfigDict, Field, computed_field, model_validator
 
 from handlers.models.base import Model
-from handlers.models.execution import Cleanup, Execution, ExecutionStatus, Rto, Vote, WaveProgress, WaveStatus
+from handlers.models.execution import (
+    Cleanup,
+    Execution,
+    ExecutionStatus,
+    FailbackRecord,
+    Rto,
+    Vote,
+    WaveProgress,
+    WaveStatus,
+)
 from handlers.models.recovery_plan import PolicySnapshot, RecoveryPlan, policy_differences
 
 EventType = Literal[
@@ -34,12 +43,12 @@ EventType = Literal[
     "pause_reminder",
     "start_pause",
     "policy_changed",
-    "hook_start",
-    "hook_result",
-    "hook_failed_pause",
+    "failback_ready",
+    "failback_started",
+    "failback_completed",
 ]
 # Events for Slack only (the pause message updates in place); emails are not sent for them.
-SLACK_ONLY_EVENTS: frozenset[str] = frozenset({"vote", "hook_start", "hook_result"})
+SLACK_ONLY_EVENTS: frozenset[str] = frozenset({"vote"})
 # Events about a plan, not an execution (no executionId): posted in the plan's channel(s) as a
 # message of their own, emailed to the plan's address(es).
 PLAN_EVENTS: frozenset[str] = frozenset({"policy_changed"})
@@ -64,9 +73,9 @@ SUBJECTS: dict[EventType, str] = {
     "cleanup_done": "[DRS] Drill cleanup ended: {planName}",
     "start_pause": "[DRS] Approval needed to start a RECOVERY: {planName}",
     "policy_changed": "[DRS] Approval policy changed: {planName}",
-    "hook_start": "[DRS] Hook started: {planName} wave {waveNumber}",
-    "hook_result": "[DRS] Hook ended: {planName} wave {waveNumber}",
-    "hook_failed_pause": "[DRS] Decision needed: a hook of wave {waveNumber} FAILED: {planName}",
+    "failback_ready": "[DRS] Ready to fail back: {planName}",
+    "failback_started": "[DRS] FAILBACK started: {planName}",
+    "failback_completed": "[DRS] FAILBACK completed: {planName}",
 }
 _STATUS_WORDS = {"COMPLETED": "completed", "FAILED": "FAILED", "RUNNING": "running", "CANCELLED": "cancelled"}
 
@@ -132,6 +141,8 @@ class ExecutionSnapshot(Model):
     forced: bool = False
     readinessFailures: list[str] = Field(default_factory=list)
     pointInTime: str | None = None
+    failbackOf: str = ""  # a FAILBACK run: the RECOVERY it brings home (handlers/failback/)
+    failback: FailbackRecord | None = None  # a RECOVERY's way home, once it has begun
 
     @classmethod
     def of(cls, execution: Execution) -> Self:
@@ -140,7 +151,7 @@ class ExecutionSnapshot(Model):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def mode(self) -> str:
-        return mode_label(self.isDrill)
+        return "FAILBACK" if self.failbackOf else mode_label(self.isDrill)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -196,8 +207,6 @@ class ExecutionEvent(ExecutionSnapshot):
     policyBefore: PolicySnapshot | None = None
     policyAfter: PolicySnapshot | None = None
     slackChannels: list[str] = Field(default_factory=list)
-    # wave_complete: each hook run of the wave, one line each (handlers/hooks/runner.py result_line)
-    hookResults: list[str] = Field(default_factory=list)
 
     @classmethod
     def of(cls, execution: Execution, event_type: EventType = "start", **extra: object) -> Self:

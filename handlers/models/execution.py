@@ -2,11 +2,17 @@
 
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, SerializationInfo, SerializerFunctionWrapHandler, model_serializer
+from pydantic import (
+    ConfigDict,
+    Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 from handlers.models.base import STORED, Model
 from handlers.models.fields import Reason
-from handlers.models.hooks import HookRun, Phase, WaveHooks
 
 ExecutionStatus = Literal["RUNNING", "PAUSED", "SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"]
 TERMINAL_STATUSES: frozenset[str] = frozenset({"SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"})
@@ -76,10 +82,6 @@ class WaveProgress(Model):
     # waiting for capacity are QUEUED, ``jobIds`` lists the batches in start order.
     quotas: LaunchQuotas | None = None
     drsFailingSince: str = ""  # when DRS began failing this wave's calls ("" while it answers)
-    # The wave's hooks as the plan declared them when the run started, and every run of each
-    # (handlers/hooks/: one record per attempt, in the order they ran).
-    hookSpecs: WaveHooks | None = None
-    hooks: list[HookRun] = Field(default_factory=list)
 
 
 class Rto(Model):
@@ -120,13 +122,12 @@ class Vote(Model):
 class PendingApproval(Model):
     """What an execution shows of its pause; the approval id (a credential) is not part of it."""
 
-    kind: Literal["before_wave", "wave_failed", "start", "hook_failed"] = "before_wave"
+    kind: Literal["before_wave", "wave_failed", "start"] = "before_wave"
     waveNumber: int
     requestedAt: str
     expiresAt: str
     quorum: int = 1
     votes: list[Vote] = Field(default_factory=list)
-    failedHook: str | None = None  # a hook_failed pause: the hook that failed (handlers/hooks/)
 
 
 DecisionAction = Literal["resume", "cancel", "retry", "skip"]
@@ -145,6 +146,40 @@ class Cleanup(Model):
     completedAt: str = ""
     terminatedInstanceIds: list[str] = Field(default_factory=list)
     message: str = ""
+
+
+FailbackOrigin = Literal["AWS", "ON_PREMISES"]
+FailbackStatus = Literal["REVERSING", "READY", "FAILING_BACK", "FAILED_BACK", "REPROTECTED"]
+# One server's reversal (handlers/failback/records.py): not asked yet, claimed by one caller (who
+# then calls DRS), reversed by DRS, refused by DRS (retried by the next call), nothing to reverse.
+ReversalState = Literal["", "CLAIMED", "REVERSED", "FAILED", "NOT_APPLICABLE"]
+
+
+class FailbackServer(Model):
+    """One recovered server on its way home (handlers/failback/): the recovery instance it runs
+    as, where it came from, and how far failback has come for it."""
+
+    sourceServerId: str
+    recoveryInstanceId: str
+    origin: FailbackOrigin
+    reversedSourceServerId: str = ""  # EC2 origin: the source server ReverseReplication created
+    state: str = ""  # the reversed server's replication state, or the instance's failback.state
+    waveNumber: int = 1
+    region: str = ""  # where the recovery instance runs (its DRS calls go there)
+    originRegion: str = ""  # EC2 origin: where the reversed server is (StartRecovery goes there)
+    reversal: ReversalState = ""
+    claimedAt: str = ""  # when a caller claimed its ReverseReplication
+    message: str = ""  # DRS's answer when it refused (or what is left to do)
+
+
+class FailbackRecord(Model):
+    """An execution's way home (ARCHITECTURE of the repo: docs/failback.md)."""
+
+    status: FailbackStatus = "REVERSING"
+    servers: list[FailbackServer] = Field(default_factory=list)
+    failbackExecutionId: str = ""  # the FAILBACK execution that claimed it (the latest)
+    readyAnnounced: bool = False  # failback_ready was sent (once)
+    updatedAt: str = ""
 
 
 class Decision(Model):
@@ -188,6 +223,19 @@ class Execution(Model):
     # (``pendingApproval.kind: "start"``, handlers/runs/executions.py).
     startApproval: bool = False
 
+    # DRILL, RECOVERY, or FAILBACK (handlers/failback/: a run home of the RECOVERY ``failbackOf``);
+    # executions stored before the field are DRILL or RECOVERY by ``isDrill``.
+    mode: Literal["DRILL", "RECOVERY", "FAILBACK"] = "RECOVERY"
+    failbackOf: str = ""
+    failback: FailbackRecord | None = None  # a RECOVERY's (or a FAILBACK's re-protect) way home
+
+    @model_validator(mode="before")
+    @classmethod
+    def _mode_of_older_records(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("mode"):
+            return {**data, "mode": "DRILL" if data.get("isDrill", True) else "RECOVERY"}
+        return data
+
     def pause_kind(self, wave_number: int, *, failed: bool) -> Literal["before_wave", "wave_failed", "start"]:
         """The kind of pause this execution held at ``wave_number``: after the wave failed, or before
         it, which for wave 1 of a recovery that waited to start is the start itself."""
@@ -203,6 +251,15 @@ class StartExecutionRequest(Model):
     isDrill: bool = True
     force: bool = False
     pointInTime: str | None = Field(default=None, max_length=64)
+
+
+class FailbackRequest(Model):
+    """``start_failback`` (and the failback view's other operations): an execution and a reason."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    executionId: str = Field(min_length=1, max_length=128)
+    reason: Reason = ""
 
 
 class ExecutionRef(Model):
@@ -344,43 +401,6 @@ class CleanupCheckTask(Model):
     attempt: int = Field(default=1, ge=1)
 
 
-class RunHookTask(Model):
-    """Run (or look again at) the wave's next hook of ``phase`` (handlers/hooks/runner.py)."""
-
-    task: Literal["run_hook"]
-    executionId: str
-    waveNumber: int
-    phase: Phase
-
-
-class HookFailedPauseTask(Model):
-    """A wave whose hook failed waits for Retry (the hook) / Skip (the hook) / Cancel."""
-
-    model_config = ConfigDict(hide_input_in_errors=True)  # never echo a task token into an error
-
-    task: Literal["hook_failed_pause"]
-    executionId: str
-    waveNumber: int
-    phase: Phase
-    taskToken: str = Field(min_length=1, max_length=4096, repr=False)
-
-
-class RetryHookTask(Model):
-    task: Literal["retry_hook"]
-    executionId: str
-    waveNumber: int
-    phase: Phase
-    decision: Any = None  # never believed, as ResumedTask.decision
-
-
-class SkipHookTask(Model):
-    task: Literal["skip_hook"]
-    executionId: str
-    waveNumber: int
-    phase: Phase
-    decision: Any = None  # never believed, as ResumedTask.decision
-
-
 OrchestratorTask = Annotated[
     StartTask
     | PauseTask
@@ -394,10 +414,6 @@ OrchestratorTask = Annotated[
     | CleanupReminderTask
     | ScheduledCleanupTask
     | CleanupCheckTask
-    | PauseReminderTask
-    | RunHookTask
-    | HookFailedPauseTask
-    | RetryHookTask
-    | SkipHookTask,
+    | PauseReminderTask,
     Field(discriminator="task"),
 ]

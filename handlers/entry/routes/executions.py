@@ -65,3 +65,23 @@ def retry(executionId: str) -> Response[str]:
 @router.post("/executions/<executionId>/skip")
 def skip(executionId: str) -> Response[str]:
     return call(router, "skip_wave", with_path_id(json_body(router), "executionId", executionId))
+
+
+@router.post("/executions/<executionId>/reverse-replication")
+def reverse_replication(executionId: str) -> Response[str]:
+    return call(router, "reverse_replication", with_path_id(json_body(router), "executionId", executionId))
+
+
+@router.get("/executions/<executionId>/failback")
+def failback(executionId: str) -> Response[str]:
+    return call(router, "get_failback", with_path_id(query(router), "executionId", executionId))
+
+
+@router.post("/executions/<executionId>/failback")
+def start_failback(executionId: str) -> Response[str]:
+    return call(router, "start_failback", with_path_id(json_body(router), "executionId", executionId), 201)
+
+
+@router.post("/executions/<executionId>/failback/stop")
+def stop_failback(executionId: str) -> Response[str]:
+    return call(router, "stop_failback", with_path_id(json_body(router), "executionId", executionId))

@@ -1,1 +1,0 @@
-"""Wave hooks: running the checks that gate a wave (docs/hooks.md)."""

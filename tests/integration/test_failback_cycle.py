@@ -1,0 +1,202 @@
+"""The whole way home on moto's Step Functions and the DRS emulator: a RECOVERY reversed, READY,
+failed back by a FAILBACK execution (StartRecovery in the origin region; on premises
+StartFailbackLaunch), FAILED_BACK, re-protected, and only then cleaned up. Racing starts make one
+FAILBACK execution and the loser is told which; a start before every server is ready is 409
+NOT_READY naming them."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from handlers.models.execution import TERMINAL_STATUSES, Execution
+from handlers.repositories.executions import ExecutionRepository
+from sandbox.drs import Call
+from sandbox.drs_data import ORIGIN_REGION, REGION, SourceServer
+from tests.conftest import ACCOUNT_A
+from tests.support.data import group_body, plan_body
+from tests.support.drills import finished_execution, plan_with_groups
+from tests.support.events import call_api, invoke_direct
+from tests.support.orchestration import wait_until
+from tests.support.schedules import settle_cleanup, use_scheduler
+
+
+@pytest.fixture
+def drs_log(aws: Any, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """(operation, region) of every failback-relevant DRS call; failback advances by reads."""
+    use_scheduler(aws, monkeypatch)
+    aws.drs.failback_after_polls = 1
+    log: list[tuple[str, str]] = []
+    wanted = {"ReverseReplication", "StartRecovery", "StartFailbackLaunch", "StopFailback"}
+
+    def before(call: Call, body: dict[str, Any]) -> None:
+        if call.operation in wanted:
+            log.append((call.operation, body.get("recoveryInstanceID") or ""))
+
+    aws.drs.before = before
+    return log
+
+
+def ended(execution_id: str, timeout: float = 60) -> Execution:
+    def done() -> Execution | None:
+        execution = ExecutionRepository().get(execution_id)
+        return execution if execution is not None and execution.status in TERMINAL_STATUSES else None
+
+    found = wait_until(done, timeout, interval=0.3)
+    assert found is not None, f"execution {execution_id} did not end"
+    return found  # type: ignore[no-any-return]
+
+
+def failed_back(execution_id: str) -> dict[str, Any]:
+    """The original's view once the FAILBACK run's finish task moved it (just after the run's end)."""
+    view = wait_until(
+        lambda: (
+            (v := call_api("GET", f"/executions/{execution_id}/failback")[1])["status"] != "FAILING_BACK"
+            and v
+        ),
+        10,
+    )
+    assert view, "still FAILING_BACK"
+    return view  # type: ignore[no-any-return]
+
+
+def ready(execution_id: str) -> dict[str, Any]:
+    invoke_direct("reverse_replication", {"accountId": ACCOUNT_A, "executionId": execution_id})
+    view = wait_until(
+        lambda: (v := call_api("GET", f"/executions/{execution_id}/failback")[1])["ready"] and v, 10
+    )
+    assert view, "never ready"
+    return view  # type: ignore[no-any-return]
+
+
+def test_recovery_fails_back_is_reprotected_and_only_then_cleaned_up(
+    aws: Any, orchestration: Any, drs_log: list[tuple[str, str]]
+) -> None:
+    # Given a RECOVERY of two waves, reversed and READY
+    recovery = finished_execution(plan_with_groups(ACCOUNT_A, servers=(2, 1)), is_drill=False)
+    view = ready(recovery.executionId)
+    reversed_ids = {s["reversedSourceServerId"] for s in view["servers"]}
+    # and its cleanup is still refused (its instances are production)
+    status, body = call_api("POST", f"/executions/{recovery.executionId}/cleanup")
+    assert status == 409 and "re-protected" in body["message"]
+    # When failback starts with a reason
+    status, started = call_api(
+        "POST", f"/executions/{recovery.executionId}/failback", {"reason": "origin is back"}
+    )
+    # Then a FAILBACK execution runs the plan's waves over the reversed servers in the origin region
+    assert status == 201, started
+    assert started["mode"] == "FAILBACK" and started["failbackOf"] == recovery.executionId
+    assert {s["sourceServerId"] for w in started["waves"] for s in w["servers"]} == reversed_ids
+    assert {w["region"] for w in started["waves"]} == {ORIGIN_REGION}
+    assert call_api("GET", f"/executions/{recovery.executionId}/failback")[1]["status"] == "FAILING_BACK"
+    failback = ended(started["executionId"])
+    assert failback.status == "SUCCEEDED", failback.statusReason
+    assert all(s.launchStatus == "LAUNCHED" for w in failback.waves for s in w.servers)
+    # and the original is FAILED_BACK, announced once, started announced once
+    original = failed_back(recovery.executionId)
+    assert original["status"] == "FAILED_BACK" and original["failbackExecutionId"] == failback.executionId
+    events = orchestration.event_types()
+    assert events.count("failback_started") == 1 and events.count("failback_completed") == 1
+    # When the FAILBACK is re-protected (twice: each instance reversed once)
+    reversals_before = sum(1 for op, _ in drs_log if op == "ReverseReplication")
+    first = invoke_direct(
+        "reverse_replication", {"accountId": ACCOUNT_A, "executionId": failback.executionId}
+    )
+    invoke_direct("reverse_replication", {"accountId": ACCOUNT_A, "executionId": failback.executionId})
+    reprotects = [i for op, i in drs_log if op == "ReverseReplication"][reversals_before:]
+    assert len(reprotects) == len(set(reprotects)) == 3
+    # Then both records say REPROTECTED
+    assert first["status"] == "REPROTECTED"
+    assert call_api("GET", f"/executions/{recovery.executionId}")[1]["failback"]["status"] == "REPROTECTED"
+    # and the recovery region may now be cleaned up: its instances terminated
+    status, body = call_api("POST", f"/executions/{recovery.executionId}/cleanup")
+    assert status == 200, body
+    cleanup = settle_cleanup(aws, recovery.executionId)
+    assert cleanup.status == "COMPLETED" and len(cleanup.terminatedInstanceIds) == 3
+
+
+def test_a_start_before_every_server_is_ready_is_not_ready_naming_them(aws: Any, drs_log: Any) -> None:
+    # Given a RECOVERY not reversed yet
+    recovery = finished_execution(plan_with_groups(ACCOUNT_A, servers=(2,)), is_drill=False)
+    calls_before = len(drs_log)
+    # When failback is asked
+    status, body = call_api("POST", f"/executions/{recovery.executionId}/failback")
+    # Then it is 409 NOT_READY listing each server, and nothing was launched
+    assert status == 409 and body["error"] == "NOT_READY", body
+    assert len(body["servers"]) == 2 and all(not s["ready"] for s in body["servers"])
+    assert not [op for op, _ in drs_log[calls_before:] if op in ("StartRecovery", "StartFailbackLaunch")]
+
+
+def test_racing_starts_make_one_failback_and_the_loser_is_told_which(
+    aws: Any, orchestration: Any, drs_log: Any
+) -> None:
+    # Given a READY recovery
+    recovery = finished_execution(plan_with_groups(ACCOUNT_A, servers=(1,)), is_drill=False)
+    ready(recovery.executionId)
+    results: list[tuple[int, Any]] = []
+    gate = threading.Barrier(4)
+
+    def start() -> None:
+        gate.wait()
+        results.append(call_api("POST", f"/executions/{recovery.executionId}/failback"))
+
+    # When four callers start failback at once
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # Then one FAILBACK execution was made, and every loser is told which
+    winners = [body for status, body in results if status == 201]
+    losers = [body for status, body in results if status != 201]
+    assert len(winners) == 1 and len(losers) == 3, results
+    assert all(b["error"] == "CONFLICT" and winners[0]["executionId"] in b["message"] for b in losers)
+    runs = [e for e in ExecutionRepository().page(ACCOUNT_A, limit=50).items if e.mode == "FAILBACK"]
+    assert [e.executionId for e in runs] == [winners[0]["executionId"]]
+    assert ended(winners[0]["executionId"]).status == "SUCCEEDED"
+
+
+def test_an_on_premises_recovery_fails_back_with_start_failback_launch(
+    aws: Any, orchestration: Any, drs_log: list[tuple[str, str]]
+) -> None:
+    # Given a RECOVERY of two on-premises servers (their Failback Clients report ready)
+    servers = [f"s-{0xF00D0 + n:017x}" for n in range(2)]
+    for sid in servers:
+        aws.drs.estate.add(SourceServer(ACCOUNT_A, sid, f"{sid}.onprem.example", on_premises=True))
+    group = call_api(
+        "POST", "/protection-groups", {**group_body("On premises", 0), "sourceServerIds": servers}
+    )[1]
+    body = plan_body([group["groupId"]], name="On-prem failover")
+    body["waves"][0]["pauseBeforeExecution"] = False
+    plan = call_api("POST", "/recovery-plans", body)[1]
+    recovery = finished_execution(plan, is_drill=False)
+    calls_before = len(drs_log)
+    # When reverse replication is asked: nothing of theirs is reversed (their clients drive it)
+    first = invoke_direct(
+        "reverse_replication", {"accountId": ACCOUNT_A, "executionId": recovery.executionId}
+    )
+    assert {s["origin"] for s in first["servers"]} == {"ON_PREMISES"}
+    assert not [op for op, _ in drs_log if op == "ReverseReplication"]
+    view = wait_until(
+        lambda: (
+            (
+                v := invoke_direct(
+                    "get_failback", {"accountId": ACCOUNT_A, "executionId": recovery.executionId}
+                )
+            )["ready"]
+            and v
+        ),
+        10,
+    )
+    assert view and {s["state"] for s in view["servers"]} == {"FAILBACK_READY_FOR_LAUNCH"}
+    # and failback starts
+    started = invoke_direct("start_failback", {"accountId": ACCOUNT_A, "executionId": recovery.executionId})
+    # Then the FAILBACK wave launches the recovery instances with StartFailbackLaunch in the recovery region
+    assert [w["region"] for w in started["waves"]] == [REGION]
+    failback = ended(started["executionId"])
+    assert failback.status == "SUCCEEDED", failback.statusReason
+    launches = [op for op, _ in drs_log[calls_before:] if op in ("StartRecovery", "StartFailbackLaunch")]
+    assert launches == ["StartFailbackLaunch"]
+    assert failed_back(recovery.executionId)["status"] == "FAILED_BACK"
