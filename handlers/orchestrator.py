@@ -18,10 +18,14 @@ from handlers.models.execution import (
     CleanupCheckTask,
     CleanupReminderTask,
     FinishTask,
+    HookFailedPauseTask,
     OrchestratorTask,
     PauseReminderTask,
+    RetryHookTask,
     RetryWaveTask,
+    RunHookTask,
     ScheduledCleanupTask,
+    SkipHookTask,
     SkipWaveTask,
     StartWaveTask,
     WaveFailedPauseTask,
@@ -45,6 +49,30 @@ def skip_wave(task: SkipWaveTask) -> dict[str, Any]:
     from handlers.runs import wave_failures
 
     return wave_failures.skip_wave(task)
+
+
+def run_hook(task: RunHookTask) -> dict[str, Any]:
+    from handlers.hooks import runner
+
+    return runner.run_hook(task)
+
+
+def hook_failed_pause(task: HookFailedPauseTask) -> dict[str, Any]:
+    from handlers.runs import hook_failures
+
+    return hook_failures.hook_failed_pause(task)
+
+
+def retry_hook(task: RetryHookTask) -> dict[str, Any]:
+    from handlers.runs import hook_failures
+
+    return hook_failures.retry_hook(task)
+
+
+def skip_hook(task: SkipHookTask) -> dict[str, Any]:
+    from handlers.runs import hook_failures
+
+    return hook_failures.skip_hook(task)
 
 
 def cleanup_reminder(task: CleanupReminderTask) -> dict[str, Any]:
@@ -114,6 +142,10 @@ _TASKS: dict[str, Callable[[Any], Any]] = {
     "scheduled_cleanup": scheduled_cleanup,
     "cleanup_check": cleanup_check,
     "pause_reminder": pause_reminder,
+    "run_hook": run_hook,
+    "hook_failed_pause": hook_failed_pause,
+    "retry_hook": retry_hook,
+    "skip_hook": skip_hook,
 }
 
 

@@ -20,6 +20,7 @@ from bot.blocks.executions import (
     mention,
 )
 from bot.blocks.failback import failback_line
+from bot.blocks.hooks import hook_line
 from handlers.models.events import EventType, ExecutionEvent
 
 
@@ -39,7 +40,8 @@ def _why(event: ExecutionEvent) -> str:
 def pause_of(event: ExecutionEvent) -> Pause:
     kind = "wave_failed" if event.eventType in FAILED_WAVE_EVENTS else "before_wave"
     kind = "start" if event.eventType == "start_pause" else kind
-    message = event.message if event.eventType == "wave_failed_pause" else ""
+    kind = "hook_failed" if event.eventType == "hook_failed_pause" else kind
+    message = event.message if event.eventType in ("wave_failed_pause", "hook_failed_pause") else ""
     return Pause(
         event.planName, event.waveNumber or 0, event.protectionGroupName, event.expiresAt, kind, message
     )
@@ -50,7 +52,8 @@ def _rto_first(event: ExecutionEvent, line: str) -> str:
     return f"{event.rtoLine}\n{line}" if event.rtoLine else line
 
 
-PAUSE_EVENTS = frozenset({"pause", "wave_failed_pause", "start_pause"})  # posted with their buttons
+# posted with their buttons
+PAUSE_EVENTS = frozenset({"pause", "wave_failed_pause", "start_pause", "hook_failed_pause"})
 FAILED_WAVE_EVENTS = frozenset({"wave_failed_pause", "wave_retry", "wave_skip"})
 
 
@@ -82,6 +85,9 @@ LINES: dict[EventType, Callable[[ExecutionEvent], str | None]] = {
     "pause_reminder": lambda e: None,  # a thread reply mentioning who has not voted (bot/notifier.py)
     "start_pause": lambda e: None,  # posted with its buttons, like a pause
     "policy_changed": lambda e: policy_line(e),  # a message of its own in the plan's channel(s)
+    "hook_start": hook_line,  # bot/blocks/hooks.py
+    "hook_result": hook_line,
+    "hook_failed_pause": lambda e: None,  # posted with its Retry / Skip / Cancel buttons
     "failback_ready": failback_line,  # bot/blocks/failback.py
     "failback_started": failback_line,
     "failback_completed": failback_line,

@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import (
 
 from bot import ids
 from bot.blocks.common import clip, context, escape, header, plain, section, sections
+from bot.blocks.hooks import failed_hook_text
 from handlers.core.timestamps import parse_iso
 from handlers.models.events import ExecutionSnapshot, WaveSummary
 from handlers.models.execution import Execution, Vote
@@ -160,6 +161,8 @@ class Pause:
     waiting_for: tuple[str, ...] = ()
 
     def text(self) -> str:
+        if self.kind == "hook_failed":
+            return failed_hook_text(self.plan_name, self.wave_number, self.group_name, self.message)
         if self.kind == "wave_failed":
             failed = f" {self.message}." if self.message else ""
             return (
@@ -210,7 +213,7 @@ def pause_of_execution(execution: Execution, approvers: list[str]) -> Pause | No
         wave.protectionGroupName if wave else "",
         pending.expiresAt,
         kind=pending.kind,
-        message=wave.message if wave and pending.kind == "wave_failed" else "",
+        message=wave.message if wave and pending.kind in ("wave_failed", "hook_failed") else "",
         quorum=pending.quorum,
         votes=tuple(pending.votes),
         waiting_for=waiting_for(approvers, pending.votes),
@@ -245,7 +248,7 @@ def pause_blocks(pause: Pause, execution_id: str, block_prefix: str = "approval:
     cancel = ButtonElement(
         text="Cancel", action_id=ids.APPROVAL_CANCEL, value=value, style="danger", confirm=confirm
     )
-    if pause.kind == "wave_failed":
+    if pause.kind in ("wave_failed", "hook_failed"):  # a hook's Retry runs the hook again
         go_on = [
             ButtonElement(text="Retry", action_id=ids.WAVE_RETRY, value=value, style="primary"),
             ButtonElement(text="Skip", action_id=ids.WAVE_SKIP, value=value),

@@ -19,6 +19,7 @@ from bot.blocks.common import Reply, clip, escape, section
 from bot.blocks.executions import markdown_context
 from bot.identity import caller_for
 from bot.listeners.common import user_from_body
+from bot.names import named
 from bot.payloads import plan_form_metadata, submission_values
 from bot.subcommand_table import subcommand
 from handlers.accounts.account_context import Caller
@@ -48,7 +49,8 @@ def save(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
         )
         plan, errors = _update(caller_for(user), metadata.planId, metadata.version, fields, users)
     if errors or plan is None:
-        ack(response_action="errors", errors={k: clip(v, ERROR_LIMIT) for k, v in errors.items()})
+        # field errors are plain text: people by name, not as <@U…> (bot/names.py)
+        ack(response_action="errors", errors={k: clip(named(v), ERROR_LIMIT) for k, v in errors.items()})
         return
     ack()
     reply = saved(plan, user.principal).payload()

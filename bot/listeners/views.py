@@ -9,11 +9,12 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import ids
-from bot.blocks.common import Reply, section
+from bot.blocks.common import Reply, clip, section
 from bot.blocks.modal import read_submission
 from bot.identity import caller_for
 from bot.listeners import plan_approvers
 from bot.listeners.common import answer, user_from_body
+from bot.names import named
 from bot.payloads import submission_values
 from bot.subcommand_table import subcommand
 from handlers.plans import recovery_plans
@@ -30,7 +31,8 @@ def acknowledge(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
     channel = str(view.get("private_metadata", ""))
     refusal = CREATE_PLANS.refusal(user_from_body(body, channel).user_id)
     if refusal:
-        ack(response_action="errors", errors={ids.BLOCK_PLAN_NAME: refusal[:150]})
+        # a field error is plain text: the operators by name, not as <@U…> (bot/names.py)
+        ack(response_action="errors", errors={ids.BLOCK_PLAN_NAME: clip(named(refusal), 150)})
         return
     _, errors = read_submission(submission_values(view), channel)
     if errors:

@@ -62,6 +62,17 @@ class Settings(BaseSettings):
     drs_default_role_name: str = Field(
         default="drs-chatops-drs-access", pattern=r"^[A-Za-z0-9+=,.@_-]{1,64}$"
     )
+
+    # Wave hooks (handlers/hooks/, docs/hooks.md): the Lambda functions a ``lambda`` hook may invoke
+    # and the SSM documents (besides AWS-owned ``AWS-``/``AWSMigration-``) an ``ssmAutomation`` hook
+    # may start, as shell-style patterns; the roles that run hooks allow only these
+    # (cfn HookFunctionPattern, HookDocumentPattern).
+    hook_function_pattern: str = Field(default="drs-chatops-hook-*", pattern=r"^[A-Za-z0-9_*?-]{1,64}$")
+    hook_document_pattern: str = Field(default="drs-chatops-*", pattern=r"^[A-Za-z0-9_.*?-]{1,128}$")
+    hook_poll_seconds: int = 15  # how often a running automation or status check is looked at
+    # A hook's ``timeoutMinutes`` lasts this many seconds per minute: 60 in AWS; the sandbox and the
+    # tests shorten it to play a timeout in seconds.
+    hook_seconds_per_minute: int = Field(default=60, ge=1, le=60)
     # A wave's ``waitBeforeMinutes`` lasts this many seconds per minute: 60 in AWS; the tests shorten it.
     wave_wait_seconds_per_minute: int = Field(default=60, ge=1, le=60)
 

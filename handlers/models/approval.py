@@ -10,7 +10,7 @@ from handlers.models.fields import Reason
 
 ApprovalStatus = Literal["PENDING", "RESUMED", "CANCELLED", "RETRIED", "SKIPPED", "EXPIRED"]
 Action = Literal["resume", "cancel", "retry", "skip"]
-PauseKind = Literal["before_wave", "wave_failed", "start"]
+PauseKind = Literal["before_wave", "wave_failed", "start", "hook_failed"]
 # What each kind of pause offers: before a wave, go on or stop; after a wave failed, launch its
 # failed servers again, go on without it, or stop; before a RECOVERY's first wave ("start": the
 # decision to fail over at all), go or stop.
@@ -18,6 +18,7 @@ OFFERS: dict[str, tuple[Action, ...]] = {
     "before_wave": ("resume", "cancel"),
     "start": ("resume", "cancel"),
     "wave_failed": ("retry", "skip", "cancel"),
+    "hook_failed": ("retry", "skip", "cancel"),  # the failed hook again, without it, or stop
 }
 STATUS_OF: dict[str, ApprovalStatus] = {
     "resume": "RESUMED",
@@ -34,6 +35,7 @@ PROCEED_ACTIONS: dict[str, tuple[str, ...]] = {
     "before_wave": ("resume",),
     "wave_failed": ("retry", "skip"),
     "start": ("resume",),
+    "hook_failed": ("retry", "skip"),
 }
 # Who an email-link decision is recorded as when the plan has no notification address: the link
 # identifies nobody, so the record says so instead of staying empty.

@@ -43,12 +43,15 @@ EventType = Literal[
     "pause_reminder",
     "start_pause",
     "policy_changed",
+    "hook_start",
+    "hook_result",
+    "hook_failed_pause",
     "failback_ready",
     "failback_started",
     "failback_completed",
 ]
 # Events for Slack only (the pause message updates in place); emails are not sent for them.
-SLACK_ONLY_EVENTS: frozenset[str] = frozenset({"vote"})
+SLACK_ONLY_EVENTS: frozenset[str] = frozenset({"vote", "hook_start", "hook_result"})
 # Events about a plan, not an execution (no executionId): posted in the plan's channel(s) as a
 # message of their own, emailed to the plan's address(es).
 PLAN_EVENTS: frozenset[str] = frozenset({"policy_changed"})
@@ -73,6 +76,9 @@ SUBJECTS: dict[EventType, str] = {
     "cleanup_done": "[DRS] Drill cleanup ended: {planName}",
     "start_pause": "[DRS] Approval needed to start a RECOVERY: {planName}",
     "policy_changed": "[DRS] Approval policy changed: {planName}",
+    "hook_start": "[DRS] Hook started: {planName} wave {waveNumber}",
+    "hook_result": "[DRS] Hook ended: {planName} wave {waveNumber}",
+    "hook_failed_pause": "[DRS] Decision needed: a hook of wave {waveNumber} FAILED: {planName}",
     "failback_ready": "[DRS] Ready to fail back: {planName}",
     "failback_started": "[DRS] FAILBACK started: {planName}",
     "failback_completed": "[DRS] FAILBACK completed: {planName}",
@@ -207,6 +213,8 @@ class ExecutionEvent(ExecutionSnapshot):
     policyBefore: PolicySnapshot | None = None
     policyAfter: PolicySnapshot | None = None
     slackChannels: list[str] = Field(default_factory=list)
+    # wave_complete: each hook run of the wave, one line each (handlers/hooks/runner.py result_line)
+    hookResults: list[str] = Field(default_factory=list)
 
     @classmethod
     def of(cls, execution: Execution, event_type: EventType = "start", **extra: object) -> Self:

@@ -13,6 +13,7 @@ from pydantic import (
 
 from handlers.models.base import STORED, Model
 from handlers.models.fields import Reason
+from handlers.models.hooks import HookRun, Phase, WaveHooks
 
 ExecutionStatus = Literal["RUNNING", "PAUSED", "SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"]
 TERMINAL_STATUSES: frozenset[str] = frozenset({"SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"})
@@ -82,6 +83,10 @@ class WaveProgress(Model):
     # waiting for capacity are QUEUED, ``jobIds`` lists the batches in start order.
     quotas: LaunchQuotas | None = None
     drsFailingSince: str = ""  # when DRS began failing this wave's calls ("" while it answers)
+    # The wave's hooks as the plan declared them when the run started, and every run of each
+    # (handlers/hooks/: one record per attempt, in the order they ran).
+    hookSpecs: WaveHooks | None = None
+    hooks: list[HookRun] = Field(default_factory=list)
 
 
 class Rto(Model):
@@ -122,12 +127,13 @@ class Vote(Model):
 class PendingApproval(Model):
     """What an execution shows of its pause; the approval id (a credential) is not part of it."""
 
-    kind: Literal["before_wave", "wave_failed", "start"] = "before_wave"
+    kind: Literal["before_wave", "wave_failed", "start", "hook_failed"] = "before_wave"
     waveNumber: int
     requestedAt: str
     expiresAt: str
     quorum: int = 1
     votes: list[Vote] = Field(default_factory=list)
+    failedHook: str | None = None  # a hook_failed pause: the hook that failed (handlers/hooks/)
 
 
 DecisionAction = Literal["resume", "cancel", "retry", "skip"]
@@ -222,7 +228,6 @@ class Execution(Model):
     # A RECOVERY of a plan naming approvers: wave 1's pause is the decision to start at all
     # (``pendingApproval.kind: "start"``, handlers/runs/executions.py).
     startApproval: bool = False
-
     # DRILL, RECOVERY, or FAILBACK (handlers/failback/: a run home of the RECOVERY ``failbackOf``);
     # executions stored before the field are DRILL or RECOVERY by ``isDrill``.
     mode: Literal["DRILL", "RECOVERY", "FAILBACK"] = "RECOVERY"
@@ -401,6 +406,43 @@ class CleanupCheckTask(Model):
     attempt: int = Field(default=1, ge=1)
 
 
+class RunHookTask(Model):
+    """Run (or look again at) the wave's next hook of ``phase`` (handlers/hooks/runner.py)."""
+
+    task: Literal["run_hook"]
+    executionId: str
+    waveNumber: int
+    phase: Phase
+
+
+class HookFailedPauseTask(Model):
+    """A wave whose hook failed waits for Retry (the hook) / Skip (the hook) / Cancel."""
+
+    model_config = ConfigDict(hide_input_in_errors=True)  # never echo a task token into an error
+
+    task: Literal["hook_failed_pause"]
+    executionId: str
+    waveNumber: int
+    phase: Phase
+    taskToken: str = Field(min_length=1, max_length=4096, repr=False)
+
+
+class RetryHookTask(Model):
+    task: Literal["retry_hook"]
+    executionId: str
+    waveNumber: int
+    phase: Phase
+    decision: Any = None  # never believed, as ResumedTask.decision
+
+
+class SkipHookTask(Model):
+    task: Literal["skip_hook"]
+    executionId: str
+    waveNumber: int
+    phase: Phase
+    decision: Any = None  # never believed, as ResumedTask.decision
+
+
 OrchestratorTask = Annotated[
     StartTask
     | PauseTask
@@ -414,6 +456,10 @@ OrchestratorTask = Annotated[
     | CleanupReminderTask
     | ScheduledCleanupTask
     | CleanupCheckTask
-    | PauseReminderTask,
+    | PauseReminderTask
+    | RunHookTask
+    | HookFailedPauseTask
+    | RetryHookTask
+    | SkipHookTask,
     Field(discriminator="task"),
 ]

@@ -17,6 +17,7 @@ from handlers.models.fields import (
     Version,
     actor_problem,
 )
+from handlers.models.hooks import WaveHooks
 
 SubscriptionStatus = Literal["pending_confirmation", "confirmed", "none", "failed"]
 # What a wave whose critical server failed to launch does: pause for Retry / Skip / Cancel, or fail.
@@ -52,6 +53,7 @@ class WaveInput(Model):
     pauseBeforeExecution: bool = False
     protectionGroupName: str | None = None  # accepted for round-trips; the stored name wins
     waitBeforeMinutes: WaitMinutes = 0
+    hooks: WaveHooks | None = None  # checks that gate the wave (handlers/models/hooks.py)
 
 
 class Wave(Model):
@@ -62,6 +64,7 @@ class Wave(Model):
     # The run waits this long before launching the wave, after any approval (0: no wait); a DRS
     # native plan's wait step (handlers/native_plans/).
     waitBeforeMinutes: int = 0
+    hooks: WaveHooks | None = None
 
 
 def _ordered_waves(waves: list[WaveInput]) -> list[WaveInput]:

@@ -60,6 +60,7 @@ def open_approval(
     *,
     plan: RecoveryPlan | None = None,
     kind: PauseKind = "before_wave",
+    failed_hook: str | None = None,
 ) -> Approval:
     """Store the token under a new approval id, with the plan's approval policy as it is now (the
     quorum for the execution's mode), and mark the execution paused."""
@@ -99,6 +100,7 @@ def open_approval(
         requestedAt=approval.createdAt,
         expiresAt=approval.expiresAt,
         quorum=quorum,
+        failedHook=failed_hook,
     )
     ExecutionRepository().mark_paused(execution.executionId, pending, approval.approvalId)
     from handlers.pauses.pause_reminders import schedule_reminders  # only where pauses open
@@ -243,9 +245,11 @@ def _deliver(decided: Approval, who: Voter | None = None) -> DecisionResult:
 
 
 def not_offered_message(kind: str, wave_number: int, action: str) -> str:
-    what = {"wave_failed": f"wave {wave_number} failed", "start": "the start of this recovery"}.get(
-        kind, f"the pause before wave {wave_number}"
-    )
+    what = {
+        "wave_failed": f"wave {wave_number} failed",
+        "start": "the start of this recovery",
+        "hook_failed": f"a hook of wave {wave_number} failed",
+    }.get(kind, f"the pause before wave {wave_number}")
     offers = " or ".join(OFFERS[kind])
     return f"{what}: this pause offers {offers}; {action} is not one of them, so nothing changed"
 

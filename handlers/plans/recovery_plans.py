@@ -71,6 +71,7 @@ def resolve_waves(account_id: str, waves: list[WaveInput]) -> list[Wave]:
                 protectionGroupName=group.groupName,
                 pauseBeforeExecution=wave.pauseBeforeExecution,
                 waitBeforeMinutes=wave.waitBeforeMinutes,
+                hooks=wave.hooks,
             )
         )
     return resolved

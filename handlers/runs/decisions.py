@@ -1,14 +1,13 @@
 """Deciding an execution's pause, and what follows a winning decision.
 
-Every channel decides through ``handlers.pauses.approvals`` (one conditional write, one Step
-Functions call). The orchestrator records a winning decision on the execution and announces it when
-the state machine receives it (``resumed``, the cancel's ``finish``, a failed wave's retry/skip), as
-the approval knows it (handlers/runs/decision_record.py).
-Channels that answer with the execution (the API and direct operations by execution id, Slack)
-record it at once as well (RUNNING again on resume, CANCELLED on cancel), so they show the outcome
-that took effect instead of a stale PAUSED; a conditional write keeps whichever comes first (see
-``ExecutionRepository.record_decision``). The email link and ``decide_approval`` answer with the
-decision itself, so their vote stays one read, one write and one Step Functions call.
+Every channel votes through the ballot, ``handlers.pauses.approvals`` (one conditional write, and one
+Step Functions call by the vote that decides). A winning decision is recorded on the execution by
+its one writer, ``handlers.runs.decision_record.record``: at once by the channels that answer with
+the execution (the API and direct operations by execution id, Slack), so they show the outcome
+that took effect instead of a stale PAUSED, and otherwise by the orchestrator when the state machine
+receives it. The record's write is conditional: whichever comes first records and announces it.
+The email link and ``decide_approval`` answer with the decision itself, so their vote stays one
+read, one write and one Step Functions call.
 
 People and automation that know only the execution (the API's ``resume``/``cancel``, the direct
 operations, the Slack buttons, whose value is the execution id and wave number and never the email
@@ -26,11 +25,11 @@ from handlers.models.approval import STATUS_OF, Action, Channel, DecideApprovalR
 from handlers.models.execution import TERMINAL_STATUSES, DecisionAction, Execution
 from handlers.pauses import approvals
 from handlers.pauses.approval_policy import GroupMembers, Voter, voter_of
-from handlers.repositories.approvals import ApprovalRepository
 from handlers.repositories.executions import ExecutionRepository
 from handlers.runs.decision_record import decision_of, record
 from handlers.runs.executions import get_execution
 from handlers.runs.lifecycle import finish_execution
+from handlers.runs.paused import Paused, read_paused
 
 _PAST = {"resume": "resumed", "cancel": "cancelled", "retry": "retried", "skip": "skipped"}
 _ACTIONS: dict[str, DecisionAction] = {
@@ -116,15 +115,15 @@ def open_pause(
     wave_number: int | None = None,
     reason: str = "",
     group_members: GroupMembers | None = None,
-    execution: Execution | None = None,
+    paused: Paused | None = None,
 ) -> tuple[Execution, DecisionResult | None]:
     """Decide the open pause of an execution of the caller's account (another account's is not
     found), and only the pause before ``wave_number`` when one is named (a Slack button). The
-    execution as read first (``execution``: as the caller has just read it in its account), and the
-    decision's result, or None when no such pause is open."""
-    execution = execution or get_execution(caller, execution_id)
-    approval_id = ExecutionRepository().pending_approval_id(execution_id)
-    approval = ApprovalRepository().get(approval_id) if approval_id else None
+    execution as read first (``paused``: the execution and its pause's approval as the caller has
+    just read them in its account, handlers/runs/paused.py), and the decision's result, or None
+    when no such pause is open."""
+    paused = paused or read_paused(caller, execution_id)
+    execution, approval = paused.execution, paused.approval
     if approval is None or (wave_number is not None and approval.waveNumber != wave_number):
         # read again: a decision that closed the pause since the first read is on the record now
         return get_execution(caller, execution_id), None
@@ -150,12 +149,12 @@ def decide_pause(
     *,
     reason: str = "",
     group_members: GroupMembers | None = None,
-    execution: Execution | None = None,
+    paused: Paused | None = None,
 ) -> DecisionResult:
     """A Slack vote (``caller.user_id`` is the Slack user): the pause before ``wave_number``, or
     who decided it when it is over. ``group_members`` lists a user group's members (the bot's
-    ``usergroups.users.list``); without it a plan's user groups admit nobody. ``execution``: as the
-    bot has just read it in the channel's account."""
+    ``usergroups.users.list``); without it a plan's user groups admit nobody. ``paused``: the
+    execution and its approval as the bot has just read them in the channel's account."""
     execution, result = open_pause(
         caller,
         execution_id,
@@ -164,7 +163,7 @@ def decide_pause(
         wave_number=wave_number,
         reason=reason,
         group_members=group_members,
-        execution=execution,
+        paused=paused,
     )
     return result or _closed(execution, action, wave_number)
 

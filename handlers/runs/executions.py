@@ -132,6 +132,10 @@ def _state_machine_waves(plan: RecoveryPlan, start_approval: bool) -> list[dict[
             "pauseBeforeExecution": w.pauseBeforeExecution or (start_approval and w.waveNumber == 1),
             # the wait before the wave launches, after any approval (a native plan's wait step)
             "waitBeforeSeconds": w.waitBeforeMinutes * settings.wave_wait_seconds_per_minute,
+            # how many hooks each phase runs (the state machine skips a phase with none)
+            "hooks": {"before": len(w.hooks.before), "after": len(w.hooks.after)}
+            if w.hooks
+            else {"before": 0, "after": 0},
         }
         for w in plan.waves
     ]
@@ -156,7 +160,7 @@ def not_ready_message(plan_name: str, failures: list[Check]) -> str:
 
 def _waves(plan: RecoveryPlan, assessment: Assessment | None) -> list[WaveProgress]:
     """The waves to run; from a point in time, each wave lists its servers with their snapshots."""
-    waves = [WaveProgress(**w.model_dump()) for w in plan.waves]
+    waves = [WaveProgress(**w.model_dump(exclude={"hooks"}), hookSpecs=w.hooks) for w in plan.waves]
     if assessment is None:
         return waves
     chosen, members = assessment.snapshots, assessment.servers

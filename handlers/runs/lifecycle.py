@@ -59,14 +59,21 @@ def finish_execution(
     final = executions.get(execution_id) or execution
     extra = {**_event_extra(execution, outcome, reason, cancelled_by), **unanswered}
     announce(final, EVENT_FOR_OUTCOME[outcome], **extra)
+    after_the_end(final)
+    logger.info("execution finished", extra={"executionId": execution_id, "outcome": outcome})
+    return True
+
+
+def after_the_end(final: Execution) -> None:
+    """Everything that follows a run's end, in this one place: a drill's cleanup is scheduled (with
+    its reminder), and every run's evidence report is stored."""
     if final.isDrill:
-        # imported here: the cleanup services build on the executions service, which imports this
+        # loaded on a drill's end only: the orchestrator's cold start does not pay for it
+        # (docs/benchmarks.md)
         from handlers.cleanup.cleanup_schedule import plan_cleanup
 
         plan_cleanup(final)
     store_report(final)
-    logger.info("execution finished", extra={"executionId": execution_id, "outcome": outcome})
-    return True
 
 
 def _unanswered_pause(execution: Execution, outcome: Outcome) -> dict[str, object]:

@@ -238,10 +238,19 @@ def poll_wave(task: PollWaveTask) -> dict[str, Any]:
 
 
 def _ended(execution: Execution, wave: WaveProgress, on_failure: str) -> dict[str, Any]:
-    if wave.status == "COMPLETED" or on_failure == "fail":  # a pause announces the failure itself
+    # a pause announces the failure itself; a wave with after hooks completes once they pass, and
+    # handlers/hooks/runner.py announces it then, with every hook's result
+    after_hooks = wave.status == "COMPLETED" and wave.hookSpecs is not None and bool(wave.hookSpecs.after)
+    if (wave.status == "COMPLETED" or on_failure == "fail") and not after_hooks:
+        from handlers.hooks.runner import hook_lines
+
         event: EventType = "wave_fail" if wave.status == "FAILED" else "wave_complete"
         announce(
-            stored_execution(execution.executionId), event, waveNumber=wave.waveNumber, message=wave.message
+            stored_execution(execution.executionId),
+            event,
+            waveNumber=wave.waveNumber,
+            message=wave.message,
+            hookResults=hook_lines(wave),
         )
     return {"status": wave.status, "onWaveFailure": on_failure}
 

@@ -78,12 +78,12 @@ def test_the_default_role_name_is_a_setting(aws, monkeypatch):
 def test_the_deployments_own_account_uses_its_own_credentials_there(aws):
     # Given the deployment's own account (as STS reports it) and a server of it
     own = _own_account()
-    target = drs.target(own, "us-west-2")
+    target = drs.target(own, "us-east-1")
     # When DRS is called for it
     client = drs.client_for(target, "exec-8")
     unknown = drs.unknown_source_servers(client, [server_id(1)])
     # Then no role is assumed and the call acted in that account
-    assert target.assume_role_name == "" and client.meta.region_name == "us-west-2"
+    assert target.assume_role_name == "" and client.meta.region_name == "us-east-1"
     assert unknown == []
     [call] = aws.drs.calls
     assert (call.account, call.role_arn) == (own, "")

@@ -10,11 +10,11 @@ import threading
 from typing import Any
 
 import pytest
+from sandbox.drs import Call
+from sandbox.drs_data import ORIGIN_REGION, REGION, SourceServer
 
 from handlers.models.execution import TERMINAL_STATUSES, Execution
 from handlers.repositories.executions import ExecutionRepository
-from sandbox.drs import Call
-from sandbox.drs_data import ORIGIN_REGION, REGION, SourceServer
 from tests.conftest import ACCOUNT_A
 from tests.support.data import group_body, plan_body
 from tests.support.drills import finished_execution, plan_with_groups

@@ -137,7 +137,7 @@ TUNING_NOT_USED: dict[str, dict[str, str]] = {
     },
     "BotFunction": {
         "enable_pause_resume": "read only where the orchestrator takes a decision Step Functions received "
-        "(handlers/services/decision_record.believe); the bot records decisions it made itself",
+        "(handlers/runs/decision_record.believe); the bot records decisions it made itself",
         "enable_account_context_validation": "the account comes from the channel, not from a request body",
         "require_account_id_for_direct_invocation": "Slack requests are never direct invocations",
     },

@@ -1,0 +1,1 @@
+"""Wave hooks: running the checks that gate a wave (docs/hooks.md)."""
