@@ -1,6 +1,6 @@
 """Wave hooks end to end in process (docs/hooks.md): the real ASL on moto, the DRS emulator, the
-sandbox's SSM Automation and EC2 status emulators (sandbox/hook_surfaces.py) and its hook function
-(sandbox/hook_function.py) reached through ``lambda.Invoke``: hooks that pass, fail, time out,
+sandbox's SSM Automation and EC2 status emulators (sandbox/runtime/hook_surfaces.py) and its hook function
+(sandbox/runtime/hook_function.py) reached through ``lambda.Invoke``: hooks that pass, fail, time out,
 pause the run for Retry / Skip / Cancel, and a plan that names a hook outside the contract."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from sandbox import hook_function, hook_surfaces
-from sandbox.ssm_automation import FAILED_STEP, FAILING_DOCUMENT, SUCCEEDING_DOCUMENT
+from sandbox.emulators.ssm_automation import FAILED_STEP, FAILING_DOCUMENT, SUCCEEDING_DOCUMENT
+from sandbox.runtime import hook_function, hook_surfaces
 from tests.integration.test_executions import TERMINAL, execution_status, pause_links, start
 from tests.support.data import group_body, plan_body
 from tests.support.events import call_api, invoke_direct
@@ -46,7 +46,9 @@ def lambda_hook(name: str, payload: dict[str, Any] | None = None, **extra: Any) 
     return {"name": name, "type": "lambda", "functionName": SANDBOX_HOOK, "payload": payload or {}, **extra}
 
 
-def hooked_plan(before: list[dict[str, Any]], after: list[dict[str, Any]], **plan_fields: Any) -> dict[str, Any]:
+def hooked_plan(
+    before: list[dict[str, Any]], after: list[dict[str, Any]], **plan_fields: Any
+) -> dict[str, Any]:
     """One wave (no pause) with these hooks."""
     group = call_api("POST", "/protection-groups", group_body("Database tier"))[1]["groupId"]
     body = plan_body([group], notificationEmail="dr@example.com", **plan_fields)
@@ -187,7 +189,8 @@ def test_optional_hooks_that_raise_answer_garbage_too_much_or_time_out_only_repo
 
 def test_a_failing_automation_names_its_step(hooks):
     plan = hooked_plan(
-        [], [{"name": "app check", "type": "ssmAutomation", "documentName": FAILING_DOCUMENT, "optional": True}]
+        [],
+        [{"name": "app check", "type": "ssmAutomation", "documentName": FAILING_DOCUMENT, "optional": True}],
     )
     finished = run(plan)
     record = finished["waves"][0]["hooks"][0]
@@ -223,7 +226,10 @@ def test_racing_retry_and_skip_on_a_failed_hook_have_one_outcome(hooks, delay):
             threading.Event().wait(pause)
         answers[action] = call_api("POST", f"/executions/{execution_id}/{action}", {})
 
-    threads = [threading.Thread(target=decide, args=("retry", 0)), threading.Thread(target=decide, args=("skip", delay))]
+    threads = [
+        threading.Thread(target=decide, args=("retry", 0)),
+        threading.Thread(target=decide, args=("skip", delay)),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -253,7 +259,10 @@ def test_racing_retry_and_skip_on_a_failed_hook_have_one_outcome(hooks, delay):
     [
         ({"name": "x", "type": "lambda", "functionName": "payroll-delete-everything"}, "functionName"),
         ({"name": "x", "type": "ssmAutomation", "documentName": "Custom-Wipe"}, "documentName"),
-        ({"name": "x", "type": "lambda", "functionName": SANDBOX_HOOK, "payload": {"a": "b" * 40_000}}, "payload"),
+        (
+            {"name": "x", "type": "lambda", "functionName": SANDBOX_HOOK, "payload": {"a": "b" * 40_000}},
+            "payload",
+        ),
         ({"name": "x", "type": "instanceStatus"}, "before.0"),
         ({"name": "x", "type": "shell", "command": "rm -rf /"}, "before.0"),
         ({"name": "<!channel>", "type": "lambda", "functionName": SANDBOX_HOOK}, "name"),

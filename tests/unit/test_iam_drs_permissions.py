@@ -151,11 +151,20 @@ def test_no_ec2_call_is_allowed_unless_an_aws_service_makes_it() -> None:
     assert [r for r in results["results"] if r["result"] == "Allowed"] == []
 
 
+# The one EC2 call the product makes itself: a wave hook of type instanceStatus reads the recovery
+# instances' status checks (handlers/hooks/calls.py), a read that changes nothing.
+DIRECT_EC2_READS = frozenset({"ec2:DescribeInstanceStatus"})
+
+
 def test_every_ec2_statement_is_conditioned_on_an_aws_service_making_the_call() -> None:
     for name, template in iam.templates().items():
         for role_id in resources(template, "AWS::IAM::Role"):
             for statement in permission_statements(template, role_id):
-                ec2 = [a for a in as_list(statement["Action"]) if str(a).startswith("ec2:")]
+                ec2 = [
+                    a
+                    for a in as_list(statement["Action"])
+                    if str(a).startswith("ec2:") and a not in DIRECT_EC2_READS
+                ]
                 if not ec2:
                     continue
                 assert "ec2:*" not in ec2, f"{name} {role_id}"
