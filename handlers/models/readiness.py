@@ -16,6 +16,7 @@ CheckName = Literal[
     "server_in_one_group",
     "permissions",
     "drs_initialized",
+    "native_copy",
 ]
 CheckStatus = Literal["PASS", "WARN", "FAIL"]
 

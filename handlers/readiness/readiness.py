@@ -25,8 +25,8 @@ from handlers.models.readiness import Check, Readiness
 from handlers.models.recovery_plan import RecoveryPlan
 from handlers.plans.group_servers import group_server_ids, selects_nothing
 from handlers.plans.recovery_plans import get_recovery_plan
+from handlers.readiness import native_copy, readiness_permissions
 from handlers.readiness import readiness_checks as checks
-from handlers.readiness import readiness_permissions
 from handlers.readiness.readiness_checks import Member
 from handlers.repositories.protection_groups import ProtectionGroupRepository
 
@@ -41,6 +41,7 @@ PASSED = {  # the one PASS line of a check with no problem, in the order the che
     "permissions": "",  # these two always answer (handlers/readiness/readiness_permissions.py)
     "drs_initialized": "",
     "snapshot_available": "every server has a recovery snapshot at or before {moment}",
+    "native_copy": "",  # handlers/readiness/native_copy.py answers for itself
 }
 RANK = {name: n for n, name in enumerate(PASSED)}
 
@@ -72,6 +73,7 @@ def assess(plan: RecoveryPlan, moment: datetime | None = None) -> Assessment:
         checked += problems
         chosen.update(found)
         resolved += members
+    checked += native_copy.checks(plan)
     names = {c.check for c in checked}
     for name, text in PASSED.items():
         if name not in names and text and (moment is not None or name != "snapshot_available"):

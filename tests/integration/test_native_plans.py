@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from sandbox.drs_calls import DrsError
+from sandbox.data.drs_calls import DrsError
 from tests.conftest import ACCOUNT_A, ACCOUNT_B
 from tests.support.data import group_body, plan_body, server_id
 from tests.support.events import call_api, invoke_direct
@@ -363,3 +363,28 @@ def test_export_native_on_save_keeps_the_copy_current(aws):
     )
     assert native_steps(aws, updated["nativeExport"]["recoveryPlanArn"])[0] == 7
     assert native_names(aws) == ["drs-chatops Payments failover"]
+
+
+def test_readiness_warns_when_the_native_copy_is_stale(aws, monkeypatch):
+    _, group = call_api("POST", "/protection-groups", group_body("Db"))
+    _, plan = call_api("POST", "/recovery-plans", plan_body([group["groupId"]], exportNative=True))
+
+    def native_check():
+        checks = call_api("GET", f"/recovery-plans/{plan['planId']}/readiness")[1]["checks"]
+        return [c for c in checks if c["check"] == "native_copy"]
+
+    [fresh] = native_check()
+    assert fresh["status"] == "PASS" and plan["nativeExport"]["recoveryPlanArn"] in fresh["message"]
+    # When a save's export fails (DRS refuses), the save stands and the copy is stale
+    aws.drs.before = lambda call, body: (_ for _ in ()).throw(
+        DrsError(500, "InternalServerException", "down")
+    )
+    status, updated = call_api("PUT", f"/recovery-plans/{plan['planId']}", {"description": "changed"})
+    aws.drs.before = None
+    assert status == 200 and "error" in updated["nativeExport"] and updated["version"] == 2
+    [stale] = native_check()
+    assert stale["status"] == "WARN" and "holds version 1 of the plan, not 2" in stale["message"]
+    # A plan without exportNative has no such check
+    _, other = call_api("POST", "/recovery-plans", plan_body([group["groupId"]], name="Other"))
+    checks = call_api("GET", f"/recovery-plans/{other['planId']}/readiness")[1]["checks"]
+    assert "native_copy" not in {c["check"] for c in checks}
