@@ -93,7 +93,7 @@ def updates() -> dict[str, int]:
 
 
 def measure() -> dict[str, dict[str, int]]:
-    from sandbox.emulator_guarantees import make_dynamodb_writes_atomic
+    from sandbox.emulators.emulator_guarantees import make_dynamodb_writes_atomic
 
     make_dynamodb_writes_atomic()
     with moto_with_tables(), quiet():

@@ -208,7 +208,7 @@ def _races(tokens: Tokens, plan: dict[str, Any]) -> dict[str, int]:
 def measure() -> dict[str, float]:
     import boto3
 
-    from sandbox.emulator_guarantees import make_dynamodb_writes_atomic
+    from sandbox.emulators.emulator_guarantees import make_dynamodb_writes_atomic
     from tests.support.inprocess import lambda_functions
 
     make_dynamodb_writes_atomic()  # as in the sandbox and the tests: DynamoDB's conditional writes are atomic

@@ -55,7 +55,7 @@ def measure() -> dict[str, Any]:
     from handlers.core.settings import get_settings
     from handlers.orchestrator import lambda_handler as orchestrator
     from handlers.repositories.executions import ExecutionRepository
-    from sandbox.emulator_guarantees import make_dynamodb_writes_atomic
+    from sandbox.emulators.emulator_guarantees import make_dynamodb_writes_atomic
     from tests.support.data import group_body, plan_body
     from tests.support.inprocess import lambda_functions
     from tests.support.orchestration import create_state_machine

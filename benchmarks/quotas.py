@@ -88,7 +88,7 @@ def measure() -> dict[str, float]:
         )
         plan = invoke_direct("create_recovery_plan", {"accountId": ACCOUNT, **plan_body([group["groupId"]])})
         assert "error" not in group and "error" not in plan, (group, plan)
-        simulated.complete_after_polls = None  # jobs take wall time (sandbox/drs_shapes.py), not polls
+        simulated.complete_after_polls = None  # jobs take wall time (sandbox/data/drs_shapes.py), not polls
         client = drs.client_for(drs.target(ACCOUNT, REGION), "bench-quotas")
         floor, engine = [], []
         for _ in range(SAMPLES):

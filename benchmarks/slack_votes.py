@@ -72,7 +72,7 @@ def _vote_in_slack(fake: Any, approval_id: str) -> tuple[float, float]:
     from bot import ids
     from bot.app import lambda_handler
     from handlers.repositories.approvals import ApprovalRepository
-    from sandbox.slack_requests import view_submission
+    from sandbox.data.slack_requests import view_submission
     from tests.support.slack_requests import APPROVER, BotContext, action_body, signed_event
 
     approval = ApprovalRepository().get(approval_id)
@@ -102,7 +102,7 @@ def measure() -> dict[str, float]:
 
     from bot.app import lambda_handler as bot_handler
     from handlers.accounts.channel_settings import set_channel_account
-    from sandbox.emulator_guarantees import make_dynamodb_writes_atomic
+    from sandbox.emulators.emulator_guarantees import make_dynamodb_writes_atomic
     from tests.support.fake_slack import FakeSlack
     from tests.support.inprocess import lambda_functions
     from tests.support.slack_requests import CHANNEL, BotContext

@@ -13,9 +13,8 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sandbox import embedded_aws, faults, hook_surfaces, hooks, iam_simulation, slack_fake
-from sandbox.drs_data import ACCOUNTS, ORIGIN_REGION, SIMULATED_LABEL, Estate
-from sandbox.names import (
+from sandbox.data.drs_data import ACCOUNTS, ORIGIN_REGION, SIMULATED_LABEL, Estate
+from sandbox.data.names import (
     ENVIRONMENT,
     PROJECT,
     SLACK_BOT_TOKEN,
@@ -25,15 +24,17 @@ from sandbox.names import (
     SLACK_USER_GROUPS,
     SLACK_USERS,
 )
-from sandbox.outbox import Outbox
-from sandbox.slack_fake import DEFAULT_CHANNEL as DEMO_CHANNEL
+from sandbox.data.outbox import Outbox
+from sandbox.emulators import faults, hooks, iam_simulation, slack_fake
+from sandbox.emulators.slack_fake import DEFAULT_CHANNEL as DEMO_CHANNEL
+from sandbox.runtime import embedded_aws, hook_surfaces
 
 if TYPE_CHECKING:  # imported in start(): moto must not be imported before the embedded AWS is set up
-    from sandbox.deploy import Deployment
-    from sandbox.drs_faults import FaultyDrsEmulator
-    from sandbox.lambdas import LambdaRuntime
-    from sandbox.scheduler import SchedulerRunner
-    from sandbox.web import WebServer
+    from sandbox.emulators.drs_faults import FaultyDrsEmulator
+    from sandbox.runtime.deploy import Deployment
+    from sandbox.runtime.lambdas import LambdaRuntime
+    from sandbox.runtime.scheduler import SchedulerRunner
+    from sandbox.web.routes import WebServer
 
 log = logging.getLogger("sandbox")
 # Settings a template may leave to the code's production default that would make the sandbox slow
@@ -41,7 +42,7 @@ log = logging.getLogger("sandbox")
 # environment only where its template sets no value.
 FUNCTION_DEFAULTS = {
     "DRS_POLL_SECONDS": "2",
-    "CLEANUP_CHECK_SECONDS": "2",  # the sandbox's DRS terminates in seconds (sandbox/drs.py)
+    "CLEANUP_CHECK_SECONDS": "2",  # the sandbox's DRS terminates in seconds (sandbox/emulators/drs.py)
     "POWERTOOLS_TRACE_DISABLED": "true",
 }
 FUNCTION_ROLES = {  # handler module -> key in /_sandbox/info "functions"
@@ -86,7 +87,9 @@ class Sandbox:
         began = time.monotonic()
         import boto3
 
-        from sandbox import deploy, drs_faults, drs_http, invoke_api, lambdas, scheduler, sns_delivery, web
+        from sandbox.emulators import drs_faults
+        from sandbox.runtime import deploy, drs_http, invoke_api, lambdas, scheduler, sns_delivery
+        from sandbox.web import routes as web
 
         # Bind both ports first: a busy port must fail here, clearly, not after moto has started
         # (or, for the AWS port, silently share another sandbox's moto).

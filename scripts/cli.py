@@ -10,8 +10,8 @@ import sys
 # subcommand -> (module with add_arguments(parser) and run(args) -> int, help text)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "config": ("scripts.config_cli", "export or import groups and plans as versioned JSON"),
-    "sandbox": ("sandbox.cli", "run the whole system locally on an embedded AWS emulator"),
-    "demo": ("sandbox.demo", "play the demo story against a fresh sandbox; exit 0 only if it worked"),
+    "sandbox": ("sandbox.entry.cli", "run the whole system locally on an embedded AWS emulator"),
+    "demo": ("sandbox.entry.demo", "play the demo story against a fresh sandbox; exit 0 only if it worked"),
     "doctor": (
         "scripts.doctor",
         "self-check a deployment (--stack) or a sandbox (--sandbox): PASS/WARN/FAIL",

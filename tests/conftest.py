@@ -24,7 +24,7 @@ os.environ.update(
 
 from handlers import aws as aws_clients
 from handlers.core.settings import get_settings
-from sandbox.emulator_guarantees import make_dynamodb_writes_atomic, make_sns_subscriptions_like_aws
+from sandbox.emulators.emulator_guarantees import make_dynamodb_writes_atomic, make_sns_subscriptions_like_aws
 from tests.support.cfn import create_tables
 
 ACCOUNT_A = "111111111111"
@@ -38,7 +38,7 @@ class AwsEnv:
     tables: dict[str, str]
     topic_arn: str
     alerts_topic_arn: str
-    drs: Any  # sandbox.drs.DrsEmulator answering every DRS call (tests/support/drs.py)
+    drs: Any  # sandbox.emulators.drs.DrsEmulator answering every DRS call (tests/support/drs.py)
     quotas: Any = None  # tests.support.quotas.ServiceQuotasFake answering ListServiceQuotas
 
     def client(self, service: str) -> Any:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from sandbox.subprocess_sandbox import CHROMIUM, CHROMIUM_ARGS, SandboxNotReady, sandbox_subprocess
+from sandbox.entry.subprocess_sandbox import CHROMIUM, CHROMIUM_ARGS, SandboxNotReady, sandbox_subprocess
 
 START_TIMEOUT_SECONDS = 30
 

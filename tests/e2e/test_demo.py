@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from sandbox.subprocess_sandbox import ROOT
+from sandbox.entry.subprocess_sandbox import ROOT
 
 pytestmark = pytest.mark.e2e
 

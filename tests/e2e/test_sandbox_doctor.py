@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 import pytest
 
-from sandbox.drs_http import PREFIX
+from sandbox.runtime.drs_http import PREFIX
 from tests.e2e.conftest import RunningSandbox, http
 from tests.e2e.waiting import wait_until_finished
 

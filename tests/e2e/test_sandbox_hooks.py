@@ -67,7 +67,7 @@ def test_the_hook_function_is_found_from_every_demo_account(sandbox: RunningSand
     found = [c.get_function(FunctionName=function)["Configuration"] for c in (_aws(sandbox, "lambda"), other)]
 
     # Then both find it, with the sandbox's handler and Lambda's longest timeout
-    assert [f["Handler"] for f in found] == ["sandbox.hook_function.lambda_handler"] * 2
+    assert [f["Handler"] for f in found] == ["sandbox.runtime.hook_function.lambda_handler"] * 2
     assert {f["Timeout"] for f in found} == {900}
 
 

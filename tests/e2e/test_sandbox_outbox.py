@@ -67,7 +67,7 @@ def test_two_plans_sharing_an_address_share_its_one_subscription(sandbox: Runnin
     for account in sandbox.info["accounts"][:2]:
         servers = sandbox.info["sourceServers"][account][
             21:22
-        ]  # not in a seeded group (sandbox/seed.py), never failing
+        ]  # not in a seeded group (sandbox/runtime/seed.py), never failing
         body = {"groupName": f"shared {uuid.uuid4().hex[:6]}", "sourceServerIds": servers}
         group = sandbox.api("POST", "/protection-groups", body, account=account)
         assert group.status == 201, group.body

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.subprocess_sandbox import ROOT, free_port, wait_for_info
+from sandbox.entry.subprocess_sandbox import ROOT, free_port, wait_for_info
 from tests.e2e.conftest import RunningSandbox, http
 
 pytestmark = pytest.mark.e2e

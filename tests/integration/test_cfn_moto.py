@@ -19,7 +19,7 @@ import pytest
 from moto import mock_aws
 from moto.cloudformation.parsing import NULL_MODELS, get_model_map
 
-from sandbox import cfn_template
+from sandbox.data import cfn_template
 from tests.support.templates import CONCERNS
 
 REGION = "us-east-1"
@@ -38,10 +38,10 @@ MOTO_LACKS = {
     "AWS::ApiGateway::Stage": "tests/unit/test_templates_resources.py (throttling, tracing)",
     "AWS::CloudWatch::Alarm": "tests/unit/test_templates_resources.py (alarm actions) and cfn-lint",
     "AWS::Logs::QueryDefinition": "tests/unit/test_templates_resources.py (queries) and cfn-lint",
-    "AWS::Scheduler::ScheduleGroup": "the sandbox creates it through the Scheduler API (sandbox/scheduler.py); "
+    "AWS::Scheduler::ScheduleGroup": "the sandbox creates it through the Scheduler API (sandbox/runtime/scheduler.py); "
     "cfn-lint",
     "AWS::S3::BucketPolicy": "tests/unit/test_templates_resources.py (the reports bucket denies non-TLS access)",
-    "AWS::SNS::Subscription": "the sandbox subscribes itself (sandbox/cfn_subscriptions.py); cfn-lint",
+    "AWS::SNS::Subscription": "the sandbox subscribes itself (sandbox/runtime/cfn_subscriptions.py); cfn-lint",
     "AWS::WAFv2::WebACL": "tests/unit/test_templates_resources.py (per-client callback rate rule)",
     "AWS::WAFv2::WebACLAssociation": "tests/unit/test_templates_resources.py (every stage has the web ACL)",
 }

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from handlers.repositories.executions import ExecutionRepository
-from sandbox.drs import Call, DrsError
+from sandbox.emulators.drs import Call, DrsError
 from tests.conftest import ACCOUNT_A, ACCOUNT_B
 from tests.support.drills import finished_execution, live_instances, plan_with_groups
 from tests.support.events import call_api, invoke_direct

@@ -9,7 +9,7 @@ import pytest
 
 from handlers.models.protection_group import ProtectionGroup
 from handlers.repositories.protection_groups import ProtectionGroupRepository
-from sandbox.drs import Call, DrsError
+from sandbox.emulators.drs import Call, DrsError
 from tests.conftest import ACCOUNT_A, ACCOUNT_B
 from tests.support.data import group_body, plan_body, server_id
 from tests.support.events import call_api

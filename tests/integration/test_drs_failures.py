@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sandbox.drs import Call, DrsError
+from sandbox.emulators.drs import Call, DrsError
 from tests.conftest import ACCOUNT_A
 from tests.support.data import group_body, plan_body
 from tests.support.events import call_api

@@ -102,7 +102,7 @@ def test_the_sandbox_delivers_an_event_the_notifier_reads() -> None:
 
     from bot.notifier import execution_events
     from handlers.events.notifications import build_message
-    from sandbox.sns_delivery import Outbox, SnsDelivery
+    from sandbox.runtime.sns_delivery import Outbox, SnsDelivery
 
     # Given the sandbox's SNS delivery to a Lambda subscription
     delivery = SnsDelivery(Outbox("http://127.0.0.1:4566"), None)  # type: ignore[arg-type]

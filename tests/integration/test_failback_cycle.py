@@ -10,8 +10,8 @@ import threading
 from typing import Any
 
 import pytest
-from sandbox.drs import Call
-from sandbox.drs_data import ORIGIN_REGION, REGION, SourceServer
+from sandbox.emulators.drs import Call
+from sandbox.data.drs_data import ORIGIN_REGION, REGION, SourceServer
 
 from handlers.models.execution import TERMINAL_STATUSES, Execution
 from handlers.repositories.executions import ExecutionRepository

@@ -9,8 +9,8 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from sandbox.drs import Call, DrsError
-from sandbox.drs_data import ORIGIN_REGION
+from sandbox.emulators.drs import Call, DrsError
+from sandbox.data.drs_data import ORIGIN_REGION
 
 from tests.conftest import ACCOUNT_A, ACCOUNT_B
 from tests.support.drills import finished_execution, plan_with_groups

@@ -129,7 +129,7 @@ def test_deeply_nested_values_through_direct_invocation_are_a_validation_error(a
 
 
 def test_deeply_nested_brackets_to_the_lambda_invoke_api_are_a_400():
-    from sandbox.invoke_api import invoke
+    from sandbox.runtime.invoke_api import invoke
 
     status, headers, _ = invoke(None, "api", DEEP_BRACKETS.encode(), None)  # type: ignore[arg-type]
     assert status == 400 and headers["x-amzn-ErrorType"] == "InvalidRequestContentException"

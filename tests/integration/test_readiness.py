@@ -11,8 +11,8 @@ import pytest
 
 from handlers.models.protection_group import ProtectionGroup
 from handlers.repositories.protection_groups import ProtectionGroupRepository
-from sandbox import drs_snapshots
-from sandbox.drs_data import SourceServer
+from sandbox.data import drs_snapshots
+from sandbox.data.drs_data import SourceServer
 from tests.conftest import ACCOUNT_A, ACCOUNT_B
 from tests.support.data import group_body, plan_body, server_id
 from tests.support.events import call_api, invoke_direct
@@ -338,7 +338,7 @@ def test_a_start_from_a_point_in_time_recovers_each_server_from_its_latest_snaps
 
 def test_drs_failing_to_describe_the_servers_fails_the_check_instead_of_a_500(aws):
     # Given a plan, and DRS answering DescribeSourceServers with an error (after botocore's retries)
-    from sandbox.drs_calls import DrsError
+    from sandbox.data.drs_calls import DrsError
 
     plan = _plan([_group()["groupId"]])
 

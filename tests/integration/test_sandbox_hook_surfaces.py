@@ -1,4 +1,4 @@
-"""The sandbox's hook surfaces routed through moto (sandbox/hook_surfaces.py): boto3's SSM Automation
+"""The sandbox's hook surfaces routed through moto (sandbox/runtime/hook_surfaces.py): boto3's SSM Automation
 and EC2 DescribeInstanceStatus calls reach the emulators in moto's own answers, per the account of
 the credentials, while every other SSM and EC2 call stays moto's."""
 
@@ -12,10 +12,10 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from sandbox import hook_surfaces
-from sandbox.drs import DrsEmulator
-from sandbox.drs_data import ACCOUNTS, Estate
-from sandbox.ssm_automation import FAILED_STEP, FAILING_DOCUMENT, SUCCEEDING_DOCUMENT
+from sandbox.data.drs_data import ACCOUNTS, Estate
+from sandbox.emulators.drs import DrsEmulator
+from sandbox.emulators.ssm_automation import FAILED_STEP, FAILING_DOCUMENT, SUCCEEDING_DOCUMENT
+from sandbox.runtime import hook_surfaces
 from tests.support.aws_model import assert_valid_output
 from tests.support.drs_model import OwnKeysRequest
 

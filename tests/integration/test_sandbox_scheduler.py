@@ -1,4 +1,4 @@
-"""The sandbox's EventBridge Scheduler runner (sandbox/scheduler.py) on moto's Scheduler: it fires
+"""The sandbox's EventBridge Scheduler runner (sandbox/runtime/scheduler.py) on moto's Scheduler: it fires
 a one-time schedule once it is due, exactly once, and deletes it; driven here by ``tick`` with a
 chosen time, and its target run in process (the orchestrator's entry point)."""
 
@@ -11,7 +11,7 @@ import pytest
 
 from handlers.core.timestamps import parse_iso
 from handlers.repositories.executions import ExecutionRepository
-from sandbox.scheduler import SchedulerRunner, due
+from sandbox.runtime.scheduler import SchedulerRunner, due
 from tests.conftest import ACCOUNT_A
 from tests.integration.test_automatic_cleanup import GROUP, _ended_drill, scheduler  # noqa: F401
 from tests.support.drills import live_instances, plan_with_groups

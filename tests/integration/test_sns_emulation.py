@@ -1,4 +1,4 @@
-"""The emulator keeps SNS's promises the product designs around (sandbox/emulator_guarantees.py):
+"""The emulator keeps SNS's promises the product designs around (sandbox/emulators/emulator_guarantees.py):
 one subscription per (topic, protocol, endpoint), and String/String.Array filter matching."""
 
 from __future__ import annotations

@@ -86,7 +86,7 @@ def test_a_tag_group_that_selects_nothing_at_its_wave_start_fails_the_wave_sayin
 
 
 def test_drs_refusing_the_lookup_at_wave_start_fails_the_wave_naming_drs(orchestration, aws):
-    from sandbox.drs_calls import DrsError
+    from sandbox.data.drs_calls import DrsError
 
     add_tagged_servers(aws.drs, ACCOUNT_A, 2, {"App": "denied"})
     _, group = call_api("POST", "/protection-groups", tag_group_body("Denied", {"App": "denied"}))

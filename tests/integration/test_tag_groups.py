@@ -219,7 +219,7 @@ def test_a_group_of_ids_lists_its_servers_and_marks_one_drs_no_longer_knows(aws)
 
 
 def test_listing_servers_when_drs_fails_is_a_clear_error_not_a_stack_trace(aws):
-    from sandbox.drs_calls import DrsError
+    from sandbox.data.drs_calls import DrsError
 
     _, group = call_api("POST", "/protection-groups", tag_group_body())
 

@@ -211,7 +211,7 @@ def test_optional_ids_outside_the_group_are_refused_naming_the_field(orchestrati
 def test_a_retry_while_drs_throttles_is_retried_and_launches_no_server_twice(orchestration, monkeypatch):
     from botocore.retries.standard import ExponentialBackoff
 
-    from sandbox.drs import DrsError
+    from sandbox.emulators.drs import DrsError
 
     # Given one StartRecovery per server (so a throttle can land in the middle of an attempt), no
     # waiting between botocore's retries, and a paused wave whose two critical servers failed

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from handlers.core import run_limits
-from sandbox.drs import Call, DrsError
+from sandbox.emulators.drs import Call, DrsError
 from tests.conftest import reset_caches
 from tests.support.data import group_body, plan_body
 from tests.support.events import call_api

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from handlers.aws.snapshots import latest_snapshot
 from handlers.core.timestamps import format_iso, parse_iso
-from sandbox import drs_snapshots
+from sandbox.data import drs_snapshots
 
 BASE = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 OFFSETS = st.integers(min_value=-3 * 3600 * 10**6, max_value=3 * 3600 * 10**6)  # microseconds from BASE

@@ -1,4 +1,4 @@
-"""The DRS the tests run against: the sandbox's emulator (``sandbox.drs``), in process.
+"""The DRS the tests run against: the sandbox's emulator (``sandbox.emulators.drs``), in process.
 
 Its estate is the sandbox's demo estate plus, in each test account (``tests/conftest.py``'s
 ``ACCOUNT_A``, ``_B``, ``_C``) and the deployment's own account (moto's default), every *numbered*
@@ -25,8 +25,8 @@ from typing import Any
 from botocore.awsrequest import AWSResponse
 from moto.core.botocore_stubber import MockRawResponse
 
-from sandbox.drs import DrsEmulator
-from sandbox.drs_data import Estate, SourceServer
+from sandbox.data.drs_data import Estate, SourceServer
+from sandbox.emulators.drs import DrsEmulator
 
 NUMBERED = re.compile(r"^s-[0-9a-f]{17}$")
 NUMBERED_BELOW = 10**9

@@ -1,5 +1,5 @@
 """The tests' fake Slack Web API: a real HTTP server in the test process around the sandbox's strict
-fake (``sandbox.slack_fake.SlackRecorder``), so tests and sandbox refuse what Slack refuses with one
+fake (``sandbox.emulators.slack_fake.SlackRecorder``), so tests and sandbox refuse what Slack refuses with one
 set of rules (Block Kit limits, over-long text, unknown channels) and play the same faults.
 
 Point ``WebClient(base_url=fake.base_url)`` at it (the bot reads ``SLACK_API_URL``). What it adds
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from sandbox.slack_fake import SlackDown, SlackRecorder, parse_body
+from sandbox.emulators.slack_fake import SlackDown, SlackRecorder, parse_body
 from tests.support.slack_requests import APPROVER, CHANNEL, OPERATOR, VIEWER
 
 CHANNELS = (CHANNEL, "C0OTHER")

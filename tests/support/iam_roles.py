@@ -1,6 +1,6 @@
 """The roles a run uses, in the tests' moto, and the sandbox's answer to ``iam:SimulatePrincipalPolicy``.
 
-moto has no ``SimulatePrincipalPolicy``; :mod:`sandbox.iam_simulation` makes moto answer it from a
+moto has no ``SimulatePrincipalPolicy``; :mod:`sandbox.emulators.iam_simulation` makes moto answer it from a
 role's policies, as in the sandbox. The tests deploy no stacks, so :func:`simulation` seeds the
 roles the templates define, with the templates' own policies (``tests/support/iam.py`` resolves them):
 the orchestrator's role in the deployment's own account (``ORCHESTRATOR_ROLE_ARN``) and
@@ -14,8 +14,8 @@ import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from sandbox import iam_simulation
-from sandbox.drs import DrsEmulator
+from sandbox.emulators import iam_simulation
+from sandbox.emulators.drs import DrsEmulator
 from tests.support import iam
 
 ORCHESTRATOR_ROLE_NAME = "drs-chatops-orchestrator-test"

@@ -15,7 +15,7 @@ import boto3
 from botocore.awsrequest import AWSResponse
 from moto.core.botocore_stubber import MockRawResponse
 
-from sandbox.drs import DrsEmulator
+from sandbox.emulators.drs import DrsEmulator
 from tests.support.drs import drs_emulator
 from tests.support.events import LambdaContext
 

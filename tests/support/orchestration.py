@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sandbox.drs import DrsEmulator
+from sandbox.emulators.drs import DrsEmulator
 
 ASL = Path(__file__).resolve().parents[2] / "cfn" / "statemachine" / "recovery-plan.asl.json"
 ORCHESTRATOR_ARN = "arn:aws:lambda:us-east-1:123456789012:function:orchestrator"

@@ -15,7 +15,7 @@ from typing import Any
 from moto.servicequotas.responses import ServiceQuotasResponse
 
 # Quota names as Service Quotas lists them for service code "drs" (handlers/aws/quotas.py matches words).
-from sandbox.drs_quotas import CONCURRENT_JOBS, SERVERS_IN_ALL_JOBS, SERVERS_PER_JOB, DrsQuotas
+from sandbox.data.drs_quotas import CONCURRENT_JOBS, SERVERS_IN_ALL_JOBS, SERVERS_PER_JOB, DrsQuotas
 
 
 def default_values() -> dict[str, float]:

@@ -1,5 +1,5 @@
 """One-time schedules in tests: moto's EventBridge Scheduler holds them (handlers/aws/schedules.py
-writes them) and the sandbox's runner (sandbox/scheduler.py) fires them, here with a chosen time
+writes them) and the sandbox's runner (sandbox/runtime/scheduler.py) fires them, here with a chosen time
 and the orchestrator's entry point run in process.
 
 :func:`use_scheduler` configures the deployment's schedule group, orchestrator and scheduler role;
@@ -15,7 +15,7 @@ import pytest
 
 from handlers.orchestrator import lambda_handler as orchestrator
 from handlers.repositories.executions import ExecutionRepository
-from sandbox.scheduler import SchedulerRunner
+from sandbox.runtime.scheduler import SchedulerRunner
 from tests.conftest import reset_caches
 from tests.support.events import LambdaContext
 

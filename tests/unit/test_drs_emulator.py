@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from sandbox.drs import DrsEmulator
-from sandbox.drs_data import ACCOUNTS, Estate
+from sandbox.data.drs_data import ACCOUNTS, Estate
+from sandbox.emulators.drs import DrsEmulator
 from tests.support.drs_model import MODEL, OwnKeysRequest, assert_valid_output, valid_input
 
 OWN, OTHER = ACCOUNTS

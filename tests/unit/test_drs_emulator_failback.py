@@ -1,4 +1,4 @@
-"""Failback in the DRS emulator (sandbox/drs_failback.py): reversed replication, the Failback
+"""Failback in the DRS emulator (sandbox/emulators/drs_failback.py): reversed replication, the Failback
 Client's states, StartFailbackLaunch and StopFailback, per account and per region, every answer
 checked against botocore's ``drs`` model - its shapes (as ``botocore.stub.Stubber`` checks them)
 and, beyond what ``ParamValidator`` checks, its enums and patterns. No sleeps: everything advances
@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 from botocore.model import Shape
 
-from sandbox import faults
-from sandbox.drs import DrsEmulator, region_of
-from sandbox.drs_data import ACCOUNTS, ORIGIN_REGION, REGION, Estate
-from sandbox.drs_faults import FaultyDrsEmulator
+from sandbox.data.drs_data import ACCOUNTS, ORIGIN_REGION, REGION, Estate
+from sandbox.emulators import faults
+from sandbox.emulators.drs import DrsEmulator, region_of
+from sandbox.emulators.drs_faults import FaultyDrsEmulator
 from tests.support.drs_model import MODEL, OwnKeysRequest, assert_valid_output, valid_input
 
 OWN, OTHER = ACCOUNTS

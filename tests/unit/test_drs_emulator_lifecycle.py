@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from sandbox.drs import DrsEmulator
-from sandbox.drs_data import ACCOUNTS, Estate
+from sandbox.data.drs_data import ACCOUNTS, Estate
+from sandbox.emulators.drs import DrsEmulator
 from tests.support.drs_model import MODEL, OwnKeysRequest
 from tests.support.drs_model import assert_valid_output as _assert_valid
 
@@ -137,7 +137,7 @@ def test_termination_is_asynchronous_like_drs(emulator):
 
 def test_the_sandbox_terminates_after_a_few_seconds(emulator, monkeypatch):
     # Given the sandbox's DRS (terminations end by time) and one recovery instance
-    from sandbox import drs as emulated
+    from sandbox.emulators import drs as emulated
 
     emulator.terminate_after_polls = None
     instances = launched_instances(emulator, sorted(emulator.estate.healthy_server_ids(OWN))[:1])
@@ -153,8 +153,8 @@ def test_the_sandbox_terminates_after_a_few_seconds(emulator, monkeypatch):
 
 
 def test_failing_servers_launch_in_jobs_started_after_they_are_told_to_recover() -> None:
-    from sandbox.drs import DrsEmulator
-    from sandbox.drs_data import Estate
+    from sandbox.data.drs_data import Estate
+    from sandbox.emulators.drs import DrsEmulator
 
     estate = Estate.demo()
     failing = estate.failing_server_ids()[0]

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import json
 
-from sandbox.drs import DrsEmulator
-from sandbox.drs_data import Estate
+from sandbox.data.drs_data import Estate
+from sandbox.emulators.drs import DrsEmulator
 from tests.support.drs_model import OwnKeysRequest, assert_valid_output
 
 

@@ -1,4 +1,4 @@
-"""The DRS emulator's native recovery plans (``sandbox/drs_native_plans.py``), driven by a real
+"""The DRS emulator's native recovery plans (``sandbox/emulators/drs_native_plans.py``), driven by a real
 botocore ``drs`` client: botocore serializes each request (tag ARNs in the URL included) and parses
 each answer, and every successful answer is checked against the operation's output shape the way
 ``botocore.stub.Stubber`` checks one (``tests/support/drs_model.py``). Executions advance per read
@@ -19,11 +19,11 @@ from botocore.awsrequest import AWSResponse
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from sandbox import drs_snapshots
-from sandbox.drs import DrsEmulator
-from sandbox.drs_data import ACCOUNTS, REGION, Estate
-from sandbox.drs_native_plans import MAX_STEPS, WAIT_MINUTE_SECONDS
-from sandbox.drs_quotas import DrsQuotas
+from sandbox.data import drs_snapshots
+from sandbox.data.drs_data import ACCOUNTS, REGION, Estate
+from sandbox.data.drs_quotas import DrsQuotas
+from sandbox.emulators.drs import DrsEmulator
+from sandbox.emulators.drs_native_plans import MAX_STEPS, WAIT_MINUTE_SECONDS
 from tests.support.drs_model import MODEL, assert_valid_output
 
 OWN, OTHER = ACCOUNTS
@@ -184,7 +184,7 @@ def test_a_server_the_account_does_not_have_is_refused(drs: Any, emulator: DrsEm
 
 def test_another_accounts_plan_is_unknown(drs: Any, emulator: DrsEmulator) -> None:
     plan = _plan(drs, "orders", _servers(_server_arns(emulator, 1)))
-    from sandbox.drs_calls import DrsError
+    from sandbox.data.drs_calls import DrsError
 
     with pytest.raises(DrsError) as error:
         emulator.native_plans.get_plan(OTHER, {"recoveryPlanArn": plan})

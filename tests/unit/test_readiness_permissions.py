@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 
 from handlers.aws import drs
 from handlers.readiness import readiness_permissions as permissions
-from sandbox import iam_simulation
+from sandbox.emulators import iam_simulation
 from tests.support import iam
 from tests.support.faults import fail_aws_calls
 

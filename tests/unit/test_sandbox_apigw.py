@@ -3,7 +3,7 @@ request without it is an identity with no account claim (which the API refuses w
 
 from __future__ import annotations
 
-from sandbox import apigw
+from sandbox.data import apigw
 
 
 def _claims(headers: dict[str, str]) -> dict[str, str]:

@@ -7,7 +7,7 @@ import json
 
 from botocore.awsrequest import AWSPreparedRequest
 
-from sandbox.drs_http import PREFIX, operation, serve
+from sandbox.runtime.drs_http import PREFIX, operation, serve
 
 
 def test_the_operation_is_named_by_method_and_path() -> None:

@@ -8,7 +8,7 @@ import tomllib
 
 import pytest
 
-from sandbox.subprocess_sandbox import ROOT, free_port
+from sandbox.entry.subprocess_sandbox import ROOT, free_port
 from scripts.cli import main
 
 

@@ -19,11 +19,11 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from sandbox import faults, hooks
-from sandbox.drs_data import ACCOUNTS, Estate
-from sandbox.drs_faults import FaultyDrsEmulator
-from sandbox.slack_fake import DEFAULT_CHANNEL, SlackDown, SlackRecorder
-from sandbox.web import Routes
+from sandbox.data.drs_data import ACCOUNTS, Estate
+from sandbox.emulators import faults, hooks
+from sandbox.emulators.drs_faults import FaultyDrsEmulator
+from sandbox.emulators.slack_fake import DEFAULT_CHANNEL, SlackDown, SlackRecorder
+from sandbox.web.routes import Routes
 
 DEFAULT_QUOTAS = {"serversPerJob": 100, "concurrentJobs": 20, "serversInAllJobs": 500}
 
@@ -82,7 +82,7 @@ def test_a_bad_faults_change_is_a_400_and_changes_nothing(routes: Routes, body: 
 def test_another_process_reads_the_faults_in_force() -> None:
     # Given faults changed in this process, when a worker process (same environment) reads them
     faults.change(faults.FaultsChange(sns="error"))
-    script = "from sandbox import faults; print(faults.current().model_dump_json())"
+    script = "from sandbox.emulators import faults; print(faults.current().model_dump_json())"
     out = subprocess.run(
         [sys.executable, "-c", script], env=dict(os.environ), capture_output=True, text=True, check=True
     )
@@ -221,7 +221,7 @@ def test_service_quotas_lists_the_quotas_in_force_as_the_product_reads_them() ->
 def test_servers_are_added_to_an_account_healthy_with_snapshots_and_tags(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from sandbox.drs import DrsEmulator
+    from sandbox.emulators.drs import DrsEmulator
 
     monkeypatch.setenv("MOTO_ACCOUNT_ID", ACCOUNTS[1])
     drs = DrsEmulator(Estate.demo())

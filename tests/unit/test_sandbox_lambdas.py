@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from sandbox.invoke_api import invoke
-from sandbox.lambdas import LambdaRuntime
+from sandbox.runtime.invoke_api import invoke
+from sandbox.runtime.lambdas import LambdaRuntime
 
 HANDLERS = "tests.support.lambda_handlers"
 AWS_ENVIRONMENT = {"AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_REGION": "us-east-1"}

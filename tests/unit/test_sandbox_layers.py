@@ -1,10 +1,14 @@
 """The sandbox's modules import downward only, and the product never imports the sandbox.
 
-``LAYERS`` is the one table of the sandbox's structure, bottom first. A module may import modules
-of its own layer or of a layer below it, never one above; and no chain of imports may lead back to
-where it started. Every import counts: at module level, inside functions (the sandbox imports moto
-and boto3 late on purpose, and a late import is still a dependency) and under ``TYPE_CHECKING``
-(a type is a dependency too). A new module must be placed in ``LAYERS`` before its tests pass.
+The sandbox is a folder per layer, bottom first as in ``LAYERS``: ``data`` (names, shapes and codecs),
+``emulators`` (the fake DRS, SSM and Slack, faults, botocore hooks, moto's fixes), ``runtime``
+(Lambda workers, the Invoke API, embedded AWS, SNS delivery, deployment, seeding), ``web`` (the
+routes of the one web port), ``app.py`` (the sandbox process, which wires everything together) and
+``entry`` (the CLI, the demo and the tools that run the sandbox as a subprocess). A module may
+import modules of its own layer or of a layer below it, never one above; and no chain of imports
+may lead back to where it started. Every import counts: at module level, inside functions (the
+sandbox imports moto and boto3 late on purpose, and a late import is still a dependency) and under
+``TYPE_CHECKING`` (a type is a dependency too). A module outside the layer folders fails the check.
 
 The Lambda bundle holds ``handlers/`` and ``bot/`` only: an import of ``sandbox`` there would fail
 in Lambda, so it is refused here, wherever in the file it stands.
@@ -21,89 +25,32 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SANDBOX = ROOT / "sandbox"
 
-LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
-    (
-        "data: names, shapes and codecs, no behaviour of their own",
-        frozenset(
-            {
-                "__init__",
-                "names",
-                "drs_data",
-                "drs_shapes",
-                "drs_snapshots",
-                "drs_calls",
-                "drs_quotas",
-                "slack_rules",
-                "slack_requests",
-                "apigw",
-                "pages",
-                "outbox",
-                "extra",
-                "cfn_template",
-            }
-        ),
-    ),
-    (
-        "emulators: the fake DRS and Slack, faults on demand, botocore hooks, moto's fixes",
-        frozenset(
-            {
-                "hooks",
-                "faults",
-                "drs",
-                "drs_native_plans",
-                "drs_faults",
-                "drs_failback",
-                "slack_fake",
-                "emulator_guarantees",
-                "iam_simulation",
-                "ssm_automation",
-                "ec2_status",
-            }
-        ),
-    ),
-    (
-        "runtime: Lambda workers, Invoke API, embedded AWS, SNS delivery, deployment, seeding",
-        frozenset(
-            {
-                "worker_setup",
-                "worker_main",
-                "worker_process",
-                "lambdas",
-                "invoke_api",
-                "drs_http",
-                "sns_delivery",
-                "scheduler",
-                "embedded_aws",
-                "cfn_subscriptions",
-                "deploy",
-                "seed",
-                "hook_function",
-                "hook_surfaces",
-            }
-        ),
-    ),
-    (
-        "web: the routes of the one web port, and what they need from the process",
-        frozenset({"web_host", "slack_local_home", "slack_local", "web"}),
-    ),
-    ("app: the sandbox process, which wires everything together", frozenset({"app"})),
-    (
-        "entry points: the CLI, the demo and the tools that run the sandbox as a subprocess",
-        frozenset(
-            {
-                "cli",
-                "demo",
-                "demo_cycle",
-                "demo_recovery",
-                "demo_story",
-                "demo_timeline",
-                "subprocess_sandbox",
-                "screenshots",
-            }
-        ),
-    ),
+LAYERS: tuple[tuple[str, str], ...] = (
+    ("data", "names, shapes and codecs, no behaviour of their own"),
+    ("emulators", "the fake DRS, SSM and Slack, faults on demand, botocore hooks, moto's fixes"),
+    ("runtime", "Lambda workers, Invoke API, embedded AWS, SNS delivery, deployment, seeding"),
+    ("web", "the routes of the one web port, and what they need from the process"),
+    ("app", "the sandbox process, which wires everything together"),
+    ("entry", "the CLI, the demo and the tools that run the sandbox as a subprocess"),
 )
-LAYER_OF = {module: index for index, (_, modules) in enumerate(LAYERS) for module in modules}
+LAYER_INDEX = {name: index for index, (name, _) in enumerate(LAYERS)}
+
+
+def layer_of(module: str) -> int:
+    """``emulators.drs`` -> the emulators layer; ``app`` (sandbox/app.py) -> the app layer."""
+    return LAYER_INDEX[module.split(".")[0]]
+
+
+def module_key(dotted: str) -> str | None:
+    """``sandbox.emulators.drs(.X)`` -> ``emulators.drs``; ``sandbox.app`` -> ``app``; else None."""
+    parts = dotted.split(".")
+    if parts[0] != "sandbox" or len(parts) < 2:
+        return None
+    if (SANDBOX / f"{parts[1]}.py").exists():
+        return parts[1]
+    if len(parts) > 2 and (SANDBOX / parts[1] / f"{parts[2]}.py").exists():
+        return f"{parts[1]}.{parts[2]}"
+    return None
 
 
 def imported_modules(source: str, package: str) -> Iterator[str]:
@@ -120,27 +67,41 @@ def imported_modules(source: str, package: str) -> Iterator[str]:
             yield from (f"{base}.{alias.name}" for alias in node.names)  # `from sandbox import web`
 
 
-def sandbox_imports(source: str) -> set[str]:
-    """The sandbox modules ``source`` imports (``from sandbox.web import x`` and ``from sandbox import web``)."""
+def sandbox_imports(source: str, package: str = "sandbox") -> set[str]:
+    """The sandbox modules ``source`` imports (``from sandbox.web.routes import x`` and
+    ``from sandbox.web import routes``), as ``layer.module`` keys."""
     found = set()
-    for name in imported_modules(source, "sandbox"):
-        parts = name.split(".")
-        if parts[0] == "sandbox" and len(parts) > 1 and parts[1] in LAYER_OF:
-            found.add(parts[1])
+    for name in imported_modules(source, package):
+        key = module_key(name)
+        if key is not None:
+            found.add(key)
     return found
 
 
+def module_files() -> dict[str, Path]:
+    """Every module of the sandbox by key; package ``__init__`` files hold no code."""
+    files = {}
+    for path in sorted(SANDBOX.rglob("*.py")):
+        relative = path.relative_to(SANDBOX).with_suffix("")
+        if relative.name != "__init__":
+            files[".".join(relative.parts)] = path
+    return files
+
+
 def sandbox_modules() -> dict[str, set[str]]:
-    return {path.stem: sandbox_imports(path.read_text()) for path in sorted(SANDBOX.glob("*.py"))}
+    graph = {}
+    for key, path in module_files().items():
+        package = "sandbox." + key.rpartition(".")[0] if "." in key else "sandbox"
+        graph[key] = sandbox_imports(path.read_text(), package.rstrip("."))
+    return graph
 
 
 def upward_imports(graph: dict[str, set[str]]) -> list[str]:
     return [
-        f"{module} ({LAYERS[LAYER_OF[module]][0].split(':')[0]}) imports {target} "
-        f"({LAYERS[LAYER_OF[target]][0].split(':')[0]})"
+        f"{module} ({LAYERS[layer_of(module)][0]}) imports {target} ({LAYERS[layer_of(target)][0]})"
         for module, targets in sorted(graph.items())
         for target in sorted(targets)
-        if LAYER_OF[target] > LAYER_OF[module]
+        if layer_of(target) > layer_of(module)
     ]
 
 
@@ -164,15 +125,13 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-def test_every_sandbox_module_has_one_place_in_the_layer_table() -> None:
-    # Given the modules on disk and the table
-    on_disk = {path.stem for path in SANDBOX.glob("*.py")}
-    placed = [module for _, modules in LAYERS for module in modules]
+def test_every_sandbox_module_lives_in_a_layer_folder() -> None:
+    # Given the modules on disk
+    modules = module_files()
 
-    # Then each module is placed exactly once, and the table names no module that is gone
-    assert sorted(on_disk - set(placed)) == [], "place the new module in LAYERS"
-    assert sorted(set(placed) - on_disk) == []
-    assert len(placed) == len(set(placed))
+    # Then each is in one of the layers' folders (or is the app), and every layer has modules
+    assert sorted(m for m in modules if m.split(".")[0] not in LAYER_INDEX) == [], "put it in a layer folder"
+    assert {m.split(".")[0] for m in modules} == set(LAYER_INDEX)
 
 
 def test_sandbox_modules_import_only_their_own_layer_or_below() -> None:
@@ -195,15 +154,15 @@ def test_sandbox_modules_import_each_other_in_no_cycle() -> None:
     ("source", "expected"),
     [
         ("from sandbox.app import Sandbox", {"app"}),
-        ("from sandbox import web, faults", {"web", "faults"}),
-        ("import sandbox.lambdas", {"lambdas"}),
+        ("from sandbox.emulators import drs, faults", {"emulators.drs", "emulators.faults"}),
+        ("import sandbox.runtime.lambdas", {"runtime.lambdas"}),
         ("def f():\n    from sandbox.app import SLACK_USERS\n", {"app"}),
         (
             "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from sandbox.app import Sandbox\n",
             {"app"},
         ),
-        ("from . import web\nfrom .app import Sandbox\n", {"web", "app"}),
-        ("import json\nfrom handlers import settings\n", set()),
+        ("from . import app\nfrom .web.routes import Routes\n", {"web.routes", "app"}),
+        ("import json\nfrom handlers.core import settings\n", set()),
     ],
 )
 def test_the_check_sees_every_kind_of_import(source: str, expected: set[str]) -> None:
@@ -213,20 +172,20 @@ def test_the_check_sees_every_kind_of_import(source: str, expected: set[str]) ->
 def test_the_check_reports_the_cycles_the_sandbox_had() -> None:
     # Given the import graph of the sandbox before its layers (app <-> web <-> slack_local, demo <-> demo_story)
     before = {
-        "app": {"web"},
-        "web": {"app", "slack_local"},
-        "slack_local": {"app"},
-        "demo": {"demo_story"},
-        "demo_story": {"demo"},
+        "app": {"web.routes"},
+        "web.routes": {"app", "web.slack_local"},
+        "web.slack_local": {"app"},
+        "entry.demo": {"entry.demo_story"},
+        "entry.demo_story": {"entry.demo"},
     }
 
     # Then the check names each of them, and the upward imports
     assert cycles(before) == [
-        ["app", "web", "app"],
-        ["app", "web", "slack_local", "app"],
-        ["demo", "demo_story", "demo"],
+        ["app", "web.routes", "app"],
+        ["app", "web.routes", "web.slack_local", "app"],
+        ["entry.demo", "entry.demo_story", "entry.demo"],
     ]
-    assert [line.split(" (")[0] for line in upward_imports(before)] == ["slack_local", "web"]
+    assert [line.split(" (")[0] for line in upward_imports(before)] == ["web.routes", "web.slack_local"]
 
 
 @pytest.mark.parametrize("package", ["handlers", "bot"])

@@ -14,11 +14,11 @@ from urllib.parse import parse_qs, urlencode
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from sandbox import slack_requests
-from sandbox.names import SLACK_CHANNELS, SLACK_USERS
-from sandbox.slack_fake import BOT_USER, SlackRecorder
-from sandbox.slack_local import SlackLocal
-from sandbox.web import Routes
+from sandbox.data import slack_requests
+from sandbox.data.names import SLACK_CHANNELS, SLACK_USERS
+from sandbox.emulators.slack_fake import BOT_USER, SlackRecorder
+from sandbox.web.routes import Routes
+from sandbox.web.slack_local import SlackLocal
 
 SECRET = "channels-secret"
 OPERATOR, VIEWER = SLACK_USERS["operator"], SLACK_USERS["viewer"]

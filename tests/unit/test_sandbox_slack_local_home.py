@@ -11,9 +11,9 @@ from urllib.parse import parse_qs
 
 from slack_sdk.signature import SignatureVerifier
 
-from sandbox.names import SLACK_USERS
-from sandbox.slack_fake import SlackRecorder
-from sandbox.slack_local import SlackLocal
+from sandbox.data.names import SLACK_USERS
+from sandbox.emulators.slack_fake import SlackRecorder
+from sandbox.web.slack_local import SlackLocal
 
 SECRET = "local-secret"
 

@@ -13,8 +13,8 @@ from slack_sdk.signature import SignatureVerifier
 from bot import ids
 from bot.blocks.modal import plan_create_view
 from handlers.models.protection_group import ProtectionGroup
-from sandbox.slack_fake import DEFAULT_CHANNEL, SlackRecorder
-from sandbox.slack_local import SlackLocal
+from sandbox.emulators.slack_fake import DEFAULT_CHANNEL, SlackRecorder
+from sandbox.web.slack_local import SlackLocal
 
 SECRET = "local-secret"
 

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from sandbox.names import SLACK_USER_EMAILS, SLACK_USERS
-from sandbox.slack_fake import BOT_USER, SlackRecorder
+from sandbox.data.names import SLACK_USER_EMAILS, SLACK_USERS
+from sandbox.emulators.slack_fake import BOT_USER, SlackRecorder
 
 
 def _slack() -> SlackRecorder:

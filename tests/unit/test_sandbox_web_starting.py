@@ -1,6 +1,6 @@
 """The web port answers while ``Sandbox.start()`` is still bringing parts up: a request for a part
 that is not up yet is a 503 that says so, never a 500 from a ``None`` (the routes see the process
-only through :class:`sandbox.web_host.WebHost`, where such parts are ``None`` until started)."""
+only through :class:`sandbox.web.web_host.WebHost`, where such parts are ``None`` until started)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.drs import DrsEmulator
-from sandbox.hooks import Responder
-from sandbox.lambdas import LambdaRuntime
-from sandbox.outbox import Outbox
-from sandbox.slack_fake import SlackRecorder
-from sandbox.web import Routes
+from sandbox.data.outbox import Outbox
+from sandbox.emulators.drs import DrsEmulator
+from sandbox.emulators.hooks import Responder
+from sandbox.emulators.slack_fake import SlackRecorder
+from sandbox.runtime.lambdas import LambdaRuntime
+from sandbox.web.routes import Routes
 
 
 @dataclass

@@ -14,7 +14,7 @@ from bot.blocks.common import section
 from bot.blocks.executions import Pause, decided_blocks, mention, pause_blocks
 from bot.payloads import PauseFormMetadata
 from handlers.models.execution import Vote
-from sandbox.slack_fake import SlackRecorder
+from sandbox.emulators.slack_fake import SlackRecorder
 
 LONG = "Ω<&>" + "n" * 251
 WHEN = "2030-01-01T14:02:09.123Z"

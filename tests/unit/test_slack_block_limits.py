@@ -1,6 +1,6 @@
 """Every message and modal the bot builds, with extreme inputs (255-character names, 100 waves,
-150 groups, long reasons), is accepted by the strict fake Slack (``sandbox.slack_fake``, whose rules
-are ``sandbox.slack_rules``), and what does not fit is truncated or paginated, never lost silently."""
+150 groups, long reasons), is accepted by the strict fake Slack (``sandbox.emulators.slack_fake``, whose rules
+are ``sandbox.data.slack_rules``), and what does not fit is truncated or paginated, never lost silently."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from bot.subcommand_table import help_text
 from handlers.models.events import ExecutionSnapshot
 from handlers.models.protection_group import ProtectionGroup
 from handlers.models.recovery_plan import RecoveryPlan
-from sandbox.slack_fake import SlackRecorder
+from sandbox.emulators.slack_fake import SlackRecorder
 from tests.support.sns import sample_event
 
 CHANNEL = "C0LIMITS"

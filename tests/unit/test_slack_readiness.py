@@ -1,6 +1,6 @@
 """``/dr check`` and ``/dr run ... at <time> force`` in Slack: parsing (pure) and the readiness
 messages, which stay within Slack's limits for a plan of 500 failing servers (checked by the strict
-fake Slack, ``sandbox.slack_fake``)."""
+fake Slack, ``sandbox.emulators.slack_fake``)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from bot.runs import run_options, run_value
 from bot.subcommand_table import parse
 from handlers.core.timestamps import parse_iso
 from handlers.models.readiness import Check, Readiness
-from sandbox.slack_fake import SlackRecorder
+from sandbox.emulators.slack_fake import SlackRecorder
 
 CHANNEL = "C0READY"
 

@@ -1,5 +1,5 @@
-"""The sandbox's SSM Automation (sandbox/ssm_automation.py) and the recovery instances' EC2 status
-(sandbox/ec2_status.py) answer only what botocore's ``ssm`` and ``ec2`` models accept, on every
+"""The sandbox's SSM Automation (sandbox/emulators/ssm_automation.py) and the recovery instances' EC2 status
+(sandbox/emulators/ec2_status.py) answer only what botocore's ``ssm`` and ``ec2`` models accept, on every
 status path, per account. (``ParamValidator`` checks shapes, not enum values: the statuses are
 checked against the model's enums here.) The routing through moto is
 ``tests/integration/test_sandbox_hook_surfaces.py``; the hook function's answers are at the end."""
@@ -12,11 +12,18 @@ from typing import Any
 
 import pytest
 
-from sandbox import hook_function, ssm_automation
-from sandbox.drs import DrsEmulator
-from sandbox.drs_data import ACCOUNTS, Estate
-from sandbox.ec2_status import Ec2Status, RecoveryInstance
-from sandbox.ssm_automation import FAILED_STEP, FAILING_DOCUMENT, SUCCEEDING_DOCUMENT, SsmAutomation, SsmError
+from sandbox.data.drs_data import ACCOUNTS, Estate
+from sandbox.emulators import ssm_automation
+from sandbox.emulators.drs import DrsEmulator
+from sandbox.emulators.ec2_status import Ec2Status, RecoveryInstance
+from sandbox.emulators.ssm_automation import (
+    FAILED_STEP,
+    FAILING_DOCUMENT,
+    SUCCEEDING_DOCUMENT,
+    SsmAutomation,
+    SsmError,
+)
+from sandbox.runtime import hook_function
 from tests.support.aws_model import assert_valid_output, model, valid_input
 from tests.support.drs_model import OwnKeysRequest
 

@@ -117,7 +117,7 @@ class Bot:
     ) -> dict[str, Any]:
         """Submit a reason form as ``user`` (None: the field left empty)."""
         from bot import ids
-        from sandbox.slack_requests import view_submission
+        from sandbox.data.slack_requests import view_submission
 
         field = {"type": "plain_text_input", "value": reason or None}
         values = {ids.BLOCK_REASON: {ids.ELEMENT: field}}

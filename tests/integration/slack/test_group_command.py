@@ -1,9 +1,9 @@
 """``/dr group <name|id>``: a group's servers with hostname, replication state and lag, through the
-bot with signed requests; every reply checked against Slack's limits (sandbox/slack_rules.py)."""
+bot with signed requests; every reply checked against Slack's limits (sandbox/data/slack_rules.py)."""
 
 from __future__ import annotations
 
-from sandbox.slack_rules import message_refusal
+from sandbox.data.slack_rules import message_refusal
 from tests.conftest import ACCOUNT_A
 from tests.integration.slack.conftest import text_of
 from tests.support.data import tag_group_body

@@ -134,7 +134,7 @@ def test_a_command_from_account_b_cannot_reach_a(estate_a, orchestration, bot):
 
 
 def test_the_group_picker_in_account_bs_channel_offers_none_of_as_groups(estate_a, bot):
-    from sandbox.slack_requests import block_suggestion
+    from sandbox.data.slack_requests import block_suggestion
 
     # Given A's groups, and the plan form opened in a channel bound to account B
     view = {"id": "V0ISOLATION", "type": "modal", "callback_id": ids.PLAN_CREATE_VIEW}
@@ -159,7 +159,7 @@ def test_the_group_picker_in_account_bs_channel_offers_none_of_as_groups(estate_
 def test_a_reason_form_from_account_b_cannot_decide_as_pause(estate_a, orchestration, bot, action):
     import json
 
-    from sandbox.slack_requests import view_submission
+    from sandbox.data.slack_requests import view_submission
 
     # Given a reason form naming A's paused execution, submitted in a channel bound to account B
     before = snapshot(orchestration.aws, ACCOUNT_A)
@@ -182,7 +182,7 @@ def test_a_reason_form_from_account_b_cannot_decide_as_pause(estate_a, orchestra
 def test_an_approvers_form_from_account_b_cannot_change_as_plan(estate_a, orchestration, bot):
     import json
 
-    from sandbox.slack_requests import view_submission
+    from sandbox.data.slack_requests import view_submission
 
     before = snapshot(orchestration.aws, ACCOUNT_A)
     metadata = {"channel": CHANNEL_B, "planId": estate_a.plan_id, "version": 1}

@@ -20,7 +20,7 @@ def _open(bot, plan, user=OPERATOR):
 
 
 def _submit(bot, view, users=(), groups="", user=OPERATOR):
-    from sandbox.slack_requests import view_submission
+    from sandbox.data.slack_requests import view_submission
 
     values = {
         ids.BLOCK_APPROVERS: {ids.ELEMENT: {"type": "multi_users_select", "selected_users": list(users)}},

@@ -53,7 +53,7 @@ def test_a_viewer_submitting_the_plan_create_modal_reads_the_operators_names(nam
 
 
 def test_the_approvers_form_names_the_people_and_group_its_policy_names(named_workspace: Any) -> None:
-    from sandbox.slack_requests import view_submission
+    from sandbox.data.slack_requests import view_submission
     from tests.integration.slack.test_commands import make_plan
     from tests.support.data import ONE_APPROVER
 

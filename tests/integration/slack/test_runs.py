@@ -111,7 +111,7 @@ def test_plan_create_opens_a_modal_with_one_slot_per_wave(bot):
 
 
 def options_for(bot, typed, view=None):
-    from sandbox.slack_requests import block_suggestion
+    from sandbox.data.slack_requests import block_suggestion
 
     view = view or {"id": "V0TEST", "type": "modal", "callback_id": ids.PLAN_CREATE_VIEW}
     body = block_suggestion(
