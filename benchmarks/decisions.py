@@ -97,7 +97,7 @@ def pause(plan: dict[str, Any], token: str, *, is_drill: bool = True) -> str:
         startedBy="bench",
         startedVia="direct",
         startTime="2026-01-01T00:00:00Z",
-        waves=[WaveProgress(**w) for w in plan["waves"]],
+        waves=[WaveProgress(**{k: v for k, v in w.items() if k != "hooks"}) for w in plan["waves"]],
     )
     ExecutionRepository().insert(execution)
     return open_approval(execution, 1, token, plan=RecoveryPlan.model_validate(plan)).approvalId

@@ -2,10 +2,14 @@
 
 One parent message per execution, kept current with ``chat.update``; each event a reply in its
 thread; the pause event a reply with Resume / Cancel buttons. Where the messages are is kept on the
-execution item (outside the model). A pause decided elsewhere (email, API) updates the Slack pause
-message when its resume/cancel event arrives. Nothing here raises out of the handler: Slack failures
-are retried or reported (``bot.delivery``), and a bad record is logged and skipped. Each record
-is parsed once into the :class:`~handlers.models.events.ExecutionEvent` the core published."""
+execution item (outside the model), read with the execution once per event
+(handlers/events/slack_refs.py). The pause message has this one writer, whichever channel decided:
+a counted vote (the ``vote`` event) shows the tally in place, buttons kept; the decision (``resume``,
+``cancel``, ``wave_retry``, ``wave_skip``) or the execution's end replaces the buttons with who
+decided, how, when and why (the Slack listener only answers the clicker). Nothing here raises out
+of the handler: Slack failures are retried or reported (``bot.delivery``), and a bad record is
+logged and skipped. Each record is parsed once into the
+:class:`~handlers.models.events.ExecutionEvent` the core published."""
 
 from __future__ import annotations
 
@@ -37,13 +41,12 @@ from bot.delivery import deliver, web_client
 from handlers.accounts.account_context import Caller
 from handlers.core.errors import DomainError
 from handlers.core.observability import logger, metrics, tracer
+from handlers.events import slack_refs
 from handlers.models.events import PLAN_EVENTS, ExecutionEvent, ExecutionSnapshot
+from handlers.models.execution import Execution
 from handlers.plans import recovery_plans
-from handlers.repositories.executions import ExecutionRepository
-from handlers.runs import executions
 
-# Votes towards a quorum that did not decide the pause yet. Not an EventType today: the quorum
-# work publishes it; until then nothing matches and this path is idle.
+# Votes towards a quorum that did not decide the pause yet (handlers/runs/decisions.py announces them).
 VOTE_EVENTS: frozenset[str] = frozenset({"vote"})
 
 
@@ -88,19 +91,21 @@ def notify(event: ExecutionEvent) -> None:
     if not plan.slackChannelId:
         return
     execution_id = event.executionId
-    refs = parent_message(execution_id, plan.slackChannelId, current_state(caller, event))
+    stored = slack_refs.posted(execution_id, event.accountId)
+    state = ExecutionSnapshot.of(stored.execution) if stored.execution else event  # events may arrive late
+    refs = parent_message(execution_id, plan.slackChannelId, state, stored.refs)
     if refs is None:
         return
     channel, parent = refs["slackChannel"], refs["slackParentTs"]
     if event.eventType in PAUSE_EVENTS:
-        post_pause(execution_id, refs, event, open_pause(caller, event, plan.approvers))
+        post_pause(execution_id, refs, event, open_pause(stored.execution, event, plan.approvers))
         return
     if event.eventType in VOTE_EVENTS:
         if refs.get("slackPauseTs"):
-            update_votes(execution_id, refs, open_pause(caller, event, plan.approvers))
+            update_votes(execution_id, refs, open_pause(stored.execution, event, plan.approvers))
         return
     if event.eventType == "pause_reminder":
-        remind_approvers(refs, open_pause(caller, event, plan.approvers))
+        remind_approvers(refs, open_pause(stored.execution, event, plan.approvers))
         return
     if event.eventType == "cleanup_reminder":
         post_reminder(refs, event)
@@ -119,7 +124,8 @@ def notify(event: ExecutionEvent) -> None:
         )
     outcome = pause_outcome(event)
     if outcome and refs.get("slackPauseTs"):
-        close_pause(execution_id, channel, refs["slackPauseTs"], event, outcome)
+        closed = closed_pause(stored.execution, event)
+        close_pause(execution_id, channel, refs["slackPauseTs"], event, outcome, closed)
 
 
 def post_plan_event(event: ExecutionEvent) -> None:
@@ -132,18 +138,11 @@ def post_plan_event(event: ExecutionEvent) -> None:
         deliver(post, channel=channel, what="plan event")
 
 
-def current_state(caller: Caller, event: ExecutionEvent) -> ExecutionSnapshot:
-    """The execution as stored now (events may arrive out of order); the event's view as fallback."""
-    try:
-        return ExecutionSnapshot.of(executions.get_execution(caller, event.executionId))
-    except DomainError:
-        return event
-
-
-def parent_message(execution_id: str, channel: str, state: ExecutionSnapshot) -> dict[str, str] | None:
-    """Post the execution's parent message once (a conditional write picks one poster), else update it."""
-    repository = ExecutionRepository()
-    refs = repository.slack_refs(execution_id)
+def parent_message(
+    execution_id: str, channel: str, state: ExecutionSnapshot, refs: dict[str, str]
+) -> dict[str, str] | None:
+    """Post the execution's parent message once (a conditional write picks one poster), else update
+    it. ``refs``: where its messages are, as read with the execution."""
     blocks = [b.to_dict() for b in status_blocks(state)]
     text = escape(status_text(state))
     client = web_client()
@@ -161,22 +160,34 @@ def parent_message(execution_id: str, channel: str, state: ExecutionSnapshot) ->
     if posted is None:
         return None
     ts = str(posted["ts"])
-    if repository.set_slack_refs(execution_id, first_parent=True, slackChannel=channel, slackParentTs=ts):
+    if slack_refs.set_slack_refs(execution_id, first_parent=True, slackChannel=channel, slackParentTs=ts):
         return {"slackChannel": channel, "slackParentTs": ts}
     deliver(lambda: client.chat_delete(channel=channel, ts=ts), channel=channel, what="delete duplicate")
-    return parent_message(execution_id, channel, state)
+    return parent_message(execution_id, channel, state, slack_refs.slack_refs(execution_id))
 
 
-def open_pause(caller: Caller, event: ExecutionEvent, approvers: list[str]) -> Pause:
-    """The pause the event is about, with its quorum and votes as stored now (the event's own view
-    when the execution has moved on)."""
-    try:
-        stored = pause_of_execution(
-            executions.get_execution(caller, event.executionId), sorted(access.decider_ids(approvers))
-        )
-    except DomainError:
-        stored = None
+def open_pause(execution: Execution | None, event: ExecutionEvent, approvers: list[str]) -> Pause:
+    """The pause the event is about, with its quorum and votes as stored (the event's own view when
+    the execution has moved on, or was not found)."""
+    stored = pause_of_execution(execution, sorted(access.decider_ids(approvers))) if execution else None
     return stored if stored is not None and stored.wave_number == event.waveNumber else pause_of(event)
+
+
+def closed_pause(execution: Execution | None, event: ExecutionEvent) -> Pause:
+    """The decided pause as it was: before its wave, or after the wave failed (its failure named),
+    from the stored execution (the event's own view when it has none)."""
+    wave = event.waveNumber
+    named = next((w for w in execution.waves if w.waveNumber == wave), None) if execution and wave else None
+    if execution is None or named is None or wave is None:
+        return pause_of(event)
+    failed = named.status in ("FAILED", "SKIPPED") or bool(named.attempts)
+    return Pause(
+        execution.planName,
+        wave,
+        named.protectionGroupName,
+        kind=execution.pause_kind(wave, failed=failed),
+        message=named.message if failed else "",
+    )
 
 
 def remind_approvers(refs: dict[str, str], pause: Pause) -> None:
@@ -237,7 +248,7 @@ def post_pause(execution_id: str, refs: dict[str, str], event: ExecutionEvent, p
         what="pause message",
     )
     if posted is not None:
-        ExecutionRepository().set_slack_refs(
+        slack_refs.set_slack_refs(
             execution_id, slackPauseTs=str(posted["ts"]), slackPauseWave=str(pause.wave_number)
         )
 
@@ -255,13 +266,16 @@ def post_reminder(refs: dict[str, str], event: ExecutionEvent) -> None:
     )
 
 
-def close_pause(execution_id: str, channel: str, ts: str, event: ExecutionEvent, outcome: str) -> None:
-    """Buttons replaced by who decided (whichever channel it was) and when."""
-    why = event.reason if event.eventType in ("resume", "cancel") and event.decidedBy else ""
-    blocks = [b.to_dict() for b in decided_blocks(pause_of(event), outcome, why)]
+def close_pause(
+    execution_id: str, channel: str, ts: str, event: ExecutionEvent, outcome: str, pause: Pause
+) -> None:
+    """Buttons replaced by who decided (whichever channel it was), when and why."""
+    decided_by_someone = event.eventType in ("resume", "cancel", "wave_retry", "wave_skip")
+    why = event.reason if decided_by_someone and event.decidedBy else ""
+    blocks = [b.to_dict() for b in decided_blocks(pause, outcome, why)]
     deliver(
         lambda: web_client().chat_update(channel=channel, ts=ts, text=escape(outcome), blocks=blocks),
         channel=channel,
         what="pause update",
     )
-    ExecutionRepository().set_slack_refs(execution_id, slackPauseTs=None)
+    slack_refs.set_slack_refs(execution_id, slackPauseTs=None)

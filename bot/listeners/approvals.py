@@ -7,8 +7,14 @@ approval: a plan edited since changes nothing; operators may always cancel), onl
 channel is bound to (another account's pause is not found). The submission is checked in its ack
 (field errors stay on the form: the submitter must be allowed too, and a reason is required where
 the pause's ``requireReason`` says so) and decided
-lazily through the shared decision service (exactly once across channels). The pause message is
-then updated in place: still open with the votes so far, or closed with who, how, when and why."""
+lazily through the shared decision service (exactly once across channels).
+
+The pause message itself is the notifier's alone (bot/notifier.py): it shows the tally after a
+counted vote (the ``vote`` event) and who decided after the deciding one (``resume``, ``cancel``,
+``wave_retry``, ``wave_skip``). Here the clicker is answered: an ephemeral line (or, from the App
+Home, the home published again with the line on top) saying what their click or vote did. The
+execution and its pause's approval are read once per request and passed along
+(handlers/runs/paused.py)."""
 
 from __future__ import annotations
 
@@ -17,32 +23,31 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackApiError
 
 from bot import access, ids, usergroups
 from bot.blocks.approval_form import reason_form
-from bot.blocks.common import Reply, clip, escape
+from bot.blocks.common import Reply, clip, escape, section
 from bot.blocks.executions import (
     EXPIRED_LINE,
     Pause,
-    decided_blocks,
     decision_line,
+    markdown_context,
     parse_pause_value,
-    pause_blocks,
     pause_of_execution,
 )
 from bot.identity import SlackUser, person_for, with_email
 from bot.listeners.common import Respond, answer, user_from_body
-from bot.listeners.home import home_channel, home_note, publish_home
+from bot.listeners.home import home_channel, home_note
 from bot.payloads import PauseFormMetadata, block_actions, pause_form
 from handlers.accounts.account_context import Caller
 from handlers.core.errors import DomainError, NotFoundError
-from handlers.core.observability import logger
 from handlers.models.approval import OFFERS, Action, Approval, DecisionResult
 from handlers.models.execution import Execution
 from handlers.pauses.approval_policy import reason_problem
-from handlers.pauses.approvals import not_offered_message, pending_approval
-from handlers.runs import decisions, executions
+from handlers.pauses.approvals import not_offered_message
+from handlers.runs import decisions
+from handlers.runs.paused import Paused, read_paused
 
 # The buttons of a pause (Resume / Cancel) and of a failed wave's (Retry / Skip / Cancel): each opens
 # the reason form for its decision.
@@ -64,12 +69,20 @@ def register(app: App) -> None:
 
 @dataclass(frozen=True)
 class Target:
-    """The paused execution a click or a form names, read in the channel's account, and its open
-    pause's approval (the policy the pause opened with; None when no pause is open)."""
+    """The paused execution a click or a form names, read once in the channel's account, and its
+    pause's approval (the policy the pause opened with)."""
 
     caller: Caller
-    execution: Execution
-    approval: Approval | None
+    paused: Paused
+
+    @property
+    def execution(self) -> Execution:
+        return self.paused.execution
+
+    @property
+    def approval(self) -> Approval | None:
+        """The open pause's approval (None when no pause waits for a decision)."""
+        return self.paused.open
 
     def open_pause(self, wave: int) -> Pause | None:
         if self.approval is None or self.approval.waveNumber != wave:
@@ -90,8 +103,7 @@ class Target:
 
 def target(user: SlackUser, execution_id: str) -> Target:
     caller = person_for(user)  # a vote: the user as a person (the email Slack reports for them)
-    execution = executions.get_execution(caller, execution_id)
-    return Target(caller, execution, pending_approval(execution))
+    return Target(caller, read_paused(caller, execution_id))
 
 
 # --- the click ---
@@ -136,10 +148,8 @@ def _open_form(
         home=bool(container and container.type == "view"),
     )
     pause = found.open_pause(wave)
-    if pause is None:  # decided (or over) already: say so where the button was
-        line, reason = closed_line(found.execution, wave)
-        blocks = decided_blocks(_closed_pause(found, wave), line, reason)
-        return show(client, metadata, blocks, line, user.user_id)
+    if pause is None:  # decided (or over) already: the clicker is told who decided
+        return told(*closed_line(found.execution, wave, found.paused.approval))
     if verb not in OFFERS[pause.kind]:  # e.g. a Resume value replayed on a failed wave's pause
         return Reply(not_offered_message(pause.kind, wave, verb))
     form = reason_form(pause, metadata, required=found.reason_required(verb))
@@ -199,11 +209,11 @@ def decide_form(body: dict[str, Any], view: dict[str, Any], client: WebClient) -
     # from the App Home, the answer (e.g. a refusal of the decision) is shown on the home instead
     answer(
         home_note(client, user.user_id) if metadata.home else post,
-        lambda: _decide(user, metadata, reason, client),
+        lambda: _decide(user, metadata, reason),
     )
 
 
-def _decide(user: SlackUser, metadata: PauseFormMetadata, reason: str, client: WebClient) -> Reply | None:
+def _decide(user: SlackUser, metadata: PauseFormMetadata, reason: str) -> Reply | None:
     try:
         found = target(user, metadata.executionId)
         if form_problem(user, metadata, reason, found):
@@ -217,78 +227,44 @@ def _decide(user: SlackUser, metadata: PauseFormMetadata, reason: str, client: W
         metadata.action,
         reason=reason,
         group_members=usergroups.group_members,
-        execution=found.execution,
+        paused=found.paused,
     )
-    if result.outcome == "decided":  # this vote decided: the pause as read just before it, closed
-        line = decision_line(result.action, result.decidedBy, result.decidedVia, result.decidedAt)
-        return show(
-            client,
-            metadata,
-            decided_blocks(_closed_pause(found, metadata.wave), line, reason),
-            line,
-            user.user_id,
-        )
-    execution = executions.get_execution(found.caller, metadata.executionId)
-    after = Target(found.caller, execution, pending_approval(execution))
-    pause = after.open_pause(metadata.wave)
-    if pause is not None:  # a vote towards the quorum: the message shows it, with its buttons
-        blocks = pause_blocks(pause, metadata.executionId)
-        return show(client, metadata, blocks, f"{pause.text()} {pause.tally()}".strip(), user.user_id)
-    line, why = outcome(result, after.execution, reason)
-    blocks = decided_blocks(_closed_pause(after, metadata.wave), line, why)
-    return show(client, metadata, blocks, line, user.user_id)
+    # the pause message follows the event this vote published (bot/notifier.py); the voter is told
+    return told(*outcome(result, found, reason))
 
 
-def outcome(result: DecisionResult, execution: Execution, reason: str) -> tuple[str, str]:
-    """The closed pause's line and reason: this decision's, or the one that won before it."""
+def outcome(result: DecisionResult, found: Target, reason: str) -> tuple[str, str]:
+    """What the voter is told, and the reason shown with it: their decision, their counted vote,
+    or the decision that won before it (or that the pause expired)."""
     if result.outcome == "decided":
         return decision_line(result.action, result.decidedBy, result.decidedVia, result.decidedAt), reason
-    return closed_line(execution, result.waveNumber)
+    if result.outcome == "voted":
+        return f"Your vote counted: {result.message}.", ""
+    return closed_line(found.execution, result.waveNumber, found.paused.approval)
 
 
-def closed_line(execution: Execution, wave: int) -> tuple[str, str]:
-    """Who decided the pause before ``wave`` and why, or that it expired undecided."""
+def closed_line(execution: Execution, wave: int, approval: Approval | None = None) -> tuple[str, str]:
+    """Who decided the pause before ``wave`` and why (as the execution records it, or as its
+    approval does until the record has it), or that it expired undecided."""
     decided = [d for d in execution.decisions if d.waveNumber == wave]
-    if not decided:
-        return EXPIRED_LINE, ""
-    last = decided[-1]
-    return decision_line(last.action, last.decidedBy, last.channel, last.decidedAt, already=True), last.reason
-
-
-def _closed_pause(found: Target, wave: int) -> Pause:
-    """The decided pause as it was: before the wave, or after it failed (its failed servers named)."""
-    named = next((w for w in found.execution.waves if w.waveNumber == wave), None)
-    if named is None:
-        return Pause(found.execution.planName, wave, "")
-    failed = named.status in ("FAILED", "SKIPPED") or bool(named.attempts)
-    return Pause(
-        found.execution.planName,
-        wave,
-        named.protectionGroupName,
-        kind=found.execution.pause_kind(wave, failed=failed),
-        message=named.message if failed else "",
-    )
-
-
-def show(
-    client: WebClient, metadata: PauseFormMetadata, blocks: list[Any], line: str, user_id: str
-) -> Reply | None:
-    """Update the pause message in place; an ephemeral one (``/dr status``) cannot be updated, so
-    the line is the answer instead (as it is when Slack refuses the update: the decision stands).
-    From the App Home, the home is published again with the line on top."""
-    if metadata.home:
-        publish_home(client, user_id, escape(line))
-        return None
-    if metadata.ephemeral or not metadata.ts:
-        return Reply(line)
-    try:
-        client.chat_update(
-            channel=metadata.channel,
-            ts=metadata.ts,
-            text=escape(line),
-            blocks=[b.to_dict() for b in blocks],
+    if decided:
+        last = decided[-1]
+        line = decision_line(last.action, last.decidedBy, last.channel, last.decidedAt, already=True)
+        return line, last.reason
+    if (
+        approval is not None
+        and approval.status != "PENDING"
+        and approval.waveNumber == wave
+        and approval.decidedBy
+    ):
+        line = decision_line(
+            approval.action, approval.decidedBy, approval.decidedVia, approval.decidedAt, already=True
         )
-    except SlackClientError as exc:
-        logger.warning("pause message not updated", extra={"error": type(exc).__name__})
-        return Reply(line)
-    return None
+        return line, ""
+    return EXPIRED_LINE, ""
+
+
+def told(line: str, reason: str) -> Reply:
+    """The voter's answer: the line, and the reason shown with it."""
+    why = [markdown_context(f"Reason: {escape(reason)}")] if reason else []
+    return Reply(line, [section(line), *why])

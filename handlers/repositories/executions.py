@@ -4,6 +4,7 @@ decisions and cancellations can touch one execution without overwriting each oth
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from handlers import aws
@@ -31,6 +32,16 @@ _NOT_FINISHED = "attribute_exists(executionId) AND NOT #status IN (:t0, :t1, :t2
 SLACK_REFS = ("slackChannel", "slackParentTs", "slackPauseTs", "slackPauseWave")
 
 
+@dataclass(frozen=True)
+class StoredExecution:
+    """An execution as its item holds it, with what the item keeps outside the model: the open
+    pause's approval id and where the Slack notifier posted (:data:`SLACK_REFS`)."""
+
+    execution: Execution
+    pending_approval_id: str | None
+    slack_refs: dict[str, str]
+
+
 class ExecutionRepository:
     def __init__(self, table: Any = None) -> None:
         self._table = table or aws.table("executions_table")
@@ -44,6 +55,15 @@ class ExecutionRepository:
     def get(self, execution_id: str) -> Execution | None:
         item = self._raw(execution_id)
         return Execution.model_validate(item) if item else None
+
+    def get_stored(self, execution_id: str) -> StoredExecution | None:
+        """The execution and what its item keeps outside the model, in one read."""
+        item = self._raw(execution_id)
+        if not item:
+            return None
+        approval_id = str(item["pendingApprovalId"]) if item.get("pendingApprovalId") else None
+        refs = {k: str(item[k]) for k in SLACK_REFS if item.get(k)}
+        return StoredExecution(Execution.model_validate(item), approval_id, refs)
 
     def page(self, account_id: str, *, limit: int = 50, token: str | None = None) -> Page[Execution]:
         items, next_token = query_account(

@@ -82,9 +82,7 @@ def test_the_pause_message_and_the_reason_form_show_the_votes(paused, bot, orche
 
 def test_a_vote_event_updates_the_pause_message_in_place(paused, bot, orchestration):
     from bot import notifier
-    from handlers.accounts.account_context import Caller
     from handlers.repositories.executions import ExecutionRepository
-    from tests.conftest import ACCOUNT_A
 
     # Given the posted pause message, then a vote recorded (the quorum work publishes "vote")
     orchestration.wait_for_event("pause")
@@ -93,9 +91,9 @@ def test_a_vote_event_updates_the_pause_message_in_place(paused, bot, orchestrat
     _record_votes(paused, 2, [ALICE])
     refs = ExecutionRepository().slack_refs(paused)
     event = next(e for e in orchestration_events(bot) if e.eventType == "pause")
-    caller = Caller(account_id=ACCOUNT_A, principal="t", source="system")
+    execution = ExecutionRepository().get(paused)
     # When the notifier handles the vote
-    notifier.update_votes(paused, refs, notifier.open_pause(caller, event, [APPROVER, OPERATOR]))
+    notifier.update_votes(paused, refs, notifier.open_pause(execution, event, [APPROVER, OPERATOR]))
     # Then the same message shows it, buttons kept
     updated = bot.fake.messages[message["ts"]]
     assert "1 of 2 approvals: @alice" in text_of(updated) and _buttons(updated)
@@ -172,10 +170,15 @@ def test_a_slack_vote_stops_the_pause_message_waiting_for_its_voter(orchestratio
     # When the approver votes Resume with its reason form
     value = _buttons(message)[ids.APPROVAL_RESUME]
     bot.click(ids.APPROVAL_RESUME, value, user=APPROVER, user_name="alice", message_ts=message["ts"])
+    updates = len(bot.fake.calls_to("chat.update"))
     bot.submit_form(bot.opened_form(), "looks good", user=APPROVER, user_name="alice")
+    # Then the voter is told their vote counted, and the listener leaves the message to the notifier
+    (told,) = bot.fake.calls_to("chat.postEphemeral")
+    assert told["user"] == APPROVER and "Your vote counted: 1 of 2 votes to resume: @alice" in text_of(told)
+    assert len(bot.fake.calls_to("chat.update")) == updates
     orchestration.wait_for_event("vote")
     bot.pump()
-    # Then the message counts it and waits only for the other approver
+    # And the message (the notifier's) counts it and waits only for the other approver
     shown = text_of(bot.fake.messages[message["ts"]])
     assert "1 of 2 approvals: @alice (looks good)" in shown
     assert f"waiting for <@{OPERATOR}>" in shown and f"<@{APPROVER}>" not in shown

@@ -58,6 +58,7 @@ def test_the_pause_message_has_resume_and_cancel_buttons(paused, bot):
 
 
 def test_resume_from_slack_updates_the_message_and_the_run_finishes(paused, bot, orchestration):
+    updates = len(bot.fake.calls_to("chat.update"))
     bot.decide(
         ids.APPROVAL_RESUME,
         paused["value"],
@@ -65,6 +66,11 @@ def test_resume_from_slack_updates_the_message_and_the_run_finishes(paused, bot,
         user_name="alice",
         message_ts=paused["message"]["ts"],
     )
+    # the clicker is told at once; the pause message is the notifier's to update
+    (told,) = bot.fake.calls_to("chat.postEphemeral")
+    assert told["user"] == APPROVER and "Resumed by @alice via slack at " in text_of(told)
+    assert len(bot.fake.calls_to("chat.update")) == updates
+    bot.pump()
     message = bot.fake.messages[paused["message"]["ts"]]
     assert _buttons(message) == [] and "Resumed by @alice via slack at " in text_of(message)
     finished = execution_status(paused["executionId"], TERMINAL)
@@ -98,10 +104,10 @@ def test_a_decision_by_email_updates_the_slack_pause_message(paused, bot, orches
     message = bot.fake.messages[paused["message"]["ts"]]
     assert _buttons(message) == [] and "Cancelled by dr@example.com via email at" in text_of(message)
     # a late click is told who decided, and changes nothing
+    shown = text_of(message)
     bot.click(ids.APPROVAL_RESUME, paused["value"], user=APPROVER, message_ts=paused["message"]["ts"])
-    assert "Already cancelled by dr@example.com via email at" in text_of(
-        bot.fake.messages[paused["message"]["ts"]]
-    )
+    assert "Already cancelled by dr@example.com via email at" in bot.last_reply()
+    assert text_of(bot.fake.messages[paused["message"]["ts"]]) == shown
 
 
 def test_slack_and_email_racing_have_one_winner_shown_in_both(paused, bot, orchestration):

@@ -1,5 +1,5 @@
 """A failed wave's pause in Slack: Retry / Skip / Cancel buttons, approver-checked and bound to the
-channel's account; the message updated in place with who decided."""
+channel's account; the message updated in place (by the notifier) with who decided."""
 
 from __future__ import annotations
 
@@ -51,6 +51,7 @@ def test_retry_from_slack_after_the_servers_recover_succeeds(failed, bot, orches
     finished = execution_status(failed["executionId"], TERMINAL)
     assert finished["status"] == "SUCCEEDED" and finished["waves"][0]["retries"] == 1
     assert (finished["decisions"][0]["action"], finished["decisions"][0]["decidedBy"]) == ("retry", "@alice")
+    bot.pump()
     updated = bot.fake.messages[failed["message"]["ts"]]
     assert not buttons(updated) and "Retried by @alice via slack" in text_of(updated)
 
@@ -63,8 +64,12 @@ def test_skip_from_slack_runs_the_next_wave(failed, bot):
     # and a late Retry on the same message says who skipped it, changing nothing
     retry = buttons(failed["message"])[ids.WAVE_RETRY]
     bot.click(ids.WAVE_RETRY, retry, user=APPROVER, user_name="bob", message_ts=failed["message"]["ts"])
-    late = text_of(bot.fake.messages[failed["message"]["ts"]])
-    assert "Already skipped by @alice via slack" in late and "wave 1" in late and "failed" in late
+    assert "Already skipped by @alice via slack" in bot.last_reply()
+    # the message (the notifier's) shows the failed wave's pause and who skipped it
+    bot.pump()
+    shown = text_of(bot.fake.messages[failed["message"]["ts"]])
+    assert "Skipped by @alice via slack" in shown and "wave 1" in shown and "failed" in shown
+    assert not buttons(bot.fake.messages[failed["message"]["ts"]])
     assert [d["action"] for d in call_api("GET", f"/executions/{failed['executionId']}")[1]["decisions"]] == [
         "skip"
     ]
