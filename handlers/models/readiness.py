@@ -17,6 +17,7 @@ CheckName = Literal[
     "permissions",
     "drs_initialized",
     "native_copy",
+    "hooks_resolvable",
 ]
 CheckStatus = Literal["PASS", "WARN", "FAIL"]
 

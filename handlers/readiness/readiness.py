@@ -25,7 +25,7 @@ from handlers.models.readiness import Check, Readiness
 from handlers.models.recovery_plan import RecoveryPlan
 from handlers.plans.group_servers import group_server_ids, selects_nothing
 from handlers.plans.recovery_plans import get_recovery_plan
-from handlers.readiness import native_copy, readiness_permissions
+from handlers.readiness import hooks_resolvable, native_copy, readiness_permissions
 from handlers.readiness import readiness_checks as checks
 from handlers.readiness.readiness_checks import Member
 from handlers.repositories.protection_groups import ProtectionGroupRepository
@@ -42,6 +42,7 @@ PASSED = {  # the one PASS line of a check with no problem, in the order the che
     "drs_initialized": "",
     "snapshot_available": "every server has a recovery snapshot at or before {moment}",
     "native_copy": "",  # handlers/readiness/native_copy.py answers for itself
+    "hooks_resolvable": "",  # handlers/readiness/hooks_resolvable.py answers for itself
 }
 RANK = {name: n for n, name in enumerate(PASSED)}
 
@@ -74,6 +75,7 @@ def assess(plan: RecoveryPlan, moment: datetime | None = None) -> Assessment:
         chosen.update(found)
         resolved += members
     checked += native_copy.checks(plan)
+    checked += hooks_resolvable.checks(plan)
     names = {c.check for c in checked}
     for name, text in PASSED.items():
         if name not in names and text and (moment is not None or name != "snapshot_available"):
@@ -159,7 +161,8 @@ def _assess_target(
         described = drs.describe_source_servers(client, checks.unique(members))
     except (ClientError, BotoCoreError, drs.DrsCallError) as exc:
         unreadable = _unreadable("server_exists", "FAIL", "DescribeSourceServers", exc, where)
-        return {}, [], [unreadable, *readiness_permissions.target_checks(target, session)]
+        hooks = hooks_resolvable.needs(plan, target)
+        return {}, [], [unreadable, *readiness_permissions.target_checks(target, session, hooks)]
     problems += checks.overlaps(members)
     waves: dict[int, int] = defaultdict(int)
     for m in members:
@@ -176,7 +179,7 @@ def _assess_target(
     quota_problems = checks.quotas(dict(waves), jobs or [], limits)
     summary = checks.quota_summary(dict(waves), limits)
     problems += quota_problems or [Check(check="quotas", status="PASS", message=summary)]
-    problems += readiness_permissions.target_checks(target, session)
+    problems += readiness_permissions.target_checks(target, session, hooks_resolvable.needs(plan, target))
     if moment is None:
         return {}, members, problems
     found = _snapshots(client, [m for m in members if m.server_id in described], moment, where, problems)

@@ -61,9 +61,12 @@ class Need:
     action: str
     resource_type: str = ""
     context: Context = ()
+    arn: str = ""  # one resource's ARN after "arn:<partition>:" (a wave hook's function or document)
 
     def resource_arn(self, partition: str, region: str, account: str) -> str:
         """An ARN of ``resource_type`` in ``account`` for the simulation (``*`` for none)."""
+        if self.arn:
+            return f"arn:{partition}:{self.arn}"
         if self.action == "iam:PassRole":
             return f"arn:{partition}:iam::{account}:role/service-role/{self.resource_type}"
         if not self.resource_type:
@@ -217,8 +220,10 @@ SIMULATE = "iam:SimulatePrincipalPolicy"
 _DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
 
 
-def target_checks(target: drs.DrsTarget, session_name: str) -> list[Check]:
-    """``permissions`` and ``drs_initialized`` for one account and region, as the run's role."""
+def target_checks(target: drs.DrsTarget, session_name: str, extra: tuple[Need, ...] = ()) -> list[Check]:
+    """``permissions`` and ``drs_initialized`` for one account and region, as the run's role
+    (``extra``: what the plan's wave hooks need there besides :data:`RUN_NEEDS`,
+    handlers/readiness/hooks_resolvable.py)."""
     where = f"account {target.account_id} ({target.region})"
     role_arn = run_role_arn(target)
     try:
@@ -233,7 +238,7 @@ def target_checks(target: drs.DrsTarget, session_name: str) -> list[Check]:
             Check(check="permissions", status="FAIL", message=message),
             Check(check="drs_initialized", status="WARN", message=f"not checked in {where}: {message}"),
         ]
-    return [_permissions(iam, role_arn, target, where), _initialized(drs_client, where)]
+    return [_permissions(iam, role_arn, target, where, extra), _initialized(drs_client, where)]
 
 
 def run_role_arn(target: drs.DrsTarget) -> str:
@@ -268,7 +273,9 @@ def _clients(target: drs.DrsTarget, session_name: str) -> tuple[Any, Any]:
     )
 
 
-def _permissions(iam: Any, role_arn: str, target: drs.DrsTarget, where: str) -> Check:
+def _permissions(
+    iam: Any, role_arn: str, target: drs.DrsTarget, where: str, extra: tuple[Need, ...] = ()
+) -> Check:
     if not role_arn:
         message = (
             f"not checked in {where}: ORCHESTRATOR_ROLE_ARN (the orchestrator's role, which runs DRS "
@@ -277,7 +284,7 @@ def _permissions(iam: Any, role_arn: str, target: drs.DrsTarget, where: str) -> 
         return Check(check="permissions", status="WARN", message=message)
     unchecked = f"the permissions of role {role_arn} in {where} could not be simulated"
     try:
-        denied = denied_needs(iam, role_arn, target)
+        denied = denied_needs(iam, role_arn, target, extra)
     except (ClientError, BotoCoreError) as exc:
         message = f"{unchecked}: {SIMULATE} failed ({_cause(exc)})"
         if isinstance(exc, ClientError) and _code(exc) in _DENIED_CODES:
@@ -294,7 +301,7 @@ def _permissions(iam: Any, role_arn: str, target: drs.DrsTarget, where: str) -> 
             "as cfn/drs-target-role.yaml's drs-launches and drs-recovery policies do"
         )
         return Check(check="permissions", status="FAIL", message=message)
-    count = len({n.action for n in RUN_NEEDS})
+    count = len({n.action for n in (*RUN_NEEDS, *extra)})
     message = (
         f"role {role_arn} in {where} may make all {count} actions the run needs (simulated with the "
         "via-DRS context)"
@@ -302,12 +309,12 @@ def _permissions(iam: Any, role_arn: str, target: drs.DrsTarget, where: str) -> 
     return Check(check="permissions", status="PASS", message=message)
 
 
-def denied_needs(iam: Any, role_arn: str, target: drs.DrsTarget) -> list[Need]:
-    """The needs of :data:`RUN_NEEDS` the role's policies do not allow: one
+def denied_needs(iam: Any, role_arn: str, target: drs.DrsTarget, extra: tuple[Need, ...] = ()) -> list[Need]:
+    """The needs of :data:`RUN_NEEDS` (and ``extra``) the role's policies do not allow: one
     ``SimulatePrincipalPolicy`` per request context, each with its actions and resources."""
     partition = role_arn.split(":")[1] if role_arn.startswith("arn:") else "aws"
     by_context: dict[Context, list[Need]] = defaultdict(list)
-    for need in RUN_NEEDS:
+    for need in (*RUN_NEEDS, *extra):
         by_context[need.context].append(need)
     denied: list[Need] = []
     for context, needs in by_context.items():
