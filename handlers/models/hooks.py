@@ -158,6 +158,12 @@ class WaveHooks(Model):
     def count(self) -> int:
         return len(self.before) + len(self.after)
 
+    def history_costs(self) -> tuple[tuple[tuple[int, bool], ...], tuple[tuple[int, bool], ...]]:
+        """(before, after) as the run's history budget counts them (handlers/core/run_limits.py):
+        each hook's timeout, and whether it is looked at until it ends (all but ``lambda``)."""
+        before = tuple((h.timeoutMinutes, h.type != "lambda") for h in self.before)
+        return before, tuple((h.timeoutMinutes, h.type != "lambda") for h in self.after)
+
 
 class HookRun(Model):
     """One attempt of one hook, as the wave records it (``hooks: [...]``)."""

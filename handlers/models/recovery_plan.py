@@ -78,12 +78,19 @@ def _ordered_waves(waves: list[WaveInput]) -> list[WaveInput]:
     return sorted(waves, key=lambda w: w.waveNumber)
 
 
+def _history_budget(waves: list[WaveInput]) -> list[WaveInput]:
+    """The waves' hooks count in the run's history (handlers/core/run_limits.py)."""
+    run_limits.check_history_budget([w.hooks.history_costs() if w.hooks else ((), ()) for w in waves])
+    return waves
+
+
 # At most run_limits.MAX_WAVES: the longest run must fit one Step Functions execution.
 Waves = Annotated[
     list[WaveInput],
     Field(min_length=1),
     AfterValidator(run_limits.check_wave_count),
     AfterValidator(_ordered_waves),
+    AfterValidator(_history_budget),
 ]
 Approvers = Annotated[list[SlackApproverId], Field(max_length=50)]
 ReasonRule = Literal["never", "cancel", "always"]

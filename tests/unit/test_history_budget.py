@@ -84,6 +84,22 @@ def polls_per_attempt() -> int:
 
 
 def longest_run(asl: dict[str, Any]) -> dict[str, int]:
+    found = parts(asl)
+    waves = run_limits.MAX_WAVES
+    tasks = found["run"][1] + waves * found["wave"][1]
+    events = found["run"][0] + waves * found["wave"][0] + int(tasks * RETRIED_SHARE) * TASK_RETRY
+    return {
+        "events": events,
+        "polls_per_attempt": polls_per_attempt(),
+        "poll_events": found["poll"][0],
+        "tasks": tasks,
+    }
+
+
+def parts(asl: dict[str, Any]) -> dict[str, tuple[int, int]]:
+    """(events, tasks) of a run's parts: the run without its waves (start, Map, ending, the retries),
+    one wave as long as it may be, a poll of a wave, and the hooks' parts (a phase, a hook failed,
+    paused and skipped, a look at a running hook)."""
     top = asl["States"]
     inner = top["RunWaves"]["ItemProcessor"]["States"]
     # a wave: the iteration, its pause and decision, its start - up to the poll loop
@@ -113,23 +129,34 @@ def longest_run(asl: dict[str, Any]) -> dict[str, int]:
         )[0],
     )
     polls = polls_per_attempt()
-    waves, retries = run_limits.MAX_WAVES, run_limits.MAX_RETRIES_PER_RUN
-    tasks = (
-        start_tasks
-        + waves * (wave_in_tasks + polls * poll_tasks + skip_tasks)
-        + retries * (retry_tasks + polls * poll_tasks)
-        + 3
+    retries = run_limits.MAX_RETRIES_PER_RUN
+    run = (
+        EXECUTION + start + MAP + retries * (retry + polls * poll) + ending,
+        start_tasks + retries * (retry_tasks + polls * poll_tasks) + 3,
     )
-    events = (
-        EXECUTION
-        + start
-        + MAP
-        + waves * (ITERATION + wave_in + polls * poll + skip + wave_out)
-        + retries * (retry + polls * poll)
-        + ending
-        + int(tasks * RETRIED_SHARE) * TASK_RETRY
+    wave = (
+        ITERATION + wave_in + polls * poll + skip + wave_out,
+        wave_in_tasks + polls * poll_tasks + skip_tasks,
     )
-    return {"events": events, "polls_per_attempt": polls, "poll_events": poll, "tasks": tasks}
+    # hooks: a phase begins (a Pass) and ends with the RunHook that finds no hook left
+    phase = walk(inner, "BeginBeforeHooks", "StartWave", {"HookNext?": "StartWave"})
+    # a hook runs, fails, pauses for a decision and is skipped; the next RunHook is the next hook's
+    hook = walk(
+        inner,
+        "RunHook",
+        "RunHookAgain",
+        {"HookNext?": "WaitForHookDecision", "RetryOrSkipHook?": "SkipHook", "SkipHook": "RunHookAgain"},
+    )
+    # a look at a running hook: round the loop once
+    look = walk(inner, "WaitForHook", "HookNext?")
+    return {
+        "run": run,
+        "wave": wave,
+        "poll": (poll, poll_tasks),
+        "phase": (phase[0] - cost(inner["BeginBeforeHooks"]) + cost(inner["BeginAfterHooks"]), phase[1]),
+        "hook": hook,
+        "hook_poll": (look[0] + cost(inner["HookNext?"]), look[1]),
+    }
 
 
 def _loop(inner: dict[str, Any]) -> tuple[int, int]:
@@ -167,3 +194,57 @@ def test_without_back_off_the_same_run_would_not_fit(asl, monkeypatch):
     # the budget is real: polled every 30 s, the longest run would overflow the history
     monkeypatch.setenv("DRS_POLL_MAX_SECONDS", "30")
     assert longest_run(asl)["events"] > run_limits.HISTORY_EVENT_LIMIT
+
+
+def test_the_budget_the_product_checks_plans_against_is_the_asls(asl: dict[str, Any]) -> None:
+    # Given the ASL's parts counted with the deployed poll settings
+    found = parts(asl)
+    # Then handlers/core/run_limits.py holds the same counts (a state added to a loop shows up here)
+    assert {k: v for k, v in found.items() if k != "poll"} == {
+        "run": (run_limits.RUN_EVENTS, run_limits.RUN_TASKS),
+        "wave": (run_limits.WAVE_EVENTS, run_limits.WAVE_TASKS),
+        "phase": (run_limits.HOOKS_PHASE_EVENTS, run_limits.HOOKS_PHASE_TASKS),
+        "hook": (run_limits.HOOK_EVENTS, run_limits.HOOK_TASKS),
+        "hook_poll": (run_limits.HOOK_POLL_EVENTS, run_limits.HOOK_POLL_TASKS),
+    }
+    settings = Settings()
+    assert (
+        settings.hook_poll_seconds,
+        settings.drs_poll_max_seconds,
+    ) == (run_limits.HOOK_POLL_SECONDS, run_limits.POLL_MAX_SECONDS)
+    # and its longest run of MAX_WAVES waves without hooks is the one counted above
+    no_hooks: tuple[tuple[run_limits.HookCost, ...], tuple[run_limits.HookCost, ...]] = ((), ())
+    assert run_limits.run_events([no_hooks] * run_limits.MAX_WAVES) == longest_run(asl)["events"]
+
+
+def test_a_hook_looked_at_for_its_longest_timeout_costs_less_than_a_retried_wave(asl: dict[str, Any]) -> None:
+    # the run's retries are counted as full wave attempts, so a retried hook needs no budget of its own
+    found = parts(asl)
+    longest_hook = run_limits.hook_polls(120) * run_limits.HOOK_POLL_EVENTS + run_limits.HOOK_EVENTS
+    assert longest_hook < polls_per_attempt() * found["poll"][0]
+    # a 120-minute hook is looked at about 29 times (15 s, backing off to 5 minutes), not 480
+    assert 25 <= run_limits.hook_polls(120) <= 32
+
+
+def test_hooks_count_in_the_budget_and_a_plan_they_would_push_past_it_is_refused_naming_why() -> None:
+    automation = (120, True)
+    # a few waves with the hooks most plans have fit, with plenty to spare
+    usual = [(((15, False),), ((15, True), (10, True))) for _ in range(5)]
+    assert run_limits.run_events(usual) < 0.5 * run_limits.HISTORY_EVENT_LIMIT
+    run_limits.check_history_budget(usual)
+    # every hook costs: the same waves with more hooks take more events
+    assert run_limits.run_events(usual) > run_limits.run_events([((), ())] * 5)
+    # three waves of ten before and ten after automations of 120 minutes could not fit
+    heavy = [((automation,) * 10, (automation,) * 10) for _ in range(3)]
+    assert run_limits.run_events(heavy) > run_limits.HISTORY_SHARE * run_limits.HISTORY_EVENT_LIMIT
+    with pytest.raises(ValueError) as refused:
+        run_limits.check_history_budget(heavy)
+    message = str(refused.value)
+    assert "60 hooks could push a run past Step Functions' 25,000 history events" in message
+    assert "use fewer hooks or shorter timeoutMinutes" in message and "wave 1's hooks take" in message
+    # the same hooks as lambda hooks (invoked once, never looked at again) fit
+    run_limits.check_history_budget([(((15, False),) * 10, ((15, False),) * 10) for _ in range(3)])
+    # and at MAX_WAVES there is room for a few hooks, not for many long automations
+    run_limits.check_history_budget([(((), ((15, True),)))] + [((), ())] * (run_limits.MAX_WAVES - 1))
+    with pytest.raises(ValueError):
+        run_limits.check_history_budget([((), (automation,) * 10)] * run_limits.MAX_WAVES)
