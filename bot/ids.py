@@ -23,6 +23,8 @@ CANCEL_EXECUTION_CONFIRM = "cancel_execution_confirm"
 # A finished drill's cleanup (its final message, /dr cleanup, the cleanup reminder) and the
 # reminder's keep. Value = execution id; acts only for operators, in the channel's account.
 DRILL_CLEANUP = "drill_cleanup"
+# "Export to DRS" under /dr plan <name> (bot/listeners/native_plans.py). Value = plan id; operators only.
+EXPORT_NATIVE = "export_native"
 DRILL_KEEP = "drill_keep"
 # The "/dr plan <name> approvers" form (its blocks are the plan form's approver blocks below).
 PLAN_APPROVERS_VIEW = "plan_approvers"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from slack_sdk.models.views import View
 
-from bot import parsing, subcommands
+from bot import native_plans, parsing, subcommands
 from bot.access import EVERYONE, Permission, operators_may
 from bot.blocks.common import Reply
 from bot.identity import SlackUser
@@ -83,6 +83,13 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "{cmd} plan <name|id>: waves, groups, servers, subscription, approvers, last execution",
         parsing.plan_name,
         subcommands.show_plan,
+    ),
+    Subcommand(
+        "import",
+        "{cmd} import <native plan name>: a DRS native recovery plan as groups and a plan",
+        parsing.plan_name,
+        native_plans.import_native,
+        operators_may("import native plans"),
     ),
     Subcommand(
         "check",

@@ -22,6 +22,7 @@ from bot.blocks.executions import (
     status_text,
 )
 from bot.blocks.modal import plan_create_view
+from bot.blocks.native_plans import export_button
 from bot.blocks.readiness import readiness_reply
 from bot.identity import SlackUser, caller_for, person_for
 from bot.lookup import all_groups, all_plans, find_group, find_plan, last_execution
@@ -111,7 +112,7 @@ def show_plan(user: SlackUser, command: Command) -> Reply:
     if not plan.approvers:
         people += " (operators: the plan names no approvers)"
     details = catalog.plan_details(plan, servers, last_execution(caller, plan.planId), people, tags)
-    return Reply(f"Recovery plan {plan.planName}", details)
+    return Reply(f"Recovery plan {plan.planName}", [*details, export_button(plan.planId, plan.planName)])
 
 
 def run_plan(user: SlackUser, command: Command) -> Reply:

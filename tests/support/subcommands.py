@@ -15,6 +15,7 @@ EXAMPLES = {
     "plan": "plan Payments failover",
     "run": "run Payments recovery",
     "check": "check Payments failover",
+    "import": "import Payments native",
     "status": "status",
     "report": "report exec-1",
     "cancel": "cancel exec-1",

@@ -57,6 +57,7 @@ def test_changing_subcommands_are_for_operators_and_say_what() -> None:
         "plan create": "create plans",
         "plan approvers": "change plan approvers",
         "run": "start executions",
+        "import": "import native plans",
         "cancel": "cancel executions",
         "cleanup": "clean drills up",
         "subscribe": "change subscriptions",

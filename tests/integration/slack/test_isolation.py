@@ -39,6 +39,7 @@ ACTION_CASES: dict[str, Callable[[Estate], str]] = {
     ids.CANCEL_EXECUTION_CONFIRM: lambda a: a.execution_id,
     ids.DRILL_CLEANUP: lambda a: a.execution_id,
     ids.DRILL_KEEP: lambda a: a.execution_id,
+    ids.EXPORT_NATIVE: lambda a: a.plan_id,
 }
 # a plan form whose first wave is A's group; a reason form naming A's paused execution (below)
 # and an approvers form naming A's plan
@@ -52,6 +53,7 @@ COMMAND_CASES = {
     "plan approvers": "plan {a.plan_id} approvers",
     "run": "run {a.plan_id}",
     "check": "check {a.plan_id}",
+    "import": "import {a.plan_id}",  # B's channel sees B's native plans only
     "status": "status {a.execution_id}",
     "report": "report {a.execution_id}",
     "cancel": "cancel {a.execution_id}",
