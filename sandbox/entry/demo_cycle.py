@@ -1,7 +1,9 @@
 """The whole drill cycle around :mod:`sandbox.entry.demo_story`'s run: readiness before, the point in time
-each server launched from, the report, the cleanup, readiness again, and a failed wave retried.
+each server launched from, the report, the cleanup, readiness again; then a failing hook retried and
+skipped (:mod:`sandbox.entry.demo_hooks`), the two-person recovery (:mod:`sandbox.entry.demo_recovery`)
+and its way home (:mod:`sandbox.entry.demo_failback`).
 
-Over HTTP only, as the story: the REST API, ``/_sandbox/faults`` and ``/_sandbox/drs-state``.
+Over HTTP only, as the story: the REST API and ``/_sandbox/drs-state``.
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ import json
 import re
 from typing import Any
 
-from sandbox.entry.demo_recovery import TwoPersonRecovery
+from sandbox.entry.demo_failback import HomeComing
+from sandbox.entry.demo_hooks import FailingHook
 from sandbox.entry.demo_story import http
 
 
-class DrillCycle(TwoPersonRecovery):
+class DrillCycle(FailingHook, HomeComing):
     def play(self) -> None:
         self.create_groups_and_plan()
         self.readiness_before()
@@ -23,19 +26,24 @@ class DrillCycle(TwoPersonRecovery):
         self.the_report()
         self.the_cleanup()
         self.readiness_after()
-        self.retried_wave()
+        self.failing_hook()
         self.two_person_recovery(self.groups)
+        self.failback_and_reprotect()
 
     # -- before and after the run ----------------------------------------------------------------
     def readiness(self, plan_id: str) -> dict[str, Any]:
         return dict(self.api("GET", f"/recovery-plans/{plan_id}/readiness"))
 
     def readiness_before(self) -> None:
-        with self.timeline.step("readiness before the drill: ready") as notes:
+        with self.timeline.step("readiness before the drill: ready, the hook's function found") as notes:
             found = self.readiness(self.plan_id)
             if found["ready"] is not True:
                 raise AssertionError(f"not ready: {found['checks']}")
+            hooks = [c for c in found["checks"] if c["check"] == "hooks_resolvable"]
+            if [c["status"] for c in hooks] != ["PASS"]:
+                raise AssertionError(f"the after-hook's function was not found: {hooks}")
             notes.append(f"{len(found['checks'])} checks, {_statuses(found)}")
+            notes.append(f"hooks_resolvable: {hooks[0]['message']}")
 
     def snapshots_used(self) -> None:
         if not self.point_in_time:
@@ -79,23 +87,6 @@ class DrillCycle(TwoPersonRecovery):
                 raise AssertionError(f"still live in DRS: {live}")
             notes.append(str(cleanup.get("message") or cleanup["status"]))
 
-    def _cleanup_done(self) -> dict[str, Any] | None:
-        cleanup = self.execution().get("cleanup") or {}
-        return cleanup if cleanup.get("status") == "COMPLETED" else None
-
-    def _live_instances(self) -> list[str]:
-        state = json.loads(http("GET", self.info["drsStateUrl"])[1])[self.info["accounts"][0]]
-        ours = {
-            j["jobID"]
-            for j in state["jobs"]
-            if j.get("tags", {}).get("drs-chatops:execution") == self.execution_id
-        }
-        return [
-            i["recoveryInstanceID"]
-            for i in state["recoveryInstances"]
-            if i.get("jobID") in ours and i["state"] != "TERMINATED"
-        ]
-
     def readiness_after(self) -> None:
         with self.timeline.step("readiness after cleanup: no leftover drill instances") as notes:
             found = self.readiness(self.plan_id)
@@ -103,50 +94,6 @@ class DrillCycle(TwoPersonRecovery):
             if leftover != ["PASS"]:
                 raise AssertionError(f"leftover_drill_instances is {leftover}")
             notes.append(f"ready {found['ready']}: {_statuses(found)}")
-
-    # -- a failed wave, retried ------------------------------------------------------------------
-    def retried_wave(self) -> None:
-        failing = self.info["failingSourceServers"][0]
-        with self.timeline.step(
-            f"a one-wave plan with a failing server ({failing}): the wave fails, it pauses"
-        ) as notes:
-            group = self.api(
-                "POST",
-                "/protection-groups",
-                {"groupName": "Demo flaky", "sourceServerIds": [failing]},
-                (201,),
-            )
-            body = {
-                "planName": "Demo: flaky wave",
-                "waves": [{"waveNumber": 1, "protectionGroupId": group["groupId"]}],
-            }
-            plan = self.api("POST", "/recovery-plans", body, (201,))
-            started = self.api("POST", "/executions", {"planId": plan["planId"]}, (200, 201, 202))
-            self.execution_id = started["executionId"]
-            paused = self.wait("the wave_failed pause", self._wave_failed)
-            wave = paused["waves"][0]
-            notes.append(f"wave 1 {wave['status']}: {wave.get('message') or paused.get('statusReason')}")
-        try:
-            with self.timeline.step("the server recovers; POST /executions/{id}/retry; SUCCEEDED") as notes:
-                self._faults({"failingServers": "recover"})
-                self.api("POST", f"/executions/{self.execution_id}/retry", {}, (200, 202))
-                final = self.wait("the end", self._ended_execution)
-                retries = final["waves"][0]["retries"]
-                if final["status"] != "SUCCEEDED" or retries != 1:
-                    raise AssertionError(f"ended {final['status']} with retries {retries}")
-                notes.append(f"execution {self.execution_id}: SUCCEEDED, wave 1 retries {retries}")
-        finally:
-            self._faults({"failingServers": "fail"})
-
-    def _wave_failed(self) -> dict[str, Any] | None:
-        execution = self.execution()
-        pause = execution.get("pendingApproval") or {}
-        return execution if execution["status"] == "PAUSED" and pause.get("kind") == "wave_failed" else None
-
-    def _faults(self, body: dict[str, str]) -> None:
-        status, raw = http("POST", self.info["faultsUrl"], body)
-        if status != 200:
-            raise AssertionError(f"POST /_sandbox/faults answered {status}: {raw[:200]!r}")
 
 
 def _statuses(readiness: dict[str, Any]) -> str:

@@ -19,6 +19,15 @@ T = TypeVar("T")
 EMAIL = "dr-demo@example.com"
 PLAN = "Demo: payments failover"
 TIERS = ("Demo database", "Demo application", "Demo web")
+HOOK_FUNCTION = "drs-chatops-hook-sandbox"  # the sandbox's hook function (sandbox/runtime/hook_function.py)
+# Wave 1's gate in the drill: the wave completes when the function says the database answers.
+PASSING_HOOK = {
+    "name": "database answers",
+    "type": "lambda",
+    "functionName": HOOK_FUNCTION,
+    "payload": {"database": "payments"},
+    "timeoutMinutes": 2,
+}
 
 
 def http(method: str, url: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
@@ -119,12 +128,14 @@ class Story:
             notes.append(", ".join(f"{g['groupName']} ({len(g['sourceServerIds'])} servers)" for g in groups))
             self.groups = {str(g["groupName"]): str(g["groupId"]) for g in groups}
         with self.timeline.step(
-            "create a three-wave plan, pausing before wave 2, with Slack and email"
+            "create a three-wave plan, pausing before wave 2, with Slack and email, "
+            f"wave 1 gated by an after-hook (lambda {HOOK_FUNCTION})"
         ) as notes:
             waves = [
                 {"waveNumber": n, "protectionGroupId": g["groupId"], "pauseBeforeExecution": n == 2}
                 for n, g in enumerate(groups, start=1)
             ]
+            waves[0]["hooks"] = {"after": [PASSING_HOOK]}
             body = {
                 "planName": PLAN,
                 "waves": waves,
@@ -224,6 +235,7 @@ class Story:
             if final["status"] != "SUCCEEDED":
                 raise AssertionError(f"the execution ended {final['status']}: {final.get('statusReason')}")
             notes.append(", ".join(f"wave {w['waveNumber']} {w['status']}" for w in final["waves"]))
+        self.the_gate_passed(final)
         with self.timeline.step(f"the completion email reaches {EMAIL}") as notes:
             mail = self.wait("the completion email", lambda: self._completion_mail())
             notes.append(f"subject: {mail['subject']}")
@@ -235,9 +247,52 @@ class Story:
                 updated = self.wait("the updated pause message", lambda: self._decided(ts))
                 notes.append(f"message ts {ts}: {' / '.join(_texts(updated))}")
 
+    def the_gate_passed(self, final: dict[str, Any]) -> None:
+        """Wave 1's after-hook: one PASSED run on the record and its result line in the run's thread."""
+        name = PASSING_HOOK["name"]
+        with self.timeline.step(
+            f"wave 1's after-hook '{name}' PASSED: on the record and in the Slack thread"
+        ) as notes:
+            runs = final["waves"][0].get("hooks") or []
+            if [(r["name"], r["phase"], r["attempt"], r["status"]) for r in runs] != [
+                (name, "after", 1, "PASSED")
+            ]:
+                raise AssertionError(f"wave 1's hook runs: {json.dumps(runs)[:400]}")
+            notes.append(f"record: {runs[0]['phase']} hook {name} attempt 1 PASSED: {runs[0]['message']}")
+            if self.slack:
+                line = self.wait(
+                    "the hook's result in the thread", lambda: self._thread_line(f"hook {name}", "PASSED")
+                )
+                notes.append(f"thread: {line}")
+
+    def _thread_line(self, *needles: str) -> str | None:
+        """The text of the newest reply in a thread (of this execution's channel) holding every needle."""
+        for message in reversed(self.messages()):
+            text = str(message.get("text", ""))
+            if message.get("threadTs") and all(n in text for n in needles):
+                return text
+        return None
+
     def _ended_execution(self) -> dict[str, Any] | None:
         execution = self.execution()
         return None if execution["status"] in ("RUNNING", "PAUSED") else execution
+
+    def _cleanup_done(self) -> dict[str, Any] | None:
+        cleanup = self.execution().get("cleanup") or {}
+        return cleanup if cleanup.get("status") == "COMPLETED" else None
+
+    def _live_instances(self) -> list[str]:
+        state = json.loads(http("GET", self.info["drsStateUrl"])[1])[self.info["accounts"][0]]
+        ours = {
+            j["jobID"]
+            for j in state["jobs"]
+            if j.get("tags", {}).get("drs-chatops:execution") == self.execution_id
+        }
+        return [
+            i["recoveryInstanceID"]
+            for i in state["recoveryInstances"]
+            if i.get("jobID") in ours and i["state"] != "TERMINATED"
+        ]
 
     def _completion_mail(self) -> dict[str, Any] | None:
         found = [m for m in self.emails() if m["to"] == EMAIL and "drill completed" in m["subject"].lower()]

@@ -22,7 +22,7 @@ def test_the_demo_story_checks_out() -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=180,  # doctor, then the story
+        timeout=300,  # doctor, then the story (about 100 s on 2 busy cores)
         check=False,
     )
     output = done.stdout + done.stderr
@@ -40,11 +40,20 @@ def test_the_demo_story_checks_out() -> None:
         "Resume link",
         "SUCCEEDED",
         "completion email",
-        "readiness before the drill: ready",
+        "readiness before the drill: ready, the hook's function found",
+        "hooks_resolvable PASS",
         "the execution report: measured RTO",
         "cleanup: the drill's recovery instances are terminated",
         "readiness after cleanup: no leftover drill instances",
-        "wave 1 retries 1",
+        # the drill's gate: wave 1's after-hook passed, on the record
+        "wave 1's after-hook 'database answers' PASSED",
+        "after hook database answers attempt 1 PASSED",
+        # the failing gate: paused, skipped by email, the server launched once
+        "the hook FAILs, the run pauses (hook_failed)",
+        "its Skip link opens a confirmation page that changes nothing",
+        "POST /execution-callback -> 200, 'skipped'",
+        "'smoke test' attempt 1 FAILED, attempt 2 SKIPPED; the server was launched once",
+        "DRS launch jobs of the execution: 1 (",
     ):
         assert step in done.stdout, output
     if (ROOT / "cfn" / "bot.yaml").exists():
@@ -58,5 +67,19 @@ def test_the_demo_story_checks_out() -> None:
             "1 of 2 approvals",
             "2 of 2, it goes on",
             "both votes and reasons recorded",
+            # the failing gate retried from Slack: the hook again, never the servers
+            "@operator clicks Retry: the hook runs again (attempt 2), still FAILED, paused again",
+            "after hook smoke test (lambda, attempt 2) FAILED",
+            # the way home: reverse, ready, the FAILBACK behind the quorum, re-protect, cleanup
+            "reverse replication of the recovery",
+            "says ready: every reversed server CONTINUOUS",
+            "Ready to fail back",
+            "the FAILBACK waits for 2 approvals, nothing launched",
+            "Approve start on the FAILBACK's pause in Slack with a reason: 1 of 2",
+            "2 of 2, the failback starts",
+            "the FAILBACK SUCCEEDS: every wave launched in us-west-2",
+            "both records REPROTECTED",
+            "clean up the recovery region",
         ):
             assert step in done.stdout, output
+        assert "-> 409" in done.stdout, output  # cleanup before re-protect
