@@ -15,6 +15,8 @@ import logging
 import sys
 import threading
 import traceback
+import urllib.error
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -82,6 +84,8 @@ class Routes:
         name = invoke_api.function_name_from_path(path)
         if name is not None and method == "POST":
             return invoke_api.invoke(self._runtime(), name, body, headers.get("X-Amz-Invocation-Type"))
+        if path.startswith("/2015-03-31/functions/") and method == "GET":
+            return self.lambda_read(raw_path, headers)
         if path == "/_sandbox/faults":
             return self.faults(method, body)
         if path == "/_sandbox/drs-state/servers" and method == "POST":
@@ -99,6 +103,18 @@ class Routes:
         if method in ("GET", "HEAD"):
             return self.page(path)
         return _json(404, {"error": "NOT_FOUND", "message": f"the sandbox serves no {method} {path}"})
+
+    def lambda_read(self, raw_path: str, headers: dict[str, str]) -> Answer:
+        """A Lambda API read the workers make here (``AWS_ENDPOINT_URL_LAMBDA``), e.g. ``GetFunction``
+        for readiness ``hooks_resolvable``: moto's answer, which knows the deployed functions."""
+        forwarded = {k: v for k, v in headers.items() if k.lower() not in ("host", "content-length")}
+        moto = str(self.sandbox.info()["awsEndpoint"])
+        request = urllib.request.Request(moto + raw_path, headers=forwarded)  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - the embedded AWS
+                return response.status, dict(response.headers), response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), error.read()
 
     def faults(self, method: str, body: bytes) -> Answer:
         """``GET``: the faults in force; ``POST`` a :class:`sandbox.emulators.faults.FaultsChange`: change
