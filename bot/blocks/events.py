@@ -72,9 +72,17 @@ LINES: dict[EventType, Callable[[ExecutionEvent], str | None]] = {
     "wave_fail": lambda e: f"❌ {_wave(e)} failed: {e.message or 'servers failed to launch'}",
     "wave_failed_pause": lambda e: None,
     "wave_retry": lambda e: (
-        f"🔁 {decided(e)}{_why(e)}: wave {e.waveNumber or '?'} launches its failed servers again"
+        f"🔁 {decided(e)}{_why(e)}: hook {_hook(e)} of wave {e.waveNumber or '?'} runs again "
+        "(its servers are not launched again)"
+        if _hook(e)
+        else f"🔁 {decided(e)}{_why(e)}: wave {e.waveNumber or '?'} launches its failed servers again"
     ),
-    "wave_skip": lambda e: f"⏭️ {decided(e)}{_why(e)}: wave {e.waveNumber or '?'} skipped, the next wave runs",
+    "wave_skip": lambda e: (
+        f"⏭️ {decided(e)}{_why(e)}: failed hook {_hook(e)} of wave {e.waveNumber or '?'} skipped, "
+        "the wave goes on without it"
+        if _hook(e)
+        else f"⏭️ {decided(e)}{_why(e)}: wave {e.waveNumber or '?'} skipped, the next wave runs"
+    ),
     "complete": lambda e: _rto_first(e, f"✅ {e.mode} completed"),
     "fail": lambda e: _rto_first(e, f"❌ {e.mode} failed: {e.reason or 'see the execution status'}"),
     "timeout": lambda e: _rto_first(
@@ -92,6 +100,11 @@ LINES: dict[EventType, Callable[[ExecutionEvent], str | None]] = {
     "failback_started": failback_line,
     "failback_completed": failback_line,
 }
+
+
+def _hook(event: ExecutionEvent) -> str:
+    """The failed hook a Retry / Skip decided (a name of letters, digits, spaces and ._-), or ""."""
+    return event.wave.failedHook if event.wave else ""
 
 
 def policy_line(event: ExecutionEvent) -> str:

@@ -52,8 +52,27 @@ class Page:
 
 
 def _context(approval: Approval) -> dict[str, Any]:
-    """Everything a page shows comes from the approval's snapshot: one read per click."""
-    return {"approval": approval}
+    """Everything a page shows comes from the approval's snapshot: one read per click (a failed
+    hook's pause also reads the execution, for the hook's name and message)."""
+    return {"approval": approval, **_failed_hook(approval.kind, approval.executionId, approval.waveNumber)}
+
+
+def _failed_hook(kind: str, execution_id: str, wave_number: int) -> dict[str, str]:
+    """A ``hook_failed`` pause's hook: ``failedHook`` (its name) and ``hookMessage`` (its latest
+    result), as the wave records them (handlers/hooks/); empty for other pauses."""
+    if kind != "hook_failed":
+        return {}
+    from handlers.models.hooks import awaiting_decision
+    from handlers.repositories.executions import ExecutionRepository
+
+    execution = ExecutionRepository().get(execution_id)
+    waves = execution.waves if execution is not None else []
+    wave = next((w for w in waves if w.waveNumber == wave_number), None)
+    if wave is None:
+        return {}
+    name = awaiting_decision(wave.hooks) or next((r.name for r in reversed(wave.hooks) if r.requestedAt), "")
+    run = next((r for r in reversed(wave.hooks) if r.name == name), None)
+    return {"failedHook": name, "hookMessage": run.message if run is not None else ""}
 
 
 def _expired(approval: Approval) -> bool:
@@ -102,4 +121,5 @@ def decide_page(params: CallbackParams, reason: str = "") -> Page:
         return error_page(409, "Please try again", exc.message)
     if result.outcome == "expired":
         return error_page(410, "This approval has expired", result.message)
-    return Page(200, render_html("pages/result.html.j2", outcome=result.outcome, approval=result))
+    hook = _failed_hook(result.kind, result.executionId, result.waveNumber)
+    return Page(200, render_html("pages/result.html.j2", outcome=result.outcome, approval=result, **hook))

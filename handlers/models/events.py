@@ -22,6 +22,7 @@ from handlers.models.execution import (
     WaveProgress,
     WaveStatus,
 )
+from handlers.models.hooks import awaiting_decision
 from handlers.models.recovery_plan import PolicySnapshot, RecoveryPlan, policy_differences
 
 EventType = Literal[
@@ -83,6 +84,11 @@ SUBJECTS: dict[EventType, str] = {
     "failback_started": "[DRS] FAILBACK started: {planName}",
     "failback_completed": "[DRS] FAILBACK completed: {planName}",
 }
+# A Retry / Skip of a failed hook (wave_retry / wave_skip while the wave's failedHook is set).
+HOOK_DECISION_SUBJECTS = {
+    "wave_retry": "[DRS] Retrying hook {hook} of wave {waveNumber}: {planName}",
+    "wave_skip": "[DRS] Hook {hook} of wave {waveNumber} skipped: {planName}",
+}
 _STATUS_WORDS = {"COMPLETED": "completed", "FAILED": "FAILED", "RUNNING": "running", "CANCELLED": "cancelled"}
 
 
@@ -103,6 +109,9 @@ class WaveSummary(Model):
     launched: int = 0
     total: int = 0
     retries: int = 0
+    # the hook whose failure is being decided (a Retry / Skip of it is worded as the hook's, not
+    # the servers'); "" otherwise (handlers/models/hooks.py awaiting_decision)
+    failedHook: str = ""
 
     @classmethod
     def of(cls, wave: WaveProgress) -> Self:
@@ -114,6 +123,7 @@ class WaveSummary(Model):
             launched=launched_count(wave),
             total=len(wave.servers),
             retries=wave.retries,
+            failedHook=awaiting_decision(wave.hooks),
         )
 
     @property
@@ -269,4 +279,6 @@ class ExecutionEvent(ExecutionSnapshot):
         from handlers.core.rendering import email_subject
 
         fields = {"mode": self.mode, "planName": self.planName, "waveNumber": self.waveNumber or ""}
-        return email_subject(SUBJECTS[self.eventType].format(**fields))
+        hook = self.wave.failedHook if self.wave else ""
+        subject = HOOK_DECISION_SUBJECTS.get(self.eventType, "") if hook else ""
+        return email_subject((subject or SUBJECTS[self.eventType]).format(**fields, hook=hook))

@@ -190,6 +190,13 @@ class HookRun(Model):
         return self.status in FAILED_STATUSES
 
 
+def awaiting_decision(runs: list[HookRun]) -> str:
+    """The hook whose failure the wave's open pause (``hook_failed``) is about: the one whose latest
+    attempt failed and is not optional ("" when none, e.g. a failed wave's own pause)."""
+    latest = {(r.phase, r.name): r for r in runs}  # attempts are recorded in order
+    return next((r.name for r in latest.values() if r.failed() and not r.optional), "")
+
+
 class HookExecution(Model):
     executionId: str
     planId: str

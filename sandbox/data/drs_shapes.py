@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +13,9 @@ from sandbox.data.drs_data import REGION, SourceServer
 PENDING_SECONDS = 1.0
 COMPLETED_AFTER_SECONDS = 4.0
 SIMULATED_TAGS = {"sandbox:simulated": "true"}
+# The post-launch VALIDATION action every launched server reports (a wave's launchActions hook reads it)
+VALIDATION_ACTION = "Verify URL status"
+VALIDATION_DOCUMENT = "AWSMigration-VerifyUrlStatus"
 
 
 @dataclass
@@ -33,6 +37,8 @@ class Job:
     # "" for a StartRecovery (START_DRILL or START_RECOVERY); FAILBACK for a StartFailbackLaunch,
     # whose servers are failed back onto their origin machines (it launches no recovery instance)
     initiated_by: str = ""
+    # servers whose post-launch VALIDATION action FAILS (the others' SUCCEED): DrsEmulator.failing_validation
+    failing_validation: set[str] = field(default_factory=set)
 
     def status(self, now: float) -> str:
         if self.by_polls is not None:
@@ -91,10 +97,41 @@ class Job:
         return [*items, {"logDateTime": ended, "event": "JOB_END"}]
 
     def _server_shape(self, server_id: str, now: float) -> dict[str, Any]:
-        shape = {"sourceServerID": server_id, "launchStatus": self.launch_status(server_id, now)}
+        shape: dict[str, Any] = {
+            "sourceServerID": server_id,
+            "launchStatus": self.launch_status(server_id, now),
+        }
         if shape["launchStatus"] == "LAUNCHED" or self.initiated_by == "FAILBACK":
             shape["recoveryInstanceID"] = self.instance_ids[server_id]
+        if shape["launchStatus"] == "LAUNCHED" and self.initiated_by != "FAILBACK":
+            shape["launchActionsStatus"] = self._launch_actions(server_id, now)
         return shape
+
+    def _launch_actions(self, server_id: str, now: float) -> dict[str, Any]:
+        """The launched server's post-launch actions as DRS reports them on the job: one VALIDATION
+        action (an SSM automation run by the SSM agent on the recovery instance), SUCCEEDED, or
+        FAILED with a reason for a server in :attr:`failing_validation`."""
+        failed = server_id in self.failing_validation
+        run: dict[str, Any] = {
+            "action": {
+                "actionId": str(uuid.uuid5(uuid.NAMESPACE_URL, "drs-chatops-sandbox/validation")),
+                "actionCode": VALIDATION_DOCUMENT,
+                "type": "SSM_AUTOMATION",
+                "name": VALIDATION_ACTION,
+                "active": True,
+                "order": 2,
+                "actionVersion": "$DEFAULT",
+                "optional": False,
+                "parameters": {},
+                "description": "Simulated: the recovered application answers (sandbox)",
+                "category": "VALIDATION",
+            },
+            "runId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.job_id}/{server_id}")),
+            "status": "FAILED" if failed else "SUCCEEDED",
+        }
+        if failed:
+            run["failureReason"] = f"simulated: {VALIDATION_ACTION} failed on the recovery instance"
+        return {"ssmAgentDiscoveryDatetime": iso(self.started + COMPLETED_AFTER_SECONDS), "runs": [run]}
 
 
 def source_server_shape(

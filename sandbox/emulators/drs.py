@@ -81,6 +81,8 @@ class DrsEmulator:
     # None: terminated instances go after TERMINATION_SECONDS; n: after n reads listed them
     terminate_after_polls: int | None = None
     failing: set[str] = field(default_factory=set)  # servers that fail to launch, besides the estate's
+    # servers that launch but whose post-launch VALIDATION action FAILS (a launchActions hook fails)
+    failing_validation: set[str] = field(default_factory=set)
     # True: jobs started from now on launch the failing servers too (a retried wave succeeds); jobs
     # started before keep their outcome, as real DRS jobs would.
     recovered: bool = False
@@ -172,6 +174,7 @@ class DrsEmulator:
             instance_ids={sid: "i-" + uuid.uuid4().hex[:17] for sid in requested},
             tags={str(k): str(v) for k, v in (body.get("tags") or {}).items()},
             by_polls=self.complete_after_polls,
+            failing_validation=self.failing_validation & set(requested),
         )
 
     def current_denied(self) -> set[str]:

@@ -13,6 +13,8 @@ import pytest
 
 from sandbox.emulators.ssm_automation import FAILED_STEP, FAILING_DOCUMENT, SUCCEEDING_DOCUMENT
 from sandbox.runtime import hook_function, hook_surfaces
+from tests.conftest import ACCOUNT_A
+from tests.integration.hooks_support import deploy_function
 from tests.integration.test_executions import TERMINAL, execution_status, pause_links, start
 from tests.support.data import group_body, plan_body
 from tests.support.events import call_api, invoke_direct
@@ -30,6 +32,8 @@ def hooks(orchestration: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setenv("HOOK_POLL_SECONDS", "1")
     reset_caches()
     hook_surfaces.install(orchestration.drs.state, None, complete_after_polls=2, ok_after_polls=1)
+    for name in (SANDBOX_HOOK, "drs-chatops-hook-big"):  # readiness hooks_resolvable looks them up
+        deploy_function(ACCOUNT_A, name)
     try:
         with lambda_functions({SANDBOX_HOOK: hook_function.lambda_handler, "drs-chatops-hook-big": _big}):
             yield orchestration
@@ -275,3 +279,62 @@ def test_a_hook_outside_the_contract_is_a_400_naming_the_field(hooks, hook, fiel
     status, error = call_api("POST", "/recovery-plans", body)
     assert status == 400, error
     assert field in str(error), error
+
+
+def test_a_hook_decision_by_email_is_worded_as_the_hooks_not_the_servers(hooks):
+    from bot.blocks.events import LINES
+    from handlers.models.events import ExecutionEvent
+    from tests.integration.test_executions import click
+
+    # Given a run paused on its failed hook "gate"
+    paused = failed_hook_pause()
+    links = pause_links(hooks.wait_for_event("hook_failed_pause"))
+    # When its email Retry link is opened: the page says the hook runs again, names it and its message
+    status, page, _ = click(links["retry"])
+    assert status == 200, page
+    assert "a hook of wave 1 failed" in page and "<strong>gate</strong>" in page
+    assert "retry runs the hook again (the wave's servers are not launched again)" in page
+    assert "the sandbox hook failed" in page
+    assert "Retry the hook" in page and "Skip the hook" in page and "Resume wave" not in page
+    assert "failed servers" not in page
+    # and confirmed
+    status, done, _ = click(links["retry"], "POST")
+    assert status == 200 and "hook gate of wave 1 runs again" in done, done
+    # Then the retry is announced as the hook's: the email's subject and body, and the Slack line
+    retried = hooks.wait_for_event("wave_retry")
+    assert "Retrying hook gate of wave 1" in retried["subject"], retried["subject"]
+    assert "hook gate of wave 1 (Database tier) is being retried; the hook runs again" in retried["body"]
+    assert "failed servers" not in retried["body"]
+    execution = call_api("GET", f"/executions/{paused['executionId']}")[1]
+    event = ExecutionEvent.model_validate(
+        {
+            **execution,
+            "eventType": "wave_retry",
+            "waveNumber": 1,
+            "decidedBy": "ops",
+            "decidedVia": "email",
+            "waves": [{**w, "failedHook": "gate"} for w in execution["waves"]],
+        }
+    )
+    line = LINES["wave_retry"](event) or ""
+    assert "hook gate of wave 1 runs again" in line and "failed servers" not in line
+    skipped = LINES["wave_skip"](event.model_copy(update={"eventType": "wave_skip"})) or ""
+    assert "failed hook gate of wave 1 skipped, the wave goes on without it" in skipped
+    # and a failed wave's own Retry keeps its wording
+    plain = event.model_copy(update={"waves": [w.model_copy(update={"failedHook": ""}) for w in event.waves]})
+    assert "launches its failed servers again" in (LINES["wave_retry"](plain) or "")
+
+
+def test_a_launch_actions_hook_reads_drs_validation_results_and_fails_naming_the_server(hooks):
+    # Given a wave whose second server's post-launch VALIDATION action fails (the DRS emulator's knob)
+    plan = hooked_plan([], [{"name": "validation", "type": "launchActions", "optional": True}])
+    group = call_api("GET", f"/protection-groups/{plan['waves'][0]['protectionGroupId']}")[1]
+    good, bad = group["sourceServerIds"][:2]
+    hooks.drs.failing_validation.add(bad)
+    # When it runs
+    finished = run(plan)
+    # Then the hook FAILED naming DRS's action and that server only (optional: the run goes on)
+    assert finished["status"] == "SUCCEEDED", finished
+    [record] = finished["waves"][0]["hooks"]
+    assert record["status"] == "FAILED", record
+    assert f"Verify URL status on {bad}" in record["message"] and good not in record["message"]

@@ -6,18 +6,15 @@ Automation documents (sandbox/runtime/hook_surfaces.py) and its answer to Simula
 
 from __future__ import annotations
 
-import io
-import json
-import zipfile
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 
 from sandbox.emulators.ssm_automation import SUCCEEDING_DOCUMENT
 from sandbox.runtime import hook_surfaces
 from tests.conftest import ACCOUNT_A, ACCOUNT_B
+from tests.integration import hooks_support
 from tests.support import iam_roles
 from tests.support.data import group_body, plan_body
 from tests.support.events import call_api
@@ -42,40 +39,8 @@ def hooks(aws: Any) -> Iterator[Any]:
         hook_surfaces.uninstall()
 
 
-def _session(account: str) -> boto3.Session:
-    """Credentials acting in ``account`` (moto files what they create under the account they name)."""
-    credentials = boto3.client("sts", region_name="us-east-1").assume_role(
-        RoleArn=f"arn:aws:iam::{account}:role/{iam_roles.TARGET_ROLE_NAME}", RoleSessionName="deploy"
-    )["Credentials"]
-    return boto3.Session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-        region_name="us-east-1",
-    )
-
-
 def deploy_function(account: str, name: str = FUNCTION) -> None:
-    session = _session(account)
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
-        ],
-    }
-    role = session.client("iam").create_role(
-        RoleName=f"{name}-role", AssumeRolePolicyDocument=json.dumps(trust)
-    )
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("index.py", "def handler(event, context):\n    return {'status': 'PASSED'}\n")
-    session.client("lambda").create_function(
-        FunctionName=name,
-        Runtime="python3.12",
-        Role=role["Role"]["Arn"],
-        Handler="index.handler",
-        Code={"ZipFile": buffer.getvalue()},
-    )
+    hooks_support.deploy_function(account, name)
 
 
 def hooked_plan(after: list[dict[str, Any]], account: str = ACCOUNT_A) -> dict[str, Any]:
