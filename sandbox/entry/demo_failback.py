@@ -105,6 +105,8 @@ class HomeComing(TwoPersonRecovery):
             paused = self.wait("the FAILBACK to wait for approval", lambda: self._paused("start"))
             if [w["status"] for w in paused["waves"] if w["status"] not in ("PENDING", "WAITING_APPROVAL")]:
                 raise AssertionError(f"a wave moved before the approvals: {paused['waves']}")
+            if jobs := self._jobs(self.execution_id):
+                raise AssertionError(f"DRS jobs before the approvals: {[j['jobID'] for j in jobs]}")
             notes.append(f"FAILBACK execution {self.execution_id} of {self.recovery_id}: PAUSED, 0 of 2")
 
     def _approve(self) -> None:
