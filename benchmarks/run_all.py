@@ -8,6 +8,7 @@ from benchmarks import (
     decisions,
     executions,
     fanout,
+    hooks,
     latency,
     readiness,
     reports,
@@ -30,6 +31,7 @@ def main() -> None:
         tags,
         reports,
         readiness,
+        hooks,
     ):
         benchmark.main()
         print()
