@@ -42,6 +42,10 @@ def wave_failed_pause(task: WaveFailedPauseTask) -> dict[str, Any]:
 def retry_wave(task: RetryWaveTask) -> dict[str, Any]:
     from handlers.runs import wave_failures
 
+    if _is_failback(task.executionId):  # its on-premises waves launch with StartFailbackLaunch
+        from handlers.failback import launch
+
+        return launch.retry_wave(task)
     return wave_failures.retry_wave(task)
 
 

@@ -27,6 +27,7 @@ from handlers.failback import reversal
 from handlers.failback.records import FailbackRecords
 from handlers.models.execution import Execution, FailbackServer, ServerLaunch, WaveProgress
 from handlers.models.recovery_plan import RecoveryPlan
+from handlers.reports.report_store import store_report
 from handlers.repositories.executions import ExecutionRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
 from handlers.runs import executions as run_executions  # a recovery's waves and state machine input
@@ -210,7 +211,7 @@ def failback_waves(original: Execution, plan: RecoveryPlan) -> list[WaveProgress
     for server in original.failback.servers:
         by_wave.setdefault(server.waveNumber, []).append(server)
     # The waves as a recovery of the plan runs them (hooks, waits included), over other servers.
-    base = run_executions._waves(plan, None)
+    base = run_executions.progress_waves(plan, None)
     waves = []
     for wave in plan.waves:
         servers = by_wave.get(wave.waveNumber, [])
@@ -283,7 +284,7 @@ def _start_run(
         "executionId": failback_id,
         "pollSeconds": settings.drs_poll_seconds,
         "approvalTimeoutSeconds": settings.approval_timeout_seconds,
-        "waves": run_executions._state_machine_waves(plan, execution.startApproval),
+        "waves": run_executions.state_machine_waves(plan, execution.startApproval),
     }
     try:
         arn = aws.client("stepfunctions").start_execution(
@@ -305,8 +306,9 @@ def _start_run(
 
 def failback_finished(execution_id: str) -> bool:
     """After a FAILBACK execution ended: SUCCEEDED moves the original to ``FAILED_BACK`` and
-    announces ``failback_completed`` (once); any other end lets the original be failed back again
-    (``READY``). True when this call moved it."""
+    announces ``failback_completed`` (once) and stores the original's report again, now naming its
+    FAILBACK (the bucket keeps the earlier copy); any other end lets the original be failed back
+    again (``READY``). True when this call moved it."""
     execution = ExecutionRepository().get(execution_id)
     if execution is None or execution.mode != "FAILBACK" or not execution.failbackOf:
         return False
@@ -315,6 +317,7 @@ def failback_finished(execution_id: str) -> bool:
         moved = records.move(execution.failbackOf, ["FAILING_BACK"], "FAILED_BACK", updatedAt=now_iso())
         if moved is not None:
             announce(moved, "failback_completed", message=f"FAILBACK execution {execution_id} SUCCEEDED")
+            store_report(moved)
         return moved is not None
     moved = records.move(execution.failbackOf, ["FAILING_BACK"], "READY", updatedAt=now_iso())
     return moved is not None

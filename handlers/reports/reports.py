@@ -4,8 +4,9 @@ execution is the same whenever it is asked for.
 
 Fields other features add to the record (``forced``, ``pointInTime``, per-server
 ``recoverySnapshotId``, ``cleanup``, decision ``votes``: every vote its pause received, counted or
-not, and a wave's ``hooks``: its hook runs) are read when present, so a record written before they
-existed still reports (with their defaults).
+not, a wave's ``hooks``: its hook runs, and ``failback``: where a RECOVERY stands on its way home,
+with the FAILBACK execution that took it, or the RECOVERY a FAILBACK brought home) are read when
+present, so a record written before they existed still reports (with their defaults).
 
 The report is data: its times are the record's ISO 8601 UTC timestamps. ``pauses`` lists each
 pause as the RTO measures it (handlers/reports/rto.py ``pause_spans``), for the timeline picture
@@ -32,7 +33,7 @@ def build_report(execution: Execution) -> dict[str, Any]:
         "planId": execution.planId,
         "planName": execution.planName,
         "accountId": execution.accountId,
-        "mode": "DRILL" if execution.isDrill else "RECOVERY",
+        "mode": execution.mode,
         "status": execution.status,
         "startedBy": execution.startedBy,
         "startedVia": execution.startedVia,
@@ -46,7 +47,19 @@ def build_report(execution: Execution) -> dict[str, Any]:
         "pauses": [asdict(span) for span in pause_spans(execution)],
         "timeline": timeline(execution),
         "cleanup": _plain(getattr(execution, "cleanup", None)),
+        "failback": _failback(execution),
     }
+
+
+def _failback(execution: Execution) -> dict[str, str] | None:
+    """The way home: a RECOVERY's failback status and its FAILBACK execution (docs/failback.md), or
+    the RECOVERY a FAILBACK failed back; None before any failback."""
+    if execution.mode == "FAILBACK":
+        return {"status": "", "failbackExecutionId": "", "failbackOf": execution.failbackOf}
+    record = execution.failback
+    if record is None:
+        return None
+    return {"status": record.status, "failbackExecutionId": record.failbackExecutionId, "failbackOf": ""}
 
 
 def _wave(wave: WaveProgress) -> dict[str, Any]:

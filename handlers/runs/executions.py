@@ -79,7 +79,7 @@ def start_execution(
         startedByKeys=list(identity_keys(caller)),
         startedVia=caller.source,
         startTime=now_iso(),
-        waves=_waves(plan, assessment if moment else None),
+        waves=progress_waves(plan, assessment if moment else None),
         forced=bool(failures),
         readinessFailures=[c.message for c in failures[:MAX_RECORDED_FAILURES]],
         pointInTime=format_iso(moment) if moment else None,
@@ -95,7 +95,7 @@ def start_execution(
         "executionId": execution_id,
         "pollSeconds": settings.drs_poll_seconds,
         "approvalTimeoutSeconds": settings.approval_timeout_seconds,
-        "waves": _state_machine_waves(plan, execution.startApproval),
+        "waves": state_machine_waves(plan, execution.startApproval),
     }
     try:
         arn = aws.client("stepfunctions").start_execution(
@@ -122,9 +122,10 @@ def start_execution(
     return execution.model_copy(update={"stateMachineExecutionArn": arn})
 
 
-def _state_machine_waves(plan: RecoveryPlan, start_approval: bool) -> list[dict[str, object]]:
-    """The waves as the state machine runs them. A recovery that needs approval to start pauses
-    before wave 1 (the orchestrator opens that pause as kind "start": handlers/runs/orchestration.py)."""
+def state_machine_waves(plan: RecoveryPlan, start_approval: bool) -> list[dict[str, object]]:
+    """The waves as the state machine runs them (a FAILBACK run's too: handlers/failback/cycle.py).
+    A recovery that needs approval to start pauses before wave 1 (the orchestrator opens that pause
+    as kind "start": handlers/runs/orchestration.py)."""
     settings = get_settings()
     return [
         {
@@ -158,8 +159,9 @@ def not_ready_message(plan_name: str, failures: list[Check]) -> str:
     )
 
 
-def _waves(plan: RecoveryPlan, assessment: Assessment | None) -> list[WaveProgress]:
-    """The waves to run; from a point in time, each wave lists its servers with their snapshots."""
+def progress_waves(plan: RecoveryPlan, assessment: Assessment | None) -> list[WaveProgress]:
+    """The waves to run (a FAILBACK run puts its own servers in them: handlers/failback/cycle.py);
+    from a point in time, each wave lists its servers with their snapshots."""
     waves = [WaveProgress(**w.model_dump(exclude={"hooks"}), hookSpecs=w.hooks) for w in plan.waves]
     if assessment is None:
         return waves

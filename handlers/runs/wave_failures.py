@@ -10,6 +10,7 @@ is launched twice in one attempt."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from handlers import aws
@@ -71,8 +72,14 @@ def wave_failed_pause(task: WaveFailedPauseTask) -> dict[str, Any]:
     return {"paused": True}
 
 
-def retry_wave(task: RetryWaveTask) -> dict[str, Any]:
-    """Launch the failed servers of the wave again (this decision's attempt); the poll loop follows."""
+# How a retry launches the attempt's servers: :func:`launch_attempt` (StartRecovery), unless the run
+# launches its waves another way (a FAILBACK's on-premises wave: handlers/failback/launch.py).
+Launcher = Callable[[Execution, WaveProgress], None]
+
+
+def retry_wave(task: RetryWaveTask, launch: Launcher | None = None) -> dict[str, Any]:
+    """Launch the failed servers of the wave again (this decision's attempt) with ``launch``
+    (default :func:`launch_attempt`); the poll loop follows."""
     decision = _record(task.executionId, task.waveNumber, "retry")
     if decision is None:  # the execution ended meanwhile: nothing launches
         return {"attempt": 0}
@@ -84,7 +91,7 @@ def retry_wave(task: RetryWaveTask) -> dict[str, Any]:
         if s.attempt == attempt.attempt and s.launchStatus == "NOT_STARTED"
     ]
     if pending:
-        _launch(execution, wave)
+        (launch or launch_attempt)(execution, wave)
     return {"attempt": attempt.attempt}
 
 
@@ -125,7 +132,7 @@ def _attempt_for(
     return retried, attempt
 
 
-def _launch(execution: Execution, wave: WaveProgress) -> None:
+def launch_attempt(execution: Execution, wave: WaveProgress) -> None:
     """Launch the attempt's servers within the DRS quotas (handlers/runs/wave_launch.py): what
     does not fit, or meets a DRS blip, waits for the poll loop that follows."""
     group = ProtectionGroupRepository().get(wave.protectionGroupId)

@@ -10,11 +10,11 @@ import threading
 from typing import Any
 
 import pytest
-from sandbox.emulators.drs import Call
-from sandbox.data.drs_data import ORIGIN_REGION, REGION, SourceServer
 
 from handlers.models.execution import TERMINAL_STATUSES, Execution
 from handlers.repositories.executions import ExecutionRepository
+from sandbox.data.drs_data import ORIGIN_REGION, REGION, SourceServer
+from sandbox.emulators.drs import Call
 from tests.conftest import ACCOUNT_A
 from tests.support.data import group_body, plan_body
 from tests.support.drills import finished_execution, plan_with_groups
@@ -99,6 +99,16 @@ def test_recovery_fails_back_is_reprotected_and_only_then_cleaned_up(
     assert original["status"] == "FAILED_BACK" and original["failbackExecutionId"] == failback.executionId
     events = orchestration.event_types()
     assert events.count("failback_started") == 1 and events.count("failback_completed") == 1
+    # and the original's report links its FAILBACK, whose report says what it failed back
+    status, report = call_api("GET", f"/executions/{recovery.executionId}/report")
+    assert status == 200 and report["mode"] == "RECOVERY", report
+    assert report["failback"] == {
+        "status": "FAILED_BACK",
+        "failbackExecutionId": failback.executionId,
+        "failbackOf": "",
+    }
+    report = call_api("GET", f"/executions/{failback.executionId}/report")[1]
+    assert report["mode"] == "FAILBACK" and report["failback"]["failbackOf"] == recovery.executionId
     # When the FAILBACK is re-protected (twice: each instance reversed once)
     reversals_before = sum(1 for op, _ in drs_log if op == "ReverseReplication")
     first = invoke_direct(
