@@ -38,7 +38,6 @@ from handlers.models.approval import (
 from handlers.models.execution import DecisionOutput, Execution, PendingApproval, Vote
 from handlers.models.recovery_plan import RecoveryPlan
 from handlers.pauses.approval_policy import GroupMembers, Voter, check_vote, email_voter
-from handlers.pauses.vote_tally import deciding_votes, joined_reason, names
 from handlers.repositories.approvals import ApprovalRepository, token_hash
 from handlers.repositories.executions import ExecutionRepository
 
@@ -307,3 +306,47 @@ def _result(approval: Approval, outcome: str, message: str) -> DecisionResult:
             "message": message,
         }
     )
+
+
+# --- what a pause's votes say: who voted, which votes made the decision, their reasons as one line ---
+
+
+def names(votes: list[Vote]) -> str:
+    """``@a``, ``@a and @b``, ``@a, @b and @c``."""
+    people = [v.by for v in votes]
+    return people[0] if len(people) == 1 else f"{', '.join(people[:-1])} and {people[-1]}"
+
+
+def deciding_votes(approval: Approval) -> list[Vote]:
+    """The votes that made a decision: the counted ones for a proceed action, the cancel itself."""
+    if approval.action in STOP_ACTIONS or not approval.tally:
+        return approval.votes[-1:]
+    return approval.counted(approval.action)
+
+
+def joined_reason(votes: list[Vote]) -> str:
+    if len(votes) <= 1:
+        return votes[0].reason if votes else ""
+    return "; ".join(f"{v.by}: {v.reason}" for v in votes if v.reason)
+
+
+# --- an execution's open pause as the execution ends: who it asked, and closed for good ---
+
+
+def expire_open_approval(execution_id: str, reason: str) -> None:
+    """When an execution ends, its open pause (if any) can no longer be decided."""
+    executions = ExecutionRepository()
+    approval_id = executions.pending_approval_id(execution_id)
+    if approval_id:
+        ApprovalRepository().expire(approval_id, reason=reason)
+        executions.set_pending_approval_id(execution_id, None)
+
+
+def asked_of_open_pause(execution_id: str) -> dict[str, list[str]]:
+    """Who the open pause asked, as its plan named them when it opened: ``askedApprovers`` (Slack
+    ids) and ``askedPrincipals``. Empty with no open pause."""
+    approval_id = ExecutionRepository().pending_approval_id(execution_id)
+    approval = ApprovalRepository().get(approval_id) if approval_id else None
+    if approval is None:
+        return {}
+    return {"askedApprovers": approval.approvers, "askedPrincipals": approval.approverPrincipals}

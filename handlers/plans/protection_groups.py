@@ -26,9 +26,8 @@ from handlers.models.protection_group import (
     ProtectionGroupUpdate,
     optional_servers_problem,
 )
-from handlers.plans.rules import expected_version
 from handlers.plans.source_servers import require_source_servers
-from handlers.repositories.dynamo import Page
+from handlers.repositories.dynamo import Page, expected_version
 from handlers.repositories.protection_groups import ProtectionGroupRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
 from handlers.repositories.server_claims import TRANSACTION_LIMIT, ServerClaimRepository

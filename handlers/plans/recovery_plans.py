@@ -24,8 +24,7 @@ from handlers.models.recovery_plan import (
 )
 from handlers.pauses.approval_policy import GroupMembers
 from handlers.plans import mailboxes, policy_guard
-from handlers.plans.rules import expected_version
-from handlers.repositories.dynamo import Page
+from handlers.repositories.dynamo import Page, expected_version
 from handlers.repositories.protection_groups import ProtectionGroupRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
 

@@ -146,3 +146,12 @@ def set_expression(fields: dict[str, Any]) -> tuple[str, dict[str, str], dict[st
     names = {f"#{k}": k for k in fields}
     values = {f":{k}": v for k, v in fields.items()}
     return "SET " + ", ".join(f"#{k} = :{k}" for k in fields), names, values
+
+
+def expected_version(what: str, current: int, requested: int | None) -> int:
+    """Optimistic locking: the version the caller last saw (defaults to the stored one); a stale
+    one is a 409, never a silent overwrite. ``what`` names the item, e.g. "recovery plan p-1"."""
+    expected = requested or current
+    if expected != current:
+        raise ConflictError(f"{what} is at version {current}, not {expected}; reload it and try again")
+    return expected

@@ -40,7 +40,7 @@ from handlers.models.execution import (
     Execution,
     Vote,
 )
-from handlers.pauses.vote_tally import joined_reason
+from handlers.pauses.approvals import joined_reason
 from handlers.repositories.approvals import ApprovalRepository
 from handlers.repositories.executions import ExecutionRepository
 

@@ -16,11 +16,11 @@ from handlers.core.timestamps import now_iso
 from handlers.events.execution_events import announce
 from handlers.models.events import EventType
 from handlers.models.execution import TERMINAL_STATUSES, Execution, Outcome, Rto, WaveProgress
+from handlers.pauses.approvals import asked_of_open_pause, expire_open_approval
 from handlers.reports import rto
 from handlers.reports.report_store import store_report
 from handlers.repositories.executions import ExecutionRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
-from handlers.runs.open_pause_end import asked_of_open_pause, expire_open_approval
 
 EVENT_FOR_OUTCOME: dict[str, EventType] = {
     "SUCCEEDED": "complete",
