@@ -388,3 +388,33 @@ def test_readiness_warns_when_the_native_copy_is_stale(aws, monkeypatch):
     _, other = call_api("POST", "/recovery-plans", plan_body([group["groupId"]], name="Other"))
     checks = call_api("GET", f"/recovery-plans/{other['planId']}/readiness")[1]["checks"]
     assert "native_copy" not in {c["check"] for c in checks}
+
+
+def test_the_exported_plan_runs_as_a_native_execution_when_drs_chatops_is_not_there(aws):
+    # Given a plan with a wait before its second wave, exported
+    groups = [call_api("POST", "/protection-groups", group_body(f"T{i}", servers=2))[1] for i in range(2)]
+    waves = [
+        {"waveNumber": 1, "protectionGroupId": groups[0]["groupId"]},
+        {"waveNumber": 2, "protectionGroupId": groups[1]["groupId"], "waitBeforeMinutes": 2},
+    ]
+    _, plan = call_api("POST", "/recovery-plans", {"planName": "Break glass", "waves": waves})
+    arn = call_api("POST", f"/recovery-plans/{plan['planId']}/export-native", {})[1]["recoveryPlanArn"]
+    started_before = len(aws.drs.started)
+    # When someone starts it from the DRS console (here: the emulator, as DRS would be called)
+    native = aws.drs.native_plans
+    execution = native.start_execution(ACCOUNT_A, {"recoveryPlanArn": arn, "mode": "DRILL"})
+    execution_arn = execution["recoveryPlanExecution"]["recoveryPlanExecutionArn"]
+    status = ""
+    for _ in range(60):  # the emulator moves an execution on as it is read
+        status = native.get_execution(ACCOUNT_A, {"recoveryPlanExecutionArn": execution_arn})[
+            "recoveryPlanExecution"
+        ]["status"]
+        if status not in ("CREATED", "IN_PROGRESS"):
+            break
+    # Then it completes, launching each wave's servers as a drill, wave by wave
+    assert status == "COMPLETED"
+    launched = aws.drs.started[started_before:]
+    assert [sorted(s["sourceServerID"] for s in job["sourceServers"]) for job in launched] == [
+        sorted(g["sourceServerIds"]) for g in groups
+    ]
+    assert all(job["isDrill"] for job in launched)
