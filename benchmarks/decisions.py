@@ -122,11 +122,12 @@ def _by_email(approval_id: str) -> float:
 
 
 def _vote(approval_id: str, voter: int = 0) -> Any:
+    from handlers.accounts.account_context import principal_key
     from handlers.models.approval import DecideApprovalRequest
     from handlers.pauses.approval_policy import Voter
     from handlers.runs import decisions
 
-    who = Voter("api", PRINCIPALS[voter], f"principal:{PRINCIPALS[voter]}")
+    who = Voter("api", PRINCIPALS[voter], principal_key(PRINCIPALS[voter]))  # a verified email's key
     request = DecideApprovalRequest(action="resume", approvalId=approval_id)
     return decisions.decide(request, by=who.by, via="api", account_id=ACCOUNT, voter=who)
 
