@@ -240,6 +240,13 @@ def outcome(result: DecisionResult, found: Target, reason: str) -> tuple[str, st
         return decision_line(result.action, result.decidedBy, result.decidedVia, result.decidedAt), reason
     if result.outcome == "voted":
         return f"Your vote counted: {result.message}.", ""
+    recorded = any(d.waveNumber == result.waveNumber for d in found.execution.decisions)
+    if result.outcome == "already_decided" and result.decidedBy and not recorded:
+        # decided since this request read the pause: the ballot's answer names who
+        line = decision_line(
+            result.action, result.decidedBy, result.decidedVia, result.decidedAt, already=True
+        )
+        return line, ""
     return closed_line(found.execution, result.waveNumber, found.paused.approval)
 
 

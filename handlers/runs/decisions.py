@@ -3,11 +3,12 @@
 Every channel votes through the ballot, ``handlers.pauses.approvals`` (one conditional write, and one
 Step Functions call by the vote that decides). A winning decision is recorded on the execution by
 its one writer, ``handlers.runs.decision_record.record``: at once by the channels that answer with
-the execution (the API and direct operations by execution id, Slack), so they show the outcome
-that took effect instead of a stale PAUSED, and otherwise by the orchestrator when the state machine
-receives it. The record's write is conditional: whichever comes first records and announces it.
-The email link and ``decide_approval`` answer with the decision itself, so their vote stays one
-read, one write and one Step Functions call.
+the execution (the API and direct operations by execution id), so they show the outcome that took
+effect instead of a stale PAUSED, and otherwise by the orchestrator when the state machine receives
+it. The record's write is conditional: whichever comes first records and announces it. The email
+link, ``decide_approval`` and a Slack vote answer with the decision itself (the Slack pause message
+follows the announcement, bot/notifier.py), so their vote stays one read of the pause, one write and
+one Step Functions call.
 
 People and automation that know only the execution (the API's ``resume``/``cancel``, the direct
 operations, the Slack buttons, whose value is the execution id and wave number and never the email
@@ -116,12 +117,14 @@ def open_pause(
     reason: str = "",
     group_members: GroupMembers | None = None,
     paused: Paused | None = None,
+    record_now: bool = True,
 ) -> tuple[Execution, DecisionResult | None]:
     """Decide the open pause of an execution of the caller's account (another account's is not
     found), and only the pause before ``wave_number`` when one is named (a Slack button). The
     execution as read first (``paused``: the execution and its pause's approval as the caller has
     just read them in its account, handlers/runs/paused.py), and the decision's result, or None
-    when no such pause is open."""
+    when no such pause is open. ``record_now=False``: a winning decision is left to the
+    orchestrator to record (a counted vote is shown at once either way)."""
     paused = paused or read_paused(caller, execution_id)
     execution, approval = paused.execution, paused.approval
     if approval is None or (wave_number is not None and approval.waveNumber != wave_number):
@@ -137,7 +140,8 @@ def open_pause(
         group_members=group_members,
         found=approval,
     )
-    settle(result)
+    if record_now or result.outcome == "voted":
+        settle(result)
     return execution, result
 
 
@@ -154,7 +158,8 @@ def decide_pause(
     """A Slack vote (``caller.user_id`` is the Slack user): the pause before ``wave_number``, or
     who decided it when it is over. ``group_members`` lists a user group's members (the bot's
     ``usergroups.users.list``); without it a plan's user groups admit nobody. ``paused``: the
-    execution and its approval as the bot has just read them in the channel's account."""
+    execution and its approval as the bot has just read them in the channel's account. Like the
+    email link, a winning vote is recorded by the orchestrator when Step Functions receives it."""
     execution, result = open_pause(
         caller,
         execution_id,
@@ -164,6 +169,7 @@ def decide_pause(
         reason=reason,
         group_members=group_members,
         paused=paused,
+        record_now=False,
     )
     return result or _closed(execution, action, wave_number)
 

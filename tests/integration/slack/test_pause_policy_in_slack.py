@@ -103,6 +103,7 @@ def test_an_operator_who_is_not_an_approver_cancels_with_the_pause_button(paused
         "@oncall",
         "wrong plan",
     )
+    bot.pump()  # the pause message is the notifier's: it follows the cancel's announcement
     shown = text_of(bot.fake.messages[paused["message"]["ts"]])
     assert (
         "Cancelled by @oncall via slack" in shown

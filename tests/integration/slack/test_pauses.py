@@ -70,6 +70,7 @@ def test_resume_from_slack_updates_the_message_and_the_run_finishes(paused, bot,
     (told,) = bot.fake.calls_to("chat.postEphemeral")
     assert told["user"] == APPROVER and "Resumed by @alice via slack at " in text_of(told)
     assert len(bot.fake.calls_to("chat.update")) == updates
+    orchestration.wait_for_event("resume")  # recorded and announced when Step Functions goes on
     bot.pump()
     message = bot.fake.messages[paused["message"]["ts"]]
     assert _buttons(message) == [] and "Resumed by @alice via slack at " in text_of(message)

@@ -91,6 +91,7 @@ def test_resume_with_a_reason_records_it_and_shows_it_escaped(paused, bot):
     assert response["statusCode"] == 200 and not response["body"]
     finished = execution_status(paused["executionId"], TERMINAL)
     assert finished["decisions"][0]["reason"] == HOSTILE_REASON
+    bot.pump()  # the pause message is the notifier's: it follows the decision's announcement
     message = bot.fake.messages[paused["message"]["ts"]]
     assert _buttons(message) == {}
     shown = text_of(message)
@@ -112,6 +113,7 @@ def test_cancel_needs_a_reason_by_default(paused, bot):
     bot.submit_form(view, "wrong plan", user=APPROVER, user_name="alice")
     finished = execution_status(paused["executionId"], TERMINAL)
     assert finished["status"] == "CANCELLED" and finished["decisions"][0]["reason"] == "wrong plan"
+    bot.pump()
     assert "Reason: wrong plan" in text_of(bot.fake.messages[paused["message"]["ts"]])
 
 
@@ -175,10 +177,14 @@ def test_a_form_submitted_after_someone_else_decided_says_who(paused, bot):
     # When both are submitted, the first wins; the second is told who decided
     bot.submit_form(first, "go", user=APPROVER, user_name="alice")
     bot.submit_form(second, "", user=APPROVER, user_name="alice")
+    told = bot.fake.calls_to("chat.postEphemeral")[-1]
+    assert told["user"] == APPROVER and "Already resumed by @alice via slack" in text_of(told)
     execution = execution_status(paused["executionId"], TERMINAL)
     assert len(execution["decisions"]) == 1
+    # and the pause message (the notifier's) shows the one decision and its reason
+    bot.pump()
     shown = text_of(bot.fake.messages[paused["message"]["ts"]])
-    assert "Already resumed by @alice via slack" in shown and "Reason: go" in shown
+    assert "Resumed by @alice via slack" in shown and "Reason: go" in shown
 
 
 def test_an_unreadable_form_is_refused_without_a_500(paused, bot):

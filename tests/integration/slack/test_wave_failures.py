@@ -51,12 +51,13 @@ def test_retry_from_slack_after_the_servers_recover_succeeds(failed, bot, orches
     finished = execution_status(failed["executionId"], TERMINAL)
     assert finished["status"] == "SUCCEEDED" and finished["waves"][0]["retries"] == 1
     assert (finished["decisions"][0]["action"], finished["decisions"][0]["decidedBy"]) == ("retry", "@alice")
+    orchestration.wait_for_event("wave_retry")
     bot.pump()
     updated = bot.fake.messages[failed["message"]["ts"]]
     assert not buttons(updated) and "Retried by @alice via slack" in text_of(updated)
 
 
-def test_skip_from_slack_runs_the_next_wave(failed, bot):
+def test_skip_from_slack_runs_the_next_wave(failed, bot, orchestration):
     value = buttons(failed["message"])[ids.WAVE_SKIP]
     bot.decide(ids.WAVE_SKIP, value, user=APPROVER, user_name="alice", message_ts=failed["message"]["ts"])
     finished = execution_status(failed["executionId"], TERMINAL)
@@ -66,6 +67,7 @@ def test_skip_from_slack_runs_the_next_wave(failed, bot):
     bot.click(ids.WAVE_RETRY, retry, user=APPROVER, user_name="bob", message_ts=failed["message"]["ts"])
     assert "Already skipped by @alice via slack" in bot.last_reply()
     # the message (the notifier's) shows the failed wave's pause and who skipped it
+    orchestration.wait_for_event("wave_skip")
     bot.pump()
     shown = text_of(bot.fake.messages[failed["message"]["ts"]])
     assert "Skipped by @alice via slack" in shown and "wave 1" in shown and "failed" in shown
