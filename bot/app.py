@@ -37,6 +37,7 @@ def build_app() -> App:
     from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
     from bot.listeners import actions, approvals, cleanup, commands, home, native_plans, options, views
+    from bot.listeners import failback as failback_listeners
     from bot.payloads import RejectMalformed
 
     client = WebClient(base_url=get_settings().slack_api_url, retry_handlers=[RateLimitErrorRetryHandler(1)])
@@ -52,6 +53,7 @@ def build_app() -> App:
     app.use(RejectMalformed())  # after the signature check, before any listener reads the payload
     for listeners in (commands, actions, approvals, cleanup, views, options, home, native_plans):
         listeners.register(app)
+    failback_listeners.register(app)
     return app
 
 

@@ -26,6 +26,10 @@ DRILL_CLEANUP = "drill_cleanup"
 # "Export to DRS" under /dr plan <name> (bot/listeners/native_plans.py). Value = plan id; operators only.
 EXPORT_NATIVE = "export_native"
 DRILL_KEEP = "drill_keep"
+# "Start failback" under the failback view (/dr failback, /dr reprotect: bot/failback.py), behind
+# Slack's confirm dialog. Value = the RECOVERY's execution id; operators only, in the channel's
+# account; the FAILBACK it starts waits for the plan's recovery quorum like a RECOVERY's start.
+FAILBACK_START = "failback_start"
 # The "/dr plan <name> approvers" form (its blocks are the plan form's approver blocks below).
 PLAN_APPROVERS_VIEW = "plan_approvers"
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from slack_sdk.models.views import View
 
-from bot import native_plans, parsing, subcommands
+from bot import failback, hooks, native_plans, parsing, subcommands
 from bot.access import EVERYONE, Permission, operators_may
 from bot.blocks.common import Reply
 from bot.identity import SlackUser
@@ -79,6 +79,12 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         operators_may("change plan approvers"),
     ),
     Subcommand(
+        "plan hooks",
+        "{cmd} plan <name|id> hooks: each wave's before and after hooks, in the order they run",
+        hooks.parse,
+        hooks.show_hooks,
+    ),
+    Subcommand(
         "plan",
         "{cmd} plan <name|id>: waves, groups, servers, subscription, approvers, last execution",
         parsing.plan_name,
@@ -132,6 +138,20 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         parsing.execution_id(optional=False),
         subcommands.cleanup_drill,
         operators_may("clean drills up"),
+    ),
+    Subcommand(
+        "reprotect",
+        "{cmd} reprotect <executionId>: reverse replication of a recovery (or re-protect after its "
+        "failback), then the failback view",
+        parsing.execution_id(optional=False),
+        failback.reprotect,
+        failback.REVERSE,
+    ),
+    Subcommand(
+        "failback",
+        "{cmd} failback <executionId>: where each server stands on its way home, and Start failback",
+        parsing.execution_id(optional=False),
+        failback.show_failback,
     ),
     Subcommand(
         "subscribe",

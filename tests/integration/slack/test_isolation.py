@@ -40,6 +40,7 @@ ACTION_CASES: dict[str, Callable[[Estate], str]] = {
     ids.DRILL_CLEANUP: lambda a: a.execution_id,
     ids.DRILL_KEEP: lambda a: a.execution_id,
     ids.EXPORT_NATIVE: lambda a: a.plan_id,
+    ids.FAILBACK_START: lambda a: a.execution_id,
 }
 # a plan form whose first wave is A's group; a reason form naming A's paused execution (below)
 # and an approvers form naming A's plan
@@ -51,6 +52,7 @@ COMMAND_CASES = {
     "plan": "plan {a.plan_id}",
     "group": "group {a.group_id}",
     "plan approvers": "plan {a.plan_id} approvers",
+    "plan hooks": "plan {a.plan_id} hooks",
     "run": "run {a.plan_id}",
     "check": "check {a.plan_id}",
     "import": "import {a.plan_id}",  # B's channel sees B's native plans only
@@ -58,6 +60,8 @@ COMMAND_CASES = {
     "report": "report {a.execution_id}",
     "cancel": "cancel {a.execution_id}",
     "cleanup": "cleanup {a.execution_id}",
+    "reprotect": "reprotect {a.execution_id}",
+    "failback": "failback {a.execution_id}",
     "subscribe": "subscribe {a.plan_id} mallory@example.com",
     "unsubscribe": "unsubscribe {a.plan_id}",
     "groups": "groups",
