@@ -10,6 +10,7 @@ from benchmarks import (
     fanout,
     hooks,
     latency,
+    native_import,
     readiness,
     reports,
     slack,
@@ -32,6 +33,7 @@ def main() -> None:
         reports,
         readiness,
         hooks,
+        native_import,
     ):
         benchmark.main()
         print()
