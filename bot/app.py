@@ -38,6 +38,7 @@ def build_app() -> App:
 
     from bot.listeners import actions, approvals, cleanup, commands, home, native_plans, options, views
     from bot.listeners import failback as failback_listeners
+    from bot.listeners import hook_form as hook_form_listeners
     from bot.payloads import RejectMalformed
 
     client = WebClient(base_url=get_settings().slack_api_url, retry_handlers=[RateLimitErrorRetryHandler(1)])
@@ -54,6 +55,7 @@ def build_app() -> App:
     for listeners in (commands, actions, approvals, cleanup, views, options, home, native_plans):
         listeners.register(app)
     failback_listeners.register(app)
+    hook_form_listeners.register(app)
     return app
 
 

@@ -30,6 +30,20 @@ DRILL_KEEP = "drill_keep"
 # Slack's confirm dialog. Value = the RECOVERY's execution id; operators only, in the channel's
 # account; the FAILBACK it starts waits for the plan's recovery quorum like a RECOVERY's start.
 FAILBACK_START = "failback_start"
+# "Add a hook" under /dr plan <name> hooks (bot/listeners/hook_form.py): opens the hook form. Value =
+# plan id; operators only, in the channel's account. The form's private_metadata names the channel,
+# the plan and the version it was filled in from (bot/payloads.py PlanFormMetadata).
+HOOK_ADD = "hook_add"
+HOOK_FORM_VIEW = "hook_form"
+BLOCK_HOOK_WAVE = "hook_wave"
+BLOCK_HOOK_PHASE = "hook_phase"
+BLOCK_HOOK_TYPE = "hook_type"
+BLOCK_HOOK_NAME = "hook_name"
+BLOCK_HOOK_FUNCTION = "hook_function"
+BLOCK_HOOK_DOCUMENT = "hook_document"
+BLOCK_HOOK_JSON = "hook_json"  # a lambda hook's payload, an ssmAutomation hook's parameters
+BLOCK_HOOK_TIMEOUT = "hook_timeout"
+BLOCK_HOOK_OPTIONAL = "hook_optional"
 # The "/dr plan <name> approvers" form (its blocks are the plan form's approver blocks below).
 PLAN_APPROVERS_VIEW = "plan_approvers"
 

@@ -1,6 +1,7 @@
 """Wave hooks in Slack (docs/hooks.md): their start and result lines in the execution's thread, the
 failed hook's pause text (its buttons are the failed wave's: Retry / Skip / Cancel,
-bot/blocks/executions.py ``pause_blocks``), and ``/dr plan <name> hooks``.
+bot/blocks/executions.py ``pause_blocks``), and ``/dr plan <name> hooks`` with its "Add a hook" button
+(bot/blocks/hook_form.py).
 
 Every hook name, message and payload is user (or function) supplied: it goes into ``plain_text``
 objects, shown as typed, never as mentions or links."""
@@ -12,6 +13,7 @@ import json
 from slack_sdk.models.blocks import Block
 
 from bot.blocks.common import clip, header, section, sections
+from bot.blocks.hook_form import add_hook_button
 from handlers.models.events import ExecutionEvent
 from handlers.models.hooks import Hook, LambdaHook, SsmAutomationHook
 from handlers.models.recovery_plan import RecoveryPlan
@@ -58,4 +60,7 @@ def plan_hooks_blocks(plan: RecoveryPlan) -> list[Block]:
         lines.append(f"Wave {wave.waveNumber} ({wave.protectionGroupName}):")
         lines += [f"  before {i}. {describe(h)}" for i, h in enumerate(hooks.before, 1)]
         lines += [f"  after {i}. {describe(h)}" for i, h in enumerate(hooks.after, 1)]
-    return [header(f"Hooks of {plan.planName}"), *sections(lines)] if lines else [section("No waves.")]
+    if not lines:
+        return [section("No waves.")]
+    # an operator adds a lambda or ssmAutomation hook to a wave (bot/listeners/hook_form.py)
+    return [header(f"Hooks of {plan.planName}"), *sections(lines), add_hook_button(plan.planId)]
