@@ -12,6 +12,7 @@ EXAMPLES = {
     "plans": "plans",
     "plan create": "plan create",
     "plan approvers": "plan Payments failover approvers",
+    "plan hooks": "plan Payments failover hooks",
     "plan": "plan Payments failover",
     "run": "run Payments recovery",
     "check": "check Payments failover",
@@ -20,6 +21,8 @@ EXAMPLES = {
     "report": "report exec-1",
     "cancel": "cancel exec-1",
     "cleanup": "cleanup exec-1",
+    "reprotect": "reprotect exec-1",
+    "failback": "failback exec-1",
     "subscribe": "subscribe Payments a@example.com",
     "unsubscribe": "unsubscribe Payments",
 }

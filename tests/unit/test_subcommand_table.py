@@ -60,6 +60,7 @@ def test_changing_subcommands_are_for_operators_and_say_what() -> None:
         "import": "import native plans",
         "cancel": "cancel executions",
         "cleanup": "clean drills up",
+        "reprotect": "reverse replication or re-protect",
         "subscribe": "change subscriptions",
         "unsubscribe": "change subscriptions",
     }
