@@ -419,9 +419,21 @@ def role_policies(template: dict[str, Any], role_id: str) -> list[dict[str, Any]
     for logical_id, policy in resources(template, "AWS::IAM::Policy").items():
         if {"Ref": role_id} in policy["Properties"].get("Roles", []):
             policies.append({"name": logical_id, "policy": policy["Properties"]["PolicyDocument"]})
+    # Customer managed policies attached through their Roles (outside the inline size limit: "managed")
+    for logical_id, policy in resources(template, "AWS::IAM::ManagedPolicy").items():
+        if {"Ref": role_id} in policy["Properties"].get("Roles", []):
+            doc = policy["Properties"]["PolicyDocument"]
+            policies.append({"name": logical_id, "policy": doc, "managed": True})
     if role.get("ManagedPolicyArns"):
         raise ValueError(f"{role_id}: managed policies are not read by this helper yet")
-    return [{"name": p["name"], "policy": resolve(p["policy"], template)} for p in policies]
+    return [
+        {
+            "name": p["name"],
+            "policy": resolve(p["policy"], template),
+            **({"managed": True} if p.get("managed") else {}),
+        }
+        for p in policies
+    ]
 
 
 @dataclass(frozen=True)
