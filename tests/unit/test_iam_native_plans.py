@@ -11,7 +11,7 @@ from tests.support import iam
 NATIVE_ROLES = [
     r
     for r in iam.roles_calling_drs({"NotifierFunction": ""})
-    if r.role_id in ("ApiFunctionRole", "DrsAccessRole")
+    if r.role_id in ("ApiFunctionRole", "BotFunctionRole", "DrsAccessRole")
 ]
 WRITES = ("drs:CreateRecoveryPlanStep", "drs:UpdateRecoveryPlan", "drs:DeleteRecoveryPlan")
 
