@@ -9,18 +9,15 @@ handlers/cleanup/cleanup.py). Every move of it is one conditional write
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from handlers import aws
 from handlers.accounts.account_context import Caller, identity_keys
 from handlers.aws import drs
 from handlers.core.errors import ConflictError, DomainError, NotFoundError
 from handlers.core.observability import logger
-from handlers.core.settings import get_settings
 from handlers.core.timestamps import now_iso
 from handlers.events.execution_events import announce
 from handlers.failback import reversal
@@ -77,11 +74,10 @@ def reverse_replication(caller: Caller, execution_id: str) -> dict[str, Any]:
     RECOVERY becomes ``REPROTECTED`` once every server is). Answers the failback view."""
     execution = get_execution(caller, execution_id)
     _refuse_unless_recovered(execution)
-    execution = reversal.ensure_record(execution)
-    execution = reversal.reverse_all(execution)
+    execution, revision = reversal.reverse_all(*reversal.ensured(execution))
     if execution.mode == "FAILBACK":
         return _reprotected(execution)
-    return view_of(execution)
+    return view_of(execution, revision=revision)
 
 
 def _reprotected(failback_run: Execution) -> dict[str, Any]:
@@ -102,11 +98,12 @@ def get_failback(caller: Caller, execution_id: str) -> dict[str, Any]:
     return view_of(reversal.ensure_record(execution))
 
 
-def view_of(execution: Execution, *, refresh: bool = True) -> dict[str, Any]:
+def view_of(execution: Execution, *, refresh: bool = True, revision: int | None = None) -> dict[str, Any]:
     """The failback view; ``refresh``: read DRS first and move REVERSING/READY as it says (the
-    move to READY announces ``failback_ready``, once)."""
+    move to READY announces ``failback_ready``, once). ``revision``: of ``execution``'s record, when
+    it is the record as stored (spares a read before recording what DRS says)."""
     if refresh and execution.failback is not None and execution.failback.status in ("REVERSING", "READY"):
-        execution = _settle_readiness(reversal.observe(execution))
+        execution = _settle_readiness(reversal.observe(execution, revision))
     record = execution.failback
     assert record is not None
     servers = [{**s.model_dump(mode="json"), "ready": reversal.is_ready(s)} for s in record.servers]
@@ -251,14 +248,6 @@ def failback_waves(original: Execution, plan: RecoveryPlan) -> list[WaveProgress
 def _start_run(
     caller: Caller, original: Execution, plan: RecoveryPlan, waves: list[WaveProgress], failback_id: str
 ) -> Execution:
-    from handlers.runs.lifecycle import finish_execution, release_if_ended
-
-    repository = RecoveryPlanRepository()
-    running = repository.lock_for_execution(plan.planId, failback_id)
-    if running is not None and release_if_ended(plan.planId, running):
-        running = repository.lock_for_execution(plan.planId, failback_id)
-    if running is not None:
-        raise ConflictError(f"recovery plan {plan.planName} already has a running execution: {running}")
     execution = Execution(
         executionId=failback_id,
         planId=plan.planId,
@@ -274,34 +263,7 @@ def _start_run(
         waves=waves,
         startApproval=plan.needs_start_approval(False),  # failback is production: the recovery quorum
     )
-    try:
-        ExecutionRepository().insert(execution)
-    except Exception:
-        repository.unlock_execution(plan.planId, failback_id)
-        raise
-    settings = get_settings()
-    state_input = {
-        "executionId": failback_id,
-        "pollSeconds": settings.drs_poll_seconds,
-        "approvalTimeoutSeconds": settings.approval_timeout_seconds,
-        "waves": run_executions.state_machine_waves(plan, execution.startApproval),
-    }
-    try:
-        arn = aws.client("stepfunctions").start_execution(
-            stateMachineArn=settings.require("state_machine_arn"),
-            name=failback_id,
-            input=json.dumps(state_input),
-        )["executionArn"]
-    except Exception as exc:
-        logger.error(
-            "failback state machine start failed",
-            extra={"executionId": failback_id, "error": type(exc).__name__},
-        )
-        finish_execution(failback_id, "FAILED", reason="the state machine could not be started")
-        raise
-    ExecutionRepository().update(failback_id, stateMachineExecutionArn=arn)
-    logger.info("failback started", extra={"executionId": failback_id, "failbackOf": original.executionId})
-    return execution.model_copy(update={"stateMachineExecutionArn": arn})
+    return run_executions.begin(plan, execution)
 
 
 def failback_finished(execution_id: str) -> bool:

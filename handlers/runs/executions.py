@@ -63,14 +63,8 @@ def start_execution(
     failures = assessment.readiness.failures
     if failures and not force:
         raise NotReadyError(not_ready_message(plan.planName, failures), [_dump(c) for c in failures])
-    execution_id = str(uuid.uuid4())
-    running = RecoveryPlanRepository().lock_for_execution(plan.planId, execution_id)
-    if running is not None and release_if_ended(plan.planId, running):
-        running = RecoveryPlanRepository().lock_for_execution(plan.planId, execution_id)
-    if running is not None:
-        raise ConflictError(f"recovery plan {plan.planName} already has a running execution: {running}")
     execution = Execution(
-        executionId=execution_id,
+        executionId=str(uuid.uuid4()),
         planId=plan.planId,
         planName=plan.planName,
         accountId=plan.accountId,
@@ -85,6 +79,20 @@ def start_execution(
         pointInTime=format_iso(moment) if moment else None,
         startApproval=plan.needs_start_approval(is_drill),
     )
+    return begin(plan, execution)
+
+
+def begin(plan: RecoveryPlan, execution: Execution) -> Execution:
+    """The one way a run begins (a drill or recovery here, a failback in handlers/failback/cycle.py):
+    lock the plan for it (409 naming the run that holds it; a lock whose run has ended is released),
+    store it, and start the state machine. A failed start is recorded FAILED, frees the plan and is
+    raised. The execution with its state machine execution's ARN."""
+    execution_id = execution.executionId
+    running = RecoveryPlanRepository().lock_for_execution(plan.planId, execution_id)
+    if running is not None and release_if_ended(plan.planId, running):
+        running = RecoveryPlanRepository().lock_for_execution(plan.planId, execution_id)
+    if running is not None:
+        raise ConflictError(f"recovery plan {plan.planName} already has a running execution: {running}")
     try:
         ExecutionRepository().insert(execution)
     except Exception:
@@ -112,12 +120,7 @@ def start_execution(
     ExecutionRepository().update(execution_id, stateMachineExecutionArn=arn)
     logger.info(
         "execution started",
-        extra={
-            "executionId": execution_id,
-            "planId": plan.planId,
-            "drill": is_drill,
-            "forced": bool(failures),
-        },
+        extra={"executionId": execution_id, "planId": plan.planId, "mode": execution.mode},
     )
     return execution.model_copy(update={"stateMachineExecutionArn": arn})
 
