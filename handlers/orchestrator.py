@@ -117,9 +117,9 @@ def finish(task: FinishTask) -> dict[str, Any]:
     """Record the end; a FAILBACK run's end also moves its original RECOVERY's failback on."""
     result = orchestration.finish(task)
     if _is_failback(task.executionId):
-        from handlers.failback import cycle
+        from handlers.failback import ending
 
-        cycle.failback_finished(task.executionId)
+        ending.failback_finished(task.executionId)
     return result
 
 

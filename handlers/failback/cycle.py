@@ -24,7 +24,6 @@ from handlers.failback import reversal
 from handlers.failback.records import FailbackRecords
 from handlers.models.execution import Execution, FailbackServer, ServerLaunch, WaveProgress
 from handlers.models.recovery_plan import RecoveryPlan
-from handlers.reports.report_store import store_report
 from handlers.repositories.executions import ExecutionRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
 from handlers.runs import executions as run_executions  # a recovery's waves and state machine input
@@ -264,25 +263,6 @@ def _start_run(
         startApproval=plan.needs_start_approval(False),  # failback is production: the recovery quorum
     )
     return run_executions.begin(plan, execution)
-
-
-def failback_finished(execution_id: str) -> bool:
-    """After a FAILBACK execution ended: SUCCEEDED moves the original to ``FAILED_BACK`` and
-    announces ``failback_completed`` (once) and stores the original's report again, now naming its
-    FAILBACK (the bucket keeps the earlier copy); any other end lets the original be failed back
-    again (``READY``). True when this call moved it."""
-    execution = ExecutionRepository().get(execution_id)
-    if execution is None or execution.mode != "FAILBACK" or not execution.failbackOf:
-        return False
-    records = FailbackRecords()
-    if execution.status == "SUCCEEDED":
-        moved = records.move(execution.failbackOf, ["FAILING_BACK"], "FAILED_BACK", updatedAt=now_iso())
-        if moved is not None:
-            announce(moved, "failback_completed", message=f"FAILBACK execution {execution_id} SUCCEEDED")
-            store_report(moved)
-        return moved is not None
-    moved = records.move(execution.failbackOf, ["FAILING_BACK"], "READY", updatedAt=now_iso())
-    return moved is not None
 
 
 def stop_failback(caller: Caller, execution_id: str) -> dict[str, Any]:

@@ -153,6 +153,13 @@ RUN_NEEDS: tuple[Need, ...] = (
     ),
     Need("drs:TerminateRecoveryInstances", "drs:recovery-instance"),
     Need("servicequotas:ListServiceQuotas"),
+    # a FAILBACK run's on-premises waves (handlers/failback/launch.py)
+    Need("drs:StartFailbackLaunch", "drs:recovery-instance"),
+    Need(
+        "drs:TagResource",
+        "drs:job",
+        (("aws:TagKeys", ("drs-chatops",)), ("drs:CreateAction", "StartFailbackLaunch")),
+    ),
     # what DRS does with the caller's credentials when it launches and terminates
     *(_tagged(action, "ec2:instance") for action in _INSTANCE_ACTIONS),
     *(

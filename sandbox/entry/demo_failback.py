@@ -137,7 +137,7 @@ class HomeComing(TwoPersonRecovery):
             regions = {str(job["arn"]).split(":")[3] for job in self._jobs(self.execution_id)}
             if regions != {origin}:
                 raise AssertionError(f"the FAILBACK's DRS jobs ran in {regions}")
-            # The FAILBACK's end moves the recovery's record (handlers/failback/cycle.py failback_finished)
+            # The FAILBACK's end moves the recovery's record (handlers/failback/ending.py failback_finished)
             self.wait("the recovery FAILED_BACK", lambda: self._record_says(self.recovery_id, "FAILED_BACK"))
             path = f"/executions/{self.recovery_id}/cleanup"
             refused = self.api("POST", path, {}, (409,))

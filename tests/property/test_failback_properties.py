@@ -63,7 +63,7 @@ def _recovery() -> str:
 def _act(operation: str, recovery_id: str) -> None:
     """One call of the cycle, as any channel makes it; refusals (409, 404) are part of the game."""
     from handlers.accounts.account_context import Caller
-    from handlers.failback import cycle
+    from handlers.failback import cycle, ending
     from handlers.repositories.executions import ExecutionRepository
     from handlers.runs.lifecycle import finish_execution
 
@@ -79,7 +79,7 @@ def _act(operation: str, recovery_id: str) -> None:
             cycle.start_failback(caller, recovery_id)
         elif operation == "end" and failback_id:
             finish_execution(failback_id, "SUCCEEDED")  # what the FAILBACK run's finish records
-            cycle.failback_finished(failback_id)
+            ending.failback_finished(failback_id)
         elif operation == "reprotect" and failback_id:
             cycle.reverse_replication(caller, failback_id)
     except DomainError:
