@@ -3,7 +3,9 @@
 ``export_configuration`` produces a :class:`ConfigurationDocument`; ``import_configuration`` accepts
 one. Imported items obey the same field rules as created ones (names, server ids, waves, emails).
 Fields an export carries but an import must not trust (subscription state, plan status) are
-accepted and ignored: the importing system works them out itself.
+accepted and ignored: the importing system works them out itself. A plan's DRS native copy
+(``nativeCopy``) is one of them: the next export finds the copy by its ``drs-chatops:planId`` tag
+(handlers/native_plans/exporting.py). Where a plan came from (``importedFrom``) is kept.
 """
 
 from typing import Annotated, Any, Literal
@@ -13,10 +15,23 @@ from pydantic import ConfigDict, Field, model_validator
 from handlers.models.base import Model
 from handlers.models.fields import AccountId, Region, Version
 from handlers.models.protection_group import ProtectionGroupCreate
-from handlers.models.recovery_plan import RecoveryPlanCreate
+from handlers.models.recovery_plan import NativeOrigin, RecoveryPlanCreate
 
 FORMAT_VERSION = 1
 ItemId = Annotated[str, Field(min_length=1, max_length=128)]  # ids are kept as they are
+
+
+class ImportedOrigin(NativeOrigin):
+    """``importedFrom`` as a document brings it: a DRS recovery plan ARN and a time."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # botocore's StrictDRSARN for a recovery plan (PLAN_ARN in handlers/native_plans/models.py)
+    arn: str = Field(
+        max_length=2048,
+        pattern=r"^arn:aws(?:-[a-z0-9]+)*:drs:[a-z0-9-]+:[0-9]{12}:recovery-plan/[a-zA-Z0-9_.-]+$",
+    )
+    importedAt: str = Field(min_length=1, max_length=64)
 
 
 class _Provenance(Model):
@@ -58,7 +73,9 @@ class ImportedRecoveryPlan(RecoveryPlanCreate, _Provenance):
 
     planId: ItemId
     accountId: AccountId
+    importedFrom: ImportedOrigin | None = None  # the DRS native plan it came from: kept as it is
     # Exported for the reader's information; never imported.
+    nativeCopy: Any = None  # the importing system finds the copy by its tag when it exports
     snsSubscriptionArn: Any = None
     subscriptionStatus: Any = None
     subscriptionStatusReason: Any = None
@@ -87,3 +104,5 @@ class ImportResult(Model):
     created: ItemIds = Field(default_factory=ItemIds)
     updated: ItemIds = Field(default_factory=ItemIds)
     skipped: ItemIds = Field(default_factory=ItemIds)
+    # Plans with ``exportNative`` the import wrote: their DRS native copy is to be exported again.
+    nativeExportsDue: list[str] = Field(default_factory=list)

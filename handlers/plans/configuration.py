@@ -6,12 +6,18 @@ skipped, a different one updated as its next version with a conditional write. G
 before plans, so plans can name groups the same document brings. Writes go through the same
 service functions as the API's (server claims, subscriptions), so an import obeys the same rules.
 
+A plan's waves carry their waits and hooks, and its ``exportNative``; where it was imported from
+(``importedFrom``) is kept when it is created, like its history. Its DRS native copy is not imported:
+the result's ``nativeExportsDue`` names each written plan with ``exportNative``, to be exported again
+(``POST /recovery-plans/{id}/export-native``); until then readiness WARNs that its copy is stale.
+
 A document that moves a source server from one group to another is refused (the server is still
 claimed by its old group); import it in two steps: first without the server, then with it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from handlers.accounts.account_context import Caller
@@ -59,6 +65,7 @@ PLAN_CONTENT = {
     "approvalQuorum",
     "requireReason",
     "approveRecoveryStart",
+    "exportNative",
 }
 
 
@@ -83,7 +90,8 @@ def import_configuration(caller: Caller, document: Any, dry_run: bool) -> dict[s
         raise invalid(problems)
     result = ImportResult(dryRun=dry_run)
     _import_groups(caller, parsed, stored, result)
-    _import_plans(caller, parsed, stored, result)
+    written = _import_plans(caller, parsed, stored, result)
+    _exports_due(written, result)
     logger.info(
         "configuration imported",
         extra={"accountId": caller.account_id, "dryRun": dry_run, "result": result.model_dump()},
@@ -111,13 +119,15 @@ def _import_groups(
 
 def _import_plans(
     caller: Caller, document: ConfigurationDocument, stored: StoredItems, result: ImportResult
-) -> None:
+) -> list[RecoveryPlan]:
+    """Create, skip or update each plan; the plans written (none in a dry run)."""
+    written: list[RecoveryPlan] = []
     for imported in document.recoveryPlans:
         current = stored.plans[imported.planId]
         if current is None:
             result.created.recoveryPlans.append(imported.planId)
             if not result.dryRun:
-                plans.insert_plan(_new_plan(caller, imported))
+                written.append(plans.insert_plan(_new_plan(caller, imported)))
         elif _plan_content(current) == _plan_content(imported):
             result.skipped.recoveryPlans.append(imported.planId)
         else:
@@ -127,7 +137,14 @@ def _import_plans(
             changed = RecoveryPlan.model_validate({**current.model_dump(), **changes})
             policy_guard.check_change(caller, current, changed)  # a dry run says so too
             if not result.dryRun:
-                plans.replace_plan(caller, current, changed)
+                written.append(plans.replace_plan(caller, current, changed))
+    return written
+
+
+def _exports_due(written: list[RecoveryPlan], result: ImportResult) -> None:
+    """The written plans with ``exportNative``: their DRS copy no longer holds them (plans/ may not
+    call native_plans/, which builds on it: tests/unit/test_rooms.py)."""
+    result.nativeExportsDue = [plan.planId for plan in written if plan.exportNative]
 
 
 def _group_content(group: ProtectionGroup | ImportedProtectionGroup) -> dict[str, Any]:
@@ -141,9 +158,15 @@ def _group_content(group: ProtectionGroup | ImportedProtectionGroup) -> dict[str
 def _plan_content(plan: RecoveryPlan | ImportedRecoveryPlan) -> dict[str, Any]:
     """What a caller decides about a plan; derived fields (group names, subscription) left out."""
     content = plan.model_dump(include=PLAN_CONTENT)
-    waves: list[Wave] | list[WaveInput] = plan.waves
-    content["waves"] = sorted((w.waveNumber, w.protectionGroupId, w.pauseBeforeExecution) for w in waves)
+    waves: Sequence[Wave | WaveInput] = plan.waves
+    content["waves"] = [_wave_content(w) for w in sorted(waves, key=lambda w: w.waveNumber)]
     return content
+
+
+def _wave_content(wave: Wave | WaveInput) -> tuple[Any, ...]:
+    """A wave's group, pause, wait and hooks (no hooks and empty hooks alike)."""
+    hooks = wave.hooks.model_dump(mode="json") if wave.hooks and wave.hooks.count() else None
+    return wave.waveNumber, wave.protectionGroupId, wave.pauseBeforeExecution, wave.waitBeforeMinutes, hooks
 
 
 def _new_group(caller: Caller, imported: ImportedProtectionGroup) -> ProtectionGroup:
@@ -171,6 +194,7 @@ def _new_plan(caller: Caller, imported: ImportedRecoveryPlan) -> RecoveryPlan:
         updatedAt=imported.updatedAt or now,
         createdBy=imported.createdBy or caller.principal,
         version=imported.version,
+        importedFrom=imported.importedFrom,
     )
 
 

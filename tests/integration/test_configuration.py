@@ -275,3 +275,147 @@ def test_a_group_naming_servers_drs_does_not_know_in_the_account_is_refused(aws)
     assert b_server in error["message"] and "s-" + "e" * 17 in error["message"]
     assert item["sourceServerIds"][0] not in error["message"]
     assert _export()["protectionGroups"] == []
+
+
+# Plans with the wave fields of native plans and hooks (ARCHITECTURE 3.14, docs/native-plans.md)
+
+HOOK = {"name": "gate", "type": "lambda", "functionName": "drs-chatops-hook-gate", "payload": {"tier": 1}}
+
+
+def _native_plan(aws: Any, name: str, steps: list[Any]) -> str:
+    """A native plan made in the DRS emulator: lists of server ids (a server step) or minutes (a wait)."""
+    native = aws.drs.native_plans
+    arn = str(native.create_plan(ACCOUNT_A, {"name": name})["recoveryPlan"]["recoveryPlanArn"])
+    for n, step in enumerate(steps, 1):
+        if isinstance(step, int):
+            configuration: dict[str, Any] = {"waitStepConfiguration": {"waitDurationMinutes": step}}
+        else:
+            servers = [
+                {
+                    "serverArn": f"arn:aws:drs:us-east-1:{ACCOUNT_A}:source-server/{s}",
+                    "impactLevel": "CRITICAL",
+                }
+                for s in step
+            ]
+            configuration = {"serverStepConfiguration": {"servers": servers}}
+        native.create_step(
+            ACCOUNT_A, {"recoveryPlanArn": arn, "stepName": f"step {n}", "configuration": configuration}
+        )
+    return arn
+
+
+def _native_copies(aws: Any) -> list[dict[str, Any]]:
+    listed = aws.drs.native_plans.list_plans(ACCOUNT_A, {})["recoveryPlans"]
+    return [p for p in listed if p["name"].startswith("drs-chatops ")]
+
+
+@pytest.fixture
+def waited_and_hooked(aws: Any) -> tuple[str, dict[str, Any]]:
+    """A plan imported from a native plan (a 20-minute wait before wave 2), given a before hook on
+    wave 1 and ``exportNative`` (so it has a DRS native copy)."""
+    native_arn = _native_plan(aws, "Orders", [[server_id(9_600)], 20, [server_id(9_610)]])
+    imported = invoke_direct(
+        "import_native_recovery_plan", {"accountId": ACCOUNT_A, "recoveryPlanArn": native_arn}
+    )
+    plan = imported["recoveryPlan"]
+    waves = copy.deepcopy(plan["waves"])
+    waves[0]["hooks"] = {"before": [HOOK], "after": []}
+    updated = invoke_direct(
+        "update_recovery_plan",
+        {"accountId": ACCOUNT_A, "planId": plan["planId"], "waves": waves, "exportNative": True},
+    )
+    assert updated["nativeExport"]["recoveryPlanArn"], updated
+    return native_arn, invoke_direct("get_recovery_plan", {"accountId": ACCOUNT_A, "planId": plan["planId"]})
+
+
+def test_waits_hooks_export_native_and_origin_survive_export_and_import_into_an_empty_account(
+    aws: Any, waited_and_hooked: tuple[str, dict[str, Any]]
+) -> None:
+    # Given an export of a plan with a wait, a hook, exportNative and importedFrom
+    native_arn, plan = waited_and_hooked
+    document = _export()
+    [exported] = document["recoveryPlans"]
+    assert exported["waves"][1]["waitBeforeMinutes"] == 20 and exported["waves"][0]["hooks"]["before"]
+    # and an account emptied of it (the plan and its groups deleted)
+    invoke_direct("delete_recovery_plan", {"accountId": ACCOUNT_A, "planId": plan["planId"]})
+    for group in document["protectionGroups"]:
+        invoke_direct("delete_protection_group", {"accountId": ACCOUNT_A, "groupId": group["groupId"]})
+    assert _export()["recoveryPlans"] == []
+    # When the document is imported
+    result = _import(document)
+    # Then the plan is created as it was: waves with their wait and hook, exportNative, importedFrom
+    assert result["created"]["recoveryPlans"] == [plan["planId"]]
+    stored = invoke_direct("get_recovery_plan", {"accountId": ACCOUNT_A, "planId": plan["planId"]})
+    assert stored["waves"] == plan["waves"]
+    assert [w["waitBeforeMinutes"] for w in stored["waves"]] == [0, 20]
+    assert stored["waves"][0]["hooks"]["before"][0]["payload"] == {"tier": 1}
+    assert (stored["exportNative"], stored["importedFrom"]) == (
+        True,
+        {**plan["importedFrom"], "arn": native_arn},
+    )
+    assert {k: v for k, v in stored.items() if k != "nativeCopy"} == {
+        k: v for k, v in plan.items() if k != "nativeCopy"
+    }
+    # and, its DRS copy not imported, it is due to be exported again; exporting finds the old copy
+    # by its tag and replaces it: still one copy, the one the plan records
+    assert result["nativeExportsDue"] == [plan["planId"]] and stored["nativeCopy"] is None
+    answer = invoke_direct("export_native_recovery_plan", {"accountId": ACCOUNT_A, "planId": plan["planId"]})
+    [native_copy] = _native_copies(aws)
+    assert answer["recoveryPlanArn"] == native_copy["recoveryPlanArn"]
+    assert native_copy["recoveryPlanArn"] != plan["nativeCopy"]["arn"]  # written anew, swapped in
+    # and its origin still guards the native plan against a second import
+    again = invoke_direct(
+        "import_native_recovery_plan", {"accountId": ACCOUNT_A, "recoveryPlanArn": native_arn}
+    )
+    assert again["error"] == "CONFLICT" and plan["planId"] in again["message"]
+
+
+def test_reimporting_a_plan_with_waits_and_hooks_unchanged_skips_it(
+    aws: Any, waited_and_hooked: tuple[str, dict[str, Any]]
+) -> None:
+    # Given an export of a plan with a wait and a hook, imported back unchanged
+    result = _import(_export())
+    # Then the plan is skipped: not written again, its DRS copy still current
+    assert len(result["skipped"]["recoveryPlans"]) == 1 and result["updated"]["recoveryPlans"] == []
+    assert result["nativeExportsDue"] == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda waves: waves[1].update(waitBeforeMinutes=45), id="wait"),
+        pytest.param(lambda waves: waves[0]["hooks"]["before"][0].update(timeoutMinutes=3), id="hook"),
+        pytest.param(lambda waves: waves[0].update(hooks=None), id="hooks-removed"),
+    ],
+)
+def test_a_document_changing_only_a_wait_or_a_hook_is_applied(
+    aws: Any, waited_and_hooked: tuple[str, dict[str, Any]], change: Any
+) -> None:
+    # Given an export in which only a wave's wait or hook was changed
+    _, plan = waited_and_hooked
+    document = _export()
+    [item] = document["recoveryPlans"]
+    change(item["waves"])
+    # When it is imported
+    result = _import(document)
+    # Then the plan is updated as its next version with that change
+    assert result["updated"]["recoveryPlans"] == [plan["planId"]]
+    stored = invoke_direct("get_recovery_plan", {"accountId": ACCOUNT_A, "planId": plan["planId"]})
+    assert stored["version"] == plan["version"] + 1
+    shown = [(w["waitBeforeMinutes"], w["hooks"]) for w in stored["waves"]]
+    assert shown == [(w["waitBeforeMinutes"], w["hooks"]) for w in item["waves"]]
+    # and its DRS copy, holding the version before, is due to be exported again
+    assert result["nativeExportsDue"] == [plan["planId"]]
+    assert stored["nativeCopy"]["planVersion"] == plan["version"] < stored["version"]
+
+
+def test_a_malformed_imported_from_is_refused_naming_it(
+    aws: Any, waited_and_hooked: tuple[str, dict[str, Any]]
+) -> None:
+    # Given an export whose plan claims to come from something that is not a native plan
+    document = _export()
+    document["recoveryPlans"][0]["importedFrom"]["arn"] = "arn:aws:s3:::bucket"
+    # When it is imported
+    error = _import(document)
+    # Then the import is refused naming the field
+    assert error["error"] == "VALIDATION_ERROR" and "importedFrom.arn" in error["message"]
