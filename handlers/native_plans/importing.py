@@ -16,7 +16,6 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from handlers import aws
 from handlers.accounts.account_context import Caller
 from handlers.aws import drs
 from handlers.core import run_limits
@@ -39,12 +38,11 @@ from handlers.plans import protection_groups as groups
 from handlers.plans.source_servers import missing_source_servers
 from handlers.repositories.protection_groups import ProtectionGroupRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
-from handlers.repositories.server_claims import ServerClaimRepository, _key
+from handlers.repositories.server_claims import ServerClaimRepository
 
 # Plans imported from one native plan share an id: uuid5 of the account and the native plan's ARN.
 IMPORT_NAMESPACE = uuid.UUID("6c1f1f0e-3f7b-4d39-9a43-5d0f7e1b2a14")
 MAX_NAME = 255  # this system's names (handlers/models/fields.py Name)
-BATCH_GET_LIMIT = 100  # DynamoDB BatchGetItem takes at most 100 keys
 MAX_LISTED = 50
 
 
@@ -210,29 +208,11 @@ def _check_servers(caller: Caller, region: str, waves: list[ImportedWave], findi
         return
     target = drs.target(caller.account_id, region)
     findings.problems += missing_source_servers(target, server_ids, "import-native-plan")
-    owners = claimed(caller.account_id, server_ids)
+    owners = ServerClaimRepository().owners(caller.account_id, server_ids)
     for server_id, owner in owners.items():
         group = ProtectionGroupRepository().get(owner)
         name = f"{group.groupName} ({owner})" if group else owner
         findings.conflicts.append(f"source server {server_id} already belongs to protection group {name}")
-
-
-def claimed(account_id: str, server_ids: list[str]) -> dict[str, str]:
-    """Server id -> the group that holds it, for the servers claimed in the account (read only, 100
-    claims a read: the claims table's keys are handlers/repositories/server_claims.py's)."""
-    table = aws.table("server_claims_table")
-    owners: dict[str, str] = {}
-    for start in range(0, len(server_ids), BATCH_GET_LIMIT):
-        keys: list[dict[str, Any]] = [
-            {"claimKey": _key(account_id, s)} for s in server_ids[start : start + BATCH_GET_LIMIT]
-        ]
-        request: dict[str, Any] = {table.name: {"Keys": keys, "ConsistentRead": True}}
-        while request:
-            answer = table.meta.client.batch_get_item(RequestItems=request)
-            for item in answer.get("Responses", {}).get(table.name, []):
-                owners[str(item["claimKey"]).split("#", 1)[1]] = str(item["groupId"])
-            request = answer.get("UnprocessedKeys") or {}
-    return {s: owners[s] for s in server_ids if s in owners}
 
 
 def _name(text: str) -> str:

@@ -15,6 +15,7 @@ from handlers import aws
 from handlers.repositories.dynamo import conditional_write, dynamo_errors
 
 TRANSACTION_LIMIT = 100  # DynamoDB TransactWriteItems takes at most 100 actions
+BATCH_GET_LIMIT = 100  # DynamoDB BatchGetItem takes at most 100 keys
 
 
 def _key(account_id: str, server_id: str) -> str:
@@ -65,6 +66,25 @@ class ServerClaimRepository:
                     return server_id, self.owner(account_id, server_id) or "another group"
             with dynamo_errors():  # any other failure, e.g. a concurrent transaction: retryable
                 raise
+
+    def owners(self, account_id: str, server_ids: list[str]) -> dict[str, str]:
+        """Server id -> the group that holds it, for those of ``server_ids`` claimed in the account
+        (in their order): one consistent ``BatchGetItem`` per 100 servers, unprocessed keys asked
+        again. Only reads: a check before writing, which the claims' conditional writes still guard."""
+        held: dict[str, str] = {}
+        ids = list(dict.fromkeys(server_ids))
+        for start in range(0, len(ids), BATCH_GET_LIMIT):
+            keys: list[dict[str, Any]] = [
+                {"claimKey": _key(account_id, s)} for s in ids[start : start + BATCH_GET_LIMIT]
+            ]
+            while keys:
+                request = {self._table.name: {"Keys": keys, "ConsistentRead": True}}
+                with dynamo_errors():
+                    response = self._table.meta.client.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self._table.name, []):
+                    held[str(item["claimKey"]).split("#", 1)[1]] = str(item["groupId"])
+                keys = response.get("UnprocessedKeys", {}).get(self._table.name, {}).get("Keys", [])
+        return {s: held[s] for s in ids if s in held}
 
     def owner(self, account_id: str, server_id: str) -> str | None:
         with dynamo_errors():
