@@ -3,11 +3,12 @@ operation through ``handlers.api.lambda_handler`` (direct invocation, as a runbo
 RECOVERY whose five waves of 100 launched 500 EC2-origin recovery instances, vs the floor: the same
 500 ``ReverseReplication`` calls made bare with one boto3 client to the same emulator.
 
-Each repetition starts from fresh state: a new moto and a new DRS emulator (tests/support/drs.py),
-two finished RECOVERY executions made as the failback tests make them
-(tests/support/drills.py ``finished_execution``: real DRS jobs, recovery instances launched), one
-reversed by the product and one by the floor, in alternating order. The deployment runs in the
-plan's account (``MOTO_ACCOUNT_ID``), so no role is assumed by either.
+Every run, product or floor, starts from fresh state: a new moto and a new DRS emulator
+(tests/support/drs.py) holding one finished RECOVERY made as the failback tests make them
+(tests/support/drills.py ``finished_execution``: real DRS jobs, 500 recovery instances launched);
+product and floor alternate which goes first. (The emulator's ``ReverseReplication`` reads every
+instance it holds, so a run sharing an emulator with the other would pay for its instances.) The
+deployment runs in the plan's account (``MOTO_ACCOUNT_ID``), so no role is assumed by either.
 
 What the product does beyond the floor, once per call: reads the execution, builds its failback
 record (the waves' jobs, their recovery instances and source servers, one ``DescribeRecoveryInstances``
@@ -26,7 +27,7 @@ from benchmarks.support import ACCOUNT, REGION, moto_with_tables, quiet, verdict
 
 WAVES = 5
 SERVERS_PER_WAVE = 100  # one DRS job a wave (DRS starts at most 100 servers a job)
-REPETITIONS = 5
+REPETITIONS = 7  # pairs; the median ratio is the middle pair's
 TARGET_RATIO = 1.3
 
 
@@ -43,10 +44,10 @@ def _recovery() -> tuple[str, list[str]]:
         group = invoke_direct("create_protection_group", body)
         assert "error" not in group, group
         groups.append(group["groupId"])
-    body = plan_body(groups)
-    for wave_body in body["waves"]:
+    plan_request = plan_body(groups)
+    for wave_body in plan_request["waves"]:
         wave_body["pauseBeforeExecution"] = False
-    plan = invoke_direct("create_recovery_plan", {"accountId": ACCOUNT, **body})
+    plan = invoke_direct("create_recovery_plan", {"accountId": ACCOUNT, **plan_request})
     assert "error" not in plan, plan
     execution = finished_execution(plan, is_drill=False)
     return execution.executionId, _instances(execution.executionId)
@@ -86,19 +87,24 @@ def _floor(client: Any, instances: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def _repetition(order: int) -> tuple[float, float]:
-    """One repetition on fresh state, the product first on even ``order``: (product s, floor s)."""
+def _on_fresh_state(product: bool) -> float:
+    """One timed run on a new moto and a new DRS emulator holding one finished RECOVERY."""
     import boto3
 
     with moto_with_tables(), quiet():
-        product_id, _ = _recovery()
-        _, floor_instances = _recovery()
-        client = boto3.client("drs", region_name=REGION)
-        if order % 2:
-            floor = _floor(client, floor_instances)
-            return _product(product_id), floor
-        product = _product(product_id)
-        return product, _floor(client, floor_instances)
+        execution_id, instances = _recovery()
+        if product:
+            return _product(execution_id)
+        return _floor(boto3.client("drs", region_name=REGION), instances)
+
+
+def _repetition(order: int) -> tuple[float, float]:
+    """(product s, floor s), each on its own fresh state, the product first on even ``order``."""
+    if order % 2:
+        floor = _on_fresh_state(product=False)
+        return _on_fresh_state(product=True), floor
+    product = _on_fresh_state(product=True)
+    return product, _on_fresh_state(product=False)
 
 
 def measure() -> dict[str, float]:

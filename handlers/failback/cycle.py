@@ -73,10 +73,11 @@ def reverse_replication(caller: Caller, execution_id: str) -> dict[str, Any]:
     RECOVERY becomes ``REPROTECTED`` once every server is). Answers the failback view."""
     execution = get_execution(caller, execution_id)
     _refuse_unless_recovered(execution)
-    execution, revision = reversal.reverse_all(*reversal.ensured(execution))
-    if execution.mode == "FAILBACK":
+    recovery = execution.mode != "FAILBACK"
+    execution, revision, observed = reversal.reverse(execution, observe_after=recovery)
+    if not recovery:
         return _reprotected(execution)
-    return view_of(execution, revision=revision)
+    return view_of(execution, revision=revision, observed=observed)
 
 
 def _reprotected(failback_run: Execution) -> dict[str, Any]:
@@ -97,12 +98,17 @@ def get_failback(caller: Caller, execution_id: str) -> dict[str, Any]:
     return view_of(reversal.ensure_record(execution))
 
 
-def view_of(execution: Execution, *, refresh: bool = True, revision: int | None = None) -> dict[str, Any]:
+def view_of(
+    execution: Execution, *, refresh: bool = True, revision: int | None = None, observed: bool = False
+) -> dict[str, Any]:
     """The failback view; ``refresh``: read DRS first and move REVERSING/READY as it says (the
     move to READY announces ``failback_ready``, once). ``revision``: of ``execution``'s record, when
-    it is the record as stored (spares a read before recording what DRS says)."""
+    it is the record as stored (spares a read before recording what DRS says); ``observed``: its
+    states were read from DRS and recorded just now (handlers/failback/reversal.py ``reverse_all``)."""
     if refresh and execution.failback is not None and execution.failback.status in ("REVERSING", "READY"):
-        execution = _settle_readiness(reversal.observe(execution, revision))
+        if not observed:
+            execution = reversal.observe(execution, revision)
+        execution = _settle_readiness(execution)
     record = execution.failback
     assert record is not None
     servers = [{**s.model_dump(mode="json"), "ready": reversal.is_ready(s)} for s in record.servers]

@@ -4,11 +4,16 @@
 failback happens after a recovery ended, so its writes live here, each one conditional:
 
 - :meth:`FailbackRecords.begin` creates the record once (two racing first calls: one writes);
-- :meth:`FailbackRecords.claim` claims servers' reversals before DRS is called, in chunks of
-  :data:`CHUNK` (one write each), a server only while nobody holds it (never asked, refused by DRS,
-  or claimed longer than :data:`STALE_CLAIM` ago by a caller that died); a caller calls
-  ``ReverseReplication`` only for the servers its write claimed, so each instance is reversed once;
-- :meth:`FailbackRecords.settle` records what DRS answered, only for this caller's claims;
+- :meth:`FailbackRecords.replace_servers` writes the servers' list whole, optimistically: only
+  while the item's :data:`REVISION` is the one the caller read (every write of the servers moves
+  it on), so a caller that computed its change from an older record loses and reads again. The
+  reversal claims servers this way before DRS is called, a server only while nobody holds it
+  (never asked, refused by DRS, or claimed longer than :data:`STALE_CLAIM` ago by a caller that
+  died), and calls ``ReverseReplication`` only for the servers its write claimed, so each instance
+  is reversed once; it records DRS's answers the same way, only for servers still claimed by it
+  (handlers/failback/reversal.py). One write whatever the number of servers: on DynamoDB a write
+  costs the whole item's size however little of it changes, and per-server condition paths would
+  cap a write at 25 servers (4 KB expressions);
 - :meth:`FailbackRecords.move` moves ``status`` from one value to the next (the failback claim of
   ``start_failback`` is one: ``READY`` to ``FAILING_BACK`` naming the new execution, so two racing
   starts make one execution).
@@ -24,10 +29,9 @@ from handlers import aws
 from handlers.models.execution import Execution, FailbackRecord, FailbackServer
 from handlers.repositories.dynamo import conditional_update, conditional_write, from_item, to_item
 
-CHUNK = 25  # servers per claim or settle write (well inside DynamoDB's 4 KB expression limit)
+REVISION = "failbackRevision"  # the item's count of server writes (outside the model: Execution ignores it)
 STALE_CLAIM = timedelta(minutes=15)  # longer than any function runs: such a claim's caller died
 CLAIMABLE = ("", "FAILED")
-_NAMES = {"#fb": "failback", "#sv": "servers", "#rv": "reversal", "#ca": "claimedAt"}
 
 
 class FailbackRecords:
@@ -39,77 +43,46 @@ class FailbackRecords:
         return conditional_write(
             lambda: self._table.update_item(
                 Key={"executionId": execution_id},
-                UpdateExpression="SET #fb = :r",
+                UpdateExpression="SET #fb = :r, #rev = :zero",
                 ConditionExpression=(
                     "attribute_exists(executionId) AND #st = :ok AND attribute_not_exists(#fb)"
                 ),
-                ExpressionAttributeNames={"#fb": "failback", "#st": "status"},
-                ExpressionAttributeValues={":r": to_item(record), ":ok": "SUCCEEDED"},
+                ExpressionAttributeNames={"#fb": "failback", "#st": "status", "#rev": REVISION},
+                ExpressionAttributeValues={":r": to_item(record), ":ok": "SUCCEEDED", ":zero": 0},
             )
         )
 
-    def claim(
-        self, execution_id: str, servers: dict[int, FailbackServer], claimed_at: str, stale_before: str
+    def read(self, execution_id: str) -> tuple[FailbackRecord, int]:
+        """The stored record and its revision, read strongly consistent (the base of a write)."""
+        item = self._table.get_item(
+            Key={"executionId": execution_id},
+            ConsistentRead=True,
+            ProjectionExpression="#fb, #rev",
+            ExpressionAttributeNames={"#fb": "failback", "#rev": REVISION},
+        ).get("Item")
+        assert item is not None and "failback" in item, f"execution {execution_id} has no failback record"
+        plain = from_item(item)
+        return FailbackRecord.model_validate(plain["failback"]), int(plain.get(REVISION, 0))
+
+    def replace_servers(
+        self, execution_id: str, servers: list[FailbackServer], revision: int, updated_at: str
     ) -> bool:
-        """Claim the reversal of every server of ``servers`` (index -> server as read), all or none."""
-        sets, conditions = [], []
-        values: dict[str, Any] = {":claimed": "CLAIMED", ":at": claimed_at, ":stale": stale_before}
-        values.update({f":c{n}": state for n, state in enumerate(CLAIMABLE)})
-        for index, server in servers.items():
-            path = f"#fb.#sv[{index}]"
-            values[f":i{index}"] = server.recoveryInstanceId
-            sets.append(f"{path}.#rv = :claimed, {path}.#ca = :at")
-            conditions.append(
-                f"({path}.recoveryInstanceId = :i{index} AND ({path}.#rv IN (:c0, :c1)"
-                f" OR attribute_not_exists({path}.#rv)"
-                f" OR ({path}.#rv = :claimed AND {path}.#ca < :stale)))"
-            )
+        """Write the servers as this caller computed them from the record at ``revision``: only
+        while the record is still at that revision (no other write of its servers since), then at
+        ``revision + 1``. False when another caller wrote first (read again and recompute)."""
+        values: dict[str, Any] = {
+            ":sv": [to_item(s) for s in servers],
+            ":at": updated_at,
+            ":seen": revision,
+            ":next": revision + 1,
+        }
+        unchanged = "#rev = :seen" + (" OR attribute_not_exists(#rev)" if revision == 0 else "")
         return conditional_write(
             lambda: self._table.update_item(
                 Key={"executionId": execution_id},
-                UpdateExpression="SET " + ", ".join(sets),
-                ConditionExpression=" AND ".join(conditions),
-                ExpressionAttributeNames=_NAMES,
-                ExpressionAttributeValues=values,
-            )
-        )
-
-    def settle(self, execution_id: str, servers: dict[int, FailbackServer], claimed_at: str) -> bool:
-        """Replace the claimed servers by what DRS answered; only while the claims are this caller's."""
-        sets, conditions = [], []
-        values: dict[str, Any] = {":claimed": "CLAIMED", ":mine": claimed_at}
-        for index, server in servers.items():
-            path = f"#fb.#sv[{index}]"
-            values[f":s{index}"] = to_item(server)
-            sets.append(f"{path} = :s{index}")
-            conditions.append(f"({path}.#rv = :claimed AND {path}.#ca = :mine)")
-        return conditional_write(
-            lambda: self._table.update_item(
-                Key={"executionId": execution_id},
-                UpdateExpression="SET " + ", ".join(sets),
-                ConditionExpression=" AND ".join(conditions),
-                ExpressionAttributeNames=_NAMES,
-                ExpressionAttributeValues=values,
-            )
-        )
-
-    def observe(self, execution_id: str, states: dict[int, str], updated_at: str) -> None:
-        """Record what DRS shows of each server now (index -> state); nothing else changes."""
-        items = list(states.items())
-        for start in range(0, len(items), CHUNK):
-            chunk = dict(items[start : start + CHUNK])
-            sets = [f"#fb.#sv[{i}].#state = :v{i}" for i in chunk]
-            values: dict[str, Any] = {f":v{i}": state for i, state in chunk.items()}
-            values[":at"] = updated_at
-            self._observe_chunk(execution_id, sets, values)
-
-    def _observe_chunk(self, execution_id: str, sets: list[str], values: dict[str, Any]) -> None:
-        conditional_write(
-            lambda: self._table.update_item(
-                Key={"executionId": execution_id},
-                UpdateExpression="SET " + ", ".join([*sets, "#fb.updatedAt = :at"]),
-                ConditionExpression="attribute_exists(#fb)",
-                ExpressionAttributeNames={"#fb": "failback", "#sv": "servers", "#state": "state"},
+                UpdateExpression="SET #fb.#sv = :sv, #fb.updatedAt = :at, #rev = :next",
+                ConditionExpression=f"attribute_exists(#fb) AND ({unchanged})",
+                ExpressionAttributeNames={"#fb": "failback", "#sv": "servers", "#rev": REVISION},
                 ExpressionAttributeValues=values,
             )
         )
