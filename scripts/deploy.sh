@@ -79,9 +79,12 @@ check_parameters() {
   [[ ${#missing[@]} -eq 0 ]] || fail "$PARAMS is missing ${missing[*]} (see docs/deploy.md)" 2
   [[ "${P[CognitoUserPoolArn]}" =~ ^arn:aws[a-z-]*:cognito-idp: ]] || fail "CognitoUserPoolArn is not a user pool ARN" 2
   [[ "${P[SlackSecretArn]}" =~ ^arn:aws[a-z-]*:secretsmanager: ]] || fail "SlackSecretArn is not a Secrets Manager ARN" 2
+  # read once, not piped into grep -q: with pipefail, grep leaving early would fail the pipe
+  local declared
+  declared=$(sed -n '/^Parameters:/,/^Resources:/p' "$ROOT/cfn/root.yaml")
   for key in "${!P[@]}"; do
     [[ "$key" =~ ^[A-Z][a-z] ]] || continue
-    sed -n '/^Parameters:/,/^Resources:/p' "$ROOT/cfn/root.yaml" | grep -qE "^  $key:" \
+    grep -qE "^  $key:" <<<"$declared" \
       || fail "$PARAMS: $key is not a parameter of cfn/root.yaml" 2
   done
   [[ "${P[Environment]:-$ENVIRONMENT}" == "$ENVIRONMENT" ]] || fail "$PARAMS sets Environment=${P[Environment]}, not $ENVIRONMENT" 2

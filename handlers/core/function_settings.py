@@ -55,6 +55,7 @@ REQUIRED: dict[str, tuple[str, frozenset[str]]] = {
         frozenset(
             {
                 "protection_groups_table",
+                "server_claims_table",  # /dr import creates groups and claims their servers
                 "recovery_plans_table",
                 "executions_table",
                 "approvals_table",
@@ -84,24 +85,14 @@ REQUIRED: dict[str, tuple[str, frozenset[str]]] = {
 
 # Settings reachable through imports (shared service modules) that a function never uses, and why.
 NOT_USED: dict[str, dict[str, str]] = {
-    "BotFunction": {
-        "server_claims_table": "the bot lists protection groups; it never creates, changes or deletes one",
-    },
     "OrchestratorFunction": {
         "server_claims_table": "the orchestrator reads groups to resolve their servers; claims change only "
         "when a group is created, changed or deleted",
     },
     "NotifierFunction": {
-        "server_claims_table": "the notifier reads plans to announce them; it never creates, changes or "
-        "deletes a group",
         "protection_groups_table": "the notifier reads only the plan and the execution",
-        "approvals_table": "pause buttons carry the approval id from the event; nothing is looked up",
         "execution_notifications_topic_arn": "the notifier consumes execution events, never publishes them",
-        "state_machine_arn": "the notifier never starts or signals an execution",
         "notification_subscriptions_table": "the notifier never changes a plan's notification address",
-        "schedule_group_name": "the notifier never ends an execution, so it schedules no cleanup",
-        "orchestrator_function_arn": "the notifier never ends an execution, so it schedules no cleanup",
-        "scheduler_role_arn": "the notifier never ends an execution, so it schedules no cleanup",
     },
 }
 

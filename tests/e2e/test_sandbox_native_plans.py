@@ -91,11 +91,6 @@ def _imported(sandbox: RunningSandbox, runs: Runs, plan_id: str, name: str) -> d
     return dict(plan)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the bot Lambda has no SERVER_CLAIMS_TABLE (nor IAM on the claims table) in cfn/bot.yaml, "
-    "which handlers/native_plans/importing.py reads and writes: /dr import answers 'Something went wrong'",
-)
 def test_dr_import_from_slack_makes_a_plan_with_the_native_plans_waits(
     sandbox: RunningSandbox, runs: Runs, drs: Any
 ) -> None:

@@ -38,6 +38,10 @@ STAR_RESOURCE_ALLOWED = {
     "drs:DescribeReplicationConfigurationTemplates": "a Read action with no resource type",
     "drs:CreateRecoveryInstanceForDrs": "a permission-only action StartRecovery performs on instances "
     "it creates",
+    "drs:ListRecoveryPlans": "a Read action with no resource type",
+    "drs:CreateRecoveryPlan": "a Write action with no resource type; its statements condition it on the "
+    "drs-chatops:planId request tag",
+    "ec2:DescribeInstanceStatus": "a List action with no resource type",
 }
 
 # Template parameters naming a resource, and the setting (env var) through which code uses it.

@@ -142,9 +142,6 @@ TUNING_NOT_USED: dict[str, dict[str, str]] = {
         "require_account_id_for_direct_invocation": "Slack requests are never direct invocations",
     },
     "NotifierFunction": {
-        "approval_timeout_seconds": "the notifier neither starts executions nor creates approvals",
-        "drs_poll_seconds": "the notifier never starts an execution",
-        "drs_default_role_name": "the notifier never calls DRS (starting and cleanup are reachable, never run, from it)",
         "enable_notification_publishing": "the notifier consumes execution events, never publishes them",
         "enable_account_context_validation": "the account comes from the execution event",
         "require_account_id_for_direct_invocation": "invoked by SNS, never directly by a user",
