@@ -7,6 +7,7 @@ from benchmarks import (
     concurrency,
     decisions,
     executions,
+    failback,
     fanout,
     hooks,
     latency,
@@ -34,6 +35,7 @@ def main() -> None:
         readiness,
         hooks,
         native_import,
+        failback,
     ):
         benchmark.main()
         print()
