@@ -39,6 +39,7 @@ from bot.blocks.executions import (
 from bot.identity import SlackUser, person_for, with_email
 from bot.listeners.common import Respond, answer, user_from_body
 from bot.listeners.home import home_channel, home_note
+from bot.names import named
 from bot.payloads import PauseFormMetadata, block_actions, pause_form
 from handlers.accounts.account_context import Caller
 from handlers.core.errors import DomainError, NotFoundError
@@ -176,8 +177,8 @@ def check_form(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
             problem = form_problem(user_from_body(body, metadata.channel), metadata, reason)
         except DomainError as exc:
             problem = exc.message
-    if problem:
-        ack(response_action="errors", errors={ids.BLOCK_REASON: clip(problem, ERROR_LIMIT)})
+    if problem:  # a field error is plain text: people by name, never as <@U…> ids
+        ack(response_action="errors", errors={ids.BLOCK_REASON: clip(named(problem), ERROR_LIMIT)})
     else:
         ack()
 

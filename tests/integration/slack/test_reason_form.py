@@ -148,7 +148,7 @@ def test_a_submitter_who_is_not_an_approver_is_refused(paused, bot):
     errors = _errors(bot.submit_form(view, "let me", user=VIEWER))
     # Then the form names who may, and nothing is decided
     assert "Only this plan's approvers" in errors[ids.BLOCK_REASON]
-    assert f"<@{APPROVER}>" in errors[ids.BLOCK_REASON]
+    assert f"<@{APPROVER}>" not in errors[ids.BLOCK_REASON]  # plain text: names, never raw ids
     assert _status(paused)["status"] == "PAUSED" and _status(paused)["decisions"] == []
     assert bot.fake.calls_to("chat.postEphemeral") == []
 
