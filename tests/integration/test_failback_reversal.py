@@ -160,3 +160,24 @@ def test_bad_input_names_the_field(aws: Any) -> None:
     assert code == 400 and "reason" in body["message"]
     code, body = call_api("POST", "/executions/x/failback", {"surprise": 1})
     assert code == 400 and "surprise" in body["message"]
+
+
+def test_racing_reverse_replication_calls_reverse_each_instance_exactly_once(
+    aws: Any, drs_by_reads: Any
+) -> None:
+    # Given a RECOVERY that launched twelve servers of EC2 origin
+    execution = recovery(servers=(6, 6))
+    # When six callers ask for reverse replication at the same moment (two channels, double clicks)
+    from concurrent.futures import ThreadPoolExecutor
+
+    body = {"accountId": ACCOUNT_A, "executionId": execution.executionId}
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(lambda _: invoke_direct("reverse_replication", body), range(6)))
+    # Then DRS reversed each recovery instance exactly once, and every caller got the view
+    counts = Counter(reversals(aws))
+    assert len(counts) == 12 and set(counts.values()) == {1}, counts
+    assert all(answer.get("servers") for answer in answers), answers
+    # and the record holds each instance's one reversed source server
+    final = invoke_direct("get_failback", body)
+    assert {s["recoveryInstanceId"] for s in final["servers"]} == set(counts)
+    assert all(s["reversal"] == "REVERSED" and s["reversedSourceServerId"] for s in final["servers"])
