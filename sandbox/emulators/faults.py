@@ -14,9 +14,9 @@ Where each fault acts:
   Lambda code runs.
 - ``deniedActions`` (``["ec2:RunInstances", ...]``; ``[]`` lifts it): IAM actions denied to every role.
   The sandbox's ``iam:SimulatePrincipalPolicy`` (:mod:`sandbox.emulators.iam_simulation`)
-  answers
-  ``explicitDeny`` for them, and the DRS emulator (:mod:`sandbox.emulators.drs_faults`) refuses a DRS call that
-  needs one and fails a launch whose EC2 work or PassRole needs one, its job log naming it.
+  answers ``explicitDeny`` for them, and the DRS emulator (:mod:`sandbox.emulators.drs_faults`)
+  refuses a DRS call that needs one and fails a launch whose EC2 work or PassRole needs one, its job
+  log naming it.
 - ``quotas`` (``{"serversPerJob", "concurrentJobs", "serversInAllJobs"}``; a key left out, or ``{}``,
   is DRS's default 100 / 20 / 500): the DRS emulator refuses a ``StartRecovery`` beyond them
   (:mod:`sandbox.emulators.drs_faults`), and Service Quotas lists them - a botocore hook on

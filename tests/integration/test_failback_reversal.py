@@ -9,9 +9,9 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from sandbox.emulators.drs import Call, DrsError
-from sandbox.data.drs_data import ORIGIN_REGION
 
+from sandbox.data.drs_data import ORIGIN_REGION
+from sandbox.emulators.drs import Call, DrsError
 from tests.conftest import ACCOUNT_A, ACCOUNT_B
 from tests.support.drills import finished_execution, plan_with_groups
 from tests.support.events import call_api, invoke_direct
