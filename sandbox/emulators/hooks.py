@@ -3,9 +3,8 @@
 Two services are answered here, for the calls made in the sandbox process itself (moto's Step
 Functions engine invoking a task's function, seeding): Lambda ``Invoke`` (moto's Lambda needs
 Docker, absent here; the sandbox runs the function in its worker processes, see
-:mod:`sandbox.runtime.lambdas`) and DRS (moto has no DRS; see :mod:`sandbox.emulators.drs`). The workers
-themselves
-reach both over HTTP, through the sandbox's web port.
+:mod:`sandbox.runtime.lambdas`) and DRS (moto has no DRS; see :mod:`sandbox.emulators.drs`). The
+workers themselves reach both over HTTP, through the sandbox's web port.
 
 A hook registered on one session's event emitter would miss clients of other sessions, so the hook
 is appended to ``botocore.handlers.BUILTIN_HANDLERS`` (which every session created afterwards

@@ -3,9 +3,8 @@ sandbox makes each of its subscriptions itself, through the SNS API, with the te
 ``TopicArn``, ``Protocol``, ``Endpoint``, ``FilterPolicy`` and ``FilterPolicyScope``.
 
 SNS keeps one subscription per (topic, protocol, endpoint), and so does the sandbox's SNS
-(``sandbox/emulators/emulator_guarantees.py``): a template subscription that repeats an existing one with
-other
-attributes is refused, reported in the log, and the existing one is kept, as in AWS.
+(``sandbox/emulators/emulator_guarantees.py``): a template subscription that repeats an existing one
+with other attributes is refused, reported in the log, and the existing one is kept, as in AWS.
 
 Values may be literals, a ``Ref`` to a parameter or a resource, or ``Fn::GetAtt [<function>, Arn]``:
 what subscription templates use. Anything else is reported in the log, not guessed.
