@@ -1,7 +1,7 @@
 """100 concurrent Protection Group creations and 100 concurrent updates of one group, on moto in
 process with threads.
 
-moto does not make a conditional write atomic across threads (real DynamoDB does; ARCHITECTURE 4),
+moto does not make a conditional write atomic across threads (real DynamoDB does; docs/architecture.md),
 so the emulator is first made to keep that guarantee, as the tests do. Calls go through
 ``handlers.entry.direct.handle`` (the api Lambda's direct-invocation path): a Lambda container serves one
 event at a time, so in production concurrency is between containers sharing the tables, not between

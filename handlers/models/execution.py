@@ -179,7 +179,7 @@ class FailbackServer(Model):
 
 
 class FailbackRecord(Model):
-    """An execution's way home (ARCHITECTURE of the repo: docs/failback.md)."""
+    """An execution's way home (docs/failback.md)."""
 
     status: FailbackStatus = "REVERSING"
     servers: list[FailbackServer] = Field(default_factory=list)

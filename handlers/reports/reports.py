@@ -80,7 +80,7 @@ def _wave(wave: WaveProgress) -> dict[str, Any]:
 
 
 def _hooks(wave: WaveProgress) -> list[dict[str, Any]]:
-    """The wave's hook runs (ARCHITECTURE 3.12: name, type, phase, attempt, status, startedAt,
+    """The wave's hook runs (docs/hooks.md: name, type, phase, attempt, status, startedAt,
     endedAt, message), as plain records; none on a wave that ran no hook."""
     return [_plain(hook) for hook in getattr(wave, "hooks", None) or []]
 

@@ -3,7 +3,7 @@ external asset), so the page prints and archives as one file.
 
 One row per wave: a bar from its start to its end (to the run's end, or the time the page was made,
 while it runs), the pauses the RTO measures (handlers/reports/rto.py ``pause_spans``) shaded in the
-row of the wave they held, each hook run (ARCHITECTURE 3.12, a wave's ``hooks``) marked from its
+row of the wave they held, each hook run (docs/hooks.md, a wave's ``hooks``) marked from its
 start to its end, ``before`` hooks above the bar and ``after`` hooks below it, and the plan's RTO
 target as a vertical line. The axis is labelled in the human format (UTC: the page says so once).
 

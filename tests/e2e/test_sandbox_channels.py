@@ -1,4 +1,4 @@
-"""More than one channel in the sandbox's Slack (ARCHITECTURE 3.15), over HTTP and in headless
+"""More than one channel in the sandbox's Slack (docs/sandbox.md), over HTTP and in headless
 Chromium: the workspace's channels and the accounts they act on, a channel brought into being by
 the first command from it and bound with ``/dr account``, and /slack-local switching channels."""
 

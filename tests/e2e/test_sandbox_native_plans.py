@@ -1,4 +1,4 @@
-"""DRS native recovery plans both ways in the running sandbox (ARCHITECTURE 3.14, docs/native-plans.md):
+"""DRS native recovery plans both ways in the running sandbox (docs/native-plans.md):
 a native plan made at the sandbox's DRS endpoint, as in the console; ``/dr import`` from the local
 Slack; the "Export to DRS" button under ``/dr plan``; the exported plan started as a native DRILL
 at the DRS endpoint, running to COMPLETED without this system (the break-glass path)."""

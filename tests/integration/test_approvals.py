@@ -188,7 +188,7 @@ def test_cancelling_a_pause_step_functions_no_longer_waits_for_ends_the_executio
         if operation == "SendTaskFailure":
             raise ClientError({"Error": {"Code": "TaskDoesNotExist", "Message": "gone"}}, operation)
         if operation == "StopExecution":
-            return {}  # moto cannot stop a run paused inside a Map (ARCHITECTURE 4)
+            return {}  # moto cannot stop a run paused inside a Map (docs/architecture.md)
         return original(self, operation, params)
 
     with monkeypatch.context() as patch:

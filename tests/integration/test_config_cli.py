@@ -1,7 +1,7 @@
 """``drs-chatops config export|import``, with ``lambda.Invoke`` routed in process to the api Lambda.
 
 moto's Lambda wants Docker, so a botocore ``before-send.lambda.Invoke`` handler on the default boto3
-session hands the request to ``handlers.api.lambda_handler`` (ARCHITECTURE section 4)."""
+session hands the request to ``handlers.api.lambda_handler`` (docs/architecture.md)."""
 
 from __future__ import annotations
 

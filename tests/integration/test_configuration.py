@@ -277,7 +277,7 @@ def test_a_group_naming_servers_drs_does_not_know_in_the_account_is_refused(aws)
     assert _export()["protectionGroups"] == []
 
 
-# Plans with the wave fields of native plans and hooks (ARCHITECTURE 3.14, docs/native-plans.md)
+# Plans with the wave fields of native plans and hooks (docs/native-plans.md)
 
 HOOK = {"name": "gate", "type": "lambda", "functionName": "drs-chatops-hook-gate", "payload": {"tier": 1}}
 

@@ -1,4 +1,4 @@
-"""DRS native recovery plans both ways (ARCHITECTURE 3.14, docs/native-plans.md): list, import as
+"""DRS native recovery plans both ways (docs/native-plans.md): list, import as
 groups and a plan (all or nothing), export as the break-glass copy; on moto and the DRS emulator."""
 
 from __future__ import annotations

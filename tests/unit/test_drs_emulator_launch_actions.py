@@ -1,4 +1,4 @@
-"""The DRS emulator's post-launch actions (ARCHITECTURE 3.12, a wave's ``launchActions`` hook): every
+"""The DRS emulator's post-launch actions (docs/hooks.md, a wave's ``launchActions`` hook): every
 launched server of a job reports one VALIDATION action in ``participatingServers[].launchActionsStatus``,
 SUCCEEDED by default and FAILED with a reason for a server listed in ``failing_validation``; the
 answers are botocore-valid (checked as tests/unit/test_drs_emulator.py checks them) and the product's

@@ -279,6 +279,6 @@ def test_the_report_lists_pauses_and_hook_runs_for_the_picture() -> None:
 
 
 class HookedWave(WaveProgress):
-    """A wave record as the hooks feature writes it (ARCHITECTURE 3.12: ``hooks`` on the wave)."""
+    """A wave record as the hooks feature writes it (docs/hooks.md: ``hooks`` on the wave)."""
 
     hooks: list[dict[str, Any]] = []

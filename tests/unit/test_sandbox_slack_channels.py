@@ -1,4 +1,4 @@
-"""The local Slack's channels (ARCHITECTURE 3.15): the workspace's own channels take posts; a
+"""The local Slack's channels (docs/sandbox.md): the workspace's own channels take posts; a
 channel nobody has used is ``channel_not_found`` until a signed slash command or click arrives from
 it (someone created it and invited the bot); ``users.conversations`` lists who is in which, as Slack
 does; ``/slack-local`` lists channels, adds one, and sends from the channel it shows."""
