@@ -1,9 +1,10 @@
 """What a user's App Home shows, read through the shared services: the open pauses this user may
-decide, the running executions and the last endings, in the accounts of the Slack channels this user
-is a member of (each channel's ``/dr account``, or the deployment's default account when it has
-none). Nothing of any other account is read. A pause's buttons act through one of the user's
-channels bound to its account (the plan's own channel when it is one of them), exactly as there;
-who may decide is the pause's own policy (the one it opened with), as in that channel."""
+decide, the running executions, the recoveries awaiting failback and the last endings, in the
+accounts of the Slack channels this user is a member of (each channel's ``/dr account``, or the
+deployment's default account when it has none). Nothing of any other account is read. A pause's
+buttons act through one of the user's channels bound to its account (the plan's own channel when it
+is one of them), exactly as there; who may decide is the pause's own policy (the one it opened
+with), as in that channel."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from collections.abc import Iterable
 
 from bot import access
 from bot.blocks.executions import pause_of_execution
-from bot.blocks.home import Home, Waiting
+from bot.blocks.home import HOMEBOUND_STATES, Home, Waiting
 from bot.identity import SlackUser, person_for
 from handlers.accounts import channel_settings
 from handlers.accounts.account_context import Caller
@@ -46,7 +47,15 @@ def gather(user_id: str, member_of: Iterable[str]) -> Home:
                 waiting = _waiting(user_id, execution, channel)
                 home.waiting += [waiting] if waiting else []
     home.recent = sorted(ended, key=lambda e: e.endTime or e.startTime, reverse=True)[:RECENT]
+    home.homebound = [e for e in ended if awaits_failback(e)]
     return home
+
+
+def awaits_failback(execution: Execution) -> bool:
+    """A RECOVERY that succeeded and has not started failing back (docs/failback.md): production
+    still runs in the recovery region."""
+    status = execution.failback.status if execution.failback else ""
+    return execution.mode == "RECOVERY" and execution.status == "SUCCEEDED" and status in HOMEBOUND_STATES
 
 
 def newest(caller: Caller) -> list[Execution]:

@@ -1,7 +1,8 @@
 """The App Home tab (``views.publish``), for the accounts of the channels the user is in: "Waiting
-for you" (with the pause buttons), "Running", "Recent" (outcome, measured RTO when the execution has
-one, how to get its report). Slack allows a home tab 100 blocks: each part is capped and says how
-many more there are."""
+for you" (with the pause buttons), "Running", "Awaiting failback" (recoveries whose production still
+runs in the recovery region, where each stands and the command that shows its failback), "Recent"
+(outcome, measured RTO when the execution has one, how to get its report). Slack allows a home tab
+100 blocks: each part is capped and says how many more there are."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ class Home:
     waiting: list[Waiting] = field(default_factory=list)
     running: list[Execution] = field(default_factory=list)
     recent: list[Execution] = field(default_factory=list)
+    homebound: list[Execution] = field(default_factory=list)  # recoveries not yet failed back
     accounts: list[str] = field(default_factory=list)
     problem: str = ""  # why no account is shown (Slack did not list the user's channels)
 
@@ -43,6 +45,13 @@ class Home:
 HOME_BLOCKS = 100
 MAX_WAITING = 25  # at most 3 blocks each
 MAX_RUNNING = 30
+MAX_HOMEBOUND = 10
+# where a recovery stands on its way home, as the App Home says it (docs/failback.md)
+HOMEBOUND_STATES = {
+    "": "not reversed yet",
+    "REVERSING": "reversing replication",
+    "READY": "ready to fail back",
+}
 HOME_PREFIX = "home:"  # block id of a Home pause's buttons: home:<channel>:<executionId>:<wave>
 
 
@@ -55,6 +64,8 @@ def home_view(home: Home, command: str = "/dr", note: str = "") -> View:
         blocks.append(markdown(note))
     blocks += [header("Waiting for you"), *waiting_blocks(home.waiting, command)]
     blocks += [DividerBlock(), header("Running"), *running_blocks(home.running)]
+    if home.homebound:
+        blocks += [DividerBlock(), header("Awaiting failback"), *homebound_blocks(home.homebound, command)]
     blocks += [DividerBlock(), header("Recent"), *recent_blocks(home.recent, command)]
     return View(type="home", blocks=fit(blocks))
 
@@ -98,6 +109,24 @@ def running_line(execution: Execution) -> str:
         f"{icon} {mode_label(execution.isDrill)}: {execution.planName} · {execution.status} · "
         f"{done}/{len(execution.waves)} waves done · started by {execution.startedBy} at "
         f"{clock(execution.startTime)} · {execution.executionId}"
+    )
+
+
+def homebound_blocks(homebound: list[Execution], command: str) -> list[Block]:
+    lines = [homebound_line(e, command) for e in homebound[:MAX_HOMEBOUND]]
+    more = len(homebound) - MAX_HOMEBOUND
+    return [
+        *sections(lines),
+        *([context(f"and {more} more recoveries awaiting failback")] if more > 0 else []),
+    ]
+
+
+def homebound_line(execution: Execution, command: str) -> str:
+    status = execution.failback.status if execution.failback else ""
+    ended = date_and_clock(execution.endTime) if execution.endTime else "?"
+    return (
+        f"↩ {execution.planName} · recovered at {ended} in {execution.accountId} · "
+        f"{HOMEBOUND_STATES.get(status, status)} · {command} failback {execution.executionId}"
     )
 
 

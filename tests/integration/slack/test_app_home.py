@@ -1,5 +1,5 @@
 """The App Home: "Waiting for you" (open pauses this user may decide, with the same buttons),
-"Running", "Recent", for the accounts Slack channels are bound to; its buttons decide through the
+"Running", "Awaiting failback", "Recent", for the accounts Slack channels are bound to; its buttons decide through the
 channel bound to the pause's account, and the home is published again afterwards."""
 
 from __future__ import annotations
@@ -101,3 +101,28 @@ def test_an_account_no_channel_is_bound_to_is_not_shown(orchestration, bot):
     # When an operator opens the home, then nothing of C is in it
     dumped = json.dumps(bot.open_home())
     assert "C secret plan" not in dumped and started["executionId"] not in dumped and ACCOUNT_C not in dumped
+
+
+def test_a_recovery_awaiting_failback_is_on_the_home_until_it_fails_back(orchestration, bot):
+    # Given a RECOVERY of the channel's account that SUCCEEDED (production runs in the recovery region)
+    from handlers.failback.records import FailbackRecords
+    from handlers.models.execution import FailbackRecord
+    from tests.conftest import ACCOUNT_A
+    from tests.support.drills import finished_execution, plan_with_groups
+
+    plan = plan_with_groups(ACCOUNT_A, servers=(1,), slackChannelId=CHANNEL)
+    recovery = finished_execution(plan, is_drill=False)
+    drill = finished_execution(plan, is_drill=True)
+    # When anyone in the channel opens the home
+    shown = text_of({"blocks": bot.open_home(VIEWER)["blocks"]})
+    # Then it is listed as awaiting failback, with the command that shows its way home; a drill is not
+    assert "Awaiting failback" in shown
+    assert f"failback {recovery.executionId}" in shown and "not reversed yet" in shown
+    assert f"failback {drill.executionId}" not in shown
+    # When its failback is done, Then it leaves the list
+    records = FailbackRecords()
+    assert records.begin(recovery.executionId, FailbackRecord(status="READY"))
+    assert "ready to fail back" in text_of({"blocks": bot.open_home(VIEWER)["blocks"]})
+    assert records.move(recovery.executionId, ["READY"], "FAILED_BACK") is not None
+    shown = text_of({"blocks": bot.open_home(VIEWER)["blocks"]})
+    assert "Awaiting failback" not in shown
