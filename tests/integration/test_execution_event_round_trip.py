@@ -68,6 +68,7 @@ def test_the_published_message_keeps_its_subject_attributes_and_fields(
         "launched": 1,
         "total": 2,
         "retries": 0,  # how often a failed wave was retried (added with the wave_failed pause)
+        "failedHook": "",  # the hook whose failure is being decided, if any (docs/hooks.md)
     }
 
 

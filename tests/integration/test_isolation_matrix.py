@@ -108,6 +108,38 @@ OP_CASES: dict[str, OpCase] = {
     "check_permissions": OpCase(lambda a: {}, "no_a_items"),
     # B imports A's exported document (A's ids, B's account): B's own items, never A's.
     "import_configuration": OpCase(_import_as_b, "unchanged"),
+    # DRS native plans: B lists its own account's; a plan ARN of A's account is refused for naming
+    # another account (from the ARN alone: nothing of A is read); A's plan is not found.
+    "list_native_recovery_plans": OpCase(lambda a: {}, "no_a_items", ("GET", "/native-recovery-plans")),
+    "import_native_recovery_plan": OpCase(
+        lambda a: {
+            "recoveryPlanArn": f"arn:aws:drs:us-east-1:{ACCOUNT_A}:recovery-plan/rp-0123456789abcdef0"
+        },
+        "unchanged",
+        ("POST", "/recovery-plans/import-native"),
+    ),
+    "export_native_recovery_plan": OpCase(
+        lambda a: {"planId": a.plan_id}, "not_found", ("POST", "/recovery-plans/{plan_id}/export-native")
+    ),
+    # Failback of A's execution: not found, DRS never called in A's account.
+    "reverse_replication": OpCase(
+        lambda a: {"executionId": a.execution_id},
+        "not_found",
+        ("POST", "/executions/{execution_id}/reverse-replication"),
+    ),
+    "get_failback": OpCase(
+        lambda a: {"executionId": a.execution_id}, "not_found", ("GET", "/executions/{execution_id}/failback")
+    ),
+    "start_failback": OpCase(
+        lambda a: {"executionId": a.execution_id},
+        "not_found",
+        ("POST", "/executions/{execution_id}/failback"),
+    ),
+    "stop_failback": OpCase(
+        lambda a: {"executionId": a.execution_id},
+        "not_found",
+        ("POST", "/executions/{execution_id}/failback/stop"),
+    ),
 }
 
 

@@ -41,10 +41,12 @@ ACTION_CASES: dict[str, Callable[[Estate], str]] = {
     ids.DRILL_KEEP: lambda a: a.execution_id,
     ids.EXPORT_NATIVE: lambda a: a.plan_id,
     ids.FAILBACK_START: lambda a: a.execution_id,
+    ids.HOOK_ADD: lambda a: a.plan_id,
 }
-# a plan form whose first wave is A's group; a reason form naming A's paused execution (below)
-# and an approvers form naming A's plan
-VIEW_CASES = {ids.PLAN_CREATE_VIEW, ids.APPROVAL_REASON_VIEW, ids.PLAN_APPROVERS_VIEW}
+# a plan form whose first wave is A's group; a reason form naming A's paused execution (below),
+# an approvers form naming A's plan; a hook form naming A's plan from B's channel:
+# tests/integration/slack/test_hook_form.py::test_another_channels_account_cannot_touch_the_plan
+VIEW_CASES = {ids.PLAN_CREATE_VIEW, ids.APPROVAL_REASON_VIEW, ids.PLAN_APPROVERS_VIEW, ids.HOOK_FORM_VIEW}
 OPTIONS_CASES = {ids.WAVE_GROUP}  # the plan form's group picker asks for options (below)
 
 # subcommand -> text sent, formatted with A's items; lists must show none of A's items

@@ -15,6 +15,7 @@ from tests.integration.slack.test_commands import make_plan
 from tests.integration.test_executions import TERMINAL, execution_status, pause_links
 from tests.support.data import ONE_APPROVER
 from tests.support.events import call_api
+from tests.support.orchestration import wait_until
 from tests.support.slack_requests import APPROVER, CHANNEL, VIEWER
 
 HOSTILE_REASON = "db ok <!channel> & <@U0VIEWER> *now*"
@@ -113,8 +114,13 @@ def test_cancel_needs_a_reason_by_default(paused, bot):
     bot.submit_form(view, "wrong plan", user=APPROVER, user_name="alice")
     finished = execution_status(paused["executionId"], TERMINAL)
     assert finished["status"] == "CANCELLED" and finished["decisions"][0]["reason"] == "wrong plan"
-    bot.pump()
-    assert "Reason: wrong plan" in text_of(bot.fake.messages[paused["message"]["ts"]])
+
+    # and the pause message says why, once the notifier has the end's event (announced after the record)
+    def shown() -> bool:
+        bot.pump()
+        return "Reason: wrong plan" in text_of(bot.fake.messages[paused["message"]["ts"]])
+
+    assert wait_until(shown), text_of(bot.fake.messages[paused["message"]["ts"]])
 
 
 @pytest.mark.parametrize(
