@@ -177,7 +177,15 @@ def import_configuration(caller: Caller, body: dict[str, Any]) -> dict[str, Any]
     from handlers.plans import configuration
 
     request = parse(ImportRequest, body)
-    return configuration.import_configuration(caller, request.document, request.dryRun)
+    result = configuration.import_configuration(caller, request.document, request.dryRun)
+    due = result.get("nativeExportsDue") or []
+    if due:  # the break-glass copies of imported plans with exportNative, exported now
+        from handlers.native_plans import exporting
+
+        result["nativeExports"] = {
+            plan_id: exporting.export_after_save(plans.get_recovery_plan(caller, plan_id)) for plan_id in due
+        }
+    return result
 
 
 def start_execution(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:

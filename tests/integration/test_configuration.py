@@ -356,13 +356,15 @@ def test_waits_hooks_export_native_and_origin_survive_export_and_import_into_an_
     assert {k: v for k, v in stored.items() if k != "nativeCopy"} == {
         k: v for k, v in plan.items() if k != "nativeCopy"
     }
-    # and, its DRS copy not imported, it is due to be exported again; exporting finds the old copy
-    # by its tag and replaces it: still one copy, the one the plan records
-    assert result["nativeExportsDue"] == [plan["planId"]] and stored["nativeCopy"] is None
-    answer = invoke_direct("export_native_recovery_plan", {"accountId": ACCOUNT_A, "planId": plan["planId"]})
+    # and, its DRS copy not imported, the import exported it again at once: the old copy found by
+    # its tag and replaced, still one copy, the one the plan records
+    assert result["nativeExportsDue"] == [plan["planId"]]
+    exported_now = result["nativeExports"][plan["planId"]]
     [native_copy] = _native_copies(aws)
-    assert answer["recoveryPlanArn"] == native_copy["recoveryPlanArn"]
+    assert exported_now["recoveryPlanArn"] == native_copy["recoveryPlanArn"]
     assert native_copy["recoveryPlanArn"] != plan["nativeCopy"]["arn"]  # written anew, swapped in
+    stored = invoke_direct("get_recovery_plan", {"accountId": ACCOUNT_A, "planId": plan["planId"]})
+    assert stored["nativeCopy"]["arn"] == native_copy["recoveryPlanArn"]
     # and its origin still guards the native plan against a second import
     again = invoke_direct(
         "import_native_recovery_plan", {"accountId": ACCOUNT_A, "recoveryPlanArn": native_arn}
@@ -404,9 +406,9 @@ def test_a_document_changing_only_a_wait_or_a_hook_is_applied(
     assert stored["version"] == plan["version"] + 1
     shown = [(w["waitBeforeMinutes"], w["hooks"]) for w in stored["waves"]]
     assert shown == [(w["waitBeforeMinutes"], w["hooks"]) for w in item["waves"]]
-    # and its DRS copy, holding the version before, is due to be exported again
-    assert result["nativeExportsDue"] == [plan["planId"]]
-    assert stored["nativeCopy"]["planVersion"] == plan["version"] < stored["version"]
+    # and its DRS copy, which held the version before, was exported again with the import
+    assert result["nativeExportsDue"] == [plan["planId"]] and result["nativeExports"][plan["planId"]]
+    assert stored["nativeCopy"]["planVersion"] == stored["version"] == plan["version"] + 1
 
 
 def test_a_malformed_imported_from_is_refused_naming_it(
