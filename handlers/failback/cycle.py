@@ -21,8 +21,9 @@ from handlers.core.observability import logger
 from handlers.core.timestamps import now_iso
 from handlers.events.execution_events import announce
 from handlers.failback import reversal
+from handlers.failback.ending import failback_finished
 from handlers.failback.records import FailbackRecords
-from handlers.models.execution import Execution, FailbackServer, ServerLaunch, WaveProgress
+from handlers.models.execution import TERMINAL_STATUSES, Execution, FailbackServer, ServerLaunch, WaveProgress
 from handlers.models.recovery_plan import RecoveryPlan
 from handlers.repositories.executions import ExecutionRepository
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
@@ -95,7 +96,21 @@ def get_failback(caller: Caller, execution_id: str) -> dict[str, Any]:
     """``GET /executions/{id}/failback``: each server's state and ``ready`` when all can fail back."""
     execution = get_execution(caller, execution_id)
     _refuse_unless_recovered(execution)
-    return view_of(reversal.ensure_record(execution))
+    return view_of(settle_ended_failback(reversal.ensure_record(execution)))
+
+
+def settle_ended_failback(execution: Execution) -> Execution:
+    """A record still ``FAILING_BACK`` whose FAILBACK run has ended, though no end reached the record
+    (the run was stopped while it ran, so its state machine ran no ``finish``), moves on now exactly
+    as that end would have moved it (handlers/failback/ending.py): a lock whose run ended is stale."""
+    record = execution.failback
+    if record is None or record.status != "FAILING_BACK" or not record.failbackExecutionId:
+        return execution
+    run = ExecutionRepository().get(record.failbackExecutionId)
+    if run is None or run.status not in TERMINAL_STATUSES:
+        return execution
+    failback_finished(run.executionId)
+    return reversal.current(execution.executionId)
 
 
 def view_of(
@@ -161,7 +176,7 @@ def start_failback(caller: Caller, execution_id: str, reason: str = "") -> Execu
             f"execution {execution_id} is a FAILBACK: re-protect it with POST "
             f"/executions/{execution_id}/reverse-replication"
         )
-    view = view_of(reversal.ensure_record(original))
+    view = view_of(settle_ended_failback(reversal.ensure_record(original)))
     if view["status"] in ("FAILING_BACK", "FAILED_BACK", "REPROTECTED"):
         raise ConflictError(
             f"failback of {execution_id} already started: execution {view['failbackExecutionId']} "

@@ -21,6 +21,7 @@ from tests.support.drills import finished_execution, plan_with_groups
 from tests.support.events import call_api, invoke_direct
 from tests.support.orchestration import wait_until
 from tests.support.schedules import settle_cleanup, use_scheduler
+from tests.support.state_machine import answer_state_machine_starts
 
 
 @pytest.fixture
@@ -210,3 +211,24 @@ def test_an_on_premises_recovery_fails_back_with_start_failback_launch(
     launches = [op for op, _ in drs_log[calls_before:] if op in ("StartRecovery", "StartFailbackLaunch")]
     assert launches == ["StartFailbackLaunch"]
     assert failed_back(recovery.executionId)["status"] == "FAILED_BACK"
+
+
+def test_a_failback_stopped_while_it_ran_frees_its_recovery_to_fail_back_again(
+    aws: Any, drs_log: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a READY recovery whose failback was started, the FAILBACK run claiming it
+    from handlers.runs.lifecycle import finish_execution
+
+    recovery = finished_execution(plan_with_groups(ACCOUNT_A, servers=(1,)), is_drill=False)
+    ready(recovery.executionId)
+    from tests.conftest import reset_caches
+
+    answer_state_machine_starts(monkeypatch, ACCOUNT_A)  # the run is stopped, never finished
+    reset_caches()
+    status, started = call_api("POST", f"/executions/{recovery.executionId}/failback")
+    assert status == 201, started
+    # When the FAILBACK ends without its state machine's finish (cancelled while it ran: StopExecution)
+    assert finish_execution(started["executionId"], "CANCELLED", reason="stopped while it ran")
+    # Then the recovery's view no longer says FAILING_BACK: it may fail back again
+    view = invoke_direct("get_failback", {"accountId": ACCOUNT_A, "executionId": recovery.executionId})
+    assert view["status"] == "READY" and view["ready"], view

@@ -19,30 +19,12 @@ from tests.conftest import ACCOUNT_A
 from tests.support.data import group_body, plan_body
 from tests.support.drills import finished_execution
 from tests.support.events import call_api
+from tests.support.state_machine import answer_state_machine_starts
 
 OPERATIONS = st.sampled_from(["reverse", "view", "start", "end", "reprotect"])
 with_moto = settings(
     max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-
-
-def _answer_state_machine_starts(monkeypatch: Any) -> None:
-    """A FAILBACK's state machine start is answered and runs nothing: its end is an operation of
-    the property ("end"), as the run's finish task would record it."""
-    from botocore.client import BaseClient
-
-    original = BaseClient._make_api_call
-
-    def answered(self: Any, operation: str, params: dict[str, Any]) -> Any:
-        if operation == "StartExecution":
-            arn = f"arn:aws:states:us-east-1:{ACCOUNT_A}:execution:recovery-plan:{params['name']}"
-            return {"executionArn": arn, "startDate": "2030-01-01T00:00:00Z"}
-        return original(self, operation, params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", answered)
-    monkeypatch.setenv(
-        "STATE_MACHINE_ARN", f"arn:aws:states:us-east-1:{ACCOUNT_A}:stateMachine:recovery-plan"
-    )
 
 
 def _recovery() -> str:
@@ -94,7 +76,7 @@ def test_any_order_of_calls_reverses_each_instance_at_most_once(
     from tests.conftest import reset_caches
 
     # Given a recovered RECOVERY, and DRS refusing some ReverseReplication calls (by their order)
-    _answer_state_machine_starts(monkeypatch)
+    answer_state_machine_starts(monkeypatch, ACCOUNT_A)
     reset_caches()
     aws.drs.failback_after_polls = 1
     recovery_id = _recovery()
