@@ -129,13 +129,19 @@ def believe(execution_id: str, action: DecisionAction, wave_number: int | None =
                 _alarm(execution_id, decision, approval)
             return Believed(decision, recorded)
         execution = executions.get(execution_id) or execution  # its decider recorded it first
-    if wave_number is None:
-        return None
+    # on the record already (its decider's one write also closed the pause): a cancel names no wave
     on_record = next(
-        (d for d in reversed(execution.decisions) if (d.waveNumber, d.action) == (wave_number, action)), None
+        (
+            d
+            for d in reversed(execution.decisions)
+            if d.action == action and wave_number in (None, d.waveNumber)
+        ),
+        None,
     )
     if on_record is not None:
         return Believed(on_record)
+    if wave_number is None:
+        return None
     if execution.status in TERMINAL_STATUSES or not get_settings().enable_pause_resume:
         return None
     # Step Functions went on at a pause the record never saw open: its token was used before the

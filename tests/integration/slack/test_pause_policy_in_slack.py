@@ -103,12 +103,14 @@ def test_an_operator_who_is_not_an_approver_cancels_with_the_pause_button(paused
         "@oncall",
         "wrong plan",
     )
-    bot.pump()  # the pause message is the notifier's: it follows the cancel's announcement
-    shown = text_of(bot.fake.messages[paused["message"]["ts"]])
-    assert (
-        "Cancelled by @oncall via slack" in shown
-        and _buttons(bot.fake.messages[paused["message"]["ts"]]) == {}
-    )
+
+    # the pause message is the notifier's: it follows the cancel's announcement, made after the record
+    def closed() -> bool:
+        bot.pump()
+        message = bot.fake.messages[paused["message"]["ts"]]
+        return "Cancelled by @oncall via slack" in text_of(message) and _buttons(message) == {}
+
+    assert wait_until(closed), text_of(bot.fake.messages[paused["message"]["ts"]])
 
 
 def test_an_operator_cancels_with_dr_cancel_and_the_rest_of_the_line_as_the_reason(paused, bot):
