@@ -376,8 +376,8 @@ def test_readiness_warns_when_the_native_copy_is_stale(aws, monkeypatch):
     [fresh] = native_check()
     assert fresh["status"] == "PASS" and plan["nativeExport"]["recoveryPlanArn"] in fresh["message"]
     # When a save's export fails (DRS refuses), the save stands and the copy is stale
-    aws.drs.before = lambda call, body: (_ for _ in ()).throw(
-        DrsError(500, "InternalServerException", "down")
+    aws.drs.before = lambda call, body: (_ for _ in ()).throw(  # not retried: no minutes of back-off
+        DrsError(403, "AccessDeniedException", "denied")
     )
     status, updated = call_api("PUT", f"/recovery-plans/{plan['planId']}", {"description": "changed"})
     aws.drs.before = None
