@@ -25,6 +25,7 @@ from handlers.core.errors import DomainError
 from handlers.core.observability import count, logger
 from handlers.core.rendering import render_text
 from handlers.core.settings import ConfigurationError, get_settings
+from handlers.models.approval import OFFERS
 from handlers.models.events import SLACK_ONLY_EVENTS, ExecutionEvent
 from handlers.repositories.recovery_plans import RecoveryPlanRepository
 
@@ -38,6 +39,12 @@ _THROTTLING = frozenset(
 def callback_url(action: str, approval_id: str) -> str:
     base = (get_settings().api_gateway_url or "").rstrip("/")
     return f"{base}/execution-callback?{urlencode({'action': action, 'approval': approval_id})}"
+
+
+def callback_urls(kind: str, approval_id: str) -> dict[str, str]:
+    """A pause's email links, one per action its kind offers (``resumeUrl``, ``cancelUrl``,
+    ``retryUrl``, ``skipUrl``: handlers/models/approval.py ``OFFERS``), as its events carry them."""
+    return {f"{action}Url": callback_url(action, approval_id) for action in OFFERS[kind]}
 
 
 def build_message(event: ExecutionEvent) -> dict[str, str]:

@@ -20,8 +20,8 @@ from handlers.core.observability import count, logger
 from handlers.core.settings import ConfigurationError
 from handlers.core.timestamps import parse_iso
 from handlers.events.execution_events import announce
-from handlers.events.notifications import callback_url
-from handlers.models.approval import OFFERS, Approval
+from handlers.events.notifications import callback_urls
+from handlers.models.approval import Approval
 from handlers.models.execution import PauseReminderTask
 from handlers.repositories.executions import ExecutionRepository
 
@@ -84,4 +84,4 @@ def decide_links(execution_id: str, kind: str) -> dict[str, str]:
     approval_id = ExecutionRepository().pending_approval_id(execution_id)
     if not approval_id:
         return {}
-    return {f"{action}Url": callback_url(action, approval_id) for action in OFFERS[kind]}
+    return callback_urls(kind, approval_id)

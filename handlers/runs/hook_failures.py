@@ -16,7 +16,7 @@ from typing import Any
 from handlers import aws
 from handlers.core.settings import get_settings
 from handlers.events.execution_events import announce
-from handlers.events.notifications import callback_url
+from handlers.events.notifications import callback_urls
 from handlers.hooks import runner
 from handlers.models.execution import (
     Decision,
@@ -62,10 +62,7 @@ def hook_failed_pause(task: HookFailedPauseTask) -> dict[str, Any]:
         requestedAt=approval.createdAt,
         expiresAt=approval.expiresAt,
         quorum=approval.quorum,
-        **{
-            f"{action}Url": callback_url(action, approval.approvalId)
-            for action in ("retry", "skip", "cancel")
-        },
+        **callback_urls(approval.kind, approval.approvalId),
     )
     return {"paused": True}
 

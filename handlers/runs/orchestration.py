@@ -52,7 +52,7 @@ def start(task: StartTask) -> dict[str, Any]:
 
 
 def pause(task: PauseTask) -> dict[str, Any]:
-    from handlers.events.notifications import callback_url
+    from handlers.events.notifications import callback_urls
     from handlers.pauses import approvals
 
     execution = stored_execution(task.executionId)
@@ -77,8 +77,7 @@ def pause(task: PauseTask) -> dict[str, Any]:
         requestedAt=approval.createdAt,
         expiresAt=approval.expiresAt,
         quorum=approval.quorum,
-        resumeUrl=callback_url("resume", approval.approvalId),
-        cancelUrl=callback_url("cancel", approval.approvalId),
+        **callback_urls(kind, approval.approvalId),
     )
     return {"paused": True}
 

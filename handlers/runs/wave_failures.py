@@ -19,7 +19,7 @@ from handlers.core.errors import NotFoundError
 from handlers.core.settings import get_settings
 from handlers.core.timestamps import now_iso
 from handlers.events.execution_events import announce
-from handlers.events.notifications import callback_url
+from handlers.events.notifications import callback_urls
 from handlers.models.execution import (
     Decision,
     DecisionAction,
@@ -64,10 +64,8 @@ def wave_failed_pause(task: WaveFailedPauseTask) -> dict[str, Any]:
         message=wave.message,
         requestedAt=approval.createdAt,
         expiresAt=approval.expiresAt,
-        **{
-            f"{action}Url": callback_url(action, approval.approvalId)
-            for action in ("retry", "skip", "cancel")
-        },
+        quorum=approval.quorum,
+        **callback_urls(approval.kind, approval.approvalId),
     )
     return {"paused": True}
 
