@@ -34,13 +34,16 @@ class Runs:
     plans: list[Plan] = field(default_factory=list)
     executions: list[str] = field(default_factory=list)
 
-    def free_servers(self, count: int) -> list[str]:
+    def free_servers(self, count: int, *, on_premises: bool = False) -> list[str]:
+        """``count`` source servers of the first account no group holds (``on_premises``: of those
+        whose machines run on premises, ``/_sandbox/info`` ``onPremisesSourceServers``)."""
         account = self.sandbox.info["accounts"][0]
         groups = self.sandbox.api("GET", "/protection-groups").json()["items"]
         taken = {s for g in groups for s in g["sourceServerIds"]} | set(
             self.sandbox.info["failingSourceServers"] + self.sandbox.info.get("unhealthySourceServers", [])
         )
-        free = [s for s in self.sandbox.info["sourceServers"][account] if s not in taken]
+        pool = self.sandbox.info["onPremisesSourceServers" if on_premises else "sourceServers"][account]
+        free = [s for s in pool if s not in taken]
         assert len(free) >= count, f"only {len(free)} unclaimed source servers left"
         return free[:count]
 
@@ -74,8 +77,8 @@ class Runs:
         self.plans.append(plan)
         return plan
 
-    def start(self, plan: Plan, *, force: bool = False) -> str:
-        body = {"planId": plan.plan_id, "isDrill": True, **({"force": True} if force else {})}
+    def start(self, plan: Plan, *, force: bool = False, drill: bool = True) -> str:
+        body = {"planId": plan.plan_id, "isDrill": drill, **({"force": True} if force else {})}
         started = self.sandbox.api("POST", "/executions", body)
         assert started.status == 201, started.body
         execution_id = str(started.json()["executionId"])
