@@ -232,3 +232,18 @@ def test_a_failback_stopped_while_it_ran_frees_its_recovery_to_fail_back_again(
     # Then the recovery's view no longer says FAILING_BACK: it may fail back again
     view = invoke_direct("get_failback", {"accountId": ACCOUNT_A, "executionId": recovery.executionId})
     assert view["status"] == "READY" and view["ready"], view
+
+
+def test_stop_failback_of_an_ec2_origin_recovery_is_refused_and_calls_nothing(
+    aws: Any, drs_log: list[tuple[str, str]]
+) -> None:
+    # Given a READY recovery whose servers ran on EC2 (their way home is reversed replication)
+    recovery = finished_execution(plan_with_groups(ACCOUNT_A, servers=(1,)), is_drill=False)
+    ready(recovery.executionId)
+    calls_before = len(drs_log)
+    # When StopFailback is asked for it
+    status, body = call_api("POST", f"/executions/{recovery.executionId}/failback/stop")
+    # Then 409 says it applies on premises only, DRS is not called and the recovery is still READY
+    assert status == 409 and "on-premises failback only" in body["message"], body
+    assert drs_log[calls_before:] == []
+    assert call_api("GET", f"/executions/{recovery.executionId}/failback")[1]["status"] == "READY"
