@@ -14,10 +14,10 @@ import pytest
 from handlers.models.execution import TERMINAL_STATUSES, Execution
 from handlers.repositories.executions import ExecutionRepository
 from sandbox.data.drs_data import ORIGIN_REGION, REGION, SourceServer
-from sandbox.emulators.drs import Call
 from tests.conftest import ACCOUNT_A
 from tests.support.data import group_body, plan_body
 from tests.support.drills import finished_execution, plan_with_groups
+from tests.support.drs import log_failback_calls
 from tests.support.events import call_api, invoke_direct
 from tests.support.orchestration import wait_until
 from tests.support.schedules import settle_cleanup, use_scheduler
@@ -26,18 +26,9 @@ from tests.support.state_machine import answer_state_machine_starts
 
 @pytest.fixture
 def drs_log(aws: Any, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
-    """(operation, region) of every failback-relevant DRS call; failback advances by reads."""
+    """(operation, recovery instance) of every DRS call that moves failback; it advances by reads."""
     use_scheduler(aws, monkeypatch)
-    aws.drs.failback_after_polls = 1
-    log: list[tuple[str, str]] = []
-    wanted = {"ReverseReplication", "StartRecovery", "StartFailbackLaunch", "StopFailback"}
-
-    def before(call: Call, body: dict[str, Any]) -> None:
-        if call.operation in wanted:
-            log.append((call.operation, body.get("recoveryInstanceID") or ""))
-
-    aws.drs.before = before
-    return log
+    return log_failback_calls(aws.drs)
 
 
 def ended(execution_id: str, timeout: float = 60) -> Execution:

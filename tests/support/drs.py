@@ -26,7 +26,7 @@ from botocore.awsrequest import AWSResponse
 from moto.core.botocore_stubber import MockRawResponse
 
 from sandbox.data.drs_data import Estate, SourceServer
-from sandbox.emulators.drs import DrsEmulator
+from sandbox.emulators.drs import Call, DrsEmulator
 
 NUMBERED = re.compile(r"^s-[0-9a-f]{17}$")
 NUMBERED_BELOW = 10**9
@@ -66,6 +66,25 @@ def add_tagged_servers(drs: DrsEmulator, account: str, count: int, tags: dict[st
         hostname = f"tagged-{start + n}.example.internal"
         drs.estate.add(SourceServer(account, sid, hostname, tags={"Name": hostname, **tags}))
     return sorted(ids)
+
+
+FAILBACK_OPERATIONS = frozenset(
+    {"ReverseReplication", "StartRecovery", "StartFailbackLaunch", "StopFailback"}
+)
+
+
+def log_failback_calls(drs: DrsEmulator) -> list[tuple[str, str]]:
+    """Failback advances by reads from now on (``failback_after_polls`` 1, not the clock); answers
+    the list that gathers (operation, recovery instance or "") of every DRS call that moves it."""
+    drs.failback_after_polls = 1
+    log: list[tuple[str, str]] = []
+
+    def before(call: Call, body: dict[str, Any]) -> None:
+        if call.operation in FAILBACK_OPERATIONS:
+            log.append((call.operation, body.get("recoveryInstanceID") or ""))
+
+    drs.before = before
+    return log
 
 
 def emulator(*accounts: str) -> DrsEmulator:

@@ -14,10 +14,10 @@ import pytest
 from bot import ids
 from handlers.models.execution import TERMINAL_STATUSES, Execution
 from handlers.repositories.executions import ExecutionRepository
-from sandbox.emulators.drs import Call
 from tests.conftest import ACCOUNT_A, ACCOUNT_B
 from tests.integration.slack.conftest import text_of
 from tests.support.drills import finished_execution, plan_with_groups
+from tests.support.drs import log_failback_calls
 from tests.support.orchestration import wait_until
 from tests.support.slack_requests import APPROVER, CHANNEL, OPERATOR, VIEWER
 
@@ -28,16 +28,7 @@ CHANNEL_B = "C0ACCOUNTB"
 @pytest.fixture
 def drs_log(aws: Any) -> list[tuple[str, str]]:
     """(operation, recovery instance) of every DRS call that changes failback."""
-    aws.drs.failback_after_polls = 1
-    log: list[tuple[str, str]] = []
-    wanted = {"ReverseReplication", "StartRecovery", "StartFailbackLaunch", "StopFailback"}
-
-    def before(call: Call, body: dict[str, Any]) -> None:
-        if call.operation in wanted:
-            log.append((call.operation, body.get("recoveryInstanceID") or ""))
-
-    aws.drs.before = before
-    return log
+    return log_failback_calls(aws.drs)
 
 
 def _buttons(message: dict[str, Any]) -> dict[str, dict[str, Any]]:
