@@ -40,3 +40,26 @@ def test_derived_values_come_from_the_event_once() -> None:
     assert event.protectionGroupName == "DB"
     assert event.subject == "[DRS] Wave 1 completed: Payments"
     assert event_line(event) == "✅ Wave 1 (DB) completed: 1/2 servers launched"
+
+
+@pytest.mark.parametrize(
+    ("event_type", "approve_with"),
+    [
+        ("pause", "/resume"),
+        ("wave_failed_pause", "/retry or /skip"),
+        ("hook_failed_pause", "/retry or /skip"),
+    ],
+)
+def test_a_pause_email_at_quorum_two_says_its_links_can_only_cancel(
+    event_type: str, approve_with: str
+) -> None:
+    # Given a pause of each kind that needs two approvals, and the same at quorum 1
+    def email(quorum: int) -> str:
+        event = sample_event(eventType=event_type, waveNumber=1, quorum=quorum, executionId="e-42")
+        return str(build_message(event)["email"])
+
+    # Then only the quorum-2 email says how many approve and that its links can only cancel there
+    assert "This pause needs 2 approvals" in email(2)
+    assert "its page can only cancel" in email(2)
+    assert f"POST /executions/e-42{approve_with})" in email(2)
+    assert "can only cancel" not in email(1) and "approvals from" not in email(1)
