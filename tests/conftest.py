@@ -85,6 +85,13 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsEnv]:
 
 
 @pytest.fixture
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """botocore still retries (8 attempts for DRS), without waiting between them: a test of what a
+    refusal does, not of botocore's backoff, spends no time asleep."""
+    monkeypatch.setattr("botocore.retries.standard.ExponentialBackoff.delay_amount", lambda self, ctx: 0)
+
+
+@pytest.fixture
 def orchestration(aws: AwsEnv, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """Executions end to end in process (see tests/support/orchestration.py)."""
     from handlers.orchestrator import lambda_handler as orchestrator

@@ -43,12 +43,6 @@ def _terminations(aws: Any, *, fail_first: int = 0, code: str = "ThrottlingExcep
     return requests
 
 
-@pytest.fixture
-def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    """botocore still retries (8 attempts), without waiting between them."""
-    monkeypatch.setattr("botocore.retries.standard.ExponentialBackoff.delay_amount", lambda self, ctx: 0)
-
-
 def test_cleanup_terminates_exactly_the_drills_instances_and_completes_once_they_are_gone(aws: Any) -> None:
     # Given two finished drills of one plan, each with three recovery instances running
     plan = plan_with_groups()

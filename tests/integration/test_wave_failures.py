@@ -208,15 +208,14 @@ def test_optional_ids_outside_the_group_are_refused_naming_the_field(orchestrati
     assert status == 200 and changed["optionalSourceServerIds"] == [group["sourceServerIds"][0]]
 
 
-def test_a_retry_while_drs_throttles_is_retried_and_launches_no_server_twice(orchestration, monkeypatch):
-    from botocore.retries.standard import ExponentialBackoff
-
+def test_a_retry_while_drs_throttles_is_retried_and_launches_no_server_twice(
+    orchestration, monkeypatch, no_backoff
+):
     from sandbox.emulators.drs import DrsError
 
     # Given one StartRecovery per server (so a throttle can land in the middle of an attempt), no
     # waiting between botocore's retries, and a paused wave whose two critical servers failed
     monkeypatch.setattr("handlers.aws.drs.START_RECOVERY_LIMIT", 1)
-    monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0)
     body = group_body("Database tier", servers=3)
     bad = body["sourceServerIds"][1:]
     group_id = call_api("POST", "/protection-groups", body)[1]["groupId"]

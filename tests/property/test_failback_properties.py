@@ -23,7 +23,7 @@ from tests.support.state_machine import answer_state_machine_starts
 
 OPERATIONS = st.sampled_from(["reverse", "view", "start", "end", "reprotect"])
 with_moto = settings(
-    max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 
@@ -71,7 +71,7 @@ def _act(operation: str, recovery_id: str) -> None:
 @with_moto
 @given(operations=st.lists(OPERATIONS, min_size=1, max_size=8), refused=st.sets(st.integers(0, 6)))
 def test_any_order_of_calls_reverses_each_instance_at_most_once(
-    aws: Any, monkeypatch: Any, operations: list[str], refused: set[int]
+    aws: Any, monkeypatch: Any, no_backoff: None, operations: list[str], refused: set[int]
 ) -> None:
     from tests.conftest import reset_caches
 
