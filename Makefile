@@ -69,8 +69,10 @@ iam: $(STAMP) $(IAM_STAMP)
 
 ## The suite runs in 4 processes (pytest-xdist): most tests wait on Step Functions and DRS polling
 ## rather than compute, so 4 fit 2 cores. Each process gets its own moto and its own sandbox.
+## Work stealing: a process that runs out takes half of the busiest one's queue, so no process is
+## left with a long tail of queued tests while the others idle (they did with `--dist load`).
 unit: $(STAMP) browser $(IAM_STAMP)
-	$(BIN)/pytest -n 4
+	$(BIN)/pytest -n 4 --dist worksteal
 
 ## make browser: Debian's Chromium for the headless-browser e2e tests (installed when root, else
 ## a message saying what to install; the tests never skip for want of it, and never `playwright install`)
