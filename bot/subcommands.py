@@ -36,6 +36,7 @@ from handlers.models.approval import OFFERS, Approval
 from handlers.models.events import ExecutionSnapshot, mode_label
 from handlers.models.execution import Execution
 from handlers.models.recovery_plan import RecoveryPlanUpdate
+from handlers.native_plans import exporting
 from handlers.pauses.approval_policy import reason_problem
 from handlers.pauses.approvals import pending_approval
 from handlers.plans import recovery_plans
@@ -269,6 +270,7 @@ def _set_email(user: SlackUser, command: Command, email: str) -> Reply:
     updated = recovery_plans.update_recovery_plan(
         caller, RecoveryPlanUpdate(planId=plan.planId, version=plan.version, notificationEmail=email)
     )
+    exporting.export_after_save(updated)  # a new version: its DRS native copy too, as a REST save
     if email:
         state = updated.subscriptionStatus.replace("_", " ")
         text = f"{updated.planName}: notifications go to {email} ({state}; SNS asks the address to confirm)."

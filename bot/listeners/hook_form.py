@@ -20,6 +20,7 @@ from bot.access import operators_may
 from bot.blocks.common import Reply, clip
 from bot.blocks.hook_form import NewHook, hook_form_view, read_hook_form
 from bot.identity import SlackUser, caller_for
+from bot.listeners import native_plans
 from bot.listeners.common import Respond, answer, not_allowed, user_from_body
 from bot.names import named
 from bot.payloads import PlanFormMetadata, block_actions, plan_form_metadata, submission_values
@@ -34,7 +35,7 @@ ERROR_LIMIT = 300
 
 def register(app: App) -> None:
     app.action(ids.HOOK_ADD)(open_form)
-    app.view(ids.HOOK_FORM_VIEW)(save)
+    app.view(ids.HOOK_FORM_VIEW)(ack=save, lazy=[native_plans.refresh_copy])
 
 
 def open_form(

@@ -12,7 +12,7 @@ from bot import ids
 from bot.blocks.common import Reply, clip, section
 from bot.blocks.modal import read_submission
 from bot.identity import caller_for
-from bot.listeners import plan_approvers
+from bot.listeners import native_plans, plan_approvers
 from bot.listeners.common import answer, user_from_body
 from bot.names import named
 from bot.payloads import submission_values
@@ -24,7 +24,7 @@ CREATE_PLANS = subcommand("plan create").permission
 
 def register(app: App) -> None:
     app.view(ids.PLAN_CREATE_VIEW)(ack=acknowledge, lazy=[create_plan])
-    app.view(ids.PLAN_APPROVERS_VIEW)(plan_approvers.save)
+    app.view(ids.PLAN_APPROVERS_VIEW)(ack=plan_approvers.save, lazy=[native_plans.refresh_copy])
 
 
 def acknowledge(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:

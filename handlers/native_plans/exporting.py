@@ -286,3 +286,13 @@ def export_after_save(plan: RecoveryPlan) -> dict[str, Any] | None:
             "native export after save failed", extra={"planId": plan.planId, "error": str(exc)[:500]}
         )
         return {"error": str(exc)[:500]}
+
+
+def export_if_stale(caller: Caller, plan_id: str) -> dict[str, Any] | None:
+    """After a save whose channel answered before exporting (a Slack form acks within 3 s): export
+    the caller's plan when it has ``exportNative`` and its copy holds an older version of it, as
+    :func:`export_after_save` does; None when there is nothing to export."""
+    plan = get_recovery_plan(caller, plan_id)  # another account's: not found
+    if not plan.exportNative or (plan.nativeCopy is not None and plan.nativeCopy.planVersion >= plan.version):
+        return None
+    return export_after_save(plan)

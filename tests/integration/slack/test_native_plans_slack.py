@@ -64,3 +64,29 @@ def test_an_unknown_native_plan_name_lists_the_accounts_native_plans(aws: Any, b
     native_plan(aws, "Ledger", [[(server_id(7_200), "CRITICAL")]])
     bot.command("import Payroll", user=OPERATOR)
     assert "native recovery plan 'Payroll' not found" in bot.last_reply() and "Ledger" in bot.last_reply()
+
+
+def test_a_plan_form_saved_in_slack_exports_the_native_copy_again_and_a_refused_save_does_not(
+    aws: Any, bot: Any
+) -> None:
+    from tests.integration.slack.test_hook_form import _errors, _open, _plan, _stored, _submit
+
+    # Given a plan that keeps a DRS native copy, exported when it was saved through the API
+    plan = _plan()
+    status, saved = call_api(
+        "PUT", f"/recovery-plans/{plan['planId']}", {"version": plan["version"], "exportNative": True}
+    )
+    assert status == 200 and saved["nativeExport"]["recoveryPlanArn"], saved
+    before = _stored(plan)
+    assert before["nativeCopy"]["planVersion"] == before["version"]
+    # When a refused Slack save (a bad field) is submitted, nothing is exported
+    assert _errors(_submit(bot, _open(bot, before), function="payroll-prod-delete"))
+    assert _stored(plan)["nativeCopy"] == before["nativeCopy"]
+    # When an operator adds a hook through the Slack form (saved in the form's ack)
+    _submit(bot, _open(bot, before))
+    # Then the saved version is in the native copy too, as after a REST save, in place of the old
+    after = _stored(plan)
+    assert after["version"] == before["version"] + 1 and after["waves"][0]["hooks"]["after"]
+    assert after["nativeCopy"]["planVersion"] == after["version"]
+    assert after["nativeCopy"]["exportedAt"] > before["nativeCopy"]["exportedAt"]
+    assert native_names(aws).count("drs-chatops Payments failover") == 1
