@@ -1,6 +1,7 @@
 """In headless Chromium: the evidence report of a drill that paused and was resumed with a reason,
 as an auditor opens it (``GET /executions/{id}/report?format=html``); the copies in the sandbox's
-reports bucket; and the README's screenshot of the page (docs/images/report.png)."""
+reports bucket; and a screenshot of the page (docs/drill-cycle.md shows one, docs/images/report.png;
+the test writes its own to a temporary folder, never into the repository)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from tests.e2e.conftest import RunningSandbox
 from tests.e2e.waiting import paused_drill, wait_for, wait_until_finished
 
 pytestmark = pytest.mark.e2e
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "report.png"
 
 
 def stored_keys(sandbox: RunningSandbox, execution_id: str) -> set[str]:
@@ -30,7 +30,7 @@ def stored_keys(sandbox: RunningSandbox, execution_id: str) -> set[str]:
 
 
 def test_the_report_page_of_a_resumed_drill_is_readable_and_printable(
-    sandbox: RunningSandbox, page: object
+    sandbox: RunningSandbox, page: object, tmp_path: Path
 ) -> None:
     # Given a seeded drill (target 30 min) paused before wave 2, resumed through the API with a reason
     execution_id = paused_drill(sandbox)
@@ -66,8 +66,9 @@ def test_the_report_page_of_a_resumed_drill_is_readable_and_printable(
     page.emulate_media(media="print")  # type: ignore[attr-defined]
     assert page.evaluate("getComputedStyle(document.body).maxWidth") == "none"  # type: ignore[attr-defined]
     page.emulate_media(media="screen")  # type: ignore[attr-defined]
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT), full_page=False)  # type: ignore[attr-defined]
+    screenshot = tmp_path / "report.png"
+    page.screenshot(path=str(screenshot), full_page=False)  # type: ignore[attr-defined]
+    assert screenshot.read_bytes().startswith(b"\x89PNG")
 
     # and the ending wrote its JSON and HTML copies to the reports bucket
     account = sandbox.info["accounts"][0]
