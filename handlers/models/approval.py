@@ -130,6 +130,7 @@ class DecisionResult(Model):
     isDrill: bool = True
     startedBy: str = ""
     startTime: str = ""
+    createdAt: str = ""  # when the pause opened
     expiresAt: str = ""
     quorum: int = 1
     votes: list[Vote] = Field(default_factory=list)

@@ -196,6 +196,9 @@ class Decision(Model):
     waveNumber: int
     reason: str = ""
     votes: list[Vote] = Field(default_factory=list)  # every vote the pause received, counted or not
+    # When the pause it decided opened (its approval's createdAt): a failed wave's or hook's pause
+    # opens long after the wave began, so the report's pauses and the RTO need it ("" on older records)
+    openedAt: str = ""
 
 
 class Execution(Model):

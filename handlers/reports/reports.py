@@ -138,6 +138,12 @@ def timeline(execution: Execution) -> list[dict[str, str]]:
             (pending.requestedAt, "paused", f"waiting for a decision before wave {pending.waveNumber}")
         )
     for decision in execution.decisions:
+        # a failed wave's or hook's pause opens after its wave started (the pause before a wave is
+        # the wave's own "paused" event)
+        opened = getattr(decision, "openedAt", "")
+        started = getattr(waves.get(decision.waveNumber), "startTime", "")
+        if opened and started and opened > started:
+            events.append((opened, "paused", f"waiting for a decision on failed wave {decision.waveNumber}"))
         events.extend(_decision_events(decision))
     if execution.endTime:
         ended = f"{execution.status}" + (f": {execution.statusReason}" if execution.statusReason else "")

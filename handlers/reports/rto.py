@@ -2,8 +2,9 @@
 
 ``measuredSeconds`` is wall clock from the execution's start to the last server launched.
 ``excludingApprovalSeconds`` subtracts the time the run waited in pauses for a decision: a pause
-runs from when it opened (the wave's ``pausedAt``; for older records, the end of the wave before
-it, or the start) to its decision's ``decidedAt``; a pause still open when the run ended lasts to
+runs from when it opened (its decision's ``openedAt``, the pause's approval's ``createdAt``; on
+records from before decisions kept it, the wave's ``pausedAt``, else the end of the wave before it,
+or the start) to its decision's ``decidedAt``; a pause still open when the run ended lasts to
 the end. Only the part of a pause before the last launch counts, and overlapping pauses count once.
 
 ``met`` compares the wall-clock measure with the plan's target (the conservative reading: the time
@@ -67,7 +68,7 @@ def pause_spans(execution: Execution, end_time: str = "") -> list[PauseSpan]:
     found = [
         PauseSpan(d.waveNumber, opened, d.decidedAt, d.action)
         for d in execution.decisions
-        if (opened := _opened(execution, d.waveNumber))
+        if (opened := d.openedAt or _opened(execution, d.waveNumber))
     ]
     pending = execution.pendingApproval
     if pending is not None:

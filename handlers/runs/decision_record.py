@@ -68,6 +68,7 @@ def decision_of(
     wave_number: int,
     votes: list[Vote],
     reason: str = "",
+    opened_at: str = "",
 ) -> Decision:
     """The decision ``votes`` made: all of them kept, its reason theirs (the cancel's own for a
     cancel, the counted votes' for a proceed action), else ``reason``."""
@@ -80,6 +81,7 @@ def decision_of(
         waveNumber=wave_number,
         reason=joined_reason(deciding) or reason,
         votes=list(votes),
+        openedAt=opened_at,
     )
 
 
@@ -165,6 +167,7 @@ def _decided(approval: Approval, action: DecisionAction) -> Decision | None:
         at=approval.decidedAt,
         wave_number=approval.waveNumber,
         votes=approval.votes,
+        opened_at=approval.createdAt,
     )
 
 
@@ -187,6 +190,7 @@ def _outside(action: DecisionAction, wave_number: int, approval: Approval | None
         decidedAt=now_iso(),
         waveNumber=wave_number,
         reason=reason,
+        openedAt=approval.createdAt if approval is not None else "",
     )
 
 

@@ -132,7 +132,16 @@ def test_an_email_retry_relaunches(orchestration):
     orchestration.drs.recovered = True
     status, page, _ = click(links["retry"], "POST")
     assert status == 200 and "retried" in page
-    assert execution_status(paused["executionId"], TERMINAL)["status"] == "SUCCEEDED"
+    finished = execution_status(paused["executionId"], TERMINAL)
+    assert finished["status"] == "SUCCEEDED"
+    # the retry records when its pause opened (after the wave started, as it failed), and the report
+    # shows that opening and measures the wait from it
+    [retried] = finished["decisions"]
+    failed_wave = finished["waves"][retried["waveNumber"] - 1]
+    assert failed_wave["startTime"] < retried["openedAt"] < retried["decidedAt"], retried
+    report = call_api("GET", f"/executions/{paused['executionId']}/report")[1]
+    assert (retried["openedAt"], "paused") in [(e["at"], e["event"]) for e in report["timeline"]]
+    assert [p["openedAt"] for p in report["pauses"]] == [retried["openedAt"]]
 
 
 def test_an_unanswered_failed_wave_ends_failed_at_the_pause_timeout(orchestration, monkeypatch):

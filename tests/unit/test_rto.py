@@ -81,6 +81,23 @@ def test_a_pause_without_its_opening_time_starts_when_the_wave_before_it_ended()
     assert rto.compute(run, None).excludingApprovalSeconds == 600
 
 
+def test_a_failed_waves_pause_counts_from_when_the_wave_failed_not_from_its_start() -> None:
+    # Given wave 1 launched at minute 5, wave 2 started at 6 (no pause before it), failed at 10 and
+    # paused for a decision that opened then; retried at minute 25, its server launched at 28
+    failed = wave(2, [28], startTime=at(6), endTime=at(29))
+    retried = Decision(
+        action="retry",
+        decidedBy="bo",
+        channel="slack",
+        decidedAt=at(25),
+        waveNumber=2,
+        openedAt=at(10),
+    )
+    run = execution([wave(1, [5], endTime=at(6)), failed], decisions=[retried])
+    # Then only the 15 minutes waiting for the decision are subtracted, not the wave's own 4 minutes
+    assert rto.compute(run, None).excludingApprovalSeconds == 28 * 60 - 15 * 60
+
+
 def test_a_pause_before_the_first_wave_starts_at_the_start() -> None:
     run = execution([wave(1, [12])], decisions=[resumed(1, 10)])
     assert rto.compute(run, None).excludingApprovalSeconds == 120
