@@ -56,7 +56,11 @@ def test_a_15_server_wave_under_quotas_4_2_6_starts_in_batches_never_over_any_an
     first = wait_until(
         lambda: len((w := _execution(execution_id)["waves"][0]).get("jobIds") or []) >= 2 and w, 20, 0.1
     )
-    assert first, _execution(execution_id)
+    if not first:  # say which quotas the wave ran under (Service Quotas, or defaults and why)
+        ended = _execution(execution_id)
+        raise AssertionError(
+            f"{ended['status']}: {ended.get('statusReason')}; {ended['waves'][0].get('quotas')}"
+        )
     queued = [s for s in first["servers"] if s["launchStatus"] == "QUEUED"]
     # 4 + 2 started, 9 waiting for capacity (fewer if a later poll has already started more)
     assert 0 < len(queued) <= 9, first

@@ -167,8 +167,10 @@ def test_the_sns_fault_fails_publish_where_lambda_code_runs() -> None:
                 sns.publish(TopicArn=topic, Message="fails")
             assert raised.value.response["Error"]["Code"] == "InternalError"
             sns.list_topics()  # other calls are untouched
-        finally:
+        finally:  # both hooks install_worker_hooks installed: a Service Quotas answer left behind
+            # would answer later tests in this process with the sandbox's quotas
             hooks.uninstall("sns")
+            hooks.uninstall("service-quotas")
 
 
 def start_in_deployment_account(respond: Any, servers: list[str]) -> tuple[int, dict[str, str], Any]:
