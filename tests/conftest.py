@@ -84,6 +84,18 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsEnv]:
     reset_caches()
 
 
+@pytest.fixture(autouse=True)
+def no_sandbox_hook_left_behind() -> Iterator[None]:
+    """A test that installs a sandbox botocore hook (sandbox/emulators/hooks.py) removes it: one left
+    behind answers every later AWS call of that service in the process (a Service Quotas answer
+    left by one test once made another read 100 servers a job)."""
+    from sandbox.emulators import hooks
+
+    before = hooks.installed()
+    yield
+    assert hooks.installed() == before, f"the test left sandbox hooks installed: {hooks.installed()}"
+
+
 @pytest.fixture
 def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """botocore still retries (8 attempts for DRS), without waiting between them: a test of what a

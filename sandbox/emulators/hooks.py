@@ -67,6 +67,11 @@ def install(service: str, responder: Responder) -> None:
     _installed = True
 
 
+def installed() -> list[str]:
+    """The services answered here now."""
+    return sorted(_responders)
+
+
 def uninstall_all() -> None:
     _responders.clear()
 
