@@ -23,8 +23,11 @@ $(SCAN_STAMP): pyproject.toml
 	  print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["scan"]))')
 	touch $(SCAN_STAMP)
 
-## make test: lint, type-check, cfn-lint, checkov, asl-validator, the IAM proof and every test; fails if any of them fails
-test: lint typecheck cfn-lint checkov asl unit
+## make test: lint, type-check, cfn-lint, checkov, asl-validator, the IAM proof and every test; fails if any of them fails.
+## They run side by side (the installs too: each tool's environment is its own), so their output interleaves.
+CHECKS := lint typecheck cfn-lint checkov asl unit
+test:
+	$(MAKE) -j4 $(CHECKS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
