@@ -56,7 +56,7 @@ def refresh_copy(body: dict[str, Any], view: dict[str, Any], client: WebClient) 
     user = user_from_body(body, metadata.channel)
     try:
         outcome = exporting.export_if_stale(caller_for(user), metadata.planId)
-    except DomainError:  # the save was refused, or the plan is gone: nothing was saved to export
+    except DomainError:  # the plan is gone (or not the channel account's): nothing to export
         return
     if outcome and outcome.get("error"):
         text = (

@@ -5,12 +5,11 @@ from typing import Literal, Self
 from pydantic import ConfigDict, Field, model_validator
 
 from handlers.models.base import Model
-from handlers.models.execution import Vote
+from handlers.models.execution import PauseKind, Vote
 from handlers.models.fields import Reason
 
 ApprovalStatus = Literal["PENDING", "RESUMED", "CANCELLED", "RETRIED", "SKIPPED", "EXPIRED"]
 Action = Literal["resume", "cancel", "retry", "skip"]
-PauseKind = Literal["before_wave", "wave_failed", "start", "hook_failed"]
 # What each kind of pause offers: before a wave, go on or stop; after a wave failed, launch its
 # failed servers again, go on without it, or stop; before a RECOVERY's first wave ("start": the
 # decision to fail over at all), go or stop.

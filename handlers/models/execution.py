@@ -21,6 +21,10 @@ WaveStatus = Literal["PENDING", "WAITING_APPROVAL", "RUNNING", "COMPLETED", "FAI
 Outcome = Literal["SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"]
 
 
+# What a pause waits for: a wave to run, a recovery to start, or a decision on a failed wave or hook.
+PauseKind = Literal["before_wave", "wave_failed", "start", "hook_failed"]
+
+
 class ServerLaunch(Model):
     sourceServerId: str
     launchStatus: str = "PENDING"
@@ -196,8 +200,10 @@ class Decision(Model):
     waveNumber: int
     reason: str = ""
     votes: list[Vote] = Field(default_factory=list)  # every vote the pause received, counted or not
-    # When the pause it decided opened (its approval's createdAt): a failed wave's or hook's pause
-    # opens long after the wave began, so the report's pauses and the RTO need it ("" on older records)
+    # The pause it decided: its kind and when it opened (its approval's createdAt). A failed wave's or
+    # hook's pause opens long after the wave began, so the report's pauses and the RTO need it
+    # (None and "" on records from before decisions kept them).
+    pauseKind: PauseKind | None = None
     openedAt: str = ""
 
 

@@ -33,9 +33,8 @@ from handlers.models.approval import (
     Channel,
     DecideApprovalRequest,
     DecisionResult,
-    PauseKind,
 )
-from handlers.models.execution import DecisionOutput, Execution, PendingApproval, Vote
+from handlers.models.execution import DecisionOutput, Execution, PauseKind, PendingApproval, Vote
 from handlers.models.recovery_plan import RecoveryPlan
 from handlers.pauses.approval_policy import GroupMembers, Voter, check_vote, email_voter
 from handlers.repositories.approvals import ApprovalRepository, token_hash

@@ -25,6 +25,7 @@ from handlers.models.execution import OUTSIDE_VIA, Execution, ServerLaunch, Wave
 from handlers.reports.rto import pause_spans
 
 _DECISION_EVENTS = {"resume": "resumed", "cancel": "cancelled", "retry": "retried", "skip": "skipped"}
+_FAILED_PAUSES = {"wave_failed": "launch failed", "hook_failed": "hook failed"}
 
 
 def build_report(execution: Execution) -> dict[str, Any]:
@@ -138,12 +139,11 @@ def timeline(execution: Execution) -> list[dict[str, str]]:
             (pending.requestedAt, "paused", f"waiting for a decision before wave {pending.waveNumber}")
         )
     for decision in execution.decisions:
-        # a failed wave's or hook's pause opens after its wave started (the pause before a wave is
-        # the wave's own "paused" event)
-        opened = getattr(decision, "openedAt", "")
-        started = getattr(waves.get(decision.waveNumber), "startTime", "")
-        if opened and started and opened > started:
-            events.append((opened, "paused", f"waiting for a decision on failed wave {decision.waveNumber}"))
+        # a failed wave's or hook's pause (the pause before a wave is the wave's own "paused" event)
+        failed = _FAILED_PAUSES.get(decision.pauseKind or "")
+        if failed and decision.openedAt:
+            detail = f"waiting for a decision: wave {decision.waveNumber}'s {failed}"
+            events.append((decision.openedAt, "paused", detail))
         events.extend(_decision_events(decision))
     if execution.endTime:
         ended = f"{execution.status}" + (f": {execution.statusReason}" if execution.statusReason else "")

@@ -38,6 +38,7 @@ from handlers.models.execution import (
     Decision,
     DecisionAction,
     Execution,
+    PauseKind,
     Vote,
 )
 from handlers.pauses.approvals import joined_reason
@@ -68,7 +69,7 @@ def decision_of(
     wave_number: int,
     votes: list[Vote],
     reason: str = "",
-    opened_at: str = "",
+    pause: tuple[PauseKind, str] | None = None,
 ) -> Decision:
     """The decision ``votes`` made: all of them kept, its reason theirs (the cancel's own for a
     cancel, the counted votes' for a proceed action), else ``reason``."""
@@ -81,7 +82,8 @@ def decision_of(
         waveNumber=wave_number,
         reason=joined_reason(deciding) or reason,
         votes=list(votes),
-        openedAt=opened_at,
+        pauseKind=pause[0] if pause else None,
+        openedAt=pause[1] if pause else "",
     )
 
 
@@ -167,7 +169,7 @@ def _decided(approval: Approval, action: DecisionAction) -> Decision | None:
         at=approval.decidedAt,
         wave_number=approval.waveNumber,
         votes=approval.votes,
-        opened_at=approval.createdAt,
+        pause=(approval.kind, approval.createdAt),
     )
 
 
@@ -190,6 +192,7 @@ def _outside(action: DecisionAction, wave_number: int, approval: Approval | None
         decidedAt=now_iso(),
         waveNumber=wave_number,
         reason=reason,
+        pauseKind=approval.kind if approval is not None else None,
         openedAt=approval.createdAt if approval is not None else "",
     )
 

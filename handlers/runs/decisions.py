@@ -77,7 +77,7 @@ def settle(result: DecisionResult, reason: str = "") -> Execution | None:
         wave_number=result.waveNumber,
         votes=result.votes,
         reason=reason,
-        opened_at=result.createdAt,
+        pause=(result.kind, result.createdAt),
     )
     recorded = record(result.executionId, decision)
     if decision.action == "cancel":

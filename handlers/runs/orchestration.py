@@ -34,8 +34,8 @@ from handlers.repositories.recovery_plans import RecoveryPlanRepository
 from handlers.runs import wave_launch
 
 if TYPE_CHECKING:
-    from handlers.models.approval import PauseKind
     from handlers.models.events import EventType
+    from handlers.models.execution import PauseKind
 
 
 def stored_execution(execution_id: str) -> Execution:

@@ -158,6 +158,10 @@ def test_retry_runs_the_hook_again_not_the_servers_then_skip_goes_on(hooks):
     assert [(r["attempt"], r["status"]) for r in gate] == [(1, "FAILED"), (2, "SKIPPED")]
     assert gate[1]["requestedBy"] and "skipped by ops" in gate[1]["message"]
     assert [d["action"] for d in finished["decisions"]] == ["retry", "skip"]
+    # and each decision records the hook_failed pause it closed, in the order the two pauses opened
+    retried, skipped = finished["decisions"]
+    assert retried["pauseKind"] == skipped["pauseKind"] == "hook_failed"
+    assert retried["openedAt"] < retried["decidedAt"] < skipped["openedAt"] < skipped["decidedAt"]
 
 
 def test_on_wave_failure_fail_ends_failed_naming_the_hook(hooks):

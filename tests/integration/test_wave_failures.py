@@ -139,8 +139,14 @@ def test_an_email_retry_relaunches(orchestration):
     [retried] = finished["decisions"]
     failed_wave = finished["waves"][retried["waveNumber"] - 1]
     assert failed_wave["startTime"] < retried["openedAt"] < retried["decidedAt"], retried
+    assert retried["pauseKind"] == "wave_failed"
     report = call_api("GET", f"/executions/{paused['executionId']}/report")[1]
-    assert (retried["openedAt"], "paused") in [(e["at"], e["event"]) for e in report["timeline"]]
+    opening = (
+        retried["openedAt"],
+        "paused",
+        f"waiting for a decision: wave {retried['waveNumber']}'s launch failed",
+    )
+    assert opening in [(e["at"], e["event"], e["detail"]) for e in report["timeline"]]
     assert [p["openedAt"] for p in report["pauses"]] == [retried["openedAt"]]
 
 
